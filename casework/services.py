@@ -1,0 +1,48 @@
+"""Use cases of the console that change data. Keyword-only arguments, one transaction each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from casework import two_factor
+from casework.models import StaffUser
+from casework.roles import Role
+
+
+@dataclass(frozen=True)
+class NewStaff:
+    """A created staff account and, when requested, its confirmed TOTP device."""
+
+    user: StaffUser
+    device: TOTPDevice | None
+
+
+@transaction.atomic
+def staff_create(
+    *,
+    username: str,
+    role: Role | str,
+    password: str,
+    with_totp: bool = True,
+    full_name: str = "",
+    email: str = "",
+) -> NewStaff:
+    """Create a staff account with a validated password.
+
+    With ``with_totp`` the account gets a confirmed TOTP device whose URI the caller hands to the person;
+    without it, the person enrols an authenticator at first login.
+    Raises ``django.core.exceptions.ValidationError`` for a weak password or an unknown role.
+    """
+    role = Role(role)
+    first, _sep, last = full_name.partition(" ")
+    user = StaffUser(username=username, role=role, first_name=first, last_name=last, email=email)
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    device = two_factor.create_confirmed_totp(user) if with_totp else None
+    return NewStaff(user=user, device=device)

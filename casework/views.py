@@ -1,0 +1,52 @@
+"""Console pages. Every URL here sits behind ConsoleRequiresVerifiedStaffMiddleware (password + 2FA)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from casework import selectors, two_factor
+from casework.auth_views import NEW_BACKUP_CODES
+from casework.roles import Role, role_required
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The console home page; what it lists depends on the role."""
+    context = selectors.home_context(request.user)  # type: ignore[arg-type]
+    return render(request, "casework/home.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def backup_codes(request: HttpRequest) -> HttpResponse:
+    """Show freshly issued backup codes once, or issue a new set (the old set stops working)."""
+    user = request.user
+    if request.method == "POST":
+        request.session[NEW_BACKUP_CODES] = two_factor.issue_backup_codes(user)  # type: ignore[arg-type]
+        messages.success(request, _("New backup codes issued. The old ones no longer work."))
+        return redirect("console:backup_codes")
+    codes = request.session.pop(NEW_BACKUP_CODES, None)
+    remaining = two_factor.remaining_backup_codes(user)  # type: ignore[arg-type]
+    return render(request, "casework/backup_codes.html", {"codes": codes, "remaining": remaining})
+
+
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change one's own password (the old one is required)."""
+    form = PasswordChangeForm(request.user, request.POST or None)  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        messages.success(request, _("Your password has been changed."))
+        return redirect("console:home")
+    return render(request, "casework/password_change.html", {"form": form})
+
+
+@role_required(Role.ADMIN)
+def staff_list(request: HttpRequest) -> HttpResponse:
+    """Administrators: the staff accounts and whether each has an authenticator."""
+    return render(request, "casework/staff_list.html", {"staff": selectors.staff_overview()})

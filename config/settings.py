@@ -1,0 +1,264 @@
+"""Peluit settings: one module, read top to bottom, driven by the environment with safe embedded defaults.
+
+Environment variables (see README): DATABASE_URL, CELERY_BROKER_URL, CELERY_RESULT_BACKEND,
+PELUIT_MEDIA_ROOT, PELUIT_SIGNING_P12, PELUIT_PEPPER, PELUIT_SECRET_KEY, PELUIT_ALLOWED_HOSTS,
+PELUIT_DEBUG, PELUIT_INSECURE_HTTP, PELUIT_VAR_DIR.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONE, SELF
+from django.utils.translation import gettext_lazy as _
+
+from config.secrets import load_or_create
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """Return the environment variable ``name`` read as a boolean."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+# --- Paths -------------------------------------------------------------------------------------------
+VAR_DIR = Path(os.environ.get("PELUIT_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+LOG_DIR = VAR_DIR / "log"
+LOG_DIR.mkdir(parents=True, exist_ok=True)
+MEDIA_ROOT = Path(os.environ.get("PELUIT_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media-not-served/"  # encrypted blobs are streamed by views, never served directly
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# --- Secrets (environment, or generated once into var/secrets.json; never committed) -----------------
+_SECRETS_FILE = VAR_DIR / "secrets.json"
+SECRET_KEY = load_or_create(_SECRETS_FILE, "secret_key", "PELUIT_SECRET_KEY")
+# The vault pepper is mixed into every officer's key-wrapping key; it lives outside the database.
+PELUIT_PEPPER = load_or_create(_SECRETS_FILE, "pepper", "PELUIT_PEPPER")
+PELUIT_SIGNING_P12 = os.environ.get("PELUIT_SIGNING_P12", "")
+
+DEBUG = env_bool("PELUIT_DEBUG")
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("PELUIT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    if h.strip()
+]
+
+# --- Applications ------------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
+    "casework",
+    "vault",
+    "audit",
+    "intake",
+    "reports",
+]
+
+MIDDLEWARE = [
+    # First: strips the client address, forwarding headers and user agent on reporter paths.
+    "intake.middleware.ReporterPrivacyMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "casework.middleware.ConsoleRequiresVerifiedStaffMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.NoStoreMiddleware",
+    # Last, as django-axes requires.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "config.context_processors.language_links",
+            ],
+        },
+    },
+]
+
+# --- Database ----------------------------------------------------------------------------------------
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'peluit.sqlite3'}"),
+        conn_max_age=60,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a busy timeout let the web server and the Celery worker share the file.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Staff accounts and authentication ---------------------------------------------------------------
+AUTH_USER_MODEL = "casework.StaffUser"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first, as django-axes requires
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "auth:login"
+LOGIN_REDIRECT_URL = "console:home"
+
+# Repeated password failures lock the account (by username only) for a cool-off period.
+AXES_FAILURE_LIMIT = int(os.environ.get("PELUIT_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "casework.auth_views.lockout_response"
+AXES_VERBOSE = False
+
+# TOTP: 30 s steps, one step of drift either way; failures slow the device down exponentially.
+OTP_TOTP_ISSUER = "Peluit"
+OTP_TOTP_TOLERANCE = 1
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+# --- Sessions and cookies ----------------------------------------------------------------------------
+# Cookies are Secure by default. bin/run serves plain HTTP on loopback and sets PELUIT_INSECURE_HTTP=1.
+_SECURE_COOKIES = not env_bool("PELUIT_INSECURE_HTTP")
+SESSION_COOKIE_NAME = "peluit_session"
+SESSION_COOKIE_AGE = 30 * 60  # idle console sessions end after 30 minutes
+SESSION_SAVE_EVERY_REQUEST = True  # ...counted from the last request
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = _SECURE_COOKIES
+SESSION_COOKIE_SAMESITE = "Strict"
+CSRF_COOKIE_NAME = "peluit_csrf"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SECURE = _SECURE_COOKIES
+CSRF_COOKIE_SAMESITE = "Strict"
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("PELUIT_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+# --- Security headers --------------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_HSTS_SECONDS = int(os.environ.get("PELUIT_HSTS_SECONDS", "0"))
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("PELUIT_BEHIND_PROXY") else None
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+    },
+}
+
+# --- Language and time -------------------------------------------------------------------------------
+LANGUAGE_CODE = "id"
+LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Jakarta"
+USE_TZ = True
+
+# --- Static files ------------------------------------------------------------------------------------
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# --- Celery ------------------------------------------------------------------------------------------
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    _default_result_backend = CELERY_BROKER_URL
+else:
+    _default_result_backend = f"db+sqlite:///{VAR_DIR / 'celery-results.sqlite3'}"
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", _default_result_backend)
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"}}
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Logging: never the client address, user agent or request headers --------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"no_request": {"()": "config.logging.DropRequestFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_request"]},
+        "file": {
+            "class": "logging.handlers.WatchedFileHandler",
+            "filename": str(LOG_DIR / "peluit.log"),
+            "formatter": "plain",
+            "filters": ["no_request"],
+        },
+    },
+    "root": {"handlers": ["console", "file"], "level": "INFO"},
+    "loggers": {
+        # Request loggers carry the request object (and with it headers); our filter strips it, and
+        # runserver's access log is silenced entirely.
+        "django.server": {"handlers": [], "level": "ERROR", "propagate": False},
+        "axes": {"level": "WARNING"},
+    },
+}
+
+# Staff logins are locked by username, not by address: inspectorate staff share office NAT addresses, and
+# one person's typos must not lock out the whole office.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]

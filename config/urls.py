@@ -1,0 +1,26 @@
+"""Top-level URL map.
+
+Pages people read sit inside ``i18n_patterns`` without a prefix for Indonesian (the default) and with
+``/en/`` for English, so the language is chosen by the link and needs no cookie.
+"""
+
+from django.conf.urls.i18n import i18n_patterns
+from django.urls import URLPattern, URLResolver, include, path
+
+from config import views
+
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("healthz", views.healthz, name="healthz"),
+]
+
+urlpatterns += i18n_patterns(
+    path("auth/", include("casework.auth_urls")),
+    path("console/", include("casework.urls")),
+    path("", include("intake.urls")),
+    prefix_default_language=False,
+)

@@ -1,0 +1,55 @@
+"""Project-level views: health check and error pages."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Return 200 when the database answers, 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # any database failure means "not healthy"; the detail is not for the public
+        return JsonResponse({"status": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    return render(request, "error.html", {"title": title, "message": message}, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Render the 400 page."""
+    return _error(request, 400, _("Bad request"), _("The request could not be understood."))
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Render the 403 page."""
+    return _error(request, 403, _("Access denied"), _("You do not have access to this page."))
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Render the 404 page."""
+    return _error(request, 404, _("Page not found"), _("The page you asked for does not exist."))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Render the 500 page without touching the database or the session."""
+    return _error(
+        request, 500, _("Something went wrong"), _("The error has been noted. Please try again later.")
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Explain an expired or missing form token instead of Django's technical page."""
+    return _error(
+        request,
+        403,
+        _("The form has expired"),
+        _("Please go back, reload the page and submit the form again."),
+    )
