@@ -60,12 +60,8 @@ def _finish_login(request: HttpRequest, user: StaffUser, device: Any) -> None:
 def lockout_response(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
     """Tell a locked-out user what happened and when to try again (called by django-axes)."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    form = PasswordLoginForm()
-    form.add_error(
-        None,
-        _("Too many failed attempts. This account is locked for %(minutes)d minutes.") % {"minutes": minutes},
-    )
-    return render(request, "casework/login.html", {"form": form}, status=429)
+    message = _("Too many failed attempts. This account is locked for %(minutes)d minutes.") % {"minutes": minutes}
+    return render(request, "casework/login.html", {"form": PasswordLoginForm(), "locked": message}, status=429)
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,3 +9,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("peluit")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.task(name="peluit.ping")
+def ping() -> str:
+    """Answer "pong": lets operators and tests prove a worker is consuming the broker."""
+    return "pong"

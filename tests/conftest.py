@@ -1,0 +1,25 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import pytest
+
+from casework.models import StaffUser
+from casework.roles import Role
+from tests.support.staff import StaffFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: pytest.FixtureRequest) -> None:
+    """Hash staff passwords with Argon2 at a tiny cost in tests."""
+    settings.PASSWORD_HASHERS = ["tests.support.hashers.FastArgon2PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def make_staff(db: None):  # noqa: ANN201 - returns the factory callable
+    """Return a function that creates a staff member with a confirmed TOTP device."""
+
+    def make(role: Role = Role.OFFICER, **kwargs: object) -> StaffUser:
+        return StaffFactory.create(role=role, **kwargs)
+
+    return make
