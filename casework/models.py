@@ -63,7 +63,7 @@ CASE_NUMBER_PREFIX = {CaseKind.WBS: "WBS", CaseKind.GRATIFICATION: "GRT"}
 
 
 class CaseStatus(models.TextChoices):
-    """Every status a case can have (DOMAIN.md §2–3). The transitions between them are a later issue."""
+    """Every status a case can have (DOMAIN.md §2-3). The transitions between them are a later issue."""
 
     # WBS
     DITERIMA = "diterima", _("Received")
@@ -335,4 +335,4 @@ class GratificationThreshold(models.Model):
         ordering = ["category", "valid_from"]
 
     def __str__(self) -> str:
-        return f"{self.category} {self.valid_from}–{self.valid_until}: {self.per_giver_limit}"
+        return f"{self.category} {self.valid_from}..{self.valid_until}: {self.per_giver_limit}"
