@@ -16,7 +16,7 @@ def _fast_password_hashing(settings: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
-def make_staff(db: None):  # noqa: ANN201 - returns the factory callable
+def make_staff(db: None):
     """Return a function that creates a staff member with a confirmed TOTP device."""
 
     def make(role: Role = Role.OFFICER, **kwargs: object) -> StaffUser:

@@ -199,7 +199,8 @@ def test_short_passwords_are_refused(client: Client, make_staff) -> None:
     user = make_staff()
     login(client, user)
     response = client.post(
-        "/console/security/password/", {"old_password": PASSWORD, "new_password1": "Xy7!short", "new_password2": "Xy7!short"}
+        "/console/security/password/",
+        {"old_password": PASSWORD, "new_password1": "Xy7!short", "new_password2": "Xy7!short"},
     )
     assert response.status_code == 200
     assert "12" in response.content.decode()
