@@ -1,0 +1,203 @@
+"""Merkle tree hashing, inclusion and consistency proofs of RFC 6962 / RFC 9162. Pure Python, no Django.
+
+Leaves are hashed as ``SHA-256(0x00 || data)`` and interior nodes as ``SHA-256(0x01 || left || right)``; the
+tree over ``n`` leaves splits at the largest power of two smaller than ``n`` (RFC 6962 section 2.1). Proof
+generation works on a sequence of leaf *hashes*; verification needs only hashes and sizes, so a third party can
+check a proof with any RFC 9162 implementation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+_sha256 = hashlib.sha256
+
+EMPTY_ROOT = _sha256(b"").digest()
+"""The root of the empty tree: SHA-256 of the empty string."""
+
+
+class ProofError(ValueError):
+    """A proof was asked for with impossible arguments (index or size out of range)."""
+
+
+def leaf_hash(data: bytes) -> bytes:
+    """Return the leaf hash ``SHA-256(0x00 || data)``."""
+    return _sha256(b"\x00" + data).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    """Return the interior node hash ``SHA-256(0x01 || left || right)``."""
+    return _sha256(b"\x01" + left + right).digest()
+
+
+def _split(n: int) -> int:
+    """Return the largest power of two strictly smaller than ``n`` (``n`` > 1)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def _subtree_root(leaves: Sequence[bytes], lo: int, hi: int) -> bytes:
+    """Return the root of the tree over ``leaves[lo:hi]`` (bottom-up: an odd last node moves up unchanged)."""
+    if hi <= lo:
+        return EMPTY_ROOT
+    level = list(leaves[lo:hi])
+    while len(level) > 1:
+        paired = [_sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
+
+
+def root(leaves: Sequence[bytes]) -> bytes:
+    """Return the Merkle tree hash (MTH) over a sequence of leaf hashes."""
+    return _subtree_root(leaves, 0, len(leaves))
+
+
+class RootBuilder:
+    """Streaming tree root: append leaf hashes one by one and read the root at any size.
+
+    Keeps the roots of the perfect subtrees that make up the tree (at most log2(n) of them), so appending is
+    amortised one hash and reading the root costs at most log2(n) hashes.
+    """
+
+    __slots__ = ("_hashes", "_sizes", "size")
+
+    def __init__(self) -> None:
+        self._hashes: list[bytes] = []
+        self._sizes: list[int] = []
+        self.size = 0
+
+    def append(self, leaf: bytes) -> None:
+        """Append one leaf hash."""
+        hashes, sizes = self._hashes, self._sizes
+        h, s = leaf, 1
+        while sizes and sizes[-1] == s:
+            h = _sha256(b"\x01" + hashes.pop() + h).digest()
+            s += sizes.pop()
+        hashes.append(h)
+        sizes.append(s)
+        self.size += 1
+
+    def root(self) -> bytes:
+        """Return the root of the tree over the leaves appended so far."""
+        if not self._hashes:
+            return EMPTY_ROOT
+        r = self._hashes[-1]
+        for h in reversed(self._hashes[:-1]):
+            r = node_hash(h, r)
+        return r
+
+
+def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
+    """Return the audit path PATH(index, D[n]) for the leaf at ``index`` in the tree over ``leaves``.
+
+    Raises ``ProofError`` when ``index`` is not a leaf of the tree.
+    """
+    n = len(leaves)
+    if not 0 <= index < n:
+        raise ProofError(f"leaf index {index} is outside a tree of size {n}")
+    path: list[bytes] = []
+    lo, hi = 0, n
+    while hi - lo > 1:
+        k = _split(hi - lo)
+        if index - lo < k:
+            path.append(_subtree_root(leaves, lo + k, hi))
+            hi = lo + k
+        else:
+            path.append(_subtree_root(leaves, lo, lo + k))
+            lo = lo + k
+    path.reverse()
+    return path
+
+
+def consistency_proof(old_size: int, leaves: Sequence[bytes]) -> list[bytes]:
+    """Return PROOF(old_size, D[n]): the consistency proof from the tree of ``old_size`` to the tree over ``leaves``.
+
+    Empty when ``old_size`` is 0 or equals the new size. Raises ``ProofError`` when ``old_size`` is larger.
+    """
+    n = len(leaves)
+    if not 0 <= old_size <= n:
+        raise ProofError(f"old size {old_size} is outside 0..{n}")
+    if old_size in (0, n):
+        return []
+    proof: list[bytes] = []
+    lo, hi, m, complete = 0, n, old_size, True
+    while True:
+        size = hi - lo
+        if m == size:
+            if not complete:
+                proof.append(_subtree_root(leaves, lo, hi))
+            break
+        k = _split(size)
+        if m <= k:
+            proof.append(_subtree_root(leaves, lo + k, hi))
+            hi = lo + k
+        else:
+            proof.append(_subtree_root(leaves, lo, lo + k))
+            lo, m, complete = lo + k, m - k, False
+    proof.reverse()
+    return proof
+
+
+def verify_inclusion(*, index: int, size: int, leaf: bytes, proof: Sequence[bytes], root_hash: bytes) -> bool:
+    """Return True when ``proof`` shows the leaf hash ``leaf`` at ``index`` in the tree of ``size`` with ``root_hash``.
+
+    The algorithm of RFC 9162 section 2.1.3.2.
+    """
+    if not 0 <= index < size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root_hash
+
+
+def verify_consistency(
+    *, old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
+) -> bool:
+    """Return True when ``proof`` shows the tree (old_size, old_root) is a prefix of (new_size, new_root).
+
+    The algorithm of RFC 9162 section 2.1.4.2, with the trivial cases (equal sizes, empty old tree) requiring
+    an empty proof, as the Go implementations do.
+    """
+    if old_size < 0 or new_size < old_size:
+        return False
+    if old_size == new_size:
+        return not proof and old_root == new_root
+    if old_size == 0:
+        return not proof
+    if not proof:
+        return False
+    path = list(proof)
+    if old_size & (old_size - 1) == 0:
+        path.insert(0, old_root)
+    fn, sn = old_size - 1, new_size - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return fr == old_root and sr == new_root and sn == 0

@@ -1,0 +1,98 @@
+"""The audit log's tables. Rows are only ever inserted (by ``audit.services.record`` and the checkpoint
+service); database triggers reject UPDATE and DELETE, see migrations 0002 and docs/audit.md."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from audit.actions import Action
+
+
+class ActorKind(models.TextChoices):
+    """Who did it: a staff member, the (anonymous) reporter, or the system itself."""
+
+    STAFF = "staff", _("Staff member")
+    REPORTER = "reporter", _("Reporter")
+    SYSTEM = "system", _("System")
+
+
+def datetime_from_us(at_us: int) -> datetime:
+    """Return the aware UTC datetime of a microsecond Unix timestamp."""
+    return datetime.fromtimestamp(at_us / 1_000_000, tz=UTC)
+
+
+class AuditEvent(models.Model):
+    """One audited action: who, what, on which case, when, plus its leaf hash and chained hash.
+
+    ``seq`` is gapless from 1 and is the Merkle leaf index plus one. Time is kept as microseconds since the
+    Unix epoch (UTC) so the hashed form is the same on every database. ``action`` deliberately has no
+    ``choices`` on the field (adding an action must not need a migration); ``record`` validates it.
+    """
+
+    seq = models.BigIntegerField(_("sequence number"), primary_key=True)
+    at_us = models.BigIntegerField(_("time (microseconds since 1970, UTC)"), db_index=True)
+    actor_kind = models.CharField(_("actor kind"), max_length=8)
+    actor_staff_id = models.BigIntegerField(_("staff id"), null=True, blank=True, db_index=True)
+    actor_username = models.CharField(_("username"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    case_ref = models.CharField(_("case reference"), max_length=64, blank=True, db_index=True)
+    details = models.TextField(_("details (canonical JSON)"), default="{}")
+    leaf_hash = models.BinaryField(_("leaf hash"), max_length=32)
+    chain_hash = models.BinaryField(_("chained hash"), max_length=32)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action}"
+
+    @property
+    def at(self) -> datetime:
+        """Return when the event happened (aware, UTC)."""
+        return datetime_from_us(self.at_us)
+
+    @property
+    def details_dict(self) -> dict[str, Any]:
+        """Return the details as a dict."""
+        loaded: dict[str, Any] = json.loads(self.details)
+        return loaded
+
+    @property
+    def action_label(self) -> str:
+        """Return the human label of the action (the raw value for an action unknown to this version)."""
+        try:
+            return str(Action(self.action).label)
+        except ValueError:
+            return self.action
+
+    @property
+    def actor_label(self) -> str:
+        """Return the actor for display: the username (and id) for staff, else the kind."""
+        if self.actor_kind == ActorKind.STAFF:
+            return f"{self.actor_username} (#{self.actor_staff_id})"
+        return str(ActorKind(self.actor_kind).label) if self.actor_kind in ActorKind.values else self.actor_kind
+
+
+class AuditCheckpoint(models.Model):
+    """A signed checkpoint: the tree size and root hash at a moment, as a C2SP signed note."""
+
+    tree_size = models.BigIntegerField(_("tree size"), unique=True)
+    root_hash = models.BinaryField(_("root hash"), max_length=32)
+    created_at = models.DateTimeField(_("created at"))
+    note = models.TextField(_("signed note"))
+
+    class Meta:
+        ordering = ["tree_size"]
+        get_latest_by = "tree_size"
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.tree_size}"
