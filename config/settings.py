@@ -45,6 +45,10 @@ _SECRETS_FILE = VAR_DIR / "secrets.json"
 SECRET_KEY = load_or_create(_SECRETS_FILE, "secret_key", "PELUIT_SECRET_KEY")
 # The vault pepper is mixed into every officer's key-wrapping key; it lives outside the database.
 PELUIT_PEPPER = load_or_create(_SECRETS_FILE, "pepper", "PELUIT_PEPPER")
+# Seed of the Ed25519 key that signs audit checkpoints (vault/checkpoint_signer.py); outside the database so a
+# dump cannot forge checkpoints. The origin names the log in every checkpoint and is the signing key's name.
+PELUIT_CHECKPOINT_KEY = load_or_create(_SECRETS_FILE, "checkpoint_key", "PELUIT_CHECKPOINT_KEY")
+PELUIT_AUDIT_ORIGIN = os.environ.get("PELUIT_AUDIT_ORIGIN", "inspektorat.semarangkota.go.id/peluit/audit")
 PELUIT_SIGNING_P12 = os.environ.get("PELUIT_SIGNING_P12", "")
 
 DEBUG = env_bool("PELUIT_DEBUG")
@@ -233,7 +237,10 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Sign a new audit checkpoint every 10 minutes, only when the log has grown since the last one.
+    "audit-checkpoint": {"task": "audit.tasks.checkpoint_if_grown", "schedule": timedelta(minutes=10)},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Logging: never the client address, user agent or request headers --------------------------------
