@@ -26,6 +26,7 @@ class Action(models.TextChoices):
     OFFICER_KEY_REWRAPPED = "vault.officer_key_rewrapped", _("Officer key re-wrapped")
     OFFICER_KEY_RESET = "vault.officer_key_reset", _("Officer key reset")
     ESCROW_CREATED = "vault.escrow_created", _("Escrow key created")
+    ESCROW_HOLDER_ADDED = "vault.escrow_holder_added", _("Escrow key holder added")
     ESCROW_RECOVERY_PRINTED = "vault.escrow_recovery_printed", _("Escrow recovery sheet printed")
     CASE_GRANTED = "vault.case_granted", _("Case granted")
     CASE_REVOKED = "vault.case_revoked", _("Case revoked")
