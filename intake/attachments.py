@@ -1,0 +1,340 @@
+"""Check reporters' attachments by content and strip identifying metadata before they are sealed.
+
+``inspect_and_clean(upload)`` copies the upload into a nameless temporary file (it never appears in a
+directory listing and vanishes when closed, also when the process dies), asks libmagic what it really is,
+rejects what is not accepted, and cleans it into a second nameless temporary file. The result streams the
+cleaned bytes in pieces of at most 64 KiB, so memory stays flat however large the file is.
+
+File names and contents are never logged and never appear in an exception.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import BinaryIO
+
+import magic
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from intake import metadata
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 64 * 1024
+MAX_NAME_LENGTH = 200
+
+
+class RejectedAttachment(Exception):
+    """An attachment that is not accepted; ``message`` is translated and safe to show the reporter.
+
+    ``code`` says why, for API clients: ``type``, ``empty``, ``too_large`` or ``count``.
+    """
+
+    def __init__(self, message: str, *, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class _FileChunks(Iterator[bytes]):
+    """Iterate over a temporary file in pieces of at most ``CHUNK_SIZE`` bytes; close it at the end."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream: BinaryIO | None = stream
+        stream.seek(0)
+
+    def __iter__(self) -> _FileChunks:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._stream is None:
+            raise StopIteration
+        piece = self._stream.read(CHUNK_SIZE)
+        if not piece:
+            self.close()
+            raise StopIteration
+        return piece
+
+    def close(self) -> None:
+        """Close (and so delete) the temporary file; safe to call more than once."""
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+
+    def __del__(self) -> None:
+        self.close()
+
+
+@dataclass
+class CleanAttachment:
+    """A checked, cleaned attachment ready for ``vault.services.store_attachment(chunks=...)``.
+
+    ``chunks`` can be read once. ``metadata_removed`` is False when the file was kept as it came (video,
+    legacy Office formats, files the cleaner could not parse): officers see it flagged.
+    """
+
+    chunks: Iterator[bytes]
+    content_type: str
+    original_name: str
+    size: int | None
+    metadata_removed: bool
+    _source: _FileChunks | None = field(default=None, repr=False, compare=False)
+
+    def close(self) -> None:
+        """Release the temporary file if the chunks were not read to the end."""
+        if self._source is not None:
+            self._source.close()
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """An accepted kind of file: its content type, usual name suffixes and its cleaner (None: kept as is)."""
+
+    content_type: str
+    suffixes: tuple[str, ...]
+    cleaner: Callable[[BinaryIO, BinaryIO], object] | None
+
+
+def _image(content_type: str, *suffixes: str) -> FileKind:
+    return FileKind(content_type, suffixes, functools.partial(_clean_image, content_type=content_type))
+
+
+def _clean_image(source: BinaryIO, target: BinaryIO, *, content_type: str) -> str:
+    max_pixels = getattr(settings, "PELUIT_MAX_IMAGE_PIXELS", metadata.DEFAULT_MAX_IMAGE_PIXELS)
+    return metadata.clean_image(source, target, content_type=content_type, max_pixels=max_pixels)
+
+
+_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+_ODT = "application/vnd.oasis.opendocument.text"
+_ODS = "application/vnd.oasis.opendocument.spreadsheet"
+_ODP = "application/vnd.oasis.opendocument.presentation"
+_TEXT = FileKind("text/plain", (".txt", ".text", ".csv", ".log", ".md"), lambda s, t: metadata.copy_stream(s, t))
+_WAV = FileKind("audio/wav", (".wav",), metadata.clean_wav)
+_OGG = FileKind("audio/ogg", (".ogg", ".oga", ".opus"), metadata.clean_ogg)
+_M4A = FileKind("audio/mp4", (".m4a", ".mp4", ".aac"), metadata.clean_m4a)
+
+# Content types as libmagic reports them -> what we accept them as.
+ACCEPTED: dict[str, FileKind] = {
+    "image/jpeg": _image("image/jpeg", ".jpg", ".jpeg", ".jpe"),
+    "image/png": _image("image/png", ".png"),
+    "image/gif": _image("image/gif", ".gif"),
+    "image/webp": _image("image/webp", ".webp"),
+    "image/heic": _image("image/heic", ".jpg", ".jpeg"),
+    "image/heif": _image("image/heif", ".jpg", ".jpeg"),
+    "application/pdf": FileKind("application/pdf", (".pdf",), metadata.clean_pdf),
+    _DOCX: FileKind(_DOCX, (".docx",), metadata.clean_office_zip),
+    _XLSX: FileKind(_XLSX, (".xlsx",), metadata.clean_office_zip),
+    _PPTX: FileKind(_PPTX, (".pptx",), metadata.clean_office_zip),
+    _ODT: FileKind(_ODT, (".odt",), metadata.clean_office_zip),
+    _ODS: FileKind(_ODS, (".ods",), metadata.clean_office_zip),
+    _ODP: FileKind(_ODP, (".odp",), metadata.clean_office_zip),
+    "application/msword": FileKind("application/msword", (".doc",), None),
+    "application/vnd.ms-excel": FileKind("application/vnd.ms-excel", (".xls",), None),
+    "application/vnd.ms-powerpoint": FileKind("application/vnd.ms-powerpoint", (".ppt",), None),
+    "text/rtf": FileKind("application/rtf", (".rtf",), None),
+    "audio/mpeg": FileKind("audio/mpeg", (".mp3",), metadata.clean_mp3),
+    "audio/x-m4a": _M4A,
+    "audio/mp4": _M4A,
+    "audio/ogg": _OGG,
+    "application/ogg": _OGG,
+    "audio/x-wav": _WAV,
+    "audio/wav": _WAV,
+    "audio/vnd.wave": _WAV,
+    "video/mp4": FileKind("video/mp4", (".mp4", ".m4v"), None),
+    "video/quicktime": FileKind("video/quicktime", (".mov",), None),
+}
+# Text that a browser or an office program would run or render is still accepted, but only as plain text.
+_TEXT_PREFIX = "text/"
+
+# libmagic calls an Office package a zip when its parts are in an unusual order: look inside.
+_ZIP_TYPES = {"application/zip", "application/x-zip", "application/x-zip-compressed", "application/octet-stream"}
+_OOXML_MAIN_PARTS = {
+    "word/document.xml": _DOCX,
+    "xl/workbook.xml": _XLSX,
+    "ppt/presentation.xml": _PPTX,
+}
+_OOXML_MAIN_TYPES = {
+    _DOCX: b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    _XLSX: b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+    _PPTX: b"application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
+}
+
+
+def _office_type_inside(stream: BinaryIO) -> str | None:
+    """Return the Office content type of a zip package, or None when it is some other zip."""
+    stream.seek(0)
+    try:
+        with zipfile.ZipFile(stream) as package:
+            names = set(package.namelist())
+            if "mimetype" in names:
+                declared = package.read("mimetype")[:100].decode("ascii", "replace").strip()
+                return declared if declared in {_ODT, _ODS, _ODP} else None
+            if "[Content_Types].xml" in names:
+                types = package.read("[Content_Types].xml")
+                for part, content_type in _OOXML_MAIN_PARTS.items():
+                    if part in names and _OOXML_MAIN_TYPES[content_type] in types:
+                        return content_type
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, NotImplementedError):
+        return None
+    return None
+
+
+def _kind_of(stream: BinaryIO) -> FileKind:
+    """Return the accepted kind of the file in ``stream`` judged by its content, or raise RejectedAttachment."""
+    stream.seek(0)
+    detected = magic.from_descriptor(stream.fileno(), mime=True)
+    stream.seek(0)
+    if detected in _ZIP_TYPES or (detected in ACCEPTED and detected.startswith("application/vnd.")):
+        inner = _office_type_inside(stream)
+        if inner is not None:
+            return ACCEPTED[inner]
+        if detected in _ZIP_TYPES:
+            raise _wrong_type()
+    if detected in ACCEPTED:
+        return ACCEPTED[detected]
+    if detected.startswith(_TEXT_PREFIX):
+        return _TEXT
+    raise _wrong_type()
+
+
+def _wrong_type() -> RejectedAttachment:
+    return RejectedAttachment(
+        _(
+            "This type of file is not accepted. You can attach photos (JPEG, PNG, GIF, WebP, HEIC), PDF, "
+            "Office documents (Word, Excel, PowerPoint, OpenDocument), plain text, audio (MP3, M4A, OGG, WAV) "
+            "and MP4 video."
+        ),
+        code="type",
+    )
+
+
+def _too_large(limit: int) -> RejectedAttachment:
+    return RejectedAttachment(
+        _("The file is larger than the limit of %(limit)s.") % {"limit": filesizeformat(limit)},
+        code="too_large",
+    )
+
+
+def max_attachment_bytes() -> int:
+    """Return the largest accepted attachment size in bytes (setting ``PELUIT_MAX_ATTACHMENT_BYTES``)."""
+    return int(settings.PELUIT_MAX_ATTACHMENT_BYTES)
+
+
+def max_attachments() -> int:
+    """Return how many files one submission or message may carry (setting ``PELUIT_MAX_ATTACHMENTS``)."""
+    return int(settings.PELUIT_MAX_ATTACHMENTS)
+
+
+def check_attachment_count(n: int) -> None:
+    """Raise RejectedAttachment when ``n`` files are more than one submission may carry."""
+    limit = max_attachments()
+    if n > limit:
+        raise RejectedAttachment(
+            ngettext(
+                "You can attach at most %(limit)d file.",
+                "You can attach at most %(limit)d files.",
+                limit,
+            )
+            % {"limit": limit},
+            code="count",
+        )
+
+
+def safe_name(name: str, kind: FileKind) -> str:
+    """Return ``name`` without folders or control characters, shortened, ending in a suffix fitting ``kind``."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip().strip(".") or "attachment"
+    suffix = PurePosixPath(base).suffix.lower()
+    if suffix not in kind.suffixes:
+        base = f"{base}{kind.suffixes[0]}"
+        suffix = kind.suffixes[0]
+    if len(base) > MAX_NAME_LENGTH:
+        base = base[: MAX_NAME_LENGTH - len(suffix)] + suffix
+    return base
+
+
+def _temporary_file() -> BinaryIO:
+    """Return a nameless temporary file in ``FILE_UPLOAD_TEMP_DIR``; it is gone once closed."""
+    return tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)
+
+
+def _spool(upload: UploadedFile[bytes], limit: int) -> BinaryIO:
+    """Copy ``upload`` into a temporary file, refusing empty files and files over ``limit`` bytes."""
+    copy = _temporary_file()
+    try:
+        total = 0
+        for piece in upload.chunks(CHUNK_SIZE):
+            total += len(piece)
+            if total > limit:
+                raise _too_large(limit)
+            copy.write(piece)
+        if total == 0:
+            raise RejectedAttachment(_("The file is empty."), code="empty")
+        copy.flush()
+        copy.seek(0)
+        return copy
+    except BaseException:
+        copy.close()
+        raise
+
+
+def _clean(kind: FileKind, original: BinaryIO) -> tuple[BinaryIO, str, bool]:
+    """Return (file to send, its content type, whether metadata was removed); closes what it does not return."""
+    if kind.cleaner is None:
+        return original, kind.content_type, False
+    cleaned = _temporary_file()
+    try:
+        outcome = kind.cleaner(original, cleaned)
+    except Exception as exc:  # hostile input makes parsers raise anything; keep the file and flag it
+        logger.warning("attachment of type %s kept uncleaned (%s)", kind.content_type, type(exc).__name__)
+        cleaned.close()
+        return original, kind.content_type, False
+    original.close()
+    cleaned.flush()
+    content_type = outcome if isinstance(outcome, str) else kind.content_type
+    removed = outcome is not False
+    return cleaned, content_type, removed
+
+
+def inspect_and_clean(upload: UploadedFile[bytes]) -> CleanAttachment:
+    """Check an uploaded file by its content and return it cleaned of identifying metadata.
+
+    Raises RejectedAttachment (with a translated ``message``) for an empty file, a file over
+    ``PELUIT_MAX_ATTACHMENT_BYTES`` or a type that is not accepted, whatever its name says. Files that
+    cannot be cleaned are returned unchanged with ``metadata_removed=False``.
+    """
+    limit = max_attachment_bytes()
+    if upload.size is not None and upload.size > limit:
+        raise _too_large(limit)
+    original = _spool(upload, limit)
+    try:
+        kind = _kind_of(original)
+    except BaseException:
+        original.close()
+        raise
+    stream, content_type, removed = _clean(kind, original)
+    stream.seek(0, 2)
+    size = stream.tell()
+    chunks = _FileChunks(stream)
+    name = safe_name(upload.name or "", ACCEPTED.get(content_type, kind))
+    return CleanAttachment(
+        chunks=chunks,
+        content_type=content_type,
+        original_name=name,
+        size=size,
+        metadata_removed=removed,
+        _source=chunks,
+    )

@@ -1,0 +1,401 @@
+"""Remove identifying metadata from attachments: one cleaner per file family.
+
+A cleaner reads ``source`` (a seekable binary file) and writes the cleaned file into ``target`` (an empty,
+seekable binary file). It returns True when every metadata store it knows of was removed and False when
+it had to leave part of the file as it was. It raises :class:`CannotClean`, or whatever the parsing
+library raises, when the file cannot be parsed; the caller then keeps the original and flags it.
+
+Nothing here logs, and no exception raised here carries file content or names.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import zipfile
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+import mutagen
+import mutagen.apev2
+import mutagen.mp3
+import mutagen.mp4
+import mutagen.oggflac
+import mutagen.oggopus
+import mutagen.oggspeex
+import mutagen.oggvorbis
+import pikepdf
+import pillow_heif
+from PIL import Image, ImageOps, ImageSequence
+
+pillow_heif.register_heif_opener()
+
+COPY_CHUNK = 64 * 1024
+
+# A decoded image needs about 4 bytes a pixel; past this many pixels the file is kept and flagged.
+DEFAULT_MAX_IMAGE_PIXELS = 120_000_000
+# Office zips whose parts unpack to more than this are kept and flagged (zip bombs).
+MAX_UNPACKED_OFFICE_BYTES = 1024 * 1024 * 1024
+# XML parts up to this size are rewritten in memory; larger ones are copied and the file flagged.
+MAX_REWRITTEN_XML_PART = 32 * 1024 * 1024
+
+Cleaner = Callable[[BinaryIO, BinaryIO], bool]
+
+
+class CannotClean(Exception):
+    """The file is of an accepted type but this cleaner cannot rewrite it."""
+
+
+def copy_stream(source: BinaryIO, target: BinaryIO) -> None:
+    """Copy ``source`` from its start into ``target`` in 64 KiB pieces."""
+    source.seek(0)
+    shutil.copyfileobj(source, target, COPY_CHUNK)
+
+
+# --- Images (Pillow; HEIC through pillow-heif) -------------------------------------------------------
+
+# Pillow format names accepted for each image content type, and how each is written back.
+IMAGE_FORMATS = {
+    "image/jpeg": ("JPEG", "MPO"),
+    "image/png": ("PNG",),
+    "image/gif": ("GIF",),
+    "image/webp": ("WEBP",),
+    "image/heic": ("HEIF",),
+    "image/heif": ("HEIF",),
+}
+# Image info kept on re-encoding: how the picture looks and moves, nothing about where it came from.
+_KEPT_IMAGE_INFO = ("transparency", "duration", "loop", "background", "disposal", "dpi")
+
+
+def _bare_copy(frame: Image.Image) -> Image.Image:
+    """Return a copy of ``frame`` whose info holds only what rendering needs."""
+    copy = frame.copy()
+    copy.info = {key: frame.info[key] for key in _KEPT_IMAGE_INFO if key in frame.info}
+    return copy
+
+
+def clean_image(source: BinaryIO, target: BinaryIO, *, content_type: str, max_pixels: int) -> str:
+    """Re-encode an image without EXIF, GPS, XMP, ICC profile or comments; return the new content type.
+
+    The EXIF orientation is applied to the pixels first, so the picture still shows the right way up.
+    Animated GIF and WebP keep their frames. HEIC/HEIF is written as JPEG.
+    """
+    source.seek(0)
+    with Image.open(source, formats=IMAGE_FORMATS[content_type]) as image:
+        frames = getattr(image, "n_frames", 1)
+        if image.width * image.height * max(frames, 1) > max_pixels:
+            raise CannotClean("image too large to re-encode")
+        animated = image.format in {"GIF", "WEBP"} and frames > 1
+        if animated:
+            sequence = [_bare_copy(frame) for frame in ImageSequence.Iterator(image)]
+            first = sequence[0]
+            first.save(
+                target,
+                format=image.format,
+                save_all=True,
+                append_images=sequence[1:],
+                **({"quality": 90} if image.format == "WEBP" else {}),
+            )
+            return content_type
+        image.load()
+        upright = _bare_copy(ImageOps.exif_transpose(image) or image)
+        if image.format in {"JPEG", "MPO", "HEIF"}:
+            if upright.mode not in {"L", "RGB", "CMYK"}:
+                upright = upright.convert("RGB")
+            upright.save(target, format="JPEG", quality=92, exif=b"", icc_profile=None)
+            return "image/jpeg"
+        if image.format == "WEBP":
+            upright.save(target, format="WEBP", quality=90, exif=b"", icc_profile=None, xmp="")
+            return content_type
+        upright.save(target, format=image.format)
+        return content_type
+
+
+# --- PDF (pikepdf) ----------------------------------------------------------------------------------
+
+# Actions that run code, open other programs or send data somewhere: removed wherever they appear.
+_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/ResetForm", "/Rendition", "/GoToE"}
+# Dictionary keys that hold metadata, scripts or embedded files.
+_PDF_DROPPED_KEYS = ("/AA", "/JS", "/Metadata", "/PieceInfo", "/EF", "/LastModified")
+
+
+def _is_active_action(value: object) -> bool:
+    return isinstance(value, pikepdf.Dictionary) and str(value.get("/S", "")) in _ACTIVE_ACTIONS
+
+
+def _scrub_pdf_object(obj: object, depth: int = 0) -> None:
+    """Remove scripts, metadata streams and embedded files from ``obj`` and its direct children.
+
+    Indirect children are visited on their own by the caller, which walks every object of the file.
+    """
+    if depth > 64:
+        return
+    if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+        for key in _PDF_DROPPED_KEYS:
+            if key in obj:
+                del obj[key]
+        for key in ("/A", "/OpenAction", "/Next"):
+            if key in obj and _is_active_action(obj[key]):
+                del obj[key]
+        children = [obj[key] for key in list(obj.keys())]
+    elif isinstance(obj, pikepdf.Array):
+        children = list(obj)
+    else:
+        return
+    for child in children:
+        if isinstance(child, pikepdf.Dictionary | pikepdf.Array | pikepdf.Stream) and not child.is_indirect:
+            _scrub_pdf_object(child, depth + 1)
+
+
+def clean_pdf(source: BinaryIO, target: BinaryIO) -> bool:
+    """Write the PDF again without document info, XMP, JavaScript, automatic actions or embedded files."""
+    source.seek(0)
+    with pikepdf.open(source) as pdf:
+        for key in ("/Info", "/ID"):
+            if key in pdf.trailer:
+                del pdf.trailer[key]
+        root = pdf.Root
+        for key in ("/OpenAction", "/AA", "/Metadata", "/PieceInfo", "/Threads", "/SpiderInfo"):
+            if key in root:
+                del root[key]
+        if "/Names" in root:
+            for key in ("/JavaScript", "/EmbeddedFiles"):
+                if key in root.Names:
+                    del root.Names[key]
+        if "/AcroForm" in root and "/XFA" in root.AcroForm:
+            del root.AcroForm["/XFA"]
+        for page in pdf.pages:
+            if "/Annots" in page.obj:
+                kept = [a for a in page.obj.Annots if a.get("/Subtype") != "/FileAttachment"]
+                page.obj.Annots = pdf.make_indirect(pikepdf.Array(kept))
+        for obj in pdf.objects:
+            _scrub_pdf_object(obj)
+        # deterministic_id: a new file identifier computed from the content, not the reporter's original.
+        pdf.save(target, deterministic_id=True, fix_metadata_version=False)
+    return True
+
+
+# --- Office documents: OOXML (docx, xlsx, pptx) and ODF (odt, ods, odp) -----------------------------
+
+_EMPTY_CORE = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"'
+    b' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"'
+    b' xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"/>'
+)
+_EMPTY_APP = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"'
+    b' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"/>'
+)
+_EMPTY_CUSTOM = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"'
+    b' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"/>'
+)
+_EMPTY_ODF_META = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+    b' xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0"'
+    b' xmlns:dc="http://purl.org/dc/elements/1.1/" office:version="1.2"><office:meta/></office:document-meta>'
+)
+_REPLACED_PARTS = {
+    "docProps/core.xml": _EMPTY_CORE,
+    "docProps/app.xml": _EMPTY_APP,
+    "docProps/custom.xml": _EMPTY_CUSTOM,
+    "meta.xml": _EMPTY_ODF_META,
+}
+
+
+def _blank_attributes(*names: str) -> Callable[[bytes], bytes]:
+    pattern = re.compile(rb'(\s(?:[\w.-]+:)?(?:' + b"|".join(n.encode() for n in names) + rb')=)("[^"]*"|\'[^\']*\')')
+    return lambda data: pattern.sub(rb'\1""', data)
+
+
+def _blank_elements(*names: str) -> Callable[[bytes], bytes]:
+    pattern = re.compile(rb"(<(" + b"|".join(re.escape(n.encode()) for n in names) + rb")(?:\s[^>]*)?>)[^<]*(</\2>)")
+    return lambda data: pattern.sub(rb"\1\3", data)
+
+
+_FILE_TARGET = re.compile(rb'(\sTarget=")(?:file:|\\\\)[^"]*?([^"/\\]*)(")', re.IGNORECASE)
+_ODF_PRINTER = re.compile(
+    rb'(<config:config-item config:name="Printer(?:Name|Setup)"[^>]*>)[^<]*(</config:config-item>)'
+)
+
+# Rewrites for the parts that name people, user accounts, printers or local paths: (part matcher, rewrite).
+_XML_REWRITES: tuple[tuple[re.Pattern[str], Callable[[bytes], bytes]], ...] = (
+    (re.compile(r"^word/.*\.xml$"), _blank_attributes("author", "initials", "userId", "providerId")),
+    (re.compile(r"^xl/comments\d*\.xml$"), _blank_elements("author")),
+    (re.compile(r"^xl/persons/.*\.xml$"), _blank_attributes("displayName", "userId", "providerId")),
+    (re.compile(r"^xl/workbook\.xml$"), _blank_attributes("url", "userName")),
+    (re.compile(r"^xl/revisions/.*\.xml$"), _blank_attributes("userName")),
+    (re.compile(r"^ppt/(commentAuthors|authors)\.xml$"), _blank_attributes("name", "initials", "userId", "providerId")),
+    (re.compile(r"^ppt/comments/.*\.xml$"), _blank_attributes("author", "initials")),
+    (re.compile(r"(^|/)(content|styles)\.xml$"), _blank_elements("dc:creator", "meta:creator-initials")),
+    (re.compile(r"(^|/)settings\.xml$"), lambda data: _ODF_PRINTER.sub(rb"\1\2", data)),
+    (re.compile(r"\.rels$"), lambda data: _FILE_TARGET.sub(rb"\1\2\3", data)),
+)
+
+
+def _rewrites_for(name: str) -> list[Callable[[bytes], bytes]]:
+    return [rewrite for matcher, rewrite in _XML_REWRITES if matcher.search(name)]
+
+
+def clean_office_zip(source: BinaryIO, target: BinaryIO) -> bool:
+    """Rewrite an OOXML or ODF package without its document properties and the names it records.
+
+    Replaces docProps/core.xml, app.xml and custom.xml (OOXML) and meta.xml (ODF) by empty ones, blanks
+    the author attributes of tracked changes and comments, printer names and local file paths, and drops
+    zip comments, timestamps and extra fields. Part order and compression are kept (ODF needs its
+    uncompressed ``mimetype`` first).
+    """
+    source.seek(0)
+    complete = True
+    with zipfile.ZipFile(source) as zin:
+        entries = zin.infolist()
+        if sum(entry.file_size for entry in entries) > MAX_UNPACKED_OFFICE_BYTES:
+            raise CannotClean("package unpacks too large")
+        with zipfile.ZipFile(target, "w") as zout:
+            for entry in entries:
+                fresh = zipfile.ZipInfo(entry.filename, date_time=(1980, 1, 1, 0, 0, 0))
+                fresh.compress_type = entry.compress_type
+                fresh.external_attr = 0o644 << 16
+                if entry.is_dir():
+                    zout.writestr(fresh, b"")
+                elif entry.filename in _REPLACED_PARTS:
+                    zout.writestr(fresh, _REPLACED_PARTS[entry.filename])
+                elif (rewrites := _rewrites_for(entry.filename)) and entry.file_size <= MAX_REWRITTEN_XML_PART:
+                    data = zin.read(entry)
+                    for rewrite in rewrites:
+                        data = rewrite(data)
+                    zout.writestr(fresh, data)
+                else:
+                    complete = complete and not rewrites
+                    with zin.open(entry) as part, zout.open(fresh, "w", force_zip64=entry.file_size > 2**31) as out:
+                        shutil.copyfileobj(part, out, COPY_CHUNK)
+    return complete
+
+
+# --- Audio -----------------------------------------------------------------------------------------
+
+_OGG_TYPES = (
+    mutagen.oggvorbis.OggVorbis,
+    mutagen.oggopus.OggOpus,
+    mutagen.oggflac.OggFLAC,
+    mutagen.oggspeex.OggSpeex,
+)
+
+
+def _tags_left(audio: mutagen.FileType) -> bool:
+    tags = audio.tags
+    return tags is not None and len(tags.keys()) > 0
+
+
+def _clean_with_mutagen(target: BinaryIO, kinds: tuple[type[mutagen.FileType], ...]) -> bool:
+    for kind in kinds:
+        target.seek(0)
+        try:
+            audio = kind(target)
+        except mutagen.MutagenError:
+            continue
+        target.seek(0)
+        audio.delete(target)
+        target.seek(0)
+        return not _tags_left(kind(target))
+    raise CannotClean("not a known audio stream")
+
+
+def clean_mp3(source: BinaryIO, target: BinaryIO) -> bool:
+    """Copy an MP3 and delete its ID3v1, ID3v2 and APEv2 tags."""
+    copy_stream(source, target)
+    target.seek(0)
+    mutagen.apev2.delete(target)
+    return _clean_with_mutagen(target, (mutagen.mp3.MP3,))
+
+
+def clean_ogg(source: BinaryIO, target: BinaryIO) -> bool:
+    """Copy an Ogg Vorbis, Opus, FLAC or Speex stream and delete its comments."""
+    copy_stream(source, target)
+    return _clean_with_mutagen(target, _OGG_TYPES)
+
+
+# MP4 atoms that carry a place or a person; any left after mutagen's pass flags the file.
+_MP4_TELLTALES = (b"\xa9xyz", b"ISO6709", b"\xa9nam", b"\xa9ART", b"\xa9day", b"com.apple.quicktime.location")
+
+
+def _mp4_atoms(stream: BinaryIO) -> Iterator[tuple[bytes, int, int]]:
+    """Yield (type, offset of the body, size of the body) for the top-level atoms of an MP4 file."""
+    stream.seek(0, 2)
+    end = stream.tell()
+    offset = 0
+    while offset + 8 <= end:
+        stream.seek(offset)
+        size, kind = struct.unpack(">I4s", stream.read(8))
+        header = 8
+        if size == 1:
+            size = struct.unpack(">Q", stream.read(8))[0]
+            header = 16
+        elif size == 0:
+            size = end - offset
+        if size < header:
+            raise CannotClean("bad atom")
+        yield kind, offset + header, size - header
+        offset += size
+
+
+def clean_m4a(source: BinaryIO, target: BinaryIO) -> bool:
+    """Copy an M4A (MP4 audio) file and delete its iTunes-style tags; flag it if places or names remain."""
+    copy_stream(source, target)
+    complete = _clean_with_mutagen(target, (mutagen.mp4.MP4,))
+    for kind, body, size in _mp4_atoms(target):
+        if kind == b"moov":
+            if size > MAX_REWRITTEN_XML_PART:
+                return False
+            target.seek(body)
+            moov = target.read(size)
+            complete = complete and not any(mark in moov for mark in _MP4_TELLTALES)
+    return complete
+
+
+# WAV chunks that describe the sound; everything else (LIST/INFO, id3, bext, iXML, cue labels) goes.
+_WAV_KEPT_CHUNKS = {b"fmt ", b"fact", b"data"}
+
+
+def clean_wav(source: BinaryIO, target: BinaryIO) -> bool:
+    """Copy a RIFF/WAVE file keeping only its format, fact and sample data chunks."""
+    source.seek(0, 2)
+    end = source.tell()
+    source.seek(0)
+    riff, _size, wave = struct.unpack("<4sI4s", source.read(12))
+    if riff != b"RIFF" or wave != b"WAVE":
+        raise CannotClean("not RIFF/WAVE")
+    target.write(b"RIFF\0\0\0\0WAVE")
+    written = 4
+    offset = 12
+    kept = set()
+    while offset + 8 <= end:
+        source.seek(offset)
+        chunk, size = struct.unpack("<4sI", source.read(8))
+        size = min(size, end - offset - 8)
+        padded = size + (size & 1)
+        if chunk in _WAV_KEPT_CHUNKS:
+            kept.add(chunk)
+            target.write(struct.pack("<4sI", chunk, size))
+            remaining = size
+            while remaining:
+                piece = source.read(min(COPY_CHUNK, remaining))
+                if not piece:
+                    raise CannotClean("truncated chunk")
+                target.write(piece)
+                remaining -= len(piece)
+            if size & 1:
+                target.write(b"\0")
+            written += 8 + padded
+        offset += 8 + padded
+    if not {b"fmt ", b"data"} <= kept:
+        raise CannotClean("no format or data chunk")
+    target.seek(4)
+    target.write(struct.pack("<I", written))
+    target.seek(0, 2)
+    return True
