@@ -221,6 +221,20 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# --- Reporter attachments and abuse control (intake) -------------------------------------------------
+PELUIT_MAX_ATTACHMENTS = int(os.environ.get("PELUIT_MAX_ATTACHMENTS", "20"))
+PELUIT_MAX_ATTACHMENT_BYTES = int(os.environ.get("PELUIT_MAX_ATTACHMENT_BYTES", str(100 * 1024 * 1024)))
+PELUIT_MAX_IMAGE_PIXELS = int(os.environ.get("PELUIT_MAX_IMAGE_PIXELS", "120000000"))
+# Uploads over 256 KiB are spooled to disk, not memory; the cleaner's own temporary files are nameless.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+FILE_UPLOAD_TEMP_DIR = VAR_DIR / "tmp"
+FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
+# In-memory sliding windows (per process): (requests, seconds). See intake/throttle.py.
+PELUIT_THROTTLE_PER_ADDRESS = (int(os.environ.get("PELUIT_THROTTLE_PER_ADDRESS", "60")), 60)
+PELUIT_THROTTLE_GLOBAL_POSTS = (int(os.environ.get("PELUIT_THROTTLE_GLOBAL_POSTS", "600")), 60)
+PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (int(os.environ.get("PELUIT_THROTTLE_RECEIPT_PER_ADDRESS", "10")), 600)
+PELUIT_THROTTLE_RECEIPT_GLOBAL = (int(os.environ.get("PELUIT_THROTTLE_RECEIPT_GLOBAL", "100")), 600)
+
 WHITENOISE_USE_FINDERS = True
 
 # --- Celery ------------------------------------------------------------------------------------------
