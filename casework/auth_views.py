@@ -24,6 +24,8 @@ from casework import two_factor
 from casework.forms import CodeForm, PasswordLoginForm
 from casework.models import StaffUser
 from casework.roles import is_verified_staff
+from vault import services as vault
+from vault.exceptions import VaultError
 
 PENDING_USER = "peluit_pending_user"
 PENDING_SINCE = "peluit_pending_since"
@@ -81,6 +83,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request.session[PENDING_USER] = user.pk
             request.session[PENDING_SINCE] = time.time()
             request.session[PENDING_NEXT] = _safe_next(request, request.GET.get("next"))
+            try:
+                # The key is held in the split-key session but usable only after the second factor.
+                vault.unlock_console(request, user=user, password=form.cleaned_data["password"])
+            except VaultError as exc:
+                messages.warning(request, exc.message)
             if two_factor.confirmed_totp(user) is None:
                 return redirect("auth:enrol")
             return redirect("auth:verify")
@@ -141,6 +148,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     """End the console session (and everything held in it)."""
+    vault.lock_console(request)
     logout(request)
     messages.success(request, _("You have been logged out."))
     return redirect(settings.LOGIN_URL)

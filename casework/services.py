@@ -10,7 +10,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework import two_factor
 from casework.models import StaffUser
-from casework.roles import Role
+from casework.roles import Role, can_hold_case_keys
+from vault import services as vault
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,8 @@ def staff_create(
     """Create a staff account with a validated password.
 
     With ``with_totp`` the account gets a confirmed TOTP device whose URI the caller hands to the person;
-    without it, the person enrols an authenticator at first login.
+    without it, the person enrols an authenticator at first login. Officers and supervisors get their vault
+    key pair (wrapped under this password); the first supervisor also becomes the escrow key holder.
     Raises ``django.core.exceptions.ValidationError`` for a weak password or an unknown role.
     """
     role = Role(role)
@@ -44,5 +46,10 @@ def staff_create(
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
+    if can_hold_case_keys(user):
+        vault.enrol_officer(user=user, password=password)
+        if role == Role.SUPERVISOR and not vault.escrow_exists():
+            # The first supervisor (the head of the inspectorate) holds the escrow key; see escrow_init.
+            vault.escrow_create(holder=user)
     device = two_factor.create_confirmed_totp(user) if with_totp else None
     return NewStaff(user=user, device=device)

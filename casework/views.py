@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +14,8 @@ from django.views.decorators.http import require_http_methods
 from casework import selectors, two_factor
 from casework.auth_views import NEW_BACKUP_CODES
 from casework.roles import Role, role_required
+from vault import services as vault
+from vault.exceptions import VaultError
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -39,10 +42,21 @@ def password_change(request: HttpRequest) -> HttpResponse:
     """Change one's own password (the old one is required)."""
     form = PasswordChangeForm(request.user, request.POST or None)  # type: ignore[arg-type]
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        update_session_auth_hash(request, user)
-        messages.success(request, _("Your password has been changed."))
-        return redirect("console:home")
+        try:
+            with transaction.atomic():
+                # The vault key is re-wrapped under the new password in the same transaction.
+                vault.rewrap_officer_key(
+                    user=request.user,  # type: ignore[arg-type]
+                    old_password=form.cleaned_data["old_password"],
+                    new_password=form.cleaned_data["new_password1"],
+                )
+                user = form.save()
+        except VaultError as exc:
+            form.add_error(None, exc.message)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Your password has been changed."))
+            return redirect("console:home")
     return render(request, "casework/password_change.html", {"form": form})
 
 

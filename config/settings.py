@@ -2,7 +2,7 @@
 
 Environment variables (see README): DATABASE_URL, CELERY_BROKER_URL, CELERY_RESULT_BACKEND,
 PELUIT_MEDIA_ROOT, PELUIT_SIGNING_P12, PELUIT_PEPPER, PELUIT_SECRET_KEY, PELUIT_ALLOWED_HOSTS,
-PELUIT_DEBUG, PELUIT_INSECURE_HTTP, PELUIT_VAR_DIR.
+PELUIT_DEBUG, PELUIT_INSECURE_HTTP, PELUIT_VAR_DIR, PELUIT_KDF_PROFILE.
 """
 
 from __future__ import annotations
@@ -50,6 +50,9 @@ PELUIT_PEPPER = load_or_create(_SECRETS_FILE, "pepper", "PELUIT_PEPPER")
 PELUIT_CHECKPOINT_KEY = load_or_create(_SECRETS_FILE, "checkpoint_key", "PELUIT_CHECKPOINT_KEY")
 PELUIT_AUDIT_ORIGIN = os.environ.get("PELUIT_AUDIT_ORIGIN", "inspektorat.semarangkota.go.id/peluit/audit")
 PELUIT_SIGNING_P12 = os.environ.get("PELUIT_SIGNING_P12", "")
+# Argon2id costs of the vault: "production", or "test" (the libsodium minimum, for the test suite only).
+# The costs used are recorded in every stored blob; see vault/conf.py and docs/vault.md.
+VAULT_KDF_PROFILE = os.environ.get("PELUIT_KDF_PROFILE", "production")
 
 DEBUG = env_bool("PELUIT_DEBUG")
 ALLOWED_HOSTS = [
@@ -83,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The cookie half of the split-key console session (vault/console.py).
+    "vault.middleware.ConsoleKeyCookieMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "config.csrf.NoReferrerCsrfViewMiddleware",
@@ -235,6 +240,11 @@ PELUIT_THROTTLE_GLOBAL_POSTS = (int(os.environ.get("PELUIT_THROTTLE_GLOBAL_POSTS
 PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (int(os.environ.get("PELUIT_THROTTLE_RECEIPT_PER_ADDRESS", "10")), 600)
 PELUIT_THROTTLE_RECEIPT_GLOBAL = (int(os.environ.get("PELUIT_THROTTLE_RECEIPT_GLOBAL", "100")), 600)
 
+# --- Static files ------------------------------------------------------------------------------------
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 WHITENOISE_USE_FINDERS = True
 
 # --- Celery ------------------------------------------------------------------------------------------

@@ -15,6 +15,12 @@ def _fast_password_hashing(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["tests.support.hashers.FastArgon2PasswordHasher"]  # type: ignore[attr-defined]
 
 
+@pytest.fixture(autouse=True)
+def _fast_vault_kdf(settings: pytest.FixtureRequest) -> None:
+    """Use the vault's cheapest Argon2id costs in tests (recorded in each blob, so nothing else changes)."""
+    settings.VAULT_KDF_PROFILE = "test"  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def make_staff(db: None):
     """Return a function that creates a staff member with a confirmed TOTP device."""

@@ -1,0 +1,117 @@
+"""Who may reach a report's keys: an officer's keyring, the escrow keyring, or the reporter's access.
+
+These objects hold key material in memory for one request; they are never stored or logged (their ``repr``
+hides the keys). ``data_key_for`` is the one place that turns an access object into a report key.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from audit.actions import Action
+from casework.models import StaffUser
+from casework.roles import can_hold_case_keys
+from vault import events, formats
+from vault.exceptions import AccessDenied, CorruptCiphertext
+from vault.models import CaseKey
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(eq=False, repr=False)
+class Keyring:
+    """An officer's unlocked private key, for the duration of one request."""
+
+    user: StaffUser
+    _private_key: bytes
+    _keys: dict[tuple[uuid.UUID, str], bytes] = field(default_factory=dict)
+    _audited: set[tuple[uuid.UUID, str]] = field(default_factory=set)
+
+    def __repr__(self) -> str:
+        return f"<Keyring of user {self.user.pk}>"
+
+
+@dataclass(eq=False, repr=False)
+class EscrowKeyring:
+    """The unlocked escrow private key; ``holder`` is None when it was opened with the recovery code."""
+
+    holder: StaffUser | None
+    _private_key: bytes
+    _public_key: bytes
+    _keys: dict[tuple[uuid.UUID, str], bytes] = field(default_factory=dict)
+    _audited: set[tuple[uuid.UUID, str]] = field(default_factory=set)
+
+    def __repr__(self) -> str:
+        return "<EscrowKeyring>"
+
+    @property
+    def actor(self) -> StaffUser | str:
+        """Who acts with this keyring, for the audit log."""
+        return self.holder if self.holder is not None else "system"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class ReporterAccess:
+    """The reporter's access to their own report, opened with the receipt or the follow-up cookie."""
+
+    report_id: uuid.UUID
+    _data_key: bytes
+
+    def __repr__(self) -> str:
+        return "<ReporterAccess>"
+
+
+Access = Keyring | EscrowKeyring | ReporterAccess
+
+
+def case_key_context(report_id: uuid.UUID, scope: str) -> bytes:
+    """Return the binding context sealed with a report key (so a sealed key moved to another row fails)."""
+    return b"case:" + report_id.bytes + scope.encode("ascii")
+
+
+def _unseal(private_key: bytes, row: CaseKey, report_id: uuid.UUID, scope: str) -> bytes:
+    try:
+        return formats.sealed_key_open(private_key, bytes(row.sealed_key), context=case_key_context(report_id, scope))
+    except formats.FormatError as exc:
+        logger.error("vault: sealed %s key of report %s does not open (row %s)", scope, report_id, row.pk)
+        raise CorruptCiphertext() from exc
+
+
+def data_key_for(
+    access: Access, report_id: uuid.UUID, *, scope: str = CaseKey.Scope.DATA, audit_unseal: bool = True
+) -> bytes:
+    """Return the report's data key (or identity key) that ``access`` may use; raise ``AccessDenied`` otherwise.
+
+    For staff, the first unseal of a report with a keyring records one ``REPORT_UNSEALED`` event.
+    """
+    if isinstance(access, ReporterAccess):
+        if access.report_id != report_id or scope != CaseKey.Scope.DATA:
+            raise AccessDenied()
+        return access._data_key
+    cache_key = (report_id, str(scope))
+    cached = access._keys.get(cache_key)
+    if cached is None:
+        if isinstance(access, Keyring):
+            if not can_hold_case_keys(access.user):
+                raise AccessDenied()
+            row = CaseKey.objects.filter(report_id=report_id, scope=scope, officer=access.user).first()
+        else:
+            row = CaseKey.objects.filter(report_id=report_id, scope=scope, officer__isnull=True).first()
+        if row is None:
+            raise AccessDenied()
+        cached = _unseal(access._private_key, row, report_id, str(scope))
+        access._keys[cache_key] = cached
+    if audit_unseal and cache_key not in access._audited:
+        with transaction.atomic():
+            events.record(
+                action=Action.REPORT_UNSEALED,
+                actor=access.user if isinstance(access, Keyring) else access.actor,
+                report_id=report_id,
+                details={"via": "officer" if isinstance(access, Keyring) else "escrow", "scope": str(scope)},
+            )
+        access._audited.add(cache_key)
+    return cached

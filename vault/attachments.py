@@ -1,0 +1,195 @@
+"""Encrypted attachments in Django storage, streamed in 64 KiB secretstream chunks, never whole in memory.
+
+Storage names are random (``vault/ab/<32 hex>``) and say nothing about the report. Each file is bound to its
+report and its storage name, so a file swapped with another (even of the same report) fails to open.
+A blob is recorded in ``AttachmentBlob`` in the caller's transaction; a file whose row never committed is an
+orphan that ``sweep_orphaned_blobs`` (``manage.py vault_sweep``) deletes.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import IO, Any
+
+from django.core.files import File
+from django.core.files.storage import Storage, storages
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vault import conf, formats
+from vault.access import Access, data_key_for
+from vault.exceptions import CorruptCiphertext, VaultError
+from vault.models import AttachmentBlob
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StoredAttachment:
+    """Where an encrypted attachment went (``name``, for the caller's model) and its plaintext ``size``."""
+
+    name: str
+    size: int
+
+
+def attachment_storage() -> Storage:
+    """Return the storage for encrypted blobs (``STORAGES['default']``: files on disk, or S3-compatible)."""
+    return storages["default"]
+
+
+class _EncryptingFile(File):  # type: ignore[type-arg]
+    """A write-once file whose content is produced by the encrypting generator, for ``Storage.save``.
+
+    ``chunks()`` serves storages that stream (FileSystemStorage); ``read()`` serves those that read.
+    """
+
+    def __init__(self, pieces: Iterator[bytes], name: str) -> None:
+        super().__init__(None, name)
+        self._pieces = pieces
+        self._buffer = bytearray()
+
+    def chunks(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        if self._buffer:
+            yield bytes(self._buffer)
+            self._buffer.clear()
+        yield from self._pieces
+
+    def multiple_chunks(self, chunk_size: int | None = None) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) < size:
+            piece = next(self._pieces, None)
+            if piece is None:
+                break
+            self._buffer += piece
+        if size < 0:
+            size = len(self._buffer)
+        out = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return out
+
+    @property
+    def closed(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        return None
+
+
+def _new_name() -> str:
+    token = uuid.uuid4().hex
+    return f"{conf.ATTACHMENT_PREFIX}/{token[:2]}/{token}"
+
+
+@transaction.atomic
+def store_attachment(*, access: Access, report_id: uuid.UUID, chunks: Iterable[bytes]) -> StoredAttachment:
+    """Encrypt ``chunks`` while streaming them into storage; return the storage name and plaintext size.
+
+    Raises ``AccessDenied`` when ``access`` cannot use the report's key. If reading ``chunks`` fails (e.g.
+    the sanitiser rejects the file half-way), the partial blob is deleted and the error propagates.
+    """
+    data_key = data_key_for(access, report_id, audit_unseal=False)
+    storage = attachment_storage()
+    name = _new_name()
+    size = 0
+
+    def counted() -> Iterator[bytes]:
+        nonlocal size
+        for chunk in chunks:
+            size += len(chunk)
+            yield chunk
+
+    pieces = formats.stream_encrypt(data_key, report_id, name, counted())
+    try:
+        saved = storage.save(name, _EncryptingFile(pieces, name))
+    except BaseException:
+        _delete_quietly(storage, name)
+        raise
+    if saved != name:  # the name is bound into the ciphertext; a renamed blob would never open
+        _delete_quietly(storage, saved)
+        raise VaultError(_("The attachment could not be stored."))
+    AttachmentBlob.objects.create(name=name, report_id=report_id, size=size)
+    return StoredAttachment(name=name, size=size)
+
+
+def _delete_quietly(storage: Storage, name: str) -> None:
+    try:
+        if storage.exists(name):
+            storage.delete(name)
+    except OSError:  # pragma: no cover - the sweep will find it
+        logger.warning("vault: could not delete partial blob %s", name)
+
+
+def open_attachment(*, access: Access, report_id: uuid.UUID, name: str) -> Iterator[bytes]:
+    """Return an iterator of the decrypted chunks of an attachment.
+
+    Access and the file header are checked now (``AccessDenied``, ``CorruptCiphertext``); tampering further
+    in (flipped bits, reordered or missing chunks, truncation) raises ``CorruptCiphertext`` while iterating,
+    before any forged chunk is returned.
+    """
+    data_key = data_key_for(access, report_id)
+    storage = attachment_storage()
+    try:
+        handle: IO[Any] = storage.open(name, "rb")
+    except (OSError, ValueError) as exc:
+        logger.error("vault: attachment blob %s is missing", name)
+        raise CorruptCiphertext() from exc
+    try:
+        reader = formats.StreamReader(data_key, report_id, name, handle.read(formats.STREAM_PREAMBLE_BYTES))
+    except formats.FormatError as exc:
+        handle.close()
+        raise CorruptCiphertext() from exc
+    return _decrypted(reader, handle, name)
+
+
+def _decrypted(reader: formats.StreamReader, handle: IO[Any], name: str) -> Iterator[bytes]:
+    try:
+        yield from reader.plaintext_chunks(handle.read)
+    except formats.FormatError as exc:
+        logger.error("vault: attachment blob %s does not open", name)
+        raise CorruptCiphertext() from exc
+    finally:
+        handle.close()
+
+
+@transaction.atomic
+def delete_attachment(*, name: str) -> None:
+    """Forget an attachment blob now and delete its file once the transaction commits."""
+    AttachmentBlob.objects.filter(name=name).delete()
+    storage = attachment_storage()
+    transaction.on_commit(lambda: _delete_quietly(storage, name))
+
+
+def sweep_orphaned_blobs(*, older_than: timedelta = timedelta(hours=1)) -> int:
+    """Delete files under the vault prefix that no ``AttachmentBlob`` row names; return how many.
+
+    Only files older than ``older_than`` are considered, so uploads in progress are never touched.
+    """
+    storage = attachment_storage()
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    for name in _walk(storage, conf.ATTACHMENT_PREFIX):
+        if AttachmentBlob.objects.filter(name=name).exists():
+            continue
+        if storage.get_modified_time(name) >= cutoff:
+            continue
+        _delete_quietly(storage, name)
+        deleted += 1
+    return deleted
+
+
+def _walk(storage: Storage, prefix: str) -> Iterator[str]:
+    try:
+        directories, files = storage.listdir(prefix)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for file_name in files:
+        yield f"{prefix}/{file_name}"
+    for directory in directories:
+        yield from _walk(storage, f"{prefix}/{directory}")

@@ -1,0 +1,139 @@
+"""The split-key console session (DESIGN.md, Keys).
+
+At the password step of login the officer's private key is unwrapped and re-encrypted under a fresh random
+key. The ciphertext goes into the server-side session; the random key goes only into an HttpOnly, Secure,
+SameSite=Strict cookie scoped to the console paths (set by ``vault.middleware.ConsoleKeyCookieMiddleware``).
+Neither half alone opens anything, so a copy of the session store is useless, and the scheme works across
+app servers. The keyring is handed out only once the second factor is verified; logout, idle expiry of the
+session and a new login destroy it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from casework.models import StaffUser
+from casework.roles import can_hold_case_keys, is_verified_staff
+from vault import conf, crypto, formats
+from vault.access import EscrowKeyring, Keyring
+from vault.escrow import escrow_keyring_for
+from vault.exceptions import VaultLocked
+from vault.models import OfficerKey
+from vault.officers import enrol_officer, unwrap_private_key
+
+SESSION_KEY = "peluit_vault_key"
+_SET_COOKIE = "_peluit_vault_set_cookie"
+_DELETE_COOKIE = "_peluit_vault_delete_cookie"
+_CACHED_KEYRING = "_peluit_vault_keyring"
+
+
+def console_cookie_paths() -> list[str]:
+    """Return the paths the console cookie is scoped to: ``/console/`` and each ``/<lang>/console/``."""
+    return ["/console/", *(f"/{code}/console/" for code, _name in settings.LANGUAGES)]
+
+
+def _context(user_pk: Any) -> bytes:
+    return b"console:" + str(user_pk).encode("ascii")
+
+
+def _encode(key: bytes) -> str:
+    return base64.urlsafe_b64encode(key).decode("ascii").rstrip("=")
+
+
+def _decode(value: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise VaultLocked() from exc
+    if len(raw) != crypto.KEY_BYTES:
+        raise VaultLocked()
+    return raw
+
+
+def unlock_console(request: HttpRequest, *, user: StaffUser, password: str) -> None:
+    """Unwrap the officer's private key with ``password`` and keep it in the split-key session.
+
+    Call right after the password check and before the second factor; the key is usable only once the
+    session is verified (``officer_keyring``). Staff whose role holds no case keys get nothing. An officer
+    without a key pair yet (created before the vault) is enrolled with this password. Raises
+    ``WrongPassword`` when the password does not unwrap the key (it was changed outside the console).
+    """
+    request.session.pop(SESSION_KEY, None)
+    setattr(request, _CACHED_KEYRING, None)
+    if not can_hold_case_keys(user):
+        return
+    if not OfficerKey.objects.filter(user=user).exists():
+        enrol_officer(user=user, password=password, actor=user)
+    private_key = unwrap_private_key(user=user, password=password)
+    cookie_key = crypto.random_key()
+    blob = formats.key_wrap(cookie_key, private_key, context=_context(user.pk))
+    request.session[SESSION_KEY] = _encode(blob)
+    setattr(request, _SET_COOKIE, _encode(cookie_key))
+
+
+def lock_console(request: HttpRequest) -> None:
+    """Forget the console key: drop the session half and expire the cookie half."""
+    if hasattr(request, "session"):
+        request.session.pop(SESSION_KEY, None)
+    setattr(request, _CACHED_KEYRING, None)
+    setattr(request, _DELETE_COOKIE, True)
+
+
+def officer_keyring(request: HttpRequest) -> Keyring:
+    """Return the keyring of the verified staff member of this request.
+
+    Raises ``VaultLocked`` when the second factor is not verified or either half (session or cookie) is
+    missing or does not fit the other.
+    """
+    cached = getattr(request, _CACHED_KEYRING, None)
+    if isinstance(cached, Keyring):
+        return cached
+    user = getattr(request, "user", None)
+    if not isinstance(user, StaffUser) or not is_verified_staff(user) or not can_hold_case_keys(user):
+        raise VaultLocked()
+    blob_text = request.session.get(SESSION_KEY)
+    cookie_value = request.COOKIES.get(conf.CONSOLE_COOKIE)
+    if not blob_text or not cookie_value:
+        raise VaultLocked()
+    try:
+        private_key = formats.key_unwrap(_decode(cookie_value), _decode_blob(blob_text), context=_context(user.pk))
+    except formats.FormatError as exc:
+        raise VaultLocked() from exc
+    keyring = Keyring(user=user, _private_key=private_key)
+    setattr(request, _CACHED_KEYRING, keyring)
+    return keyring
+
+
+def _decode_blob(text: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise VaultLocked() from exc
+
+
+def escrow_keyring(request: HttpRequest) -> EscrowKeyring:
+    """Return the escrow keyring of the verified escrow holder of this request.
+
+    Raises ``VaultLocked`` as ``officer_keyring`` does, and ``AccessDenied`` for staff who hold no share.
+    """
+    return escrow_keyring_for(keyring=officer_keyring(request))
+
+
+def cookie_to_set(request: HttpRequest) -> str | None:
+    """Return the cookie value ``unlock_console`` chose in this request, if any (for the middleware)."""
+    value = getattr(request, _SET_COOKIE, None)
+    return value if isinstance(value, str) else None
+
+
+def cookie_to_delete(request: HttpRequest) -> bool:
+    """Return True when the console cookie must be expired in this response."""
+    if getattr(request, _DELETE_COOKIE, False):
+        return True
+    # A cookie whose session half is gone (expired, logged out elsewhere) is useless: clean it up.
+    session = getattr(request, "session", None)
+    return bool(conf.CONSOLE_COOKIE in request.COOKIES and session is not None and not session.get(SESSION_KEY))

@@ -1,0 +1,184 @@
+"""Crypto primitives of the vault, on libsodium (PyNaCl). No Django in here.
+
+Everything above this module speaks in these few operations: random keys, BLAKE2b key derivation,
+Argon2id, XChaCha20-Poly1305 with associated data, X25519 sealed boxes, the secretstream construction
+for files and Ed25519 signatures. Failures of authentication surface as ``CryptoFailure``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import nacl.bindings as sodium
+import nacl.exceptions
+import nacl.pwhash.argon2id as argon2id
+import nacl.signing
+import nacl.utils
+
+KEY_BYTES = 32
+SALT_BYTES = 16
+NONCE_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES  # 24
+AEAD_TAG_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_ABYTES  # 16
+SEAL_OVERHEAD = sodium.crypto_box_SEALBYTES  # 48
+STREAM_HEADER_BYTES = sodium.crypto_secretstream_xchacha20poly1305_HEADERBYTES  # 24
+STREAM_TAG_BYTES = sodium.crypto_secretstream_xchacha20poly1305_ABYTES  # 17
+STREAM_TAG_MESSAGE = sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
+STREAM_TAG_FINAL = sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
+ARGON2ID_OPS_MIN = argon2id.OPSLIMIT_MIN
+ARGON2ID_MEM_MIN = argon2id.MEMLIMIT_MIN
+PERSON_BYTES = 16
+
+
+class CryptoFailure(Exception):
+    """A ciphertext failed authentication, or a key or input had the wrong shape."""
+
+
+def random_bytes(size: int) -> bytes:
+    """Return ``size`` bytes from the operating system's CSPRNG."""
+    return bytes(nacl.utils.random(size))
+
+
+def random_key() -> bytes:
+    """Return a fresh 256-bit symmetric key."""
+    return random_bytes(KEY_BYTES)
+
+
+def _person(label: bytes) -> bytes:
+    if len(label) > PERSON_BYTES:
+        raise ValueError("BLAKE2b personalisation is at most 16 bytes")
+    return label.ljust(PERSON_BYTES, b"\0")
+
+
+def derive_key(material: bytes, *, label: bytes, key: bytes = b"", size: int = KEY_BYTES) -> bytes:
+    """Return ``size`` bytes of BLAKE2b(material), keyed with ``key`` and personalised with ``label``.
+
+    Distinct labels give independent keys from the same material (domain separation).
+    """
+    return bytes(sodium.crypto_generichash_blake2b_salt_personal(material, size, key, b"", _person(label)))
+
+
+def argon2id_derive(secret: bytes, *, salt: bytes, ops: int, mem: int, size: int = KEY_BYTES) -> bytes:
+    """Return ``size`` bytes derived from ``secret`` with Argon2id (``ops`` passes over ``mem`` bytes)."""
+    if len(salt) != SALT_BYTES:
+        raise ValueError("Argon2id salt must be 16 bytes")
+    return bytes(argon2id.kdf(size, secret, salt, opslimit=ops, memlimit=mem))
+
+
+def aead_encrypt(key: bytes, plaintext: bytes, *, ad: bytes, nonce: bytes | None = None) -> bytes:
+    """Return nonce || XChaCha20-Poly1305(key, nonce, plaintext, ad). A random nonce unless one is given."""
+    nonce = random_bytes(NONCE_BYTES) if nonce is None else nonce
+    if len(nonce) != NONCE_BYTES:
+        raise ValueError("nonce must be 24 bytes")
+    return nonce + bytes(sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad, nonce, key))
+
+
+def aead_decrypt(key: bytes, data: bytes, *, ad: bytes) -> bytes:
+    """Open what ``aead_encrypt`` returned; raise ``CryptoFailure`` on any change or a wrong key/ad."""
+    if len(data) < NONCE_BYTES + AEAD_TAG_BYTES:
+        raise CryptoFailure("ciphertext too short")
+    try:
+        return bytes(sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(data[NONCE_BYTES:], ad, data[:NONCE_BYTES], key))
+    except (nacl.exceptions.CryptoError, TypeError, ValueError) as exc:
+        raise CryptoFailure("authentication failed") from exc
+
+
+def box_keypair() -> tuple[bytes, bytes]:
+    """Return a fresh X25519 key pair as (public key, private key)."""
+    public, private = sodium.crypto_box_keypair()
+    return bytes(public), bytes(private)
+
+
+def box_public_key(private_key: bytes) -> bytes:
+    """Return the X25519 public key of ``private_key``."""
+    return bytes(sodium.crypto_scalarmult_base(private_key))
+
+
+def box_seal(public_key: bytes, plaintext: bytes) -> bytes:
+    """Return an anonymous sealed box of ``plaintext`` that only the holder of the private key opens."""
+    return bytes(sodium.crypto_box_seal(plaintext, public_key))
+
+
+def box_open(private_key: bytes, data: bytes) -> bytes:
+    """Open a sealed box with ``private_key``; raise ``CryptoFailure`` if it was not sealed to it."""
+    try:
+        return bytes(sodium.crypto_box_seal_open(data, box_public_key(private_key), private_key))
+    except (nacl.exceptions.CryptoError, TypeError, ValueError) as exc:
+        raise CryptoFailure("sealed box does not open") from exc
+
+
+class StreamEncryptor:
+    """libsodium secretstream (XChaCha20-Poly1305) in push mode: one message per chunk, the last one FINAL."""
+
+    def __init__(self, key: bytes) -> None:
+        self._state = sodium.crypto_secretstream_xchacha20poly1305_state()
+        self.header = bytes(sodium.crypto_secretstream_xchacha20poly1305_init_push(self._state, key))
+
+    def push(self, chunk: bytes, *, ad: bytes, final: bool = False) -> bytes:
+        """Return the encrypted chunk (17 bytes longer); ``final`` marks the end of the stream."""
+        tag = STREAM_TAG_FINAL if final else STREAM_TAG_MESSAGE
+        return bytes(sodium.crypto_secretstream_xchacha20poly1305_push(self._state, chunk, ad, tag))
+
+
+class StreamDecryptor:
+    """secretstream in pull mode; detects changed, reordered, dropped and truncated chunks."""
+
+    def __init__(self, key: bytes, header: bytes) -> None:
+        if len(header) != STREAM_HEADER_BYTES:
+            raise CryptoFailure("stream header has the wrong length")
+        self._state = sodium.crypto_secretstream_xchacha20poly1305_state()
+        try:
+            sodium.crypto_secretstream_xchacha20poly1305_init_pull(self._state, header, key)
+        except (nacl.exceptions.CryptoError, TypeError, ValueError) as exc:
+            raise CryptoFailure("stream header rejected") from exc
+
+    def pull(self, chunk: bytes, *, ad: bytes) -> tuple[bytes, bool]:
+        """Return (plaintext, is_final) for the next encrypted chunk; raise ``CryptoFailure`` if forged."""
+        try:
+            plaintext, tag = sodium.crypto_secretstream_xchacha20poly1305_pull(self._state, chunk, ad)
+        except (nacl.exceptions.CryptoError, TypeError, ValueError) as exc:
+            raise CryptoFailure("stream chunk rejected") from exc
+        if tag not in (STREAM_TAG_MESSAGE, STREAM_TAG_FINAL):
+            raise CryptoFailure("unexpected stream tag")
+        return bytes(plaintext), tag == STREAM_TAG_FINAL
+
+
+def rechunk(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:
+    """Yield the concatenation of ``chunks`` in pieces of exactly ``size`` bytes (the last may be shorter).
+
+    Always yields at least one piece (possibly empty), so every stream has a final chunk.
+    """
+    buffer = bytearray()
+    yielded = False
+    for chunk in chunks:
+        if not chunk:
+            continue
+        if not buffer and len(chunk) == size:
+            yielded = True
+            yield bytes(chunk)
+            continue
+        buffer += chunk
+        while len(buffer) >= size:
+            yielded = True
+            yield bytes(buffer[:size])
+            del buffer[:size]
+    if buffer or not yielded:
+        yield bytes(buffer)
+
+
+def signing_public_key(seed: bytes) -> bytes:
+    """Return the Ed25519 public key for a 32-byte seed."""
+    return bytes(nacl.signing.SigningKey(seed).verify_key)
+
+
+def sign(seed: bytes, message: bytes) -> bytes:
+    """Return the 64-byte Ed25519 signature of ``message`` under the key with this seed."""
+    return bytes(nacl.signing.SigningKey(seed).sign(message).signature)
+
+
+def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """Return True when ``signature`` is a valid Ed25519 signature of ``message`` by ``public_key``."""
+    try:
+        nacl.signing.VerifyKey(public_key).verify(message, signature)
+    except (nacl.exceptions.BadSignatureError, nacl.exceptions.CryptoError, TypeError, ValueError):
+        return False
+    return True

@@ -1,0 +1,40 @@
+"""The vault's audit events: one helper so every writer records the same way (inside its transaction)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+
+from django.apps import apps
+from django.db import DatabaseError
+
+from audit.actions import Action
+from audit.services import record as audit_record
+from casework.models import StaffUser
+
+
+def case_ref_for(report_id: uuid.UUID | None, given: str = "") -> str:
+    """Return the case number for the audit log: ``given``, else the case's ``number``, else the report id."""
+    if given or report_id is None:
+        return given
+    try:
+        case_model = apps.get_model("casework", "Case")
+    except LookupError:
+        return str(report_id)
+    try:
+        number = case_model.objects.filter(pk=report_id).values_list("number", flat=True).first()
+    except DatabaseError:  # pragma: no cover - the case table not migrated yet
+        number = None
+    return str(number) if number else str(report_id)
+
+
+def record(
+    *,
+    action: Action,
+    actor: StaffUser | str,
+    report_id: uuid.UUID | None = None,
+    case_ref: str = "",
+    details: Mapping[str, str | int | bool | None] | None = None,
+) -> None:
+    """Record one audit event for a vault action (metadata only: no content, no keys, no reporter data)."""
+    audit_record(action=action, actor=actor, case_ref=case_ref_for(report_id, case_ref), details=details)

@@ -1,0 +1,88 @@
+"""The vault's API: the only way the rest of Peluit encrypts, decrypts and manages keys.
+
+The functions live in small modules named after what they hold; this module gathers them so callers write
+``from vault import services as vault`` and ``vault.seal(...)``. See docs/vault.md for formats and keys.
+"""
+
+from __future__ import annotations
+
+from vault.access import EscrowKeyring, Keyring, ReporterAccess
+from vault.attachments import (
+    StoredAttachment,
+    delete_attachment,
+    open_attachment,
+    store_attachment,
+    sweep_orphaned_blobs,
+)
+from vault.console import escrow_keyring, lock_console, officer_keyring, unlock_console
+from vault.escrow import (
+    escrow_add_holder,
+    escrow_create,
+    escrow_exists,
+    escrow_issue_recovery,
+    escrow_keyring_for,
+    escrow_keyring_from_recovery,
+    is_escrow_holder,
+)
+from vault.followup import followup_begin, followup_end, followup_resume
+from vault.officers import enrol_officer, has_officer_key, reset_officer_key, rewrap_officer_key
+from vault.receipts import format_receipt, normalise_receipt
+from vault.reports import (
+    NewReport,
+    escrow_regrant,
+    grant_case,
+    grant_identity,
+    granted_officer_ids,
+    has_identity,
+    open,
+    open_identity,
+    reporter_access,
+    revoke_case,
+    seal,
+    seal_report,
+    shred_report,
+)
+
+__all__ = [
+    "EscrowKeyring",
+    "Keyring",
+    "NewReport",
+    "ReporterAccess",
+    "StoredAttachment",
+    "delete_attachment",
+    "enrol_officer",
+    "escrow_add_holder",
+    "escrow_create",
+    "escrow_exists",
+    "escrow_issue_recovery",
+    "escrow_keyring",
+    "escrow_keyring_for",
+    "escrow_keyring_from_recovery",
+    "escrow_regrant",
+    "followup_begin",
+    "followup_end",
+    "followup_resume",
+    "format_receipt",
+    "grant_case",
+    "grant_identity",
+    "granted_officer_ids",
+    "has_identity",
+    "has_officer_key",
+    "is_escrow_holder",
+    "lock_console",
+    "normalise_receipt",
+    "officer_keyring",
+    "open",
+    "open_attachment",
+    "open_identity",
+    "reporter_access",
+    "reset_officer_key",
+    "revoke_case",
+    "rewrap_officer_key",
+    "seal",
+    "seal_report",
+    "shred_report",
+    "store_attachment",
+    "sweep_orphaned_blobs",
+    "unlock_console",
+]
