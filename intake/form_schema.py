@@ -1,0 +1,82 @@
+"""JSON Schema for a Django form, so the OpenAPI document describes exactly what the form validates.
+
+The API binds the same forms as the web pages; this module turns a form's fields into the request-body
+schema of the operation that binds it, at the time the document is generated (choices come from the
+database then).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from intake.attachments import max_attachments
+from intake.forms import MultipleFileField
+
+DECIMAL_PATTERN = r"^[0-9]{1,16}(\.[0-9]{1,2})?$"
+
+
+def _choices(field: forms.ChoiceField) -> list[str]:
+    return [str(value) for value, _label in field.choices if value != ""]  # type: ignore[misc]
+
+
+def field_schema(field: forms.Field) -> dict[str, Any]:
+    """Return the JSON Schema of one form field as it travels in a multipart or urlencoded body."""
+    schema: dict[str, Any]
+    if isinstance(field, MultipleFileField):
+        schema = {"type": "array", "items": {"type": "string", "format": "binary"}, "maxItems": max_attachments()}
+    elif isinstance(field, forms.ModelChoiceField):
+        values = [str(getattr(obj, field.to_field_name or "pk")) for obj in field.queryset]  # type: ignore[union-attr]
+        schema = {"type": "string", "enum": values} if values else {"type": "string"}
+    elif isinstance(field, forms.MultipleChoiceField):
+        schema = {"type": "array", "items": {"type": "string", "enum": _choices(field)}, "uniqueItems": True}
+        if not _choices(field):
+            schema["maxItems"] = 0
+    elif isinstance(field, forms.ChoiceField):
+        schema = {"type": "string", "enum": _choices(field)}
+    elif isinstance(field, forms.DateField):
+        schema = {"type": "string", "format": "date"}
+    elif isinstance(field, forms.DecimalField):
+        schema = {"type": "string", "pattern": DECIMAL_PATTERN}
+    elif isinstance(field, forms.EmailField):
+        schema = {"type": "string", "format": "email", "maxLength": field.max_length or 254}
+    else:
+        schema = {"type": "string"}
+        if isinstance(field, forms.CharField):
+            if field.max_length:
+                schema["maxLength"] = field.max_length
+            if field.min_length and field.required:
+                schema["minLength"] = field.min_length
+    if field.required and schema.get("type") == "string" and "enum" not in schema:
+        schema.setdefault("minLength", 1)
+    description = str(field.label or "")
+    if field.help_text:
+        description = f"{description}. {field.help_text}" if description else str(field.help_text)
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def form_schema(form: forms.Form) -> dict[str, Any]:
+    """Return the JSON Schema object (properties and required names) of ``form``."""
+    properties = {name: field_schema(field) for name, field in form.fields.items()}
+    required = [name for name, field in form.fields.items() if field.required]
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def multipart_body(form: forms.Form) -> dict[str, Any]:
+    """Return an OpenAPI ``requestBody`` for ``form`` sent as multipart/form-data."""
+    schema = form_schema(form)
+    encoding = {
+        name: {"style": "form", "explode": True}
+        for name, prop in schema["properties"].items()
+        if prop.get("type") == "array"
+    }
+    content: dict[str, Any] = {"schema": schema}
+    if encoding:
+        content["encoding"] = encoding
+    return {"required": True, "content": {"multipart/form-data": content}}

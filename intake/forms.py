@@ -1,0 +1,393 @@
+"""Reporter forms: the WBS report (5W1H), the gratification report (KPK form), follow-up login and reply.
+
+The JSON API binds the same forms, so the browser and the API validate alike. Every field is bounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import RegexValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework.models import GiftOccasion, GiftType, GiverRelationship, Organisation, ViolationType
+from intake.attachments import RejectedAttachment, check_attachment_count
+from intake.recipients import intake_recipient_candidates
+
+SHORT = 200
+MEDIUM = 500
+LONG = 20_000
+
+nik_validator = RegexValidator(r"^[0-9]{16}\Z", _("A NIK has exactly 16 digits."), code="nik")
+phone_validator = RegexValidator(
+    r"^\+?[0-9][0-9 ()\-]{4,23}\Z", _("Enter a phone number using digits, spaces, dashes or a leading +."), "phone"
+)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    """A file input that accepts several files."""
+
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Zero or more uploaded files; each is checked by Django's FileField (e.g. empty files are refused)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile[bytes]]:
+        single = super().clean
+        items = data if isinstance(data, list | tuple) else ([data] if data else [])
+        cleaned = [single(item, initial) for item in items if item]
+        try:
+            check_attachment_count(len(cleaned))
+        except RejectedAttachment as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
+        return cleaned
+
+
+def _text(label: Any, *, required: bool = False, max_length: int = SHORT, **kwargs: Any) -> forms.CharField:
+    return forms.CharField(label=label, required=required, max_length=max_length, **kwargs)
+
+
+def _textarea(label: Any, *, required: bool = False, max_length: int = LONG, **kwargs: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=required, max_length=max_length, widget=forms.Textarea(attrs={"rows": 5}), **kwargs
+    )
+
+
+def _date(label: Any, *, required: bool = False, **kwargs: Any) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"],
+        **kwargs,
+    )
+
+
+def _rupiah(label: Any, *, required: bool = False, **kwargs: Any) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        min_value=0,
+        max_digits=18,
+        decimal_places=2,
+        help_text=_("Digits only, without dots, e.g. 1500000."),
+        **kwargs,
+    )
+
+
+def _organisation(label: Any, *, required: bool) -> forms.ModelChoiceField[Organisation]:
+    return forms.ModelChoiceField(
+        label=label,
+        required=required,
+        queryset=Organisation.objects.filter(active=True).order_by("name"),
+        to_field_name="code",
+        empty_label=_("(choose)") if required else _("(unknown or not listed)"),
+    )
+
+
+def _choice(label: Any, choices: Any, *, required: bool = True, **kwargs: Any) -> forms.ChoiceField:
+    blank = [("", _("(choose)"))]
+    return forms.ChoiceField(label=label, required=required, choices=blank + list(choices), **kwargs)
+
+
+class NotInFutureMixin:
+    """Refuse dates after today (in the inspectorate's time zone) for the listed fields."""
+
+    past_date_fields: Sequence[str] = ()
+
+    def check_dates(self, cleaned: dict[str, Any]) -> None:
+        today = timezone.localdate()
+        for name in self.past_date_fields:
+            value = cleaned.get(name)
+            if value is not None and value > today:
+                self.add_error(name, _("This date is in the future."))  # type: ignore[attr-defined]
+
+
+class ReportForm(NotInFutureMixin, forms.Form):
+    """What both report forms share: sections for rendering and the attachment field."""
+
+    # (title, field names) for a well-sectioned single page.
+    sections: Sequence[tuple[Any, Sequence[str]]] = ()
+    # Fields that are sealed as identity (WBS) rather than as report content.
+    identity_fields: Sequence[str] = ()
+    required_css_class = "required"
+
+    attachments = MultipleFileField(
+        label=_("Evidence (photos, documents, audio, video)"),
+        help_text=_(
+            "Up to 20 files, 100 MB each. Location, author and device details are removed before the files are "
+            "encrypted."
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        self.check_dates(cleaned)
+        return cleaned
+
+    def section_list(self) -> list[tuple[Any, list[forms.BoundField]]]:
+        """Return the sections with their bound fields, for the template."""
+        return [(title, [self[name] for name in names]) for title, names in self.sections]
+
+
+class WbsReportForm(ReportForm):
+    """A whistleblowing report following 5W1H (DOMAIN.md §2). Identity is optional and sealed separately."""
+
+    title = _text(_("Short title of the report"), required=True)
+    violation_type = _choice(_("Type of violation"), ViolationType.choices)
+    what = _textarea(_("What happened?"), required=True, min_length=10)
+    who_name = _text(_("Name of the person reported"))
+    who_position = _text(_("Their position"))
+    who_unit = _text(_("Their work unit"))
+    others_involved = _textarea(_("Other people involved"), max_length=5_000)
+    organisation = _organisation(_("Organisation concerned"), required=False)
+    where = _text(_("Where did it happen? (kecamatan/kelurahan, address, office)"), max_length=MEDIUM)
+    when_date = _date(_("When did it happen? (date, if known)"))
+    when_period = _text(_("...or the period (e.g. March to May 2026)"))
+    how = _textarea(_("How was it done?"))
+    estimated_loss = _rupiah(_("Estimated loss (Rp)"))
+    reported_elsewhere = forms.TypedChoiceField(
+        label=_("Have you reported this elsewhere?"),
+        choices=[("no", _("No")), ("yes", _("Yes"))],
+        initial="no",
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    reported_elsewhere_detail = _text(_("If yes: to whom and when?"), max_length=MEDIUM)
+    identity_name = _text(_("Your name"))
+    identity_nik = _text(_("Your NIK"), max_length=16, validators=[nik_validator])
+    identity_address = _text(_("Your address"), max_length=MEDIUM)
+    identity_phone = _text(_("Your phone number"), max_length=24, validators=[phone_validator])
+    identity_email = forms.EmailField(label=_("Your e-mail address"), required=False, max_length=254)
+    identity_occupation = _text(_("Your occupation"))
+    exclude_recipients = forms.TypedMultipleChoiceField(
+        label=_("Staff who must not read this report"),
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Only if your report concerns staff of the Inspektorat: tick the people who receive reports and must "
+            "not read yours. Their keys are not used for your report."
+        ),
+    )
+
+    past_date_fields = ("when_date",)
+    identity_fields = (
+        "identity_name",
+        "identity_nik",
+        "identity_address",
+        "identity_phone",
+        "identity_email",
+        "identity_occupation",
+    )
+    sections = (
+        (_("The report"), ("title", "violation_type", "what", "how")),
+        (_("Who"), ("who_name", "who_position", "who_unit", "others_involved")),
+        (_("Where and when"), ("organisation", "where", "when_date", "when_period")),
+        (_("Loss and other reports"), ("estimated_loss", "reported_elsewhere", "reported_elsewhere_detail")),
+        (_("Evidence"), ("attachments",)),
+        (
+            _("Your identity (optional, encrypted separately)"),
+            (
+                "identity_name",
+                "identity_nik",
+                "identity_address",
+                "identity_phone",
+                "identity_email",
+                "identity_occupation",
+            ),
+        ),
+        (_("If the report concerns Inspektorat staff"), ("exclude_recipients",)),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["exclude_recipients"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field.choices = [(user.pk, display_name(user)) for user in intake_recipient_candidates()]
+
+    def identity(self) -> dict[str, str]:
+        """Return the identity fields the reporter filled in (empty when anonymous)."""
+        return {name: str(self.cleaned_data[name]) for name in self.identity_fields if self.cleaned_data.get(name)}
+
+
+def display_name(user: Any) -> str:
+    """Return how a staff member is listed to reporters: full name, else username."""
+    return str(user.get_full_name() or user.get_username())
+
+
+class GratificationReportForm(ReportForm):
+    """A gratification report (KPK form, DOMAIN.md §3): receipt or refusal; the recipient is identified."""
+
+    report_type = forms.ChoiceField(
+        label=_("What are you reporting?"),
+        choices=[("receipt", _("I received a gift")), ("refusal", _("I refused a gift"))],
+        initial="receipt",
+        widget=forms.RadioSelect,
+    )
+    # Recipient (the reporter).
+    recipient_name = _text(_("Full name"), required=True)
+    recipient_nik = _text(_("NIK"), required=True, max_length=16, validators=[nik_validator])
+    birth_place = _text(_("Place of birth"), required=True)
+    birth_date = _date(_("Date of birth"), required=True)
+    position = _text(_("Position (jabatan)"), required=True)
+    rank_grade = _text(_("Rank and grade (pangkat/golongan)"))
+    agency = _text(_("Agency"), initial="Pemerintah Kota Semarang")
+    organisation = _organisation(_("Work unit (OPD)"), required=True)
+    email = forms.EmailField(label=_("E-mail address"), required=False, max_length=254)
+    phone_mobile = _text(_("Mobile phone"), max_length=24, validators=[phone_validator])
+    phone_home = _text(_("Home phone"), max_length=24, validators=[phone_validator])
+    phone_office = _text(_("Office phone"), max_length=24, validators=[phone_validator])
+    office_address = _text(_("Office address"), max_length=MEDIUM)
+    sk_delivery = _choice(
+        _("Where should the KPK decision (SK) be sent?"),
+        [("office", _("Office address")), ("home", _("Home address")), ("email", _("E-mail"))],
+    )
+    home_address = _text(_("Home address (if the SK goes there)"), max_length=MEDIUM)
+    # Gift.
+    gift_type = _choice(_("Type of gift"), GiftType.choices)
+    gift_description = _textarea(_("Describe the gift"), required=True, max_length=5_000)
+    value = _rupiah(_("Value or estimate"), required=True)
+    currency = forms.ChoiceField(
+        label=_("Currency"),
+        choices=[("IDR", "Rp (IDR)"), ("USD", "USD"), ("SGD", "SGD"), ("EUR", "EUR"), ("OTHER", _("Other"))],
+        initial="IDR",
+    )
+    occasion = _choice(_("Occasion"), GiftOccasion.choices)
+    occasion_detail = _text(_("Occasion in your words"), max_length=MEDIUM)
+    received_place = _text(_("Where was it given or offered?"), required=True, max_length=MEDIUM)
+    received_on = _date(_("Date it was given or offered"), required=True)
+    # Giver.
+    giver_name = _text(_("Giver's name"), required=True)
+    giver_occupation = _text(_("Giver's occupation or position"))
+    giver_relationship = _choice(_("Giver's relationship to you"), GiverRelationship.choices)
+    giver_relationship_detail = _text(_("Relationship in your words"))
+    giver_address = _text(_("Giver's address"), max_length=MEDIUM)
+    giver_phone = _text(_("Giver's phone"), max_length=24, validators=[phone_validator])
+    giver_email = forms.EmailField(label=_("Giver's e-mail"), required=False, max_length=254)
+    # Reason, chronology, handling.
+    reason = _textarea(_("Why was the gift given?"), required=True, max_length=10_000)
+    chronology = _textarea(_("Chronology"), required=True)
+    notes = _textarea(_("Other notes"), max_length=5_000)
+    compensation_willing = forms.TypedChoiceField(
+        label=_("If the gift becomes state property, would you rather pay its value and keep it?"),
+        choices=[("no", _("No")), ("yes", _("Yes"))],
+        initial="no",
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    handed_to_upg = forms.TypedChoiceField(
+        label=_("Have you handed the gift to the UPG?"),
+        choices=[("no", _("No")), ("yes", _("Yes"))],
+        initial="no",
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    handed_on = _date(_("Date handed over"))
+    handover_receipt = _text(_("Hand-over receipt number"), max_length=100)
+    storage_location = _text(_("Where is the gift kept now?"), max_length=MEDIUM)
+
+    past_date_fields = ("birth_date", "received_on", "handed_on")
+    sections = (
+        (_("Receipt or refusal"), ("report_type",)),
+        (
+            _("You, the recipient"),
+            (
+                "recipient_name",
+                "recipient_nik",
+                "birth_place",
+                "birth_date",
+                "position",
+                "rank_grade",
+                "agency",
+                "organisation",
+                "email",
+                "phone_mobile",
+                "phone_home",
+                "phone_office",
+                "office_address",
+                "sk_delivery",
+                "home_address",
+            ),
+        ),
+        (
+            _("The gift"),
+            (
+                "gift_type",
+                "gift_description",
+                "value",
+                "currency",
+                "occasion",
+                "occasion_detail",
+                "received_place",
+                "received_on",
+            ),
+        ),
+        (
+            _("The giver"),
+            (
+                "giver_name",
+                "giver_occupation",
+                "giver_relationship",
+                "giver_relationship_detail",
+                "giver_address",
+                "giver_phone",
+                "giver_email",
+            ),
+        ),
+        (_("Reason and chronology"), ("reason", "chronology", "notes")),
+        (_("Documents"), ("attachments",)),
+        (
+            _("Handling of the gift"),
+            ("compensation_willing", "handed_to_upg", "handed_on", "handover_receipt", "storage_location"),
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not (cleaned.get("phone_mobile") or cleaned.get("email") or self.has_error("phone_mobile")):
+            self.add_error("phone_mobile", _("Give a mobile phone number or an e-mail address so we can reach you."))
+        if cleaned.get("sk_delivery") == "home" and not cleaned.get("home_address"):
+            self.add_error("home_address", _("Give the home address the decision should be sent to."))
+        if cleaned.get("sk_delivery") == "email" and not cleaned.get("email") and not self.has_error("email"):
+            self.add_error("email", _("Give the e-mail address the decision should be sent to."))
+        if cleaned.get("handed_to_upg") and not cleaned.get("handed_on") and not self.has_error("handed_on"):
+            self.add_error("handed_on", _("Give the date you handed the gift to the UPG."))
+        handed_on, received_on = cleaned.get("handed_on"), cleaned.get("received_on")
+        if handed_on and received_on and handed_on < received_on:
+            self.add_error("handed_on", _("The hand-over cannot be before the gift was received."))
+        return cleaned
+
+
+class ReceiptForm(forms.Form):
+    """The follow-up login: the 16-digit receipt, spaces and dashes allowed."""
+
+    receipt = forms.CharField(
+        label=_("Your receipt (16 digits)"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}
+        ),
+    )
+
+
+class ReplyForm(forms.Form):
+    """A message from the reporter to the inspectorate."""
+
+    body = _textarea(_("Your message"), required=True, max_length=10_000)
+
+
+class AttachmentForm(forms.Form):
+    """Files added to a report during follow-up."""
+
+    attachments = MultipleFileField(label=_("Files"), required=True)

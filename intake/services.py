@@ -1,0 +1,484 @@
+"""The reporter's use cases: submit a report, log in with the receipt, read and reply, add files.
+
+Each writer is one transaction: the case number, the vault's sealed keys, the sealed content, the attachment
+records, the acknowledgement and the audit event commit together or not at all. Encrypted blobs written to
+storage before a failure are deleted again, so nothing is left half-sealed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from audit.actions import Action
+from audit.services import record as audit_record
+from casework import sealed
+from casework.case_numbers import allocate_case_number
+from casework.deadlines import due_date, working_days_for
+from casework.gratification import Gift, gift_warnings
+from casework.models import (
+    INITIAL_STATUS,
+    Case,
+    CaseAttachment,
+    CaseKind,
+    CaseMessage,
+    Organisation,
+    PublicStatus,
+)
+from intake.attachments import CleanAttachment, RejectedAttachment, check_attachment_count, inspect_and_clean
+from intake.recipients import intake_recipient_candidates, intake_recipients
+from vault import services as vault
+from vault.exceptions import UnknownReceipt
+
+IDENTITY_PREFIX = "identity_"
+# Form fields that are not report content: files are stored separately, exclusions are metadata.
+NOT_CONTENT = frozenset({"attachments", "exclude_recipients"})
+
+
+class SubmissionRejected(Exception):
+    """The submission cannot be accepted (e.g. an attachment was refused); nothing was stored."""
+
+    def __init__(self, message: str, *, field: str = "attachments") -> None:
+        self.message = message
+        self.field = field
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A stored report and what the reporter must be shown once."""
+
+    case: Case
+    receipt: str
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def formatted_receipt(self) -> str:
+        """Return the receipt grouped 4-4-4-4 for reading and copying."""
+        return vault.format_receipt(self.receipt)
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """A message as the reporter sees it: "Inspektorat" or "You", never an officer's name."""
+
+    id: uuid.UUID
+    from_reporter: bool
+    sender: str
+    created_at: datetime
+    body: str
+    unread: bool
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    """A file on the case as the reporter sees it."""
+
+    id: uuid.UUID
+    name: str
+    size: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class FollowupView:
+    """Everything the follow-up inbox shows."""
+
+    number: str
+    kind: str
+    received_at: datetime
+    status: PublicStatus
+    messages: list[MessageView]
+    attachments: list[AttachmentView]
+
+
+# --- Content ---------------------------------------------------------------------------------------------
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Organisation):
+        return {"code": value.code, "name": value.name}
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _split(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return (content, identity) from cleaned form data; empty values are dropped from the identity."""
+    content: dict[str, Any] = {}
+    identity: dict[str, Any] = {}
+    for name, value in data.items():
+        if name in NOT_CONTENT:
+            continue
+        if name.startswith(IDENTITY_PREFIX):
+            if value not in (None, ""):
+                identity[name.removeprefix(IDENTITY_PREFIX)] = _jsonable(value)
+        else:
+            content[name] = _jsonable(value)
+    return content, identity
+
+
+def _excluded_ids(data: Mapping[str, Any]) -> list[int]:
+    wanted = {int(v) for v in data.get("exclude_recipients") or []}
+    return list(intake_recipient_candidates().filter(pk__in=wanted).values_list("pk", flat=True))
+
+
+# --- Acknowledgements ------------------------------------------------------------------------------------
+def _day(value: date) -> str:
+    return value.strftime("%d-%m-%Y")
+
+
+def wbs_acknowledgement(*, number: str, received_on: date) -> str:
+    """Return the automatic first message of a WBS case: what happens next and the deadlines."""
+    return "\n\n".join(
+        [
+            _("Thank you. Your report %(number)s was received on %(date)s.")
+            % {"number": number, "date": _day(received_on)},
+            _(
+                "What happens next: the Inspektorat checks whether the report can be processed. If something is "
+                "missing, we ask you here, in this inbox."
+            ),
+            _(
+                "A report that needs no examination is answered within %(short)d working days (by %(short_date)s). "
+                "A report that needs an examination is handled within %(long)d working days (by %(long_date)s)."
+            )
+            % {
+                "short": working_days_for("ADUAN_TIDAK_BERKADAR", on=received_on),
+                "short_date": _day(due_date("ADUAN_TIDAK_BERKADAR", start=received_on)),
+                "long": working_days_for("ADUAN_BERKADAR", on=received_on),
+                "long_date": _day(due_date("ADUAN_BERKADAR", start=received_on)),
+            },
+            _(
+                "Come back with your receipt to read our messages and answer them. We cannot reach you in any other "
+                "way. Keep the receipt safe and do not make the report public."
+            ),
+        ]
+    )
+
+
+def gratification_acknowledgement(
+    *, number: str, received_on: date, gift_received_on: date, is_refusal: bool, warnings: Sequence[str]
+) -> str:
+    """Return the automatic first message of a gratification case: what happens next and the deadlines."""
+    parts = [
+        _("Thank you. Your gratification report %(number)s was received by the UPG on %(date)s.")
+        % {"number": number, "date": _day(received_on)},
+        _(
+            "The UPG verifies the report and forwards it to the KPK within %(days)d working days (by %(date)s). "
+            "If information is missing we ask you here; you then have %(complete)d working days to complete it."
+        )
+        % {
+            "days": working_days_for("GRAT_UPG_TERUSKAN", on=received_on),
+            "date": _day(due_date("GRAT_UPG_TERUSKAN", start=received_on)),
+            "complete": working_days_for("GRAT_LENGKAPI", on=received_on),
+        },
+        _(
+            "The KPK decides who owns the gift within %(decide)d working days of a complete report, and its "
+            "decision letter (SK) reaches you within %(send)d working days after that."
+        )
+        % {
+            "decide": working_days_for("KPK_PENETAPAN", on=received_on),
+            "send": working_days_for("SK_KIRIM", on=received_on),
+        },
+    ]
+    if not is_refusal:
+        parts.append(
+            _(
+                "The law requires a gift to reach the KPK within %(days)d working days of receiving it. For a gift "
+                "received on %(gift)s that is %(date)s at the latest (counting the day of receipt)."
+            )
+            % {
+                "days": working_days_for("GRAT_LAPOR_KPK", on=gift_received_on),
+                "gift": _day(gift_received_on),
+                "date": _day(due_date("GRAT_LAPOR_KPK", start=gift_received_on, count_start_day=True)),
+            }
+        )
+    parts.extend(warnings)
+    parts.append(_("Come back with your receipt to read our messages and answer them. Keep the receipt safe."))
+    return "\n\n".join(parts)
+
+
+# --- Submission ------------------------------------------------------------------------------------------
+def _inspect_all(uploads: Sequence[UploadedFile[bytes]]) -> list[CleanAttachment]:
+    """Check and clean every upload before anything is written; refuse them all if one is refused."""
+    cleaned: list[CleanAttachment] = []
+    try:
+        check_attachment_count(len(uploads))
+        for upload in uploads:
+            cleaned.append(inspect_and_clean(upload))
+    except RejectedAttachment as exc:
+        _close_all(cleaned)
+        raise SubmissionRejected(exc.message) from exc
+    except BaseException:
+        _close_all(cleaned)
+        raise
+    return cleaned
+
+
+def _close_all(cleaned: Sequence[CleanAttachment]) -> None:
+    for item in cleaned:
+        item.close()
+
+
+def _store_all(
+    *,
+    access: Any,
+    case: Case,
+    cleaned: Sequence[CleanAttachment],
+    on_stored: Callable[[str], None],
+    message: CaseMessage | None = None,
+) -> list[CaseAttachment]:
+    stored = []
+    for item in cleaned:
+        try:
+            stored.append(
+                sealed.add_attachment(
+                    access=access,
+                    case=case,
+                    chunks=item.chunks,
+                    original_name=item.original_name,
+                    content_type=item.content_type,
+                    metadata_removed=item.metadata_removed,
+                    message=message,
+                    on_stored=on_stored,
+                )
+            )
+        except RejectedAttachment as exc:  # a cleaner may refuse while streaming
+            raise SubmissionRejected(exc.message) from exc
+    return stored
+
+
+def _delete_blobs(names: Sequence[str]) -> None:
+    for name in names:
+        try:
+            vault.delete_attachment(name=name)
+        except Exception:  # noqa: S112 - best effort: the original failure is what the caller must see
+            continue
+
+
+def _submit(
+    *,
+    kind: CaseKind,
+    data: Mapping[str, Any],
+    attachments: Sequence[UploadedFile[bytes]],
+    metadata: Mapping[str, Any],
+    acknowledgement: Callable[[str, date], str],
+    warnings: list[str],
+) -> Submission:
+    content, identity = _split(data)
+    content["language"] = get_language() or ""
+    excluded = _excluded_ids(data) if kind == CaseKind.WBS else []
+    cleaned = _inspect_all(attachments)
+    stored_names: list[str] = []
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            today = timezone.localdate(now)
+            case = Case(
+                id=uuid.uuid4(),
+                number=allocate_case_number(kind=kind, year=today.year),
+                kind=kind,
+                status=INITIAL_STATUS[kind],
+                received_at=now,
+                identity_given=bool(identity),
+                **metadata,
+            )
+            identity_bytes = sealed.json_bytes(identity) if identity else None
+            new_report = vault.seal_report(
+                report_id=case.id, recipients=intake_recipients(excluded_ids=excluded), identity=identity_bytes
+            )
+            access = new_report.access
+            case.content = sealed.seal_content(access=access, case=case, content=content)
+            case.save(force_insert=True)
+            if excluded:
+                case.excluded_recipients.set(excluded)
+            _store_all(access=access, case=case, cleaned=cleaned, on_stored=stored_names.append)
+            sealed.add_message(
+                access=access,
+                case=case,
+                sender=CaseMessage.Sender.INSPECTORATE,
+                body=acknowledgement(case.number, today),
+            )
+            audit_record(
+                action=Action.REPORT_SUBMITTED,
+                actor="reporter",
+                case_ref=case.number,
+                details={"kind": str(kind), "attachments": len(cleaned), "identity_given": bool(identity)},
+            )
+    except BaseException:
+        _close_all(cleaned)
+        _delete_blobs(stored_names)
+        raise
+    return Submission(case=case, receipt=new_report.receipt, warnings=warnings)
+
+
+def submit_wbs_report(*, data: Mapping[str, Any], attachments: Sequence[UploadedFile[bytes]] = ()) -> Submission:
+    """Store a whistleblowing report from validated ``WbsReportForm`` data and return its receipt.
+
+    ``identity_*`` fields, when given, are sealed separately through the vault; ``exclude_recipients`` lists
+    staff ids whose keys are not used. Raises ``SubmissionRejected`` when an attachment is refused.
+    """
+    return _submit(
+        kind=CaseKind.WBS,
+        data=data,
+        attachments=attachments,
+        metadata={
+            "violation_type": data.get("violation_type") or "",
+            "organisation": data.get("organisation"),
+        },
+        acknowledgement=lambda number, today: wbs_acknowledgement(number=number, received_on=today),
+        warnings=[],
+    )
+
+
+def submit_gratification_report(
+    *, data: Mapping[str, Any], attachments: Sequence[UploadedFile[bytes]] = ()
+) -> Submission:
+    """Store a gratification report (receipt or refusal) from validated ``GratificationReportForm`` data.
+
+    Returns the receipt and the exemption warnings for the gift (a warning never blocks the report).
+    Raises ``SubmissionRejected`` when an attachment is refused.
+    """
+    is_refusal = data.get("report_type") == "refusal"
+    gift_received_on: date = data["received_on"]
+    warnings = gift_warnings(
+        Gift(
+            received_on=gift_received_on,
+            value=Decimal(data["value"]),
+            currency=str(data.get("currency") or "IDR"),
+            gift_type=str(data.get("gift_type") or ""),
+            occasion=str(data.get("occasion") or ""),
+            relationship=str(data.get("giver_relationship") or ""),
+        )
+    )
+    return _submit(
+        kind=CaseKind.GRATIFICATION,
+        data=data,
+        attachments=attachments,
+        metadata={
+            "gift_type": data.get("gift_type") or "",
+            "organisation": data.get("organisation"),
+            "is_refusal": is_refusal,
+        },
+        acknowledgement=lambda number, today: gratification_acknowledgement(
+            number=number,
+            received_on=today,
+            gift_received_on=gift_received_on,
+            is_refusal=is_refusal,
+            warnings=warnings,
+        ),
+        warnings=warnings,
+    )
+
+
+# --- Follow-up -------------------------------------------------------------------------------------------
+def open_followup(*, receipt: str, channel: str = "web") -> Any:
+    """Return the vault's reporter access for ``receipt``, auditing the login or the failed attempt.
+
+    Raises ``vault.exceptions.UnknownReceipt`` (with a reporter-facing ``message``) for a wrong receipt.
+    """
+    try:
+        access = vault.reporter_access(receipt=vault.normalise_receipt(receipt))
+    except UnknownReceipt:
+        with transaction.atomic():
+            audit_record(action=Action.FOLLOWUP_FAILED, actor="reporter", details={"channel": channel})
+        raise
+    with transaction.atomic():
+        case = Case.objects.get(pk=access.report_id)
+        audit_record(action=Action.FOLLOWUP_LOGIN, actor="reporter", case_ref=case.number, details={"channel": channel})
+    return access
+
+
+def followup_login(*, receipt: str) -> str:
+    """Open the follow-up inbox for ``receipt`` and return the value of the one follow-up cookie."""
+    access = open_followup(receipt=receipt)
+    return vault.followup_begin(access=access)
+
+
+def followup_overview(*, access: Any, mark_read: bool = True) -> FollowupView:
+    """Return the coarse status, the messages (opened) and the files of the reporter's case."""
+    case = Case.objects.get(pk=access.report_id)
+    messages = []
+    unread_ids = []
+    for message in case.messages.all():
+        from_reporter = message.sender == CaseMessage.Sender.REPORTER
+        unread = not from_reporter and not message.read_by_reporter
+        if unread:
+            unread_ids.append(message.pk)
+        messages.append(
+            MessageView(
+                id=message.id,
+                from_reporter=from_reporter,
+                sender=_("You") if from_reporter else _("Inspektorat"),
+                created_at=message.created_at,
+                body=sealed.open_message(access=access, message=message),
+                unread=unread,
+            )
+        )
+    attachments = [
+        AttachmentView(
+            id=item.id,
+            name=sealed.open_attachment_name(access=access, attachment=item),
+            size=item.size,
+            created_at=item.created_at,
+        )
+        for item in case.attachments.all()
+    ]
+    if mark_read and unread_ids:
+        CaseMessage.objects.filter(pk__in=unread_ids).update(read_by_reporter=True)
+    return FollowupView(
+        number=case.number,
+        kind=case.kind,
+        received_at=case.received_at,
+        status=case.public_status,
+        messages=messages,
+        attachments=attachments,
+    )
+
+
+def post_reporter_message(*, access: Any, body: str) -> CaseMessage:
+    """Add the reporter's message to their case (sealed) and audit it."""
+    with transaction.atomic():
+        case = Case.objects.get(pk=access.report_id)
+        message = sealed.add_message(access=access, case=case, sender=CaseMessage.Sender.REPORTER, body=body)
+        audit_record(action=Action.REPORTER_MESSAGE, actor="reporter", case_ref=case.number)
+    return message
+
+
+def add_reporter_attachment(*, access: Any, attachments: Sequence[UploadedFile[bytes]]) -> list[CaseAttachment]:
+    """Clean, encrypt and store files the reporter adds to their case; audit each one.
+
+    Raises ``SubmissionRejected`` (nothing stored) when a file is refused.
+    """
+    cleaned = _inspect_all(attachments)
+    stored_names: list[str] = []
+    try:
+        with transaction.atomic():
+            case = Case.objects.get(pk=access.report_id)
+            stored = _store_all(access=access, case=case, cleaned=cleaned, on_stored=stored_names.append)
+            for _item in stored:
+                audit_record(action=Action.REPORTER_ATTACHMENT, actor="reporter", case_ref=case.number)
+    except BaseException:
+        _close_all(cleaned)
+        _delete_blobs(stored_names)
+        raise
+    return stored
+
+
+def followup_logout(*, cookie_value: str) -> None:
+    """End the follow-up session (the server-side half becomes useless)."""
+    vault.followup_end(cookie_value=cookie_value)
