@@ -221,11 +221,6 @@ USE_I18N = True
 TIME_ZONE = "Asia/Jakarta"
 USE_TZ = True
 
-# --- Static files ------------------------------------------------------------------------------------
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
 # --- Reporter attachments and abuse control (intake) -------------------------------------------------
 PELUIT_MAX_ATTACHMENTS = int(os.environ.get("PELUIT_MAX_ATTACHMENTS", "20"))
 PELUIT_MAX_ATTACHMENT_BYTES = int(os.environ.get("PELUIT_MAX_ATTACHMENT_BYTES", str(100 * 1024 * 1024)))
