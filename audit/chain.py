@@ -22,7 +22,7 @@ FORMAT_TAG = "peluit-audit/1"
 GENESIS = bytes(32)
 HASH_SIZE = 32
 
-__all__ = ["FORMAT_TAG", "GENESIS", "canonical_details", "chain_hash", "event_bytes", "leaf_hash"]
+__all__ = ["FORMAT_TAG", "GENESIS", "canonical_details", "chain_hash", "event_bytes", "leaf_hash", "row_bytes"]
 
 DetailValue = str | int | bool | None
 
@@ -44,7 +44,21 @@ def event_bytes(
     details: str,
 ) -> bytes:
     """Return the canonical leaf bytes of one event (``details`` already canonical JSON text)."""
-    staff_id = "" if actor_staff_id is None else str(actor_staff_id)
+    return row_bytes(seq, at_us, actor_kind, actor_staff_id, actor_username, action, case_ref, details)
+
+
+def row_bytes(
+    seq: int,
+    at_us: int,
+    actor_kind: str,
+    actor_staff_id: int | None,
+    actor_username: str,
+    action: str,
+    case_ref: str,
+    details: str,
+) -> bytes:
+    """Return the leaf bytes from the columns in table order (positional, for the verifier's tight loop)."""
+    staff_id = "" if actor_staff_id is None else actor_staff_id
     return (
         f"{FORMAT_TAG}\n{seq}\n{at_us}\n{actor_kind}\n{staff_id}\n{actor_username}\n{action}\n{case_ref}\n{details}"
     ).encode()

@@ -1,0 +1,14 @@
+"""Celery tasks of the audit log."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from audit.checkpoints import checkpoint_if_grown
+
+
+@shared_task(name="audit.tasks.checkpoint_if_grown", ignore_result=True)  # type: ignore[untyped-decorator]
+def checkpoint_if_grown_task() -> int | None:
+    """Sign a checkpoint when the log has grown since the last one (run every 10 minutes by Celery beat)."""
+    checkpoint = checkpoint_if_grown()
+    return checkpoint.tree_size if checkpoint is not None else None

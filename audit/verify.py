@@ -1,0 +1,262 @@
+"""Verification of the whole audit log: every leaf hash, the hash chain, the Merkle tree and every checkpoint.
+
+One streaming pass over the events (raw cursor, no model instances) recomputes each event's leaf hash from its
+columns, the chained hash, and the tree root at every size a checkpoint covers. Stored checkpoints must carry a
+valid signature by this installation's key and a root equal to the recomputed one; two checkpoints whose roots
+both equal roots recomputed from the same sequence of leaves are consistent with each other by construction.
+A checkpoint held outside (``external``) is checked the same way and, in addition, with an RFC 9162 consistency
+proof from its size to today's log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import cast
+
+from django.db import connection as default_connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from audit import merkle
+from audit.chain import FORMAT_TAG, GENESIS
+from audit.models import AuditCheckpoint, AuditEvent
+from audit.note import CheckpointBody, NoteError, parse_checkpoint, parse_signed_note
+from vault import checkpoint_signer
+
+FETCH_SIZE = 20_000
+MAX_PROBLEMS = 50
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with the log: the first event or checkpoint it concerns, and what."""
+
+    message: str
+    seq: int | None = None
+    checkpoint_size: int | None = None
+
+
+@dataclass
+class Report:
+    """The outcome of a verification pass."""
+
+    events: int = 0
+    checkpoints: int = 0
+    root_hash: bytes = merkle.EMPTY_ROOT
+    problems: list[Problem] = field(default_factory=list)
+    roots: dict[int, bytes] = field(default_factory=dict)
+    leaves: list[bytes] | None = None
+    seconds: float = 0.0
+
+    @property
+    def intact(self) -> bool:
+        """Return True when nothing is wrong."""
+        return not self.problems
+
+
+class CheckpointInputError(ValueError):
+    """A checkpoint given from outside that cannot be used: malformed, unknown key, bad signature, other log."""
+
+
+# seq, at_us, actor_kind, actor_staff_id, actor_username, action, case_ref, details, leaf_hash, chain_hash
+Row = tuple[int, int, str, int | None, str, str, str, str, bytes, bytes]
+
+
+def _rows(connection: BaseDatabaseWrapper, upto: int | None) -> Iterator[Row]:
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(name)
+        for name in (
+            "seq", "at_us", "actor_kind", "actor_staff_id", "actor_username", "action", "case_ref", "details",
+            "leaf_hash", "chain_hash",
+        )
+    )  # fmt: skip
+    sql = f"SELECT {columns} FROM {table}"  # noqa: S608 - identifiers only, quoted
+    params: list[int] = []
+    if upto is not None:
+        sql += " WHERE seq <= %s"
+        params.append(upto)
+    sql += " ORDER BY seq"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while True:
+            rows = cursor.fetchmany(FETCH_SIZE)
+            if not rows:
+                return
+            yield from cast(list[Row], rows)
+
+
+def _chain_problem(seq: int, content_changed: bool) -> Problem:
+    if content_changed:
+        return Problem(f"event #{seq} was changed: its content does not match its leaf hash", seq)
+    return Problem(
+        f"event #{seq} does not follow event #{seq - 1} in the hash chain "
+        "(an event was inserted, removed, reordered or rewritten before it)",
+        seq,
+    )
+
+
+def scan_events(
+    *,
+    sizes: Iterable[int] = (),
+    upto: int | None = None,
+    keep_leaves: bool = False,
+    connection: BaseDatabaseWrapper | None = None,
+) -> Report:
+    """Recompute every event's leaf hash and chained hash, and the tree root at each of ``sizes``.
+
+    Events are read in ``seq`` order, up to ``upto`` if given. Problems are listed in log order; after a broken
+    link the chain resumes from the stored hash, so later independent damage is reported too.
+    """
+    conn = connection or default_connection
+    started = time.perf_counter()
+    report = Report(leaves=[] if keep_leaves else None)
+    wanted = sorted(set(sizes))
+    next_wanted = wanted.pop(0) if wanted else None
+    problems = report.problems
+    builder = merkle.RootBuilder()
+    append = builder.append
+    leaves_append = report.leaves.append if report.leaves is not None else None
+    sha256 = hashlib.sha256
+    prefix = "\x00" + FORMAT_TAG
+    previous = GENESIS
+    expected = 1
+    for seq, at_us, kind, staff_id, user, action, case_ref, details, stored_leaf, stored_chain in _rows(conn, upto):
+        if seq != expected and len(problems) < MAX_PROBLEMS:
+            missing = f"#{expected}" if seq == expected + 1 else f"#{expected} to #{seq - 1}"
+            problems.append(Problem(f"event {missing} is missing (deleted): the log jumps to #{seq}", expected))
+        expected = seq
+        sid = "" if staff_id is None else staff_id
+        leaf = sha256(
+            f"{prefix}\n{seq}\n{at_us}\n{kind}\n{sid}\n{user}\n{action}\n{case_ref}\n{details}".encode()
+        ).digest()
+        chained = sha256(previous + leaf).digest()
+        if chained != stored_chain:
+            if len(problems) < MAX_PROBLEMS:
+                problems.append(_chain_problem(seq, leaf != stored_leaf))
+            chained = bytes(stored_chain)  # resume from the stored link to find later, independent damage
+        previous = chained
+        append(leaf)
+        if leaves_append is not None:
+            leaves_append(leaf)
+        expected += 1
+        if next_wanted is not None and builder.size == next_wanted:
+            report.roots[next_wanted] = builder.root()
+            next_wanted = wanted.pop(0) if wanted else None
+    report.events = builder.size
+    report.root_hash = builder.root()
+    report.roots[builder.size] = report.root_hash
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _verified_body(note: str, verifier: checkpoint_signer.VerifierKey) -> CheckpointBody:
+    """Return the checkpoint in ``note`` after checking its signature by ``verifier`` and its origin."""
+    parsed = parse_signed_note(note)
+    ours = [s for s in parsed.signatures if s.name == verifier.name and s.key_id == verifier.key_id]
+    if not ours:
+        known = ", ".join(f"{s.name} ({s.key_id.hex()})" for s in parsed.signatures)
+        raise CheckpointInputError(
+            f"the checkpoint is signed by an unknown key: {known}; this log's key is {verifier.encode()}"
+        )
+    if not any(verifier.verify(parsed.text.encode(), s.signature) for s in ours):
+        raise CheckpointInputError("the checkpoint's signature does not verify: it was altered or forged")
+    body = parse_checkpoint(parsed.text)
+    if body.origin != verifier.name:
+        raise CheckpointInputError(f"the checkpoint is for another log ({body.origin!r}, not {verifier.name!r})")
+    return body
+
+
+def verify_log(*, connection: BaseDatabaseWrapper | None = None) -> Report:
+    """Verify every event and every stored checkpoint; return a report whose first problem names the first damage."""
+    verifier = checkpoint_signer.verifier_key()
+    checkpoints = list(AuditCheckpoint.objects.order_by("tree_size").values_list("tree_size", "root_hash", "note"))
+    report = scan_events(sizes=[size for size, _root, _note in checkpoints], connection=connection)
+    report.checkpoints = len(checkpoints)
+    good_size = 0
+    for size, stored_root, note in checkpoints:
+        try:
+            body = _verified_body(note, verifier)
+        except (NoteError, CheckpointInputError) as error:
+            report.problems.append(Problem(f"checkpoint of tree size {size}: {error}", checkpoint_size=size))
+            continue
+        if body.tree_size != size or body.root_hash != bytes(stored_root):
+            report.problems.append(
+                Problem(f"checkpoint of tree size {size}: its row does not match its signed note", checkpoint_size=size)
+            )
+            continue
+        if size > report.events:
+            report.problems.append(
+                Problem(
+                    f"the log ends at event #{report.events} but the checkpoint of tree size {size} covers "
+                    f"{size} events: events #{report.events + 1} to #{size} were removed",
+                    seq=report.events + 1,
+                    checkpoint_size=size,
+                )
+            )
+            continue
+        if report.roots.get(size) != body.root_hash:
+            report.problems.append(
+                Problem(
+                    f"checkpoint of tree size {size} does not match the log: an event between #{good_size + 1} "
+                    f"and #{size} was changed, inserted, removed or reordered",
+                    seq=good_size + 1,
+                    checkpoint_size=size,
+                )
+            )
+            continue
+        good_size = size
+    report.problems.sort(key=lambda p: (p.seq is None, p.seq or 0, p.checkpoint_size or 0))
+    return report
+
+
+@dataclass(frozen=True)
+class ExternalResult:
+    """How a checkpoint held outside relates to today's log."""
+
+    body: CheckpointBody
+    log_size: int
+    consistent: bool
+    message: str
+    proof: tuple[bytes, ...] = ()
+
+
+def verify_external_checkpoint(note: str, *, connection: BaseDatabaseWrapper | None = None) -> ExternalResult:
+    """Check a checkpoint copied from outside (e.g. a PDF) against today's log.
+
+    Raises ``CheckpointInputError`` or ``NoteError`` when the text cannot be used (malformed, unknown key,
+    bad signature, another log). Otherwise returns whether the log still has the checkpoint's tree as a
+    prefix, proven with an RFC 9162 consistency proof from the checkpoint's size to today's size.
+    """
+    verifier = checkpoint_signer.verifier_key()
+    body = _verified_body(note, verifier)
+    report = scan_events(sizes=[body.tree_size], keep_leaves=True, connection=connection)
+    if body.tree_size > report.events:
+        return ExternalResult(
+            body, report.events, False,
+            f"the log is shorter than the checkpoint: it has {report.events} events, the checkpoint covers "
+            f"{body.tree_size}; events #{report.events + 1} to #{body.tree_size} were removed",
+        )  # fmt: skip
+    leaves = report.leaves or []
+    proof = merkle.consistency_proof(body.tree_size, leaves)
+    ok = report.roots.get(body.tree_size) == body.root_hash and merkle.verify_consistency(
+        old_size=body.tree_size,
+        new_size=report.events,
+        old_root=body.root_hash,
+        new_root=report.root_hash,
+        proof=proof,
+    )
+    if not ok:
+        return ExternalResult(
+            body, report.events, False,
+            f"the log does not match the checkpoint: an event at or before #{body.tree_size} was changed, "
+            "inserted, removed or reordered since the checkpoint was signed",
+        )  # fmt: skip
+    return ExternalResult(
+        body, report.events, True,
+        f"the checkpoint of tree size {body.tree_size} is consistent with today's log of {report.events} events "
+        f"(consistency proof of {len(proof)} hashes)",
+        tuple(proof),
+    )  # fmt: skip
