@@ -1,0 +1,231 @@
+"""Submission and follow-up services against the real vault, audit log and sanitiser."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+from django.conf import settings
+from django.utils import translation
+from PIL import Image
+
+from audit.models import AuditEvent
+from casework import sealed
+from casework.models import Case, CaseAttachment, CaseKind, CaseMessage, CaseNumberSequence, CaseStatus
+from intake import services
+from intake.forms import GratificationReportForm, WbsReportForm
+from tests.intake.conftest import (
+    IntakeStaff,
+    gratification_post,
+    jpeg_with_gps,
+    pdf_with_author,
+    upload,
+    wbs_post,
+)
+from vault import services as vault
+from vault.exceptions import AccessDenied, UnknownReceipt
+from vault.models import AttachmentBlob
+
+pytestmark = pytest.mark.django_db
+
+
+def valid(form_class: Any, data: dict[str, Any]) -> dict[str, Any]:
+    form = form_class(data)
+    assert form.is_valid(), form.errors
+    cleaned = dict(form.cleaned_data)
+    cleaned.pop("attachments", None)
+    return cleaned
+
+
+def media_files() -> list[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def read_attachment(access: Any, attachment: CaseAttachment) -> bytes:
+    return b"".join(sealed.open_attachment_content(access=access, attachment=attachment))
+
+
+def test_wbs_submission_seals_everything_and_acknowledges(intake_staff: IntakeStaff) -> None:
+    data = valid(WbsReportForm, wbs_post(identity_name="Pelapor Rahasia", identity_nik="9900000000000002"))
+    files = [upload("foto.jpg", jpeg_with_gps()), upload("surat.pdf", pdf_with_author())]
+
+    submission = services.submit_wbs_report(data=data, attachments=files)
+
+    case = Case.objects.get()
+    assert re.fullmatch(r"WBS-\d{4}-000001", case.number)
+    assert case.kind == CaseKind.WBS and case.status == CaseStatus.DITERIMA
+    assert case.violation_type == "pungli" and case.organisation is not None
+    assert case.identity_given is True
+    assert re.fullmatch(r"\d{16}", submission.receipt)
+    assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", submission.formatted_receipt)
+    # Sealed: no plaintext in the database row.
+    assert b"Pungutan" not in bytes(case.content)
+    # The reporter and an intake recipient can open it; the identity is not in the content.
+    access = vault.reporter_access(receipt=submission.receipt)
+    content = sealed.open_content(access=access, case=case)
+    assert content["title"] == "Pungutan liar di kelurahan"
+    assert content["organisation"]["code"] == "kecamatan-tembalang"
+    assert not any(key.startswith("identity") for key in content) and "Pelapor Rahasia" not in json.dumps(content)
+    assert vault.has_identity(report_id=case.id)
+    officer_view = sealed.open_content(access=intake_staff.keyring(intake_staff.officer), case=case)
+    assert officer_view == content
+    # Files: metadata gone, names sealed.
+    image_row, pdf_row = case.attachments.order_by("created_at", "content_type")
+    by_type = {row.content_type: row for row in (image_row, pdf_row)}
+    jpeg = read_attachment(access, by_type["image/jpeg"])
+    assert b"CanaryCam" not in jpeg
+    assert 0x8825 not in Image.open(io.BytesIO(jpeg)).getexif()
+    pdf = read_attachment(access, by_type["application/pdf"])
+    assert b"Canary Author" not in pdf
+    assert "/Author" not in pikepdf.open(io.BytesIO(pdf)).docinfo
+    assert all(row.metadata_removed for row in (image_row, pdf_row))
+    assert sealed.open_attachment_name(access=access, attachment=by_type["image/jpeg"]) == "foto.jpg"
+    assert b"foto" not in bytes(by_type["image/jpeg"].original_name)
+    # The acknowledgement from "Inspektorat", sealed.
+    message = CaseMessage.objects.get()
+    assert message.sender == CaseMessage.Sender.INSPECTORATE and message.author is None
+    body = sealed.open_message(access=access, message=message)
+    assert case.number in body and "14" in body and "60" in body
+    # Audit: one submission, by "reporter", with no identifiers.
+    event = AuditEvent.objects.get(action="intake.report_submitted")
+    assert event.actor_kind == "reporter" and event.case_ref == case.number
+    assert "Pelapor" not in event.details and submission.receipt not in event.details
+
+
+def test_excluded_recipients_get_no_key(intake_staff: IntakeStaff) -> None:
+    excluded = intake_staff.other_officer
+    data = valid(WbsReportForm, wbs_post(exclude_recipients=[str(excluded.pk)]))
+    services.submit_wbs_report(data=data, attachments=[])
+    case = Case.objects.get()
+    assert list(case.excluded_recipients.all()) == [excluded]
+    assert vault.granted_officer_ids(report_id=case.id) == {intake_staff.officer.pk, intake_staff.supervisor.pk}
+    with pytest.raises(AccessDenied):
+        sealed.open_content(access=intake_staff.keyring(excluded), case=case)
+
+
+def test_gratification_submission_warns_when_exempt(intake_staff: IntakeStaff) -> None:
+    post = gratification_post(
+        occasion="pernikahan", value="1000000", received_on="2026-02-01", giver_relationship="lainnya"
+    )
+    with translation.override("en"):
+        submission = services.submit_gratification_report(data=valid(GratificationReportForm, post), attachments=[])
+    case = submission.case
+    assert re.fullmatch(r"GRT-\d{4}-000001", case.number)
+    assert case.status == CaseStatus.DITERIMA_UPG and case.gift_type == "parsel" and not case.is_refusal
+    assert submission.warnings and "may be exempt" in submission.warnings[0]
+    access = vault.reporter_access(receipt=submission.receipt)
+    body = sealed.open_message(access=access, message=case.messages.get())
+    assert "may be exempt" in body and "KPK" in body
+    content = sealed.open_content(access=access, case=case)
+    assert content["recipient_nik"] == "9900000000000001" and content["language"] == "en"
+
+
+def test_refusal_is_flagged(intake_staff: IntakeStaff) -> None:
+    post = gratification_post(report_type="refusal")
+    submission = services.submit_gratification_report(data=valid(GratificationReportForm, post), attachments=[])
+    assert submission.case.is_refusal
+
+
+def test_numbers_follow_each_other_per_kind(intake_staff: IntakeStaff) -> None:
+    for _i in range(3):
+        services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=[])
+    services.submit_gratification_report(data=valid(GratificationReportForm, gratification_post()), attachments=[])
+    numbers = sorted(Case.objects.values_list("number", flat=True))
+    assert [n[-6:] for n in numbers] == ["000001", "000001", "000002", "000003"]
+    assert CaseNumberSequence.objects.get(kind="wbs").last_value == 3
+
+
+def test_refused_attachment_stores_nothing(intake_staff: IntakeStaff) -> None:
+    exe = b"MZ\x90\x00" + b"\x00" * 200  # a Windows executable renamed .pdf
+    files = [upload("foto.jpg", jpeg_with_gps()), upload("laporan.pdf", exe)]
+    with pytest.raises(services.SubmissionRejected) as caught:
+        services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=files)
+    assert caught.value.field == "attachments" and caught.value.message
+    assert not Case.objects.exists() and not AttachmentBlob.objects.exists() and not media_files()
+    assert not CaseNumberSequence.objects.filter(last_value__gt=0).exists()
+    assert not AuditEvent.objects.filter(action="intake.report_submitted").exists()
+
+
+def test_too_many_attachments_are_refused(intake_staff: IntakeStaff, settings: Any) -> None:
+    settings.PELUIT_MAX_ATTACHMENTS = 1
+    files = [upload("a.pdf", pdf_with_author()), upload("b.pdf", pdf_with_author())]
+    with pytest.raises(services.SubmissionRejected):
+        services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=files)
+    assert not Case.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failure_after_storing_blobs_deletes_them(intake_staff: IntakeStaff, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault injection: the acknowledgement fails after the files were encrypted to storage."""
+
+    def broken(**kwargs: Any) -> None:
+        raise RuntimeError("injected fault")
+
+    monkeypatch.setattr(sealed, "add_message", broken)
+    files = [upload("foto.jpg", jpeg_with_gps()), upload("surat.pdf", pdf_with_author())]
+    with pytest.raises(RuntimeError):
+        services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=files)
+    assert not Case.objects.exists() and not AttachmentBlob.objects.exists()
+    assert media_files() == []
+
+
+def test_followup_login_read_reply_and_attach(intake_staff: IntakeStaff) -> None:
+    submission = services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=[])
+    case = submission.case
+    # An officer writes; the reporter sees "Inspektorat", never the officer's name.
+    keyring = intake_staff.keyring(intake_staff.officer)
+    sealed.add_message(
+        access=keyring, case=case, sender=CaseMessage.Sender.INSPECTORATE, body="Mohon kirim bukti.",
+        author=intake_staff.officer,
+    )
+
+    cookie = services.followup_login(receipt=submission.formatted_receipt)
+    access = vault.followup_resume(cookie_value=cookie)
+    with translation.override("en"):
+        view = services.followup_overview(access=access)
+    assert view.number == case.number and view.status.value == "received"
+    assert [m.sender for m in view.messages] == ["Inspektorat", "Inspektorat"]
+    assert view.messages[1].body == "Mohon kirim bukti." and view.messages[1].unread
+    assert all("Budi" not in m.sender and "petugas" not in m.sender for m in view.messages)
+    assert not services.followup_overview(access=access).messages[1].unread  # marked read
+
+    services.post_reporter_message(access=access, body="Bukti terlampir.")
+    services.add_reporter_attachment(access=access, attachments=[upload("bukti.pdf", pdf_with_author())])
+    with translation.override("en"):
+        view = services.followup_overview(access=access)
+    assert view.messages[-1].from_reporter and view.messages[-1].sender == "You"
+    assert [a.name for a in view.attachments] == ["bukti.pdf"]
+    reply = CaseMessage.objects.get(sender=CaseMessage.Sender.REPORTER)
+    assert not reply.read_by_staff and b"Bukti" not in bytes(reply.body)
+    assert sealed.open_message(access=keyring, message=reply) == "Bukti terlampir."
+    actions = list(AuditEvent.objects.filter(actor_kind="reporter").values_list("action", flat=True))
+    assert actions.count("intake.followup_login") == 1
+    assert "intake.reporter_message" in actions and "intake.reporter_attachment" in actions
+
+    services.followup_logout(cookie_value=cookie)
+    with pytest.raises(Exception):  # noqa: B017 - FollowupExpired
+        vault.followup_resume(cookie_value=cookie)
+
+
+def test_wrong_receipt_is_refused_and_audited(intake_staff: IntakeStaff) -> None:
+    services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=[])
+    for wrong in ("1234 5678 9012 3456", "12", "abcd"):
+        with pytest.raises(UnknownReceipt) as caught:
+            services.followup_login(receipt=wrong)
+        assert str(caught.value.message)
+    failed = AuditEvent.objects.filter(action="intake.followup_failed")
+    assert failed.count() == 3 and all(e.actor_kind == "reporter" and not e.case_ref for e in failed)
+
+
+def test_submission_without_escrow_key_is_refused_cleanly(make_staff: Any) -> None:
+    from vault.exceptions import NotSetUp
+
+    with pytest.raises(NotSetUp):
+        services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=[])
+    assert not Case.objects.exists()
