@@ -28,7 +28,7 @@ from tests.intake.conftest import (
     wbs_post,
 )
 from vault import services as vault
-from vault.exceptions import AccessDenied, UnknownReceipt
+from vault.exceptions import AccessDenied, FollowupExpired, UnknownReceipt
 from vault.models import AttachmentBlob
 
 pytestmark = pytest.mark.django_db
@@ -209,7 +209,7 @@ def test_followup_login_read_reply_and_attach(intake_staff: IntakeStaff) -> None
     assert "intake.reporter_message" in actions and "intake.reporter_attachment" in actions
 
     services.followup_logout(cookie_value=cookie)
-    with pytest.raises(Exception):  # noqa: B017 - FollowupExpired
+    with pytest.raises(FollowupExpired):
         vault.followup_resume(cookie_value=cookie)
 
 
