@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +20,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
 
+from audit.actions import Action
+from audit.services import record as audit_record
 from casework import two_factor
 from casework.forms import CodeForm, PasswordLoginForm
 from casework.models import StaffUser
@@ -50,10 +54,23 @@ def _pending_user(request: HttpRequest) -> StaffUser | None:
     return StaffUser.objects.filter(pk=user_id, is_active=True).first()
 
 
+def _record_login_failure(request: HttpRequest, *, user: StaffUser | None, step: str) -> None:
+    """Audit a failed login step; an unknown username is never stored (it may be a mistyped password)."""
+    with transaction.atomic():
+        audit_record(
+            action=Action.LOGIN_FAILED,
+            actor=user or "system",
+            details={"step": step, "locked": bool(getattr(request, "axes_locked_out", False))},
+        )
+
+
 def _finish_login(request: HttpRequest, user: StaffUser, device: Any) -> None:
     next_url = request.session.get(PENDING_NEXT)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    otp_login(request, device)
+    factor = "backup_code" if isinstance(device, StaticDevice) else "totp"
+    with transaction.atomic():
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        otp_login(request, device)
+        audit_record(action=Action.LOGIN_SUCCEEDED, actor=user, details={"second_factor": factor})
     for key in (PENDING_USER, PENDING_SINCE):
         request.session.pop(key, None)
     request.session[PENDING_NEXT] = next_url
@@ -78,6 +95,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
         )
         if user is None:
             form.add_error(None, _("The username or password is wrong."))
+            known = StaffUser.objects.filter(username=form.cleaned_data["username"]).first()
+            _record_login_failure(request, user=known, step="password")
         else:
             request.session.cycle_key()
             request.session[PENDING_USER] = user.pk
@@ -107,6 +126,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         if result.device is not None:
             _finish_login(request, user, result.device)
             return HttpResponseRedirect(request.session.pop(PENDING_NEXT, None) or reverse("console:home"))
+        _record_login_failure(request, user=user, step="second_factor")
         if result.throttled_seconds:
             form.add_error(
                 "code",
@@ -135,6 +155,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
             _finish_login(request, user, device)
             request.session[NEW_BACKUP_CODES] = codes
             return redirect("console:backup_codes")
+        _record_login_failure(request, user=user, step="enrolment")
         form.add_error("code", _("The code does not match. Check the time on your phone and try again."))
     context = {
         "form": form,
@@ -148,6 +169,9 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     """End the console session (and everything held in it)."""
+    if request.user.is_authenticated:
+        with transaction.atomic():
+            audit_record(action=Action.LOGOUT, actor=request.user)
     vault.lock_console(request)
     logout(request)
     messages.success(request, _("You have been logged out."))

@@ -8,6 +8,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.actions import Action
+from audit.services import record as audit_record
 from casework import two_factor
 from casework.models import StaffUser
 from casework.roles import Role, can_hold_case_keys
@@ -31,12 +33,14 @@ def staff_create(
     with_totp: bool = True,
     full_name: str = "",
     email: str = "",
+    created_by: StaffUser | None = None,
 ) -> NewStaff:
     """Create a staff account with a validated password.
 
     With ``with_totp`` the account gets a confirmed TOTP device whose URI the caller hands to the person;
     without it, the person enrols an authenticator at first login. Officers and supervisors get their vault
     key pair (wrapped under this password); the first supervisor also becomes the escrow key holder.
+    ``created_by`` is the administrator who did it (the audit actor; ``system`` for ``manage.py add_staff``).
     Raises ``django.core.exceptions.ValidationError`` for a weak password or an unknown role.
     """
     role = Role(role)
@@ -46,6 +50,11 @@ def staff_create(
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
+    audit_record(
+        action=Action.STAFF_CREATED,
+        actor=created_by or "system",
+        details={"staff_id": user.pk, "username": user.username, "role": role.value, "with_totp": with_totp},
+    )
     if can_hold_case_keys(user):
         vault.enrol_officer(user=user, password=password)
         if role == Role.SUPERVISOR and not vault.escrow_exists():

@@ -11,6 +11,8 @@ from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.actions import Action
+from audit.services import record as audit_record
 from casework.models import StaffUser
 
 BACKUP_CODE_COUNT = 10
@@ -69,6 +71,7 @@ def issue_backup_codes(user: StaffUser) -> list[str]:
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    audit_record(action=Action.BACKUP_CODES_ISSUED, actor=user, details={"count": len(codes)})
     return codes
 
 
@@ -104,7 +107,9 @@ def confirm_enrolment(device: TOTPDevice, code: str) -> bool:
     allowed, _details = device.verify_is_allowed()
     if not allowed or not device.verify_token("".join(code.split())):
         return False
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    TOTPDevice.objects.filter(user=device.user, confirmed=False).exclude(pk=device.pk).delete()
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=device.user, confirmed=False).exclude(pk=device.pk).delete()
+        audit_record(action=Action.TOTP_ENROLLED, actor=device.user)
     return True

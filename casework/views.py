@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from audit.actions import Action
+from audit.services import record as audit_record
 from casework import selectors, two_factor
 from casework.auth_views import NEW_BACKUP_CODES
 from casework.roles import Role, role_required
@@ -51,6 +53,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
                     new_password=form.cleaned_data["new_password1"],
                 )
                 user = form.save()
+                audit_record(action=Action.PASSWORD_CHANGED, actor=user)
         except VaultError as exc:
             form.add_error(None, exc.message)
         else:
