@@ -1,6 +1,6 @@
 """Console URLs (/console/...). All require password + verified second factor."""
 
-from django.urls import path
+from django.urls import include, path
 
 from casework import views
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("security/backup-codes/", views.backup_codes, name="backup_codes"),
     path("security/password/", views.password_change, name="password_change"),
     path("staff/", views.staff_list, name="staff_list"),
+    path("audit/", include("audit.urls")),
 ]

@@ -8,6 +8,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.urls import URLPattern, URLResolver, include, path
 
 from config import views
+from intake.api import api as reporter_api
 
 handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"
@@ -16,6 +17,8 @@ handler500 = "config.views.server_error"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", views.healthz, name="healthz"),
+    # The reporter JSON API: outside i18n_patterns (language from Accept-Language), CSRF-exempt (intake/api.py).
+    path("api/v1/", reporter_api.urls),
 ]
 
 urlpatterns += i18n_patterns(

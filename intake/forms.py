@@ -161,6 +161,8 @@ class WbsReportForm(ReportForm):
         choices=[("no", _("No")), ("yes", _("Yes"))],
         initial="no",
         coerce=lambda v: v == "yes",
+        required=False,
+        empty_value=False,
         widget=forms.RadioSelect,
     )
     reported_elsewhere_detail = _text(_("If yes: to whom and when?"), max_length=MEDIUM)
@@ -284,6 +286,8 @@ class GratificationReportForm(ReportForm):
         choices=[("no", _("No")), ("yes", _("Yes"))],
         initial="no",
         coerce=lambda v: v == "yes",
+        required=False,
+        empty_value=False,
         widget=forms.RadioSelect,
     )
     handed_to_upg = forms.TypedChoiceField(
@@ -291,6 +295,8 @@ class GratificationReportForm(ReportForm):
         choices=[("no", _("No")), ("yes", _("Yes"))],
         initial="no",
         coerce=lambda v: v == "yes",
+        required=False,
+        empty_value=False,
         widget=forms.RadioSelect,
     )
     handed_on = _date(_("Date handed over"))

@@ -1,11 +1,216 @@
-"""Reporter-facing pages."""
+"""Reporter-facing pages: no account, no JavaScript, nothing from other hosts.
+
+The only cookies a reporter gets are the CSRF token and, after entering a receipt, the one follow-up cookie
+(HttpOnly, SameSite=Strict, scoped to the follow-up path). The receipt page is the response to the form post
+itself, so the receipt is never stored anywhere to be shown again.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from casework.deadlines import working_days_for
+from intake import services
+from intake.forms import AttachmentForm, GratificationReportForm, ReceiptForm, ReplyForm, ReportForm, WbsReportForm
+from intake.throttle import Throttled, check_receipt_attempt
+from vault import services as vault
+from vault.exceptions import FollowupExpired, NotSetUp, UnknownReceipt
+from vault.followup import FOLLOWUP_COOKIE
 
 
+@require_GET
 def landing(request: HttpRequest) -> HttpResponse:
-    """The public landing page: what Peluit is and how reporters are protected."""
-    return render(request, "intake/landing.html")
+    """The public landing page: what Peluit is, how reporters are protected, what happens next."""
+    today = timezone.localdate()
+    context = {
+        "days": {
+            code: working_days_for(code, on=today)
+            for code in ("ADUAN_TIDAK_BERKADAR", "ADUAN_BERKADAR", "GRAT_LAPOR_KPK", "GRAT_LAPOR_UPG", "KPK_PENETAPAN")
+        }
+    }
+    return render(request, "intake/landing.html", context)
+
+
+def _report(
+    request: HttpRequest, *, form_class: type[ReportForm], submit: Any, template: str, kind: str
+) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, template, {"form": form_class()})
+    form = form_class(request.POST, request.FILES)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        attachments = data.pop("attachments", [])
+        try:
+            submission = submit(data=data, attachments=attachments)
+        except services.SubmissionRejected as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except NotSetUp:
+            message = _("Reports cannot be received right now. Please try again later.")
+            return render(request, "error.html", {"title": message, "message": message}, status=503)
+        else:
+            return render(request, "intake/receipt.html", {"submission": submission, "kind": kind})
+    return render(request, template, {"form": form}, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def wbs_report(request: HttpRequest) -> HttpResponse:
+    """The whistleblowing report form; on success, the receipt page (shown once)."""
+    return _report(
+        request,
+        form_class=WbsReportForm,
+        submit=services.submit_wbs_report,
+        template="intake/wbs_form.html",
+        kind="wbs",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def gratification_report(request: HttpRequest) -> HttpResponse:
+    """The gratification report form (receipt or refusal); on success, the receipt page (shown once)."""
+    return _report(
+        request,
+        form_class=GratificationReportForm,
+        submit=services.submit_gratification_report,
+        template="intake/gratification_form.html",
+        kind="gratification",
+    )
+
+
+# --- Follow-up -------------------------------------------------------------------------------------------
+def _cookie_path() -> str:
+    """Return the path the follow-up cookie is scoped to (the follow-up pages of the current language)."""
+    return reverse("intake:followup_login")
+
+
+def _set_followup_cookie(response: HttpResponse, value: str) -> None:
+    response.set_cookie(
+        FOLLOWUP_COOKIE,
+        value,
+        path=_cookie_path(),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
+
+
+def _clear_followup_cookie(response: HttpResponse) -> None:
+    response.delete_cookie(FOLLOWUP_COOKIE, path=_cookie_path(), samesite="Strict")
+
+
+def _to_login(notice: str) -> HttpResponse:
+    response = HttpResponseRedirect(f"{reverse('intake:followup_login')}?{notice}=1")
+    _clear_followup_cookie(response)
+    return response
+
+
+def _resume(request: HttpRequest) -> Any:
+    """Return the reporter access of the follow-up cookie; raise FollowupExpired without a valid one."""
+    value = request.COOKIES.get(FOLLOWUP_COOKIE, "")
+    if not value:
+        raise FollowupExpired()
+    return vault.followup_resume(cookie_value=value)
+
+
+@require_http_methods(["GET", "POST"])
+def followup_login(request: HttpRequest) -> HttpResponse:
+    """Enter the receipt to open the follow-up inbox."""
+    notice = next((n for n in ("expired", "ended") if request.GET.get(n)), "")
+    if request.method != "POST":
+        return render(request, "intake/followup_login.html", {"form": ReceiptForm(), "notice": notice})
+    form = ReceiptForm(request.POST)
+    status, retry_after = 400, 0
+    if form.is_valid():
+        try:
+            check_receipt_attempt(request)
+            cookie = services.followup_login(receipt=form.cleaned_data["receipt"])
+        except Throttled as exc:
+            form.add_error(None, str(exc.message))
+            status, retry_after = 429, int(exc.retry_after)
+        except UnknownReceipt as exc:
+            form.add_error("receipt", str(exc.message))
+        else:
+            redirect = HttpResponseRedirect(reverse("intake:followup_inbox"))
+            _set_followup_cookie(redirect, cookie)
+            return redirect
+    response = render(request, "intake/followup_login.html", {"form": form}, status=status)
+    if status == 429:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _inbox(
+    request: HttpRequest,
+    access: Any,
+    *,
+    reply: ReplyForm | None = None,
+    attach: AttachmentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    view = services.followup_overview(access=access)
+    context = {
+        "view": view,
+        "reply_form": reply or ReplyForm(),
+        "attach_form": attach or AttachmentForm(),
+        "sent": bool(request.GET.get("sent")),
+        "added": bool(request.GET.get("added")),
+    }
+    return render(request, "intake/followup_inbox.html", context, status=status)
+
+
+@require_GET
+def followup_inbox(request: HttpRequest) -> HttpResponse:
+    """The reporter's inbox: coarse status, messages from "Inspektorat", files, reply and upload forms."""
+    try:
+        access = _resume(request)
+    except FollowupExpired:
+        return _to_login("expired")
+    return _inbox(request, access)
+
+
+@require_POST
+def followup_reply(request: HttpRequest) -> HttpResponse:
+    """Send a message to the inspectorate."""
+    try:
+        access = _resume(request)
+    except FollowupExpired:
+        return _to_login("expired")
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return _inbox(request, access, reply=form, status=400)
+    services.post_reporter_message(access=access, body=form.cleaned_data["body"])
+    return HttpResponseRedirect(f"{reverse('intake:followup_inbox')}?sent=1")
+
+
+@require_POST
+def followup_attach(request: HttpRequest) -> HttpResponse:
+    """Add files to the report."""
+    try:
+        access = _resume(request)
+    except FollowupExpired:
+        return _to_login("expired")
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.add_reporter_attachment(access=access, attachments=form.cleaned_data["attachments"])
+        except services.SubmissionRejected as exc:
+            form.add_error("attachments", exc.message)
+        else:
+            return HttpResponseRedirect(f"{reverse('intake:followup_inbox')}?added=1")
+    return _inbox(request, access, attach=form, status=400)
+
+
+@require_POST
+def followup_logout(request: HttpRequest) -> HttpResponse:
+    """End the follow-up session and forget the cookie."""
+    value = request.COOKIES.get(FOLLOWUP_COOKIE, "")
+    if value:
+        services.followup_logout(cookie_value=value)
+    return _to_login("ended")

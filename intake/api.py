@@ -1,0 +1,335 @@
+"""The reporter's JSON API (django-ninja) under ``/api/v1/``; OpenAPI document at ``/api/v1/openapi.json``.
+
+The API binds the same Django forms and calls the same services as the web pages, so validation and
+behaviour are identical; messages follow ``Accept-Language`` (Indonesian by default).
+
+CSRF: the API is for non-browser clients. It sets and reads no cookie (follow-up calls carry the receipt in
+the ``X-Peluit-Receipt`` header), so there is no ambient credential a cross-site page could abuse, and its
+operations are exempt from Django's CSRF check explicitly (``csrf_exempt`` on every operation).
+"""
+
+# No ``from __future__ import annotations`` here: django-ninja reads the parameter annotations at runtime.
+import functools
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import Field
+
+from intake import services
+from intake.form_schema import multipart_body
+from intake.forms import AttachmentForm, GratificationReportForm, ReplyForm, ReportForm, WbsReportForm
+from intake.throttle import Throttled, check_receipt_attempt
+from vault.exceptions import FollowupExpired, NotSetUp, UnknownReceipt
+
+RECEIPT_HEADER = "X-Peluit-Receipt"
+
+
+def activate_request_language(request: HttpRequest) -> None:
+    """Speak the client's language (``Accept-Language``; Indonesian by default).
+
+    Outside ``i18n_patterns`` Django's LocaleMiddleware would always pick the default language, because the
+    site's URLs carry no prefix for it; the API has no URL prefix for languages, so the header decides.
+    """
+    translation.activate(translation.get_language_from_request(request))
+
+
+def speaks_client_language(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate an API operation so its messages follow the client's ``Accept-Language``."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        activate_request_language(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class ReporterApi(NinjaAPI):
+    """NinjaAPI whose form-bound operations document their request body from the Django form."""
+
+    def on_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse:  # type: ignore[override]
+        activate_request_language(request)
+        return super().on_exception(request, exc)
+
+    # operationId -> form class whose fields make the multipart request body.
+    form_bodies: dict[str, type[forms.Form]] = {}
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                form_class = self.form_bodies.get(operation.get("operationId", ""))
+                if form_class is not None:
+                    operation["requestBody"] = multipart_body(form_class())
+        return schema
+
+
+api = ReporterApi(
+    title="Peluit reporter API",
+    version="1",
+    description=(
+        "Submit whistleblowing (WBS) and gratification reports and follow them up with the 16-digit receipt. "
+        "No account and no cookies: follow-up calls carry the receipt in the X-Peluit-Receipt header. "
+        "Messages are in Indonesian or English according to Accept-Language."
+    ),
+    docs_url=None,  # the interactive docs page loads scripts from a CDN; reporters' pages never do
+    urls_namespace="api-v1",
+)
+
+
+class ErrorOut(Schema):
+    """A refused request: a message for people and, for form errors, the messages per field."""
+
+    detail: str
+    errors: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class SubmissionOut(Schema):
+    """A stored report. The receipt is returned once and can never be recovered."""
+
+    receipt: str = Field(description="16 digits; keep it secret and safe, it is the only key to the report.")
+    receipt_formatted: str = Field(description="The receipt grouped 4-4-4-4.")
+    case_number: str
+    warnings: list[str] = Field(description="E.g. that a gift looks exempt from reporting; never an error.")
+
+
+class MessageOut(Schema):
+    """A message on the report; inspectorate messages are signed "Inspektorat", never with a name."""
+
+    sender: str
+    from_reporter: bool
+    created_at: datetime
+    body: str
+
+
+class AttachmentOut(Schema):
+    """A file on the report."""
+
+    name: str
+    size: int
+    created_at: datetime
+
+
+class FollowupOut(Schema):
+    """What the reporter may see of their report."""
+
+    case_number: str
+    kind: str
+    status: str
+    status_label: str
+    received_at: datetime
+    messages: list[MessageOut]
+    attachments: list[AttachmentOut]
+
+
+class ReplyIn(Schema):
+    """A message from the reporter."""
+
+    body: str = Field(description="1 to 10000 characters.")
+
+
+RECEIPT_PARAMETER = {
+    "parameters": [
+        {
+            "name": RECEIPT_HEADER,
+            "in": "header",
+            "required": True,
+            "description": "The 16-digit receipt (spaces or dashes allowed).",
+            "schema": {"type": "string", "maxLength": 40},
+        }
+    ]
+}
+SUBMIT_RESPONSES: dict[int, Any] = {201: SubmissionOut, 400: ErrorOut, 429: ErrorOut, 503: ErrorOut}
+FOLLOWUP_RESPONSES: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 429: ErrorOut}
+
+
+def _form_errors(form: forms.Form) -> dict[str, list[str]]:
+    return {name: [str(message) for message in messages] for name, messages in form.errors.items()}
+
+
+def _invalid(form: forms.Form) -> tuple[int, dict[str, Any]]:
+    detail = _("Please correct the fields listed in errors. Nothing has been saved.")
+    return 400, {"detail": detail, "errors": _form_errors(form)}
+
+
+def _submit(request: HttpRequest, form_class: type[ReportForm], submit: Any) -> tuple[int, dict[str, Any]]:
+    form = form_class(request.POST, request.FILES)
+    if not form.is_valid():
+        return _invalid(form)
+    data = dict(form.cleaned_data)
+    attachments = data.pop("attachments", [])
+    try:
+        submission = submit(data=data, attachments=attachments)
+    except services.SubmissionRejected as exc:
+        return 400, {"detail": exc.message, "errors": {exc.field: [exc.message]}}
+    return 201, {
+        "receipt": submission.receipt,
+        "receipt_formatted": submission.formatted_receipt,
+        "case_number": submission.case.number,
+        "warnings": submission.warnings,
+    }
+
+
+@api.post(
+    "/reports/wbs",
+    operation_id="submit_wbs_report",
+    summary="Submit a whistleblowing (WBS) report",
+    response=SUBMIT_RESPONSES,
+    tags=["reports"],
+)
+@csrf_exempt
+@speaks_client_language
+def submit_wbs_report(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+    """Submit a WBS report (multipart/form-data, the fields of the web form). Identity fields are optional."""
+    return _submit(request, WbsReportForm, services.submit_wbs_report)
+
+
+@api.post(
+    "/reports/gratification",
+    operation_id="submit_gratification_report",
+    summary="Submit a gratification report (receipt or refusal)",
+    response=SUBMIT_RESPONSES,
+    tags=["reports"],
+)
+@csrf_exempt
+@speaks_client_language
+def submit_gratification_report(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+    """Submit a gratification report (multipart/form-data, the fields of the KPK form)."""
+    return _submit(request, GratificationReportForm, services.submit_gratification_report)
+
+
+ReporterApi.form_bodies = {
+    "submit_wbs_report": WbsReportForm,
+    "submit_gratification_report": GratificationReportForm,
+    "add_followup_attachments": AttachmentForm,
+}
+
+
+def _access(request: HttpRequest) -> Any:
+    """Return the reporter access for the receipt header (throttled, audited)."""
+    check_receipt_attempt(request)
+    return services.open_followup(receipt=request.headers.get(RECEIPT_HEADER, ""), channel="api")
+
+
+def _followup_out(access: Any) -> dict[str, Any]:
+    view = services.followup_overview(access=access)
+    return {
+        "case_number": view.number,
+        "kind": view.kind,
+        "status": view.status.value,
+        "status_label": str(view.status.label),
+        "received_at": view.received_at,
+        "messages": [
+            {"sender": m.sender, "from_reporter": m.from_reporter, "created_at": m.created_at, "body": m.body}
+            for m in view.messages
+        ],
+        "attachments": [{"name": a.name, "size": a.size, "created_at": a.created_at} for a in view.attachments],
+    }
+
+
+@api.get(
+    "/followup",
+    operation_id="get_followup",
+    summary="Read the report's status, messages and files",
+    response={200: FollowupOut, **FOLLOWUP_RESPONSES},
+    openapi_extra=RECEIPT_PARAMETER,
+    tags=["follow-up"],
+)
+@csrf_exempt
+@speaks_client_language
+def get_followup(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+    """Return the coarse status, the messages and the files of the report the receipt opens."""
+    return 200, _followup_out(_access(request))
+
+
+@api.post(
+    "/followup/messages",
+    operation_id="post_followup_message",
+    summary="Send a message to the Inspektorat",
+    response={201: FollowupOut, **FOLLOWUP_RESPONSES},
+    openapi_extra=RECEIPT_PARAMETER,
+    tags=["follow-up"],
+)
+@csrf_exempt
+@speaks_client_language
+def post_followup_message(request: HttpRequest, payload: ReplyIn) -> tuple[int, dict[str, Any]]:
+    """Add a message to the report; returns the updated inbox."""
+    form = ReplyForm({"body": payload.body})
+    if not form.is_valid():
+        return _invalid(form)
+    access = _access(request)
+    services.post_reporter_message(access=access, body=form.cleaned_data["body"])
+    return 201, _followup_out(access)
+
+
+@api.post(
+    "/followup/attachments",
+    operation_id="add_followup_attachments",
+    summary="Add files to the report",
+    response={201: FollowupOut, **FOLLOWUP_RESPONSES},
+    openapi_extra=RECEIPT_PARAMETER,
+    tags=["follow-up"],
+)
+@csrf_exempt
+@speaks_client_language
+def add_followup_attachments(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+    """Add files (multipart/form-data, field ``attachments``); metadata is removed before encryption."""
+    access = _access(request)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _invalid(form)
+    try:
+        services.add_reporter_attachment(access=access, attachments=form.cleaned_data["attachments"])
+    except services.SubmissionRejected as exc:
+        return 400, {"detail": exc.message, "errors": {exc.field: [exc.message]}}
+    return 201, _followup_out(access)
+
+
+# --- Errors: always a localised message, never a stack trace -----------------------------------------------
+def _error_response(request: HttpRequest, status: int, detail: str) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "errors": {}}, status=status)
+
+
+@api.exception_handler(NinjaValidationError)
+def _on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    return _error_response(request, 400, _("The request could not be understood. Check the fields and try again."))
+
+
+@api.exception_handler(HttpError)
+def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 404:
+        return _error_response(request, 404, _("There is nothing at this address."))
+    return _error_response(
+        request, exc.status_code, _("The request could not be understood. Check the fields and try again.")
+    )
+
+
+@api.exception_handler(UnknownReceipt)
+def _on_unknown_receipt(request: HttpRequest, exc: UnknownReceipt) -> HttpResponse:
+    return _error_response(request, 403, str(exc.message))
+
+
+@api.exception_handler(FollowupExpired)
+def _on_followup_expired(request: HttpRequest, exc: FollowupExpired) -> HttpResponse:
+    return _error_response(request, 403, str(exc.message))
+
+
+@api.exception_handler(Throttled)
+def _on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    response = _error_response(request, 429, str(exc.message))
+    response["Retry-After"] = str(int(exc.retry_after))
+    return response
+
+
+@api.exception_handler(NotSetUp)
+def _on_not_set_up(request: HttpRequest, exc: NotSetUp) -> HttpResponse:
+    return _error_response(request, 503, _("Reports cannot be received right now. Please try again later."))
