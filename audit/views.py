@@ -1,0 +1,110 @@
+"""The auditor view: the audit log filtered, one event with its inclusion proof, and the latest checkpoint.
+
+Mounted under /console/audit/, so the console middleware already demands a password and a verified second
+factor; each view also requires a role that may read the audit log. Auditors see events, never report content
+(the log holds none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from audit.checkpoints import current_checkpoint, latest_checkpoint
+from audit.exceptions import AuditError
+from audit.forms import EventFilterForm
+from audit.models import AuditEvent
+from audit.selectors import event_proof, events_filtered
+from casework.roles import can_read_audit_log
+from vault import checkpoint_signer
+
+PAGE_SIZE = 50
+View = Callable[..., HttpResponse]
+
+
+def auditors_only(view: View) -> View:
+    """Let only staff who may read the audit log (auditors, supervisors) reach ``view``; 403 otherwise."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not can_read_audit_log(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@auditors_only
+@require_GET
+def event_list(request: HttpRequest) -> HttpResponse:
+    """The log, newest first, filtered by period, actor, action and case."""
+    form = EventFilterForm(request.GET or None)
+    if not form.is_bound:
+        events = events_filtered()
+    elif form.is_valid():
+        events = events_filtered(**form.cleaned_data)
+    else:
+        events = AuditEvent.objects.none()
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "checkpoint": latest_checkpoint(),
+        "verifier_key": checkpoint_signer.verifier_key().encode(),
+    }
+    return render(request, "audit/event_list.html", context)
+
+
+@auditors_only
+@require_GET
+def event_detail(request: HttpRequest, seq: int) -> HttpResponse:
+    """One event, its hashes and its inclusion proof in the latest checkpoint that covers it."""
+    event = get_object_or_404(AuditEvent, seq=seq)
+    proof = event_proof(event)
+    context = {
+        "event": event,
+        "details": sorted(event.details_dict.items()),
+        "proof": proof,
+        "proof_hex": [h.hex() for h in proof.proof],
+    }
+    return render(request, "audit/event_detail.html", context)
+
+
+@auditors_only
+@require_GET
+def checkpoint_download(request: HttpRequest) -> HttpResponse:
+    """The latest signed checkpoint as a text file, for ``audit_verify --checkpoint`` or any signed-note tool."""
+    checkpoint = latest_checkpoint()
+    if checkpoint is None:
+        raise Http404(_("No checkpoint has been signed yet."))
+    response = HttpResponse(checkpoint.note, content_type="text/plain; charset=utf-8")
+    filename = f"peluit-audit-checkpoint-{checkpoint.tree_size}.txt"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@auditors_only
+@require_POST
+def checkpoint_create(request: HttpRequest) -> HttpResponse:
+    """Sign a checkpoint now if the log has grown since the latest one."""
+    try:
+        checkpoint = current_checkpoint()
+    except AuditError:
+        messages.error(request, _("The audit log does not verify, so no checkpoint was signed. Run audit_verify."))
+    else:
+        messages.success(
+            request, _("The latest checkpoint covers %(size)d events.") % {"size": checkpoint.tree_size}
+        )
+    return redirect("console:audit:events")
