@@ -18,7 +18,7 @@ DECIMAL_PATTERN = r"^[0-9]{1,16}(\.[0-9]{1,2})?$"
 
 
 def _choices(field: forms.ChoiceField) -> list[str]:
-    return [str(value) for value, _label in field.choices if value != ""]  # type: ignore[misc]
+    return [str(value) for value, _label in field.choices if value != ""]  # type: ignore[misc,union-attr]
 
 
 def field_schema(field: forms.Field) -> dict[str, Any]:
