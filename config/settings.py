@@ -234,6 +234,8 @@ PELUIT_THROTTLE_PER_ADDRESS = (int(os.environ.get("PELUIT_THROTTLE_PER_ADDRESS",
 PELUIT_THROTTLE_GLOBAL_POSTS = (int(os.environ.get("PELUIT_THROTTLE_GLOBAL_POSTS", "600")), 60)
 PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (int(os.environ.get("PELUIT_THROTTLE_RECEIPT_PER_ADDRESS", "10")), 600)
 PELUIT_THROTTLE_RECEIPT_GLOBAL = (int(os.environ.get("PELUIT_THROTTLE_RECEIPT_GLOBAL", "100")), 600)
+# How many reverse proxies of ours append to X-Forwarded-For (0: the client connects directly).
+PELUIT_TRUSTED_PROXIES = int(os.environ.get("PELUIT_TRUSTED_PROXIES", "0"))
 
 # --- Static files ------------------------------------------------------------------------------------
 STORAGES = {

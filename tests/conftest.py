@@ -21,6 +21,14 @@ def _fast_vault_kdf(settings: pytest.FixtureRequest) -> None:
     settings.VAULT_KDF_PROFILE = "test"  # type: ignore[attr-defined]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttle() -> None:
+    """Start every test with empty in-memory throttle counters (intake/throttle.py)."""
+    from intake.throttle import reset_for_tests
+
+    reset_for_tests()
+
+
 @pytest.fixture
 def make_staff(db: None):
     """Return a function that creates a staff member with a confirmed TOTP device."""

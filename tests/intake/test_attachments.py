@@ -244,7 +244,7 @@ def test_pdf_loses_author_xmp_javascript_and_embedded_files() -> None:
 def test_exe_renamed_pdf_is_rejected() -> None:
     exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"PE\x00\x00" + b"\x00" * 400
     before = open_fds()
-    with pytest.raises(RejectedAttachment) as caught:
+    with translation.override("en"), pytest.raises(RejectedAttachment) as caught:
         inspect_and_clean(SimpleUploadedFile("laporan.pdf", exe))
     assert caught.value.code == "type"
     assert "not accepted" in caught.value.message

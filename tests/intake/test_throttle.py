@@ -1,0 +1,207 @@
+"""The in-memory throttle: per client (by a keyed hash that rotates daily), global POSTs, receipt attempts.
+
+This module doubles as a small URLconf with a view that checks a receipt attempt, as the follow-up
+pages and the API do.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.conf.urls.i18n import i18n_patterns
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.test import Client
+from django.urls import include, path
+from django.utils import translation
+
+from intake import throttle
+from intake.throttle import Throttle, reset_for_tests
+
+
+def page(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok")
+
+
+def receipt_attempt(request: HttpRequest) -> HttpResponse:
+    language = translation.get_language()
+    if request.path.startswith("/api/"):  # as intake/api.py does: the API speaks Accept-Language
+        language = translation.get_language_from_request(request)
+    with translation.override(language):
+        throttle.check_receipt_attempt(request)
+    return JsonResponse({"status": "checked"})
+
+
+urlpatterns = [
+    path("api/v1/followup", receipt_attempt),
+    path("api/v1/ping", page),
+    *i18n_patterns(
+        path("followup", receipt_attempt),
+        path("auth/page", page),
+        path("page", page),
+        path("", include("intake.urls")),
+        prefix_default_language=False,
+    ),
+]
+
+
+class FakeClock:
+    def __init__(self, now: float = 1_780_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    fake = FakeClock()
+    reset_for_tests(clock=fake)
+    return fake
+
+
+def get(client: Client, url: str, address: str = "198.51.100.7", **extra: str) -> HttpResponse:
+    return client.get(url, REMOTE_ADDR=address, **extra)
+
+
+pytestmark = pytest.mark.urls("tests.intake.test_throttle")
+
+
+def test_too_many_requests_get_a_429_page_in_indonesian_by_default(client: Client, settings, clock) -> None:
+    settings.PELUIT_THROTTLE_PER_ADDRESS = (3, 60)
+    for _ in range(3):
+        assert get(client, "/page").status_code == 200
+
+    response = get(client, "/page")
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == "60"
+    assert response["Cache-Control"] == "no-store"
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+    text = response.content.decode()
+    assert "Terlalu banyak permintaan" in text and "1 menit" in text
+    assert '<html lang="id">' in text
+
+
+def test_too_many_requests_get_a_429_page_in_english_under_en(client: Client, settings, clock) -> None:
+    settings.PELUIT_THROTTLE_PER_ADDRESS = (1, 300)
+    assert get(client, "/en/page").status_code == 200
+    clock.now += 30
+
+    response = get(client, "/en/page")
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == "270"
+    text = response.content.decode()
+    assert "Too many requests have come in. Please wait 5 minutes and try again." in text
+    assert '<html lang="en">' in text
+
+
+def test_api_paths_get_json(client: Client, settings, clock) -> None:
+    settings.PELUIT_THROTTLE_PER_ADDRESS = (1, 60)
+    assert get(client, "/api/v1/ping").status_code == 200
+
+    response = get(client, "/api/v1/ping", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 429
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content) == {
+        "detail": "Too many requests have come in. Please wait 1 minute and try again."
+    }
+    assert response["Retry-After"] == "60"
+
+
+def test_different_addresses_are_counted_separately(client: Client, settings, clock) -> None:
+    settings.PELUIT_THROTTLE_PER_ADDRESS = (2, 60)
+    assert [get(client, "/page", "198.51.100.7").status_code for _ in range(3)] == [200, 200, 429]
+    assert [get(client, "/page", "198.51.100.8").status_code for _ in range(3)] == [200, 200, 429]
+    assert get(client, "/page", "2001:db8::1").status_code == 200
+
+
+def test_an_ipv6_client_is_counted_by_its_64_network(client: Client, settings, clock) -> None:
+    settings.PELUIT_THROTTLE_PER_ADDRESS = (2, 60)
+    assert get(client, "/page", "2001:db8:1:2::1").status_code == 200
+    assert get(client, "/page", "2001:db8:1:2::ffff").status_code == 200
+    assert get(client, "/page", "2001:db8:1:2:abcd::9").status_code == 429
+    assert get(client, "/page", "2001:db8:1:3::1").status_code == 200
+
+
+def test_the_window_slides(client: Client, settings, clock) -> None:
+    settings.PELUIT_THROTTLE_PER_ADDRESS = (2, 60)
+    assert get(client, "/page").status_code == 200
+    clock.now += 40
+    assert get(client, "/page").status_code == 200
+    assert get(client, "/page").status_code == 429
+    clock.now += 21  # the first request has left the window, the second has not
+    assert get(client, "/page").status_code == 200
+    assert get(client, "/page").status_code == 429
+
+
+def test_global_post_limit_counts_everyone(client: Client, settings, clock) -> None:
+    settings.PELUIT_THROTTLE_GLOBAL_POSTS = (3, 60)
+    codes = [client.post("/page", REMOTE_ADDR=f"198.51.100.{n}").status_code for n in range(1, 5)]
+    assert codes == [200, 200, 200, 429]
+    assert get(client, "/page", "198.51.100.99").status_code == 200, "GETs are not limited globally"
+
+
+def test_staff_paths_and_static_files_are_not_counted(client: Client, settings, clock) -> None:
+    settings.PELUIT_THROTTLE_PER_ADDRESS = (1, 60)
+    assert [get(client, "/auth/page").status_code for _ in range(3)] == [200, 200, 200]
+    assert 429 not in [get(client, "/static/peluit.css").status_code for _ in range(3)]
+
+
+def test_receipt_attempts_are_limited_per_address_and_globally(client: Client, settings, clock) -> None:
+    settings.PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (2, 600)
+    settings.PELUIT_THROTTLE_RECEIPT_GLOBAL = (3, 600)
+    assert [get(client, "/followup", "198.51.100.1").status_code for _ in range(3)] == [200, 200, 429]
+    blocked = get(client, "/followup", "198.51.100.1")
+    assert "Terlalu banyak kode laporan" in blocked.content.decode()
+    assert blocked["Retry-After"] == "600"
+    assert get(client, "/followup", "198.51.100.2").status_code == 200
+    # Three attempts in ten minutes from everyone together: the next address is refused too.
+    response = get(client, "/api/v1/followup", "198.51.100.3", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 429
+    assert json.loads(response.content)["detail"].startswith("Too many receipt codes have been tried.")
+    clock.now += 601
+    assert get(client, "/followup", "198.51.100.1").status_code == 200
+
+
+def test_check_receipt_attempt_raises_throttled(rf, settings, clock) -> None:
+    settings.PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (1, 600)
+    request = rf.get("/followup", REMOTE_ADDR="198.51.100.1")
+    throttle.remember_client(request)
+    throttle.check_receipt_attempt(request)
+    with pytest.raises(throttle.Throttled) as caught:
+        throttle.check_receipt_attempt(request)
+    assert caught.value.retry_after == 600
+
+
+def test_the_key_rotates_every_day_and_hides_the_address() -> None:
+    clock = FakeClock(1_780_000_000.0)
+    limiter = Throttle(clock=clock)
+    first = limiter.client_key("203.0.113.77")
+    assert limiter.client_key("203.0.113.77") == first
+    assert limiter.client_key("203.0.113.78") != first
+    assert bytes([203, 0, 113, 77]) not in first and b"203.0.113.77" not in first
+    assert len(first) == 16
+    assert limiter.client_key("::ffff:203.0.113.77") == first, "IPv4-mapped IPv6 is the same client"
+
+    clock.now += 86_400
+    assert limiter.client_key("203.0.113.77") != first
+    assert Throttle(clock=FakeClock(1_780_000_000.0)).client_key("203.0.113.77") != first, "a fresh random key"
+
+
+def test_counters_are_forgotten_when_the_key_rotates_or_the_window_passes(client: Client, settings, clock) -> None:
+    settings.PELUIT_THROTTLE_PER_ADDRESS = (1, 60)
+    limiter = throttle.throttle()
+    assert get(client, "/page").status_code == 200
+    assert get(client, "/page").status_code == 429
+    assert limiter.tracked_clients() == 1
+
+    clock.now += 86_400
+    assert get(client, "/page").status_code == 200, "a new day, a new key, fresh counters"
+    assert limiter.tracked_clients() == 1
+
+    clock.now += 61
+    limiter.sweep()
+    assert limiter.tracked_clients() == 0
