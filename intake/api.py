@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
@@ -156,12 +156,12 @@ def _form_errors(form: forms.Form) -> dict[str, list[str]]:
     return {name: [str(message) for message in messages] for name, messages in form.errors.items()}
 
 
-def _invalid(form: forms.Form) -> tuple[int, dict[str, Any]]:
+def _invalid(form: forms.Form) -> Status[dict[str, Any]]:
     detail = _("Please correct the fields listed in errors. Nothing has been saved.")
-    return 400, {"detail": detail, "errors": _form_errors(form)}
+    return Status(400, {"detail": detail, "errors": _form_errors(form)})
 
 
-def _submit(request: HttpRequest, form_class: type[ReportForm], submit: Any) -> tuple[int, dict[str, Any]]:
+def _submit(request: HttpRequest, form_class: type[ReportForm], submit: Any) -> Status[dict[str, Any]]:
     form = form_class(request.POST, request.FILES)
     if not form.is_valid():
         return _invalid(form)
@@ -170,13 +170,16 @@ def _submit(request: HttpRequest, form_class: type[ReportForm], submit: Any) -> 
     try:
         submission = submit(data=data, attachments=attachments)
     except services.SubmissionRejected as exc:
-        return 400, {"detail": exc.message, "errors": {exc.field: [exc.message]}}
-    return 201, {
-        "receipt": submission.receipt,
-        "receipt_formatted": submission.formatted_receipt,
-        "case_number": submission.case.number,
-        "warnings": submission.warnings,
-    }
+        return Status(400, {"detail": exc.message, "errors": {exc.field: [exc.message]}})
+    return Status(
+        201,
+        {
+            "receipt": submission.receipt,
+            "receipt_formatted": submission.formatted_receipt,
+            "case_number": submission.case.number,
+            "warnings": submission.warnings,
+        },
+    )
 
 
 @api.post(
@@ -188,7 +191,7 @@ def _submit(request: HttpRequest, form_class: type[ReportForm], submit: Any) -> 
 )
 @csrf_exempt
 @speaks_client_language
-def submit_wbs_report(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+def submit_wbs_report(request: HttpRequest) -> Status[dict[str, Any]]:
     """Submit a WBS report (multipart/form-data, the fields of the web form). Identity fields are optional."""
     return _submit(request, WbsReportForm, services.submit_wbs_report)
 
@@ -202,7 +205,7 @@ def submit_wbs_report(request: HttpRequest) -> tuple[int, dict[str, Any]]:
 )
 @csrf_exempt
 @speaks_client_language
-def submit_gratification_report(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+def submit_gratification_report(request: HttpRequest) -> Status[dict[str, Any]]:
     """Submit a gratification report (multipart/form-data, the fields of the KPK form)."""
     return _submit(request, GratificationReportForm, services.submit_gratification_report)
 
@@ -246,9 +249,9 @@ def _followup_out(access: Any) -> dict[str, Any]:
 )
 @csrf_exempt
 @speaks_client_language
-def get_followup(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+def get_followup(request: HttpRequest) -> Status[dict[str, Any]]:
     """Return the coarse status, the messages and the files of the report the receipt opens."""
-    return 200, _followup_out(_access(request))
+    return Status(200, _followup_out(_access(request)))
 
 
 @api.post(
@@ -261,14 +264,14 @@ def get_followup(request: HttpRequest) -> tuple[int, dict[str, Any]]:
 )
 @csrf_exempt
 @speaks_client_language
-def post_followup_message(request: HttpRequest, payload: ReplyIn) -> tuple[int, dict[str, Any]]:
+def post_followup_message(request: HttpRequest, payload: ReplyIn) -> Status[dict[str, Any]]:
     """Add a message to the report; returns the updated inbox."""
     form = ReplyForm({"body": payload.body})
     if not form.is_valid():
         return _invalid(form)
     access = _access(request)
     services.post_reporter_message(access=access, body=form.cleaned_data["body"])
-    return 201, _followup_out(access)
+    return Status(201, _followup_out(access))
 
 
 @api.post(
@@ -281,7 +284,7 @@ def post_followup_message(request: HttpRequest, payload: ReplyIn) -> tuple[int, 
 )
 @csrf_exempt
 @speaks_client_language
-def add_followup_attachments(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+def add_followup_attachments(request: HttpRequest) -> Status[dict[str, Any]]:
     """Add files (multipart/form-data, field ``attachments``); metadata is removed before encryption."""
     access = _access(request)
     form = AttachmentForm(request.POST, request.FILES)
@@ -290,8 +293,8 @@ def add_followup_attachments(request: HttpRequest) -> tuple[int, dict[str, Any]]
     try:
         services.add_reporter_attachment(access=access, attachments=form.cleaned_data["attachments"])
     except services.SubmissionRejected as exc:
-        return 400, {"detail": exc.message, "errors": {exc.field: [exc.message]}}
-    return 201, _followup_out(access)
+        return Status(400, {"detail": exc.message, "errors": {exc.field: [exc.message]}})
+    return Status(201, _followup_out(access))
 
 
 # --- Errors: always a localised message, never a stack trace -----------------------------------------------

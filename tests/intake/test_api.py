@@ -1,0 +1,140 @@
+"""The JSON API: same forms and services as the pages, receipt in a header, localised errors, no CSRF/cookies."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from audit.models import AuditEvent
+from casework.models import Case, CaseMessage
+from tests.intake.conftest import IntakeStaff, gratification_post, jpeg_with_gps, pdf_with_author, upload, wbs_post
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api_client() -> Client:
+    """A client that enforces CSRF like a browser would; the API must not need a token."""
+    return Client(enforce_csrf_checks=True)
+
+
+def submit(client: Client, kind: str, data: dict[str, Any], **headers: str) -> Any:
+    return client.post(f"/api/v1/reports/{kind}", data, headers=headers)
+
+
+def test_openapi_document_lists_the_operations(api_client: Client, intake_staff: IntakeStaff) -> None:
+    doc = api_client.get("/api/v1/openapi.json").json()
+    operations = {op["operationId"]: op for item in doc["paths"].values() for op in item.values()}
+    assert {"submit_wbs_report", "submit_gratification_report", "get_followup"} <= set(operations)
+    wbs_body = operations["submit_wbs_report"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert wbs_body["properties"]["attachments"]["items"]["format"] == "binary"
+    assert "kecamatan-tembalang" in wbs_body["properties"]["organisation"]["enum"]
+    assert {"title", "violation_type", "what"} <= set(wbs_body["required"])
+    grat_body = operations["submit_gratification_report"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert grat_body["properties"]["recipient_nik"]["maxLength"] == 16
+    header = operations["get_followup"]["parameters"][0]
+    assert header["name"] == "X-Peluit-Receipt" and header["in"] == "header"
+    for op in operations.values():
+        assert "400" in op["responses"]
+    assert api_client.get("/api/v1/docs").status_code == 404  # no CDN-loading docs page
+
+
+def test_submit_wbs_with_files_then_follow_up(api_client: Client, intake_staff: IntakeStaff) -> None:
+    files = [upload("foto.jpg", jpeg_with_gps()), upload("doc.pdf", pdf_with_author())]
+    response = submit(api_client, "wbs", {**wbs_post(), "attachments": files})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert re.fullmatch(r"\d{16}", body["receipt"]) and body["case_number"].startswith("WBS-")
+    assert body["receipt_formatted"].replace(" ", "") == body["receipt"]
+    assert not response.cookies
+    case = Case.objects.get()
+    assert case.attachments.count() == 2
+
+    headers = {"X-Peluit-Receipt": body["receipt_formatted"], "Accept-Language": "en"}
+    status = api_client.get("/api/v1/followup", headers=headers)
+    assert status.status_code == 200
+    data = status.json()
+    assert data["case_number"] == case.number and data["status"] == "received"
+    assert data["messages"][0]["sender"] == "Inspektorat" and not data["messages"][0]["from_reporter"]
+    assert sorted(a["name"] for a in data["attachments"]) == ["doc.pdf", "foto.jpg"]
+
+    reply = api_client.post(
+        "/api/v1/followup/messages", {"body": "Tambahan info"}, content_type="application/json", headers=headers
+    )
+    assert reply.status_code == 201 and reply.json()["messages"][-1]["body"] == "Tambahan info"
+    added = api_client.post(
+        "/api/v1/followup/attachments", {"attachments": [upload("lagi.pdf", pdf_with_author())]}, headers=headers
+    )
+    assert added.status_code == 201 and len(added.json()["attachments"]) == 3
+    assert CaseMessage.objects.filter(sender="reporter").count() == 1
+    logins = AuditEvent.objects.filter(action="intake.followup_login", case_ref=case.number)
+    assert logins.count() == 3
+
+
+def test_submit_gratification_returns_warnings(api_client: Client, intake_staff: IntakeStaff) -> None:
+    post = gratification_post(occasion="musibah", value="500000", giver_relationship="lainnya")
+    response = submit(api_client, "gratification", post, **{"Accept-Language": "en"})
+    assert response.status_code == 201, response.content
+    assert response.json()["case_number"].startswith("GRT-") and "may be exempt" in response.json()["warnings"][0]
+
+
+def test_errors_follow_accept_language(api_client: Client, intake_staff: IntakeStaff) -> None:
+    english = submit(api_client, "wbs", wbs_post(title=""), **{"Accept-Language": "en"})
+    assert english.status_code == 400
+    assert english.json()["errors"]["title"] == ["This field is required."]
+    indonesian = submit(api_client, "wbs", wbs_post(title=""))
+    assert indonesian.status_code == 400
+    assert indonesian.json()["errors"]["title"] == ["Bidang ini tidak boleh kosong."]
+    assert not Case.objects.exists()
+
+
+def test_bad_gratification_input(api_client: Client, intake_staff: IntakeStaff) -> None:
+    response = submit(
+        api_client,
+        "gratification",
+        gratification_post(received_on="2999-12-31", recipient_nik="123", value="-1"),
+        **{"Accept-Language": "en"},
+    )
+    errors = response.json()["errors"]
+    assert response.status_code == 400
+    assert errors["received_on"] == ["This date is in the future."]
+    assert errors["recipient_nik"] == ["A NIK has exactly 16 digits."]
+    assert "value" in errors
+    assert not Case.objects.exists()
+
+
+def test_renamed_executable_is_refused(api_client: Client, intake_staff: IntakeStaff) -> None:
+    exe = upload("invoice.pdf", b"MZ\x90\x00\x03" + b"\x00" * 500)
+    response = submit(api_client, "wbs", {**wbs_post(), "attachments": [exe]}, **{"Accept-Language": "en"})
+    assert response.status_code == 400 and response.json()["errors"]["attachments"]
+    assert not Case.objects.exists()
+
+
+def test_wrong_or_missing_receipt(api_client: Client, intake_staff: IntakeStaff) -> None:
+    for headers in ({}, {"X-Peluit-Receipt": "1234"}, {"X-Peluit-Receipt": "1111 2222 3333 4444"}):
+        response = api_client.get("/api/v1/followup", headers={**headers, "Accept-Language": "en"})
+        assert response.status_code == 403 and "receipt" in response.json()["detail"]
+    assert AuditEvent.objects.filter(action="intake.followup_failed").count() == 3
+
+
+def test_broken_bodies_get_400(api_client: Client, intake_staff: IntakeStaff) -> None:
+    broken = api_client.post(
+        "/api/v1/reports/wbs",
+        b'--xx\r\nContent-Disposition: form-data; name="title"\r\n\r\nabc',
+        content_type="multipart/form-data; boundary=xx",
+    )
+    assert broken.status_code == 400
+    not_json = api_client.post(
+        "/api/v1/followup/messages", "{", content_type="application/json", headers={"X-Peluit-Receipt": "1"}
+    )
+    assert not_json.status_code == 400 and not_json.json()["detail"]
+
+
+def test_receipt_attempts_are_throttled(api_client: Client, intake_staff: IntakeStaff, settings: Any) -> None:
+    settings.PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (2, 600)
+    headers = {"X-Peluit-Receipt": "1111 2222 3333 4444"}
+    codes = [api_client.get("/api/v1/followup", headers=headers).status_code for _ in range(3)]
+    assert codes == [403, 403, 429]
