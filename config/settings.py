@@ -285,6 +285,8 @@ LOGGING = {
         # runserver's access log is silenced entirely.
         "django.server": {"handlers": [], "level": "ERROR", "propagate": False},
         "axes": {"level": "WARNING"},
+        # qpdf's warnings about a reporter's damaged PDF describe the file; keep only errors.
+        "pikepdf": {"level": "ERROR"},
     },
 }
 
