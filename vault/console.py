@@ -32,9 +32,24 @@ _DELETE_COOKIE = "_peluit_vault_delete_cookie"
 _CACHED_KEYRING = "_peluit_vault_keyring"
 
 
-def console_cookie_paths() -> list[str]:
-    """Return the paths the console cookie is scoped to: ``/console/`` and each ``/<lang>/console/``."""
-    return ["/console/", *(f"/{code}/console/" for code, _name in settings.LANGUAGES)]
+def console_cookies() -> list[tuple[str, str]]:
+    """Return (name, path) of the console key cookie: ``/console/`` and each ``/<lang>/console/``.
+
+    One name per path, because a response holds one cookie per name; a browser sends only the cookie of
+    the path it is on, and reporter pages receive none of them.
+    """
+    return [
+        (conf.CONSOLE_COOKIE, "/console/"),
+        *((f"{conf.CONSOLE_COOKIE}_{code}", f"/{code}/console/") for code, _name in settings.LANGUAGES),
+    ]
+
+
+def _cookie_value(request: HttpRequest) -> str | None:
+    for name, _path in console_cookies():
+        value = request.COOKIES.get(name)
+        if value:
+            return value
+    return None
 
 
 def _context(user_pk: Any) -> bytes:
@@ -97,7 +112,7 @@ def officer_keyring(request: HttpRequest) -> Keyring:
     if not isinstance(user, StaffUser) or not is_verified_staff(user) or not can_hold_case_keys(user):
         raise VaultLocked()
     blob_text = request.session.get(SESSION_KEY)
-    cookie_value = request.COOKIES.get(conf.CONSOLE_COOKIE)
+    cookie_value = _cookie_value(request)
     if not blob_text or not cookie_value:
         raise VaultLocked()
     try:
@@ -136,4 +151,4 @@ def cookie_to_delete(request: HttpRequest) -> bool:
         return True
     # A cookie whose session half is gone (expired, logged out elsewhere) is useless: clean it up.
     session = getattr(request, "session", None)
-    return bool(conf.CONSOLE_COOKIE in request.COOKIES and session is not None and not session.get(SESSION_KEY))
+    return bool(_cookie_value(request) and session is not None and not session.get(SESSION_KEY))

@@ -7,8 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from vault import conf
-from vault.console import console_cookie_paths, cookie_to_delete, cookie_to_set
+from vault.console import console_cookies, cookie_to_delete, cookie_to_set
 
 
 class ConsoleKeyCookieMiddleware:
@@ -25,9 +24,9 @@ class ConsoleKeyCookieMiddleware:
         response = self.get_response(request)
         value = cookie_to_set(request)
         if value is not None:
-            for path in console_cookie_paths():
+            for name, path in console_cookies():
                 response.set_cookie(
-                    conf.CONSOLE_COOKIE,
+                    name,
                     value,
                     path=path,
                     secure=settings.SESSION_COOKIE_SECURE,
@@ -35,6 +34,6 @@ class ConsoleKeyCookieMiddleware:
                     samesite="Strict",
                 )
         elif cookie_to_delete(request):
-            for path in console_cookie_paths():
-                response.delete_cookie(conf.CONSOLE_COOKIE, path=path, samesite="Strict")
+            for name, path in console_cookies():
+                response.delete_cookie(name, path=path, samesite="Strict")
         return response

@@ -8,7 +8,8 @@ from audit.actions import Action
 from casework.models import StaffUser
 from casework.roles import can_hold_case_keys
 from vault import conf, crypto, events, formats
-from vault.exceptions import CorruptCiphertext, NotSetUp, VaultError, WrongPassword
+from vault.access import Keyring
+from vault.exceptions import AccessDenied, CorruptCiphertext, NotSetUp, VaultError, WrongPassword
 from vault.models import CaseKey, EscrowShare, OfficerKey
 
 
@@ -48,6 +49,17 @@ def _unwrap(row: OfficerKey, password: str) -> bytes:
     if crypto.box_public_key(private_key) != public_key:
         raise CorruptCiphertext()
     return private_key
+
+
+def unlock_keyring(*, user: StaffUser, password: str) -> Keyring:
+    """Return the staff member's keyring opened with their password (management commands, tests).
+
+    The console uses ``unlock_console`` instead, which keeps the key in the split-key session.
+    Raises ``WrongPassword``, ``NotSetUp`` (no key pair) or ``AccessDenied`` for roles without case keys.
+    """
+    if not can_hold_case_keys(user):
+        raise AccessDenied()
+    return Keyring(user=user, _private_key=unwrap_private_key(user=user, password=password))
 
 
 def has_officer_key(*, user: StaffUser) -> bool:

@@ -25,7 +25,7 @@ from vault.escrow import (
     is_escrow_holder,
 )
 from vault.followup import followup_begin, followup_end, followup_resume
-from vault.officers import enrol_officer, has_officer_key, reset_officer_key, rewrap_officer_key
+from vault.officers import enrol_officer, has_officer_key, reset_officer_key, rewrap_officer_key, unlock_keyring
 from vault.receipts import format_receipt, normalise_receipt
 from vault.reports import (
     NewReport,
@@ -85,4 +85,5 @@ __all__ = [
     "store_attachment",
     "sweep_orphaned_blobs",
     "unlock_console",
+    "unlock_keyring",
 ]

@@ -1,0 +1,159 @@
+"""Round trips (hypothesis) and tampering of every stored format: flips, truncation, swaps, wrong context."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vault import crypto, formats
+from vault.formats import FormatError, KdfParams
+
+CHEAP = KdfParams(ops=1, mem=8192)
+KEY = bytes(range(32))
+REPORT = uuid.UUID("00000000-0000-4000-8000-000000000001")
+OTHER_REPORT = uuid.UUID("00000000-0000-4000-8000-000000000002")
+purposes = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=30)
+
+
+@given(plaintext=st.binary(max_size=4096), purpose=purposes, report=st.uuids())
+def test_content_round_trip(plaintext: bytes, purpose: str, report: uuid.UUID) -> None:
+    blob = formats.content_seal(KEY, report, purpose, plaintext)
+    assert formats.content_open(KEY, report, purpose, blob) == plaintext
+    assert len(plaintext) < 8 or plaintext not in blob  # short strings may occur by chance
+
+
+@given(plaintext=st.binary(min_size=1, max_size=512), data=st.data())
+def test_content_any_bit_flip_is_detected(plaintext: bytes, data: st.DataObject) -> None:
+    blob = bytearray(formats.content_seal(KEY, REPORT, "report", plaintext))
+    position = data.draw(st.integers(0, len(blob) - 1))
+    blob[position] ^= 1 << data.draw(st.integers(0, 7))
+    with pytest.raises(FormatError):
+        formats.content_open(KEY, REPORT, "report", bytes(blob))
+
+
+@given(plaintext=st.binary(max_size=256), cut=st.integers(1, 300))
+def test_content_truncation_is_detected(plaintext: bytes, cut: int) -> None:
+    blob = formats.content_seal(KEY, REPORT, "report", plaintext)
+    with pytest.raises(FormatError):
+        formats.content_open(KEY, REPORT, "report", blob[: max(0, len(blob) - cut)])
+
+
+def test_content_moved_to_another_report_or_purpose_fails() -> None:
+    blob = formats.content_seal(KEY, REPORT, "message:1", b"isi pesan")
+    with pytest.raises(FormatError):
+        formats.content_open(KEY, OTHER_REPORT, "message:1", blob)
+    with pytest.raises(FormatError):
+        formats.content_open(KEY, REPORT, "message:2", blob)
+    with pytest.raises(FormatError):
+        formats.content_open(bytes(32), REPORT, "message:1", blob)
+
+
+def test_unknown_format_id_is_refused() -> None:
+    blob = formats.content_seal(KEY, REPORT, "report", b"x")
+    with pytest.raises(FormatError):
+        formats.content_open(KEY, REPORT, "report", b"\x7f" + blob[1:])
+    with pytest.raises(FormatError):
+        formats.content_open(KEY, REPORT, "report", b"")
+
+
+@settings(max_examples=25)
+@given(password=st.text(min_size=1, max_size=40), secret=st.binary(min_size=1, max_size=64))
+def test_password_wrap_round_trip_and_wrong_password(password: str, secret: bytes) -> None:
+    pepper = bytes(32)
+    blob = formats.password_wrap(password, secret, params=CHEAP, pepper=pepper, context=b"ctx")
+    assert formats.password_unwrap(password, blob, pepper=pepper, context=b"ctx") == secret
+    with pytest.raises(FormatError):
+        formats.password_unwrap(password + "x", blob, pepper=pepper, context=b"ctx")
+
+
+def test_password_wrap_needs_pepper_context_and_untouched_header() -> None:
+    blob = formats.password_wrap("pw", b"secret", params=CHEAP, pepper=bytes(32), context=b"officer:1")
+    with pytest.raises(FormatError):
+        formats.password_unwrap("pw", blob, pepper=b"\1" * 32, context=b"officer:1")
+    with pytest.raises(FormatError):
+        formats.password_unwrap("pw", blob, pepper=bytes(32), context=b"officer:2")
+    # Lowering the recorded cost (a downgrade) changes the derived key and the authenticated header.
+    downgraded = bytearray(blob)
+    downgraded[8] = 9  # memory 8 KiB -> 9 KiB
+    with pytest.raises(FormatError):
+        formats.password_unwrap("pw", bytes(downgraded), pepper=bytes(32), context=b"officer:1")
+
+
+def test_sealed_key_only_opens_for_its_holder_and_context() -> None:
+    public, private = crypto.box_keypair()
+    _other_public, other_private = crypto.box_keypair()
+    blob = formats.sealed_key(public, KEY, context=b"case:a")
+    assert formats.sealed_key_open(private, blob, context=b"case:a") == KEY
+    with pytest.raises(FormatError):
+        formats.sealed_key_open(other_private, blob, context=b"case:a")
+    with pytest.raises(FormatError):
+        formats.sealed_key_open(private, blob, context=b"case:b")
+    flipped = bytearray(blob)
+    flipped[-1] ^= 0x80
+    with pytest.raises(FormatError):
+        formats.sealed_key_open(private, bytes(flipped), context=b"case:a")
+
+
+def _stream(plaintext_chunks: list[bytes], chunk_bytes: int, name: str = "n") -> list[bytes]:
+    return list(formats.stream_encrypt(KEY, REPORT, name, plaintext_chunks, chunk_bytes=chunk_bytes))
+
+
+def _decrypt(blob: bytes, name: str = "n", report: uuid.UUID = REPORT) -> bytes:
+    return b"".join(formats.stream_decrypt(KEY, report, name, io.BytesIO(blob).read))
+
+
+@given(pieces=st.lists(st.binary(max_size=300), max_size=12), chunk_bytes=st.integers(1, 200))
+def test_stream_round_trip_any_input_chunking(pieces: list[bytes], chunk_bytes: int) -> None:
+    blob = b"".join(_stream(pieces, chunk_bytes))
+    assert _decrypt(blob) == b"".join(pieces)
+
+
+def test_stream_layout_has_fixed_size_chunks() -> None:
+    parts = _stream([b"a" * 100], 40)
+    assert len(parts[0]) == formats.STREAM_PREAMBLE_BYTES
+    assert [len(p) for p in parts[1:]] == [40 + 17, 40 + 17, 20 + 17]
+
+
+def test_stream_truncation_reordering_and_flips_are_detected() -> None:
+    parts = _stream([bytes(range(256)) * 2], 100)  # preamble + 6 chunks (last one FINAL)
+    preamble, chunks = parts[0], parts[1:]
+    bad = {
+        "dropped last chunk": preamble + b"".join(chunks[:-1]),
+        "dropped middle chunk": preamble + b"".join(chunks[:2] + chunks[3:]),
+        "swapped chunks": preamble + b"".join([chunks[1], chunks[0], *chunks[2:]]),
+        "cut mid-chunk": (preamble + b"".join(chunks))[:-5],
+        "trailing data": preamble + b"".join(chunks) + chunks[-1],
+        "flipped bit": preamble + bytes([chunks[0][0] ^ 1]) + chunks[0][1:] + b"".join(chunks[1:]),
+        "flipped header": preamble[:-1] + bytes([preamble[-1] ^ 1]) + b"".join(chunks),
+        "header only": preamble,
+    }
+    for label, blob in bad.items():
+        with pytest.raises(FormatError):
+            _decrypt(blob)
+            pytest.fail(label)
+
+
+def test_stream_is_bound_to_report_and_name() -> None:
+    blob = b"".join(_stream([b"lampiran"], 64, name="vault/aa/one"))
+    assert _decrypt(blob, name="vault/aa/one") == b"lampiran"
+    with pytest.raises(FormatError):
+        _decrypt(blob, name="vault/aa/two")
+    with pytest.raises(FormatError):
+        _decrypt(blob, name="vault/aa/one", report=OTHER_REPORT)
+
+
+def test_empty_stream_still_has_a_final_chunk() -> None:
+    parts = _stream([], 64)
+    assert len(parts) == 2 and len(parts[1]) == 17
+    assert _decrypt(b"".join(parts)) == b""
+
+
+@given(pieces=st.lists(st.binary(max_size=50), max_size=10), size=st.integers(1, 20))
+def test_rechunk_preserves_bytes_and_sizes(pieces: list[bytes], size: int) -> None:
+    out = list(crypto.rechunk(pieces, size))
+    assert b"".join(out) == b"".join(pieces)
+    assert out and all(len(p) == size for p in out[:-1]) and len(out[-1]) <= size
