@@ -33,11 +33,30 @@ _CASE_REF = re.compile(r"^[A-Za-z0-9._:/-]{0,64}$")
 # Keys that would invite exactly what the log must never hold.
 FORBIDDEN_DETAIL_KEYS = frozenset(
     {
-        "ip", "ip_address", "remote_addr", "client_ip", "x_forwarded_for", "forwarded", "user_agent",
-        "receipt", "identity", "name_of_reporter", "reporter_name", "reporter_email", "reporter_phone",
-        "text", "body", "content", "message", "subject", "description", "password", "secret", "token",
+        "ip",
+        "ip_address",
+        "remote_addr",
+        "client_ip",
+        "x_forwarded_for",
+        "forwarded",
+        "user_agent",
+        "receipt",
+        "identity",
+        "name_of_reporter",
+        "reporter_name",
+        "reporter_email",
+        "reporter_phone",
+        "text",
+        "body",
+        "content",
+        "message",
+        "subject",
+        "description",
+        "password",
+        "secret",
+        "token",
     }
-)  # fmt: skip
+)
 _RECEIPT_LIKE = re.compile(r"^[\d\s-]{16,23}$")
 
 

@@ -69,10 +69,18 @@ def _rows(connection: BaseDatabaseWrapper, upto: int | None) -> Iterator[Row]:
     columns = ", ".join(
         connection.ops.quote_name(name)
         for name in (
-            "seq", "at_us", "actor_kind", "actor_staff_id", "actor_username", "action", "case_ref", "details",
-            "leaf_hash", "chain_hash",
+            "seq",
+            "at_us",
+            "actor_kind",
+            "actor_staff_id",
+            "actor_username",
+            "action",
+            "case_ref",
+            "details",
+            "leaf_hash",
+            "chain_hash",
         )
-    )  # fmt: skip
+    )
     sql = f"SELECT {columns} FROM {table}"  # noqa: S608 - identifiers only, quoted
     params: list[int] = []
     if upto is not None:
@@ -235,10 +243,12 @@ def verify_external_checkpoint(note: str, *, connection: BaseDatabaseWrapper | N
     report = scan_events(sizes=[body.tree_size], keep_leaves=True, connection=connection)
     if body.tree_size > report.events:
         return ExternalResult(
-            body, report.events, False,
+            body,
+            report.events,
+            False,
             f"the log is shorter than the checkpoint: it has {report.events} events, the checkpoint covers "
             f"{body.tree_size}; events #{report.events + 1} to #{body.tree_size} were removed",
-        )  # fmt: skip
+        )
     leaves = report.leaves or []
     proof = merkle.consistency_proof(body.tree_size, leaves)
     ok = report.roots.get(body.tree_size) == body.root_hash and merkle.verify_consistency(
@@ -250,13 +260,17 @@ def verify_external_checkpoint(note: str, *, connection: BaseDatabaseWrapper | N
     )
     if not ok:
         return ExternalResult(
-            body, report.events, False,
+            body,
+            report.events,
+            False,
             f"the log does not match the checkpoint: an event at or before #{body.tree_size} was changed, "
             "inserted, removed or reordered since the checkpoint was signed",
-        )  # fmt: skip
+        )
     return ExternalResult(
-        body, report.events, True,
+        body,
+        report.events,
+        True,
         f"the checkpoint of tree size {body.tree_size} is consistent with today's log of {report.events} events "
         f"(consistency proof of {len(proof)} hashes)",
         tuple(proof),
-    )  # fmt: skip
+    )

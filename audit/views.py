@@ -104,7 +104,5 @@ def checkpoint_create(request: HttpRequest) -> HttpResponse:
     except AuditError:
         messages.error(request, _("The audit log does not verify, so no checkpoint was signed. Run audit_verify."))
     else:
-        messages.success(
-            request, _("The latest checkpoint covers %(size)d events.") % {"size": checkpoint.tree_size}
-        )
+        messages.success(request, _("The latest checkpoint covers %(size)d events.") % {"size": checkpoint.tree_size})
     return redirect("console:audit:events")

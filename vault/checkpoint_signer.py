@@ -97,7 +97,7 @@ def sign(message: bytes) -> bytes:
 
 def parse_verifier_key(text: str) -> VerifierKey:
     """Parse ``name+hexkeyid+base64(0x01||key)``; raise ``VerifierKeyError`` if malformed or inconsistent."""
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)  # the base64 key may itself contain "+"
     if len(parts) != 3:
         raise VerifierKeyError("a verifier key has three parts: name+keyid+key")
     name, hex_id, encoded = parts

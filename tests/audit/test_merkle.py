@@ -20,8 +20,9 @@ def h(text: str) -> bytes:
     return bytes.fromhex(text)
 
 
-LEAF_INPUTS = [h(x) for x in ("", "00", "10", "2021", "3031", "40414243", "5051525354555657",
-                              "606162636465666768696a6b6c6d6e6f")]  # fmt: skip
+LEAF_INPUTS = [
+    h(x) for x in ("", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f")
+]
 LEAVES = [merkle.leaf_hash(x) for x in LEAF_INPUTS]
 ROOTS = [
     h("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
@@ -52,32 +53,74 @@ INCLUSION = [
     (0, 2, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"]),
     (1, 2, ["6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"]),
     (2, 3, ["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"]),
-    (1, 5, ["6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+    (
+        1,
+        5,
+        [
+            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
-    (0, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+        ],
+    ),
+    (
+        0,
+        8,
+        [
+            "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-    (5, 8, ["bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+        ],
+    ),
+    (
+        5,
+        8,
+        [
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
             "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
-]  # fmt: skip
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        ],
+    ),
+]
 
 # (old size, new size, proof)
 CONSISTENCY = [
     (1, 1, []),
-    (1, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+    (
+        1,
+        8,
+        [
+            "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-    (6, 8, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+        ],
+    ),
+    (
+        6,
+        8,
+        [
+            "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
             "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
-    (2, 5, ["5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
-    (6, 7, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        ],
+    ),
+    (
+        2,
+        5,
+        [
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+        ],
+    ),
+    (
+        6,
+        7,
+        [
+            "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
             "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
-]  # fmt: skip
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        ],
+    ),
+]
 
 
 def test_hashing_prefixes() -> None:
@@ -143,8 +186,9 @@ def test_corrupted_inclusion_proofs_fail(index: int, size: int, proof: list[str]
 def test_consistency_vectors(old: int, new: int, proof: list[str]) -> None:
     expected = [h(x) for x in proof]
     assert merkle.consistency_proof(old, LEAVES[:new]) == expected
-    assert merkle.verify_consistency(old_size=old, new_size=new, old_root=ROOTS[old], new_root=ROOTS[new],
-                                     proof=expected)  # fmt: skip
+    assert merkle.verify_consistency(
+        old_size=old, new_size=new, old_root=ROOTS[old], new_root=ROOTS[new], proof=expected
+    )
 
 
 @pytest.mark.parametrize(("old", "new", "proof"), [c for c in CONSISTENCY if c[2]])
@@ -194,10 +238,12 @@ def test_corrupted_consistency_proofs_fail(old: int, new: int, proof: list[str])
         (1, 1, ROOTS[0], ROOTS[0], [ROOTS[0]], False),
     ],
 )
-def test_consistency_edge_cases(old: int, new: int, old_root: bytes, new_root: bytes, proof: list[bytes],
-                                ok: bool) -> None:  # fmt: skip
-    assert merkle.verify_consistency(old_size=old, new_size=new, old_root=old_root, new_root=new_root,
-                                     proof=proof) is ok  # fmt: skip
+def test_consistency_edge_cases(
+    old: int, new: int, old_root: bytes, new_root: bytes, proof: list[bytes], ok: bool
+) -> None:
+    assert (
+        merkle.verify_consistency(old_size=old, new_size=new, old_root=old_root, new_root=new_root, proof=proof) is ok
+    )
 
 
 def test_impossible_proof_requests_raise() -> None:
@@ -229,8 +275,10 @@ def test_generated_proofs_verify_for_any_size(size: int, data: st.DataObject) ->
     assert merkle.verify_inclusion(index=index, size=size, leaf=leaves[index], proof=proof, root_hash=root)
     old = data.draw(st.integers(min_value=0, max_value=size))
     cproof = merkle.consistency_proof(old, leaves)
-    assert merkle.verify_consistency(old_size=old, new_size=size, old_root=_reference_root(leaves[:old]),
-                                     new_root=root, proof=cproof)  # fmt: skip
+    assert merkle.verify_consistency(
+        old_size=old, new_size=size, old_root=_reference_root(leaves[:old]), new_root=root, proof=cproof
+    )
     if 0 < old < size:
-        assert not merkle.verify_consistency(old_size=old, new_size=size, old_root=SOME_HASH, new_root=root,
-                                             proof=cproof)  # fmt: skip
+        assert not merkle.verify_consistency(
+            old_size=old, new_size=size, old_root=SOME_HASH, new_root=root, proof=cproof
+        )

@@ -1,0 +1,59 @@
+"""Helpers for the audit tests: write events, run the commands and read their exit status."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+
+from audit.actions import Action
+from audit.models import AuditEvent
+from audit.services import record
+
+
+def write_events(count: int, *, case_ref: str = "WBS-2026-000001") -> list[AuditEvent]:
+    """Append ``count`` plain events in one transaction and return them."""
+    with transaction.atomic():
+        return [
+            record(action=Action.REPORT_UNSEALED, actor="system", case_ref=case_ref, details={"n": i})
+            for i in range(count)
+        ]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a management command printed and its exit status."""
+
+    status: int
+    out: str
+    err: str
+
+
+def run(command: str, *args: str) -> Outcome:
+    """Run a management command the way ``manage.py`` would and return its exit status and output."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(command, *args, stdout=out, stderr=err)
+    except CommandError as error:
+        return Outcome(error.returncode, out.getvalue(), err.getvalue() + str(error))
+    return Outcome(0, out.getvalue(), err.getvalue())
+
+
+def drop_append_only_triggers() -> None:
+    """Remove the append-only guard for the rest of the test's transaction (rolled back with the test).
+
+    Stands for an attacker with direct database access: SQLite drops the triggers, PostgreSQL disables them.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for table in ("audit_auditevent", "audit_auditcheckpoint"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+        else:
+            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
+            cursor.execute("ALTER TABLE audit_auditcheckpoint DISABLE TRIGGER USER")

@@ -1,0 +1,196 @@
+"""Every service or view that changes state (or unseals content) writes exactly the audit events listed here.
+
+To cover a new state change, add a ``Scenario`` to ``SCENARIOS``: ``setup`` prepares what the action needs
+(its own events are not counted), ``act`` performs the one action under test, and ``expected`` lists the
+actions it must write, in order. The test fails when an action writes an event too many, one too few, or in
+another order, and when any event holds the scenario's secrets (passwords, codes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.actions import Action
+from audit.models import AuditEvent
+from casework import services, two_factor
+from casework.models import StaffUser
+from casework.roles import Role
+from tests.support.staff import PASSWORD, login, totp_code
+
+NEW_PASSWORD = "a brand new passphrase 2026"
+
+
+@dataclass
+class World:
+    """What a scenario may use: a test client, a staff factory and a place to keep state between steps."""
+
+    client: Client
+    make_staff: Callable[..., StaffUser]
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One state change: how to prepare it, how to do it, and the audit actions it must write."""
+
+    name: str
+    act: Callable[[World], object]
+    expected: tuple[Action, ...]
+    setup: Callable[[World], object] = lambda world: None
+
+
+def _officer(world: World) -> None:
+    world.state["user"] = world.make_staff(Role.OFFICER)
+
+
+def _logged_in_officer(world: World) -> None:
+    _officer(world)
+    login(world.client, world.state["user"])
+
+
+def _password_step(world: World, password: str = PASSWORD) -> None:
+    user = world.state["user"]
+    world.client.post("/auth/login/", {"username": user.username, "password": password})
+
+
+def _verify(world: World) -> None:
+    device = TOTPDevice.objects.get(user=world.state["user"], confirmed=True)
+    response = world.client.post("/auth/verify/", {"code": totp_code(device)})
+    assert response.status_code == 302
+
+
+def _enrol(world: World) -> None:
+    world.client.get("/auth/enrol/")
+    device = TOTPDevice.objects.get(user=world.state["user"], confirmed=False)
+    response = world.client.post("/auth/enrol/", {"code": totp_code(device)})
+    assert response.status_code == 302
+
+
+def _new_account_without_authenticator(world: World) -> None:
+    world.state["user"] = world.make_staff(Role.AUDITOR, with_totp=False)
+    _password_step(world)
+
+
+def _change_password(world: World) -> None:
+    response = world.client.post(
+        "/console/security/password/",
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+
+
+SCENARIOS = [
+    Scenario(
+        "staff_create (auditor)",
+        lambda w: services.staff_create(username="auditor1", role=Role.AUDITOR, password=PASSWORD),
+        (Action.STAFF_CREATED,),
+    ),
+    Scenario(
+        "staff_create (officer: gets a vault key)",
+        lambda w: services.staff_create(username="officer1", role=Role.OFFICER, password=PASSWORD),
+        (Action.STAFF_CREATED, Action.OFFICER_KEY_CREATED),
+    ),
+    Scenario(
+        "staff_create (first supervisor: vault key and escrow)",
+        lambda w: services.staff_create(username="kepala", role=Role.SUPERVISOR, password=PASSWORD),
+        (Action.STAFF_CREATED, Action.OFFICER_KEY_CREATED, Action.ESCROW_CREATED),
+    ),
+    Scenario(
+        "login: wrong password", lambda w: _password_step(w, "not the password"), (Action.LOGIN_FAILED,), setup=_officer
+    ),
+    Scenario(
+        "login: unknown username",
+        lambda w: w.client.post("/auth/login/", {"username": "nobody", "password": "whatever it is"}),
+        (Action.LOGIN_FAILED,),
+    ),
+    Scenario(
+        "login: password then TOTP",
+        lambda w: (_password_step(w), _verify(w)),
+        (Action.LOGIN_SUCCEEDED,),
+        setup=_officer,
+    ),
+    Scenario(
+        "login: wrong TOTP code",
+        lambda w: w.client.post("/auth/verify/", {"code": "000000"}),
+        (Action.LOGIN_FAILED,),
+        setup=lambda w: (_officer(w), _password_step(w)),
+    ),
+    Scenario(
+        "first login: enrol an authenticator",
+        _enrol,
+        (Action.TOTP_ENROLLED, Action.BACKUP_CODES_ISSUED, Action.LOGIN_SUCCEEDED),
+        setup=_new_account_without_authenticator,
+    ),
+    Scenario(
+        "first login: wrong enrolment code",
+        lambda w: (w.client.get("/auth/enrol/"), w.client.post("/auth/enrol/", {"code": "000000"})),
+        (Action.LOGIN_FAILED,),
+        setup=_new_account_without_authenticator,
+    ),
+    Scenario(
+        "console: issue new backup codes",
+        lambda w: w.client.post("/console/security/backup-codes/"),
+        (Action.BACKUP_CODES_ISSUED,),
+        setup=_logged_in_officer,
+    ),
+    Scenario(
+        "console: change password (re-wraps the vault key)",
+        _change_password,
+        (Action.OFFICER_KEY_REWRAPPED, Action.PASSWORD_CHANGED),
+        setup=_logged_in_officer,
+    ),
+    Scenario("logout", lambda w: w.client.post("/auth/logout/"), (Action.LOGOUT,), setup=_logged_in_officer),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_state_change_writes_its_audit_events(scenario: Scenario, client: Client, make_staff: Any) -> None:
+    world = World(client=client, make_staff=make_staff)
+    scenario.setup(world)
+    before = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    scenario.act(world)
+    written = list(AuditEvent.objects.filter(seq__gt=before).order_by("seq"))
+    assert [event.action for event in written] == [action.value for action in scenario.expected]
+    for event in written:
+        text = f"{event.actor_username} {event.case_ref} {event.details}"
+        for secret in (PASSWORD, NEW_PASSWORD, "not the password", "whatever it is"):
+            assert secret not in text
+
+
+@pytest.mark.django_db
+def test_events_roll_back_with_the_change() -> None:
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.staff_create(username="ghost", role=Role.AUDITOR, password=PASSWORD)
+        raise RuntimeError("the caller's transaction fails after the change")
+    assert not StaffUser.objects.filter(username="ghost").exists()
+    assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_failed_login_names_the_staff_member_but_never_an_unknown_username(client: Client, make_staff: Any) -> None:
+    user = make_staff()
+    client.post("/auth/login/", {"username": user.username, "password": "not the password"})
+    client.post("/auth/login/", {"username": "my secret password", "password": "x"})
+    known, unknown = AuditEvent.objects.filter(action=Action.LOGIN_FAILED).order_by("seq")
+    assert (known.actor_kind, known.actor_staff_id, known.actor_username) == ("staff", user.pk, user.username)
+    assert (unknown.actor_kind, unknown.actor_staff_id, unknown.actor_username) == ("system", None, "")
+    assert "secret" not in unknown.details
+
+
+@pytest.mark.django_db
+def test_backup_code_login_is_recorded_as_such(client: Client, make_staff: Any) -> None:
+    user = make_staff()
+    with transaction.atomic():
+        code = two_factor.issue_backup_codes(user)[0]
+    client.post("/auth/login/", {"username": user.username, "password": PASSWORD})
+    assert client.post("/auth/verify/", {"code": code}).status_code == 302
+    event = AuditEvent.objects.filter(action=Action.LOGIN_SUCCEEDED).get()
+    assert event.details_dict == {"second_factor": "backup_code"}
