@@ -1,0 +1,82 @@
+"""Schemathesis against /api/v1/openapi.json through the WSGI app: no server errors, documented answers only.
+
+The schema is loaded inside the test (it lists choices from the test database), and each operation's
+strategy is run with Hypothesis directly, with a bounded number of examples so ``bin/test`` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from intake import services
+from intake.forms import WbsReportForm
+from tests.intake.conftest import IntakeStaff, wbs_post
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+EXAMPLES_PER_OPERATION = 20
+
+
+@pytest.fixture
+def unthrottled(settings: Any) -> None:
+    """Raise the throttles so they do not hide the answers under test (429 is documented anyway)."""
+    settings.PELUIT_THROTTLE_PER_ADDRESS = (100_000, 60)
+    settings.PELUIT_THROTTLE_GLOBAL_POSTS = (100_000, 60)
+    settings.PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (100_000, 600)
+    settings.PELUIT_THROTTLE_RECEIPT_GLOBAL = (100_000, 600)
+
+
+def valid_wbs_data() -> dict[str, Any]:
+    form = WbsReportForm(wbs_post())
+    assert form.is_valid(), form.errors
+    return {k: v for k, v in form.cleaned_data.items() if k != "attachments"}
+
+
+def operations() -> list[str]:
+    """Return the operation ids the document must contain (and this test must exercise)."""
+    return [
+        "submit_wbs_report",
+        "submit_gratification_report",
+        "get_followup",
+        "post_followup_message",
+        "add_followup_attachments",
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("operation_id", operations())
+def test_api_conforms_to_its_document(operation_id: str, intake_staff: IntakeStaff, unthrottled: None) -> None:
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    operation = schema.find_operation_by_id(operation_id)
+    statuses: list[int] = []
+    # Half of the follow-up calls carry a real receipt, so the successful answers are checked too.
+    receipt = services.submit_wbs_report(data=valid_wbs_data(), attachments=[]).receipt
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: Any) -> None:
+        if case.headers is not None and "X-Peluit-Receipt" in case.headers and len(statuses) % 2:
+            case.headers["X-Peluit-Receipt"] = receipt
+        response = case.call_and_validate(checks=CHECKS)
+        statuses.append(response.status_code)
+
+    run()
+    assert statuses and all(status < 500 for status in statuses)
+    if operation_id.startswith(("get_", "post_", "add_")):
+        assert {200, 201} & set(statuses), statuses
