@@ -187,7 +187,7 @@ def _office_type_inside(stream: BinaryIO) -> str | None:
                 for part, content_type in _OOXML_MAIN_PARTS.items():
                     if part in names and _OOXML_MAIN_TYPES[content_type] in types:
                         return content_type
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, NotImplementedError):
+    except Exception:  # any damage to the zip means it is not an Office document we can read
         return None
     return None
 
@@ -195,8 +195,12 @@ def _office_type_inside(stream: BinaryIO) -> str | None:
 def _kind_of(stream: BinaryIO) -> FileKind:
     """Return the accepted kind of the file in ``stream`` judged by its content, or raise RejectedAttachment."""
     stream.seek(0)
-    detected = magic.from_descriptor(stream.fileno(), mime=True)
-    stream.seek(0)
+    try:
+        detected = magic.from_descriptor(stream.fileno(), mime=True)
+    except magic.MagicException as exc:
+        raise _wrong_type() from exc
+    finally:
+        stream.seek(0)
     if detected in _ZIP_TYPES or (detected in ACCEPTED and detected.startswith("application/vnd.")):
         inner = _office_type_inside(stream)
         if inner is not None:

@@ -53,6 +53,86 @@ def copy_stream(source: BinaryIO, target: BinaryIO) -> None:
     shutil.copyfileobj(source, target, COPY_CHUNK)
 
 
+# --- Embedded pictures (inside PDF and Office files): lossless, byte-level ----------------------------
+
+# JPEG markers kept: JFIF (APP0) and Adobe (APP14, needed for the colours of CMYK pictures). Every other
+# APPn segment (EXIF and GPS, XMP, ICC, IPTC, maker data) and comments go.
+_JPEG_KEPT_APPS = {0xE0, 0xEE}
+
+
+def strip_jpeg(data: bytes) -> bytes:
+    """Return the JPEG ``data`` without metadata segments or anything after its end; pixels untouched."""
+    if not data.startswith(b"\xff\xd8"):
+        raise CannotClean("not a JPEG")
+    out = bytearray(b"\xff\xd8")
+    i, end = 2, len(data)
+    while i + 1 < end:
+        if data[i] != 0xFF:
+            raise CannotClean("bad JPEG marker")
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0xD9:  # end of image: anything after it (e.g. a motion-photo video) is dropped
+            out += b"\xff\xd9"
+            return bytes(out)
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            out += data[i : i + 2]
+            i += 2
+            continue
+        if i + 4 > end:
+            raise CannotClean("truncated JPEG")
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        segment_end = i + 2 + length
+        if length < 2 or segment_end > end:
+            raise CannotClean("truncated JPEG segment")
+        keep = not (0xE0 <= marker <= 0xEF or marker == 0xFE) or marker in _JPEG_KEPT_APPS
+        if keep:
+            out += data[i:segment_end]
+        i = segment_end
+        if marker == 0xDA:  # start of scan: copy the entropy-coded data up to the next real marker
+            scan = i
+            while scan + 1 < end and not (data[scan] == 0xFF and data[scan + 1] not in (0x00, *range(0xD0, 0xD8))):
+                scan += 1
+            out += data[i:scan]
+            i = scan
+    raise CannotClean("JPEG without end marker")
+
+
+# PNG chunks that carry text, dates, EXIF or colour profiles naming a device.
+_PNG_DROPPED_CHUNKS = {b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME", b"iCCP", b"dSIG"}
+
+
+def strip_png(data: bytes) -> bytes:
+    """Return the PNG ``data`` without text, time, EXIF and profile chunks; pixels untouched."""
+    signature = b"\x89PNG\r\n\x1a\n"
+    if not data.startswith(signature):
+        raise CannotClean("not a PNG")
+    out = bytearray(signature)
+    i = len(signature)
+    while i + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[i : i + 8])
+        chunk_end = i + 12 + length
+        if chunk_end > len(data):
+            raise CannotClean("truncated PNG chunk")
+        if kind not in _PNG_DROPPED_CHUNKS:
+            out += data[i:chunk_end]
+        i = chunk_end
+        if kind == b"IEND":
+            return bytes(out)
+    raise CannotClean("PNG without end chunk")
+
+
+def strip_picture(name: str, data: bytes) -> bytes | None:
+    """Return a picture part stripped of metadata by its name's suffix, or None when it is not a picture."""
+    lower = name.lower()
+    if lower.endswith((".jpg", ".jpeg", ".jpe", ".jfif")):
+        return strip_jpeg(data)
+    if lower.endswith(".png"):
+        return strip_png(data)
+    return None
+
+
 # --- Images (Pillow; HEIC through pillow-heif) -------------------------------------------------------
 
 # Pillow format names accepted for each image content type, and how each is written back.
@@ -148,9 +228,33 @@ def _scrub_pdf_object(obj: object, depth: int = 0) -> None:
             _scrub_pdf_object(child, depth + 1)
 
 
+def _strip_pdf_jpeg(obj: object) -> bool:
+    """Strip metadata segments from a JPEG image stream; return False if one could not be stripped."""
+    if not (isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image"):
+        return True
+    filters = obj.get("/Filter")
+    names = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)]
+    if names != ["/DCTDecode"]:
+        return True
+    if "/Length" in obj and int(obj.Length) > MAX_REWRITTEN_XML_PART:
+        return False
+    try:
+        stripped = strip_jpeg(obj.read_raw_bytes())
+    except CannotClean:
+        return False
+    parms = obj.get("/DecodeParms")
+    kept_parms = parms if isinstance(parms, pikepdf.Dictionary | pikepdf.Array) else None
+    obj.write(stripped, filter=pikepdf.Name.DCTDecode, decode_parms=kept_parms)
+    return True
+
+
 def clean_pdf(source: BinaryIO, target: BinaryIO) -> bool:
-    """Write the PDF again without document info, XMP, JavaScript, automatic actions or embedded files."""
+    """Write the PDF again without document info, XMP, JavaScript, automatic actions or embedded files.
+
+    JPEG pictures inside keep their pixels but lose their EXIF (GPS, camera) and XMP segments.
+    """
     source.seek(0)
+    complete = True
     with pikepdf.open(source) as pdf:
         for key in ("/Info", "/ID"):
             if key in pdf.trailer:
@@ -171,9 +275,10 @@ def clean_pdf(source: BinaryIO, target: BinaryIO) -> bool:
                 page.obj.Annots = pdf.make_indirect(pikepdf.Array(kept))
         for obj in pdf.objects:
             _scrub_pdf_object(obj)
+            complete = _strip_pdf_jpeg(obj) and complete
         # deterministic_id: a new file identifier computed from the content, not the reporter's original.
         pdf.save(target, deterministic_id=True, fix_metadata_version=False)
-    return True
+    return complete
 
 
 # --- Office documents: OOXML (docx, xlsx, pptx) and ODF (odt, ods, odp) -----------------------------
@@ -242,13 +347,17 @@ def _rewrites_for(name: str) -> list[Callable[[bytes], bytes]]:
     return [rewrite for matcher, rewrite in _XML_REWRITES if matcher.search(name)]
 
 
+def _is_picture(name: str) -> bool:
+    return name.lower().endswith((".jpg", ".jpeg", ".jpe", ".jfif", ".png"))
+
+
 def clean_office_zip(source: BinaryIO, target: BinaryIO) -> bool:
     """Rewrite an OOXML or ODF package without its document properties and the names it records.
 
     Replaces docProps/core.xml, app.xml and custom.xml (OOXML) and meta.xml (ODF) by empty ones, blanks
-    the author attributes of tracked changes and comments, printer names and local file paths, and drops
-    zip comments, timestamps and extra fields. Part order and compression are kept (ODF needs its
-    uncompressed ``mimetype`` first).
+    the author attributes of tracked changes and comments, printer names and local file paths, strips
+    EXIF/XMP from the JPEG and PNG pictures inside, and drops zip comments, timestamps and extra fields.
+    Part order and compression are kept (ODF needs its uncompressed ``mimetype`` first).
     """
     source.seek(0)
     complete = True
@@ -265,6 +374,13 @@ def clean_office_zip(source: BinaryIO, target: BinaryIO) -> bool:
                     zout.writestr(fresh, b"")
                 elif entry.filename in _REPLACED_PARTS:
                     zout.writestr(fresh, _REPLACED_PARTS[entry.filename])
+                elif _is_picture(entry.filename):
+                    data = zin.read(entry)
+                    try:
+                        data = strip_picture(entry.filename, data) or data
+                    except CannotClean:
+                        complete = False
+                    zout.writestr(fresh, data)
                 elif (rewrites := _rewrites_for(entry.filename)) and entry.file_size <= MAX_REWRITTEN_XML_PART:
                     data = zin.read(entry)
                     for rewrite in rewrites:

@@ -241,6 +241,61 @@ def test_pdf_loses_author_xmp_javascript_and_embedded_files() -> None:
     assert NAME.encode() not in cleaned
 
 
+def photo_with_gps(*, trailer: bytes = b"", progressive: bool = False) -> bytes:
+    data = io.BytesIO()
+    picture = Image.effect_noise((64, 48), 60).convert("RGB")
+    picture.save(data, "JPEG", exif=exif_with_gps(), xmp=XMP, progressive=progressive, restart_marker_blocks=2)
+    return data.getvalue() + trailer
+
+
+def test_photos_inside_a_pdf_lose_their_exif_and_keep_their_pixels() -> None:
+    photo = photo_with_gps()
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    image = pikepdf.Stream(pdf, photo)
+    image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    image.Width, image.Height, image.BitsPerComponent = 64, 48, 8
+    image.ColorSpace, image.Filter = pikepdf.Name.DeviceRGB, pikepdf.Name.DCTDecode
+    pdf.pages[0].Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=pdf.make_indirect(image)))
+    data = io.BytesIO()
+    pdf.save(data)
+    assert NAME.encode() in data.getvalue()
+
+    result, cleaned = clean("scan.pdf", data.getvalue())
+
+    assert result.metadata_removed is True
+    with pikepdf.open(io.BytesIO(cleaned)) as after:
+        raw = after.pages[0].Resources.XObject.Im0.read_raw_bytes()
+    assert b"Exif" not in raw and NAME.encode() not in raw and b"Canon" not in raw
+    assert Image.open(io.BytesIO(raw)).tobytes() == Image.open(io.BytesIO(photo)).tobytes()
+
+
+@pytest.mark.parametrize("progressive", [False, True])
+def test_photos_inside_a_docx_lose_their_exif_and_what_follows_the_picture(progressive: bool) -> None:
+    photo = photo_with_gps(trailer=b"MotionPhoto_Data" + NAME.encode(), progressive=progressive)
+    data = io.BytesIO(docx())
+    with zipfile.ZipFile(data, "a") as package:
+        package.writestr("word/media/image1.jpeg", photo)
+
+    result, cleaned = clean("surat.docx", data.getvalue())
+
+    assert result.metadata_removed is True
+    with zipfile.ZipFile(io.BytesIO(cleaned)) as package:
+        picture = package.read("word/media/image1.jpeg")
+    assert b"Exif" not in picture and NAME.encode() not in picture and b"MotionPhoto" not in picture
+    assert Image.open(io.BytesIO(picture)).tobytes() == Image.open(io.BytesIO(photo)).tobytes()
+
+
+def test_a_broken_picture_inside_a_docx_flags_the_file() -> None:
+    data = io.BytesIO(docx())
+    with zipfile.ZipFile(data, "a") as package:
+        package.writestr("word/media/image1.jpeg", b"\xff\xd8\xff\xe1\x00")
+
+    result, _cleaned = clean("surat.docx", data.getvalue())
+
+    assert result.metadata_removed is False
+
+
 def test_exe_renamed_pdf_is_rejected() -> None:
     exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"PE\x00\x00" + b"\x00" * 400
     before = open_fds()
