@@ -1,0 +1,118 @@
+"""Hypothesis fuzzing of the reporter forms and the API: whatever comes in, the answer is never a 500."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from casework.models import Case
+from intake.forms import GratificationReportForm, WbsReportForm
+from tests.intake.conftest import IntakeStaff, gratification_post, wbs_post
+
+pytestmark = pytest.mark.django_db
+
+FUZZ = settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+text = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=300)
+long_text = st.text(alphabet=st.characters(exclude_categories=("Cs",)), min_size=0, max_size=30_000)
+value = st.one_of(
+    text,
+    st.sampled_from(["", "0", "-1", "1e9", "NaN", "2999-01-01", "0000-00-00", "9" * 40, "\x00", "yes", "no"]),
+)
+
+
+def overrides(field_names: list[str]) -> st.SearchStrategy[dict[str, Any]]:
+    """Return dicts that replace some fields of a valid post with hostile values."""
+    return st.dictionaries(st.sampled_from(field_names), st.one_of(value, long_text, st.lists(text, max_size=3)))
+
+
+@pytest.fixture
+def client_unthrottled(settings: Any) -> Client:
+    settings.PELUIT_THROTTLE_PER_ADDRESS = (100_000, 60)
+    settings.PELUIT_THROTTLE_GLOBAL_POSTS = (100_000, 60)
+    settings.PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (100_000, 600)
+    settings.PELUIT_THROTTLE_RECEIPT_GLOBAL = (100_000, 600)
+    return Client()  # raises any exception a view lets escape, so a would-be 500 fails the test
+
+
+@FUZZ
+@given(changes=overrides(list(WbsReportForm.base_fields)))
+def test_wbs_form_never_fails(client_unthrottled: Client, intake_staff: IntakeStaff, changes: dict[str, Any]) -> None:
+    before = Case.objects.count()
+    response = client_unthrottled.post("/report/wbs/", {**wbs_post(), **changes})
+    assert response.status_code in (200, 400)
+    assert Case.objects.count() == before + (response.status_code == 200)
+
+
+@FUZZ
+@given(changes=overrides(list(GratificationReportForm.base_fields)))
+def test_gratification_form_never_fails(
+    client_unthrottled: Client, intake_staff: IntakeStaff, changes: dict[str, Any]
+) -> None:
+    response = client_unthrottled.post("/en/report/gratification/", {**gratification_post(), **changes})
+    assert response.status_code in (200, 400)
+
+
+@FUZZ
+@given(receipt=value, body=long_text, cookie=st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126)))
+def test_followup_pages_never_fail(client_unthrottled: Client, receipt: str, body: str, cookie: str) -> None:
+    assert client_unthrottled.post("/follow/", {"receipt": receipt}).status_code in (302, 400)
+    assert client_unthrottled.post("/follow/reply/", {"body": body}).status_code == 302
+    # What a WSGI server can hand over: header bytes read as latin-1; printable ASCII covers the cookie syntax.
+    client_unthrottled.cookies["peluit_followup"] = cookie
+    assert client_unthrottled.get("/follow/inbox/").status_code == 302
+
+
+@FUZZ
+@given(changes=overrides(list(WbsReportForm.base_fields)), language=st.sampled_from(["id", "en", "fr", "", "*"]))
+def test_api_submissions_never_fail(
+    client_unthrottled: Client, intake_staff: IntakeStaff, changes: dict[str, Any], language: str
+) -> None:
+    response = client_unthrottled.post(
+        "/api/v1/reports/wbs", {**wbs_post(), **changes}, headers={"Accept-Language": language}
+    )
+    assert response.status_code in (201, 400)
+    assert response["Content-Type"].startswith("application/json")
+
+
+@FUZZ
+@given(
+    raw=st.binary(max_size=2000),
+    content_type=st.sampled_from(
+        [
+            "multipart/form-data; boundary=xyz",
+            "multipart/form-data",
+            "application/json",
+            "application/x-www-form-urlencoded",
+            "text/plain",
+        ]
+    ),
+)
+def test_raw_bodies_never_fail(
+    client_unthrottled: Client, intake_staff: IntakeStaff, raw: bytes, content_type: str
+) -> None:
+    for path in ("/api/v1/reports/gratification", "/report/wbs/", "/api/v1/followup/messages"):
+        response = client_unthrottled.post(
+            path, raw, content_type=content_type, headers={"X-Peluit-Receipt": "1234 5678 9012 3456"}
+        )
+        assert response.status_code < 500
+
+
+@FUZZ
+@given(receipt=st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60), body=text)
+def test_api_followup_never_fails(client_unthrottled: Client, receipt: str, body: str) -> None:
+    headers = {"X-Peluit-Receipt": receipt}
+    assert client_unthrottled.get("/api/v1/followup", headers=headers).status_code == 403
+    response = client_unthrottled.post(
+        "/api/v1/followup/messages", {"body": body}, content_type="application/json", headers=headers
+    )
+    assert response.status_code in (400, 403)
