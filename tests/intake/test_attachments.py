@@ -27,6 +27,8 @@ import pillow_heif
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageCms, ImageOps
 
 from intake.attachments import (
@@ -741,3 +743,39 @@ def test_memory_stays_flat_for_a_200_mb_file(kind: str) -> None:
     assert content_type == {"wav": "audio/wav", "text": "text/plain"}[kind]
     assert int(total) == size
     assert int(growth_mib) < 50, f"peak RSS grew by {growth_mib} MiB"
+
+
+# --- damaged and hostile files ---------------------------------------------------------------------
+
+SEEDS = {
+    "jpeg": lambda: photo_with_gps(),
+    "pdf": pdf_with_metadata_and_scripts,
+    "docx": docx,
+    "wav": wav_bytes,
+    "mp3": mp3_bytes,
+    "ogg": ogg_vorbis_bytes,
+    "m4a": m4a_bytes,
+}
+
+
+@settings(max_examples=int(os.environ.get("PELUIT_FUZZ_EXAMPLES", "80")), deadline=None)
+@given(
+    seed=st.sampled_from(sorted(SEEDS)),
+    cut=st.integers(min_value=1, max_value=4000),
+    flips=st.lists(st.tuples(st.integers(min_value=0, max_value=4000), st.integers(0, 255)), max_size=8),
+)
+def test_damaged_files_are_kept_flagged_or_rejected_never_an_error(seed: str, cut: int, flips: list) -> None:
+    data = bytearray(SEEDS[seed]())
+    for position, value in flips:
+        if position < len(data):
+            data[position] = value
+    damaged = bytes(data[: max(1, len(data) - cut)]) if cut % 3 == 0 else bytes(data)
+    try:
+        result = inspect_and_clean(SimpleUploadedFile("x", damaged))
+    except RejectedAttachment as exc:
+        assert exc.code in {"type", "empty"}
+        return
+    cleaned = b"".join(result.chunks)
+    assert result.size == len(cleaned) > 0
+    if not result.metadata_removed and seed in {"jpeg", "wav"}:  # these cleaners succeed fully or not at all
+        assert cleaned == damaged, "what cannot be cleaned is kept exactly as it came"
