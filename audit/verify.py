@@ -178,7 +178,11 @@ def _verified_body(note: str, verifier: checkpoint_signer.VerifierKey) -> Checkp
 
 
 def verify_log(*, connection: BaseDatabaseWrapper | None = None) -> Report:
-    """Verify every event and every stored checkpoint; return a report whose first problem names the first damage."""
+    """Verify every event and every stored checkpoint; return a report whose first problem names the first damage.
+
+    Problems found event by event come first, in log order; checkpoint problems (which bound damage that
+    was hidden by recomputed hashes, or name a truncated tail) follow.
+    """
     verifier = checkpoint_signer.verifier_key()
     checkpoints = list(AuditCheckpoint.objects.order_by("tree_size").values_list("tree_size", "root_hash", "note"))
     report = scan_events(sizes=[size for size, _root, _note in checkpoints], connection=connection)
@@ -216,7 +220,6 @@ def verify_log(*, connection: BaseDatabaseWrapper | None = None) -> Report:
             )
             continue
         good_size = size
-    report.problems.sort(key=lambda p: (p.seq is None, p.seq or 0, p.checkpoint_size or 0))
     return report
 
 

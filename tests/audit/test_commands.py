@@ -1,0 +1,150 @@
+"""``manage.py audit_verify [--checkpoint FILE]`` and ``manage.py audit_checkpoint [--vkey]``: results, exit
+status and clear messages on bad input (never a traceback)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from audit.models import AuditCheckpoint
+from audit.note import CheckpointBody, checkpoint_text, signature_line, signed_note
+from tests.audit.helpers import run, write_events
+from vault import checkpoint_signer
+
+pytestmark = pytest.mark.django_db
+
+
+def note_for(size: int, root: bytes, *, origin: str | None = None) -> str:
+    """Return a checkpoint for any size and root, signed with this installation's real key."""
+    verifier = checkpoint_signer.verifier_key()
+    text = checkpoint_text(CheckpointBody(origin=origin or verifier.name, tree_size=size, root_hash=root))
+    return signed_note(text, [signature_line(verifier.name, verifier.key_id, checkpoint_signer.sign(text.encode()))])
+
+
+@pytest.fixture
+def checkpoint_file(tmp_path: Path) -> Path:
+    write_events(5)
+    outcome = run("audit_checkpoint")
+    assert outcome.status == 0
+    path = tmp_path / "checkpoint.txt"
+    path.write_text(outcome.out)
+    return path
+
+
+def test_audit_checkpoint_prints_the_note_and_signs_only_when_grown(checkpoint_file: Path) -> None:
+    note = checkpoint_file.read_text()
+    lines = note.split("\n")
+    assert lines[0] == settings.PELUIT_AUDIT_ORIGIN and lines[1] == "6" and lines[4] == ""
+    assert lines[5].startswith("\u2014 " + settings.PELUIT_AUDIT_ORIGIN + " ")
+    assert run("audit_checkpoint").out == note  # nothing new: the same checkpoint
+    assert AuditCheckpoint.objects.count() == 1
+
+
+def test_vkey_is_the_signed_note_verifier_key() -> None:
+    outcome = run("audit_checkpoint", "--vkey")
+    assert outcome.status == 0
+    vkey = outcome.out.strip()
+    assert checkpoint_signer.parse_verifier_key(vkey) == checkpoint_signer.verifier_key()
+    name, key_id, key = vkey.split("+", 2)
+    assert name == settings.PELUIT_AUDIT_ORIGIN and len(key_id) == 8 and base64.b64decode(key)[0] == 1
+
+
+def test_held_checkpoint_is_consistent_with_a_grown_log(checkpoint_file: Path) -> None:
+    write_events(7)
+    outcome = run("audit_verify", "--checkpoint", str(checkpoint_file))
+    assert outcome.status == 0, outcome
+    assert "checkpoint of tree size 6 is consistent with today's log of 13 events" in outcome.out
+
+
+def test_checkpoint_copied_from_a_pdf_with_stray_whitespace_is_accepted(checkpoint_file: Path) -> None:
+    text = "\n\n" + checkpoint_file.read_text().replace("\n", "  \n") + "\n\n"
+    checkpoint_file.write_text(text)
+    assert run("audit_verify", "--checkpoint", str(checkpoint_file)).status == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"not a checkpoint at all", "unusable checkpoint"),
+        (b"\xff\xfe\x00garbage", "is not UTF-8 text"),
+        (b"", "unusable checkpoint"),
+        (b"x" * 1_000_001, "too large"),
+    ],
+)
+def test_malformed_files_exit_2(tmp_path: Path, content: bytes, message: str) -> None:
+    write_events(1)
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    outcome = run("audit_verify", "--checkpoint", str(path))
+    assert outcome.status == 2
+    assert message in outcome.err
+
+
+def test_missing_file_exits_2(tmp_path: Path) -> None:
+    outcome = run("audit_verify", "--checkpoint", str(tmp_path / "nowhere.txt"))
+    assert outcome.status == 2 and "cannot read" in outcome.err
+
+
+def test_checkpoint_signed_by_an_unknown_key_exits_2(checkpoint_file: Path, settings: pytest.FixtureRequest) -> None:
+    settings.PELUIT_CHECKPOINT_KEY = "a different installation"  # type: ignore[attr-defined]
+    outcome = run("audit_verify", "--checkpoint", str(checkpoint_file))
+    assert outcome.status == 2
+    assert "signed by an unknown key" in outcome.err and "this log's key is" in outcome.err
+
+
+def test_altered_checkpoint_exits_2(checkpoint_file: Path) -> None:
+    checkpoint_file.write_text(checkpoint_file.read_text().replace("\n6\n", "\n5\n", 1))
+    outcome = run("audit_verify", "--checkpoint", str(checkpoint_file))
+    assert outcome.status == 2 and "signature does not verify" in outcome.err
+
+
+def test_checkpoint_of_another_log_exits_2(tmp_path: Path) -> None:
+    write_events(1)
+    path = tmp_path / "other.txt"
+    path.write_text(note_for(1, bytes(32), origin="example.com/other-log"))
+    outcome = run("audit_verify", "--checkpoint", str(path))
+    assert outcome.status == 2 and "another log" in outcome.err
+
+
+def test_log_shorter_than_the_checkpoint_exits_1(tmp_path: Path) -> None:
+    write_events(3)
+    path = tmp_path / "future.txt"
+    path.write_text(note_for(10, bytes(32)))
+    outcome = run("audit_verify", "--checkpoint", str(path))
+    assert outcome.status == 1
+    assert "the log is shorter than the checkpoint: it has 3 events, the checkpoint covers 10" in outcome.err
+
+
+def test_checkpoint_whose_root_differs_exits_1(tmp_path: Path) -> None:
+    write_events(3)
+    path = tmp_path / "forked.txt"
+    path.write_text(note_for(2, bytes(32)))
+    outcome = run("audit_verify", "--checkpoint", str(path))
+    assert outcome.status == 1 and "does not match the checkpoint" in outcome.err
+
+
+def test_manage_py_gives_a_message_not_a_traceback(tmp_path: Path) -> None:
+    """The real command line, on its own fresh SQLite database: bad input exits 2 with one clear line."""
+    env = {
+        **os.environ,
+        "PELUIT_VAR_DIR": str(tmp_path / "var"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "PELUIT_CHECKPOINT_KEY": "cli test key",
+    }
+    manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v", "0"], env=env, check=True, capture_output=True, timeout=120)
+    bad = tmp_path / "bad.txt"
+    bad.write_text("origin\n1\nnot base64\n\n\u2014 origin AAAA\n")
+    result = subprocess.run(
+        [*manage, "audit_verify", "--checkpoint", str(bad)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "unusable checkpoint" in result.stderr
+    result = subprocess.run([*manage, "audit_verify"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.startswith("OK: 0 events")

@@ -1,0 +1,139 @@
+"""Tampering with the audit log behind the triggers' back is found and named by ``manage.py audit_verify``.
+
+Each test stands for someone with direct database access: the append-only triggers are dropped (SQLite) or
+disabled (PostgreSQL) inside the test's transaction, the log is changed with raw SQL, and ``audit_verify`` must
+exit non-zero and name the first damaged event (or the checkpoint that exposes it).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from audit import chain
+from audit.checkpoints import create_checkpoint
+from tests.audit.helpers import drop_append_only_triggers, run, write_events
+
+pytestmark = pytest.mark.django_db
+
+
+def sql(statement: str, params: list[object] | None = None) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params or [])
+
+
+def rehash_from(seq: int) -> None:
+    """Recompute leaf and chained hashes from ``seq`` to the end, as a careful attacker would."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT seq, at_us, actor_kind, actor_staff_id, actor_username, action, case_ref, details "
+            "FROM audit_auditevent ORDER BY seq"
+        )
+        rows = cursor.fetchall()
+        previous = chain.GENESIS
+        for row in rows:
+            leaf = chain.leaf_hash(chain.row_bytes(*row))
+            chained = chain.chain_hash(previous, leaf)
+            if row[0] >= seq:
+                cursor.execute(
+                    "UPDATE audit_auditevent SET leaf_hash = %s, chain_hash = %s WHERE seq = %s",
+                    [leaf, chained, row[0]],
+                )
+            previous = chained
+
+
+@pytest.fixture
+def log() -> None:
+    """Ten events, a checkpoint over them (event #11), then four more events (#12 to #15)."""
+    write_events(10)
+    create_checkpoint()
+    write_events(4)
+    assert run("audit_verify").status == 0
+    drop_append_only_triggers()
+
+
+def assert_names(first_problem: str) -> None:
+    outcome = run("audit_verify")
+    assert outcome.status == 1, outcome
+    assert f"first problem: {first_problem}" in outcome.err, outcome.err
+
+
+def test_intact_log_passes() -> None:
+    write_events(3)
+    create_checkpoint()
+    outcome = run("audit_verify")
+    assert outcome.status == 0
+    assert outcome.out.startswith("OK: 4 events, 1 checkpoints verified")
+
+
+def test_updated_row_is_named(log: None) -> None:
+    sql("UPDATE audit_auditevent SET action = 'auth.login_succeeded' WHERE seq = 6")
+    assert_names("event #6 was changed")
+
+
+def test_updated_detail_after_the_last_checkpoint_is_named(log: None) -> None:
+    sql("""UPDATE audit_auditevent SET details = '{"n":99}' WHERE seq = 13""")
+    assert_names("event #13 was changed")
+
+
+def test_deleted_row_is_named(log: None) -> None:
+    sql("DELETE FROM audit_auditevent WHERE seq = 4")
+    assert_names("event #4 is missing (deleted)")
+
+
+def test_forged_row_appended_is_named(log: None) -> None:
+    sql(
+        "INSERT INTO audit_auditevent (seq, at_us, actor_kind, actor_staff_id, actor_username, action, case_ref, "
+        "details, leaf_hash, chain_hash) VALUES (16, 1, 'system', NULL, '', 'auth.logout', '', '{}', %s, %s)",
+        [bytes(32), bytes(32)],
+    )
+    assert_names("event #16 was changed")
+
+
+def test_forged_row_inserted_with_recomputed_hashes_is_caught_by_the_checkpoint(log: None) -> None:
+    # Make room at #5 (two steps so no primary key collides), insert a forged event, recompute every hash.
+    sql("UPDATE audit_auditevent SET seq = -seq WHERE seq >= 5")
+    sql("UPDATE audit_auditevent SET seq = 1 - seq WHERE seq < 0")
+    sql(
+        "INSERT INTO audit_auditevent (seq, at_us, actor_kind, actor_staff_id, actor_username, action, case_ref, "
+        "details, leaf_hash, chain_hash) VALUES (5, 2, 'system', NULL, '', 'vault.case_revoked', 'WBS-2026-000001', "
+        "'{}', %s, %s)",
+        [bytes(32), bytes(32)],
+    )
+    rehash_from(5)
+    assert_names("checkpoint of tree size 11 does not match the log: an event between #1 and #11")
+
+
+def test_swapped_rows_are_named(log: None) -> None:
+    sql("UPDATE audit_auditevent SET seq = -1 WHERE seq = 7")
+    sql("UPDATE audit_auditevent SET seq = 7 WHERE seq = 8")
+    sql("UPDATE audit_auditevent SET seq = 8 WHERE seq = -1")
+    assert_names("event #7 was changed")
+
+
+def test_truncated_tail_is_named(log: None) -> None:
+    sql("DELETE FROM audit_auditevent WHERE seq >= 9")
+    assert_names("the log ends at event #8 but the checkpoint of tree size 11 covers 11 events")
+
+
+def test_rewritten_history_with_recomputed_hashes_is_caught_by_the_checkpoint(log: None) -> None:
+    sql("UPDATE audit_auditevent SET case_ref = 'WBS-2026-000999' WHERE seq = 3")
+    rehash_from(3)
+    assert_names("checkpoint of tree size 11 does not match the log: an event between #1 and #11")
+
+
+def test_changed_hash_link_is_named(log: None) -> None:
+    sql("UPDATE audit_auditevent SET chain_hash = %s WHERE seq = 9", [bytes(32)])
+    assert_names("event #9 does not follow event #8")
+
+
+def test_altered_checkpoint_is_named(log: None) -> None:
+    sql("UPDATE audit_auditcheckpoint SET note = replace(note, '\n11\n', '\n10\n')")
+    assert_names("checkpoint of tree size 11: the checkpoint's signature does not verify")
+
+
+def test_deleted_checkpoint_leaves_the_chain_to_catch_a_rewrite(log: None) -> None:
+    # Without checkpoints, a naive edit is still caught by the leaf hash.
+    sql("DELETE FROM audit_auditcheckpoint")
+    sql("UPDATE audit_auditevent SET actor_kind = 'reporter' WHERE seq = 2")
+    assert_names("event #2 was changed")
