@@ -87,7 +87,7 @@ def test_officer_who_became_admin_loses_access(officer: StaffUser, sealed: Seale
 
 
 def test_reporter_access_is_limited_to_its_report(officer: StaffUser, sealed: Sealed) -> None:
-    report_id, new, content = sealed
+    report_id, _new, content = sealed
     other = vault.seal_report(report_id=uuid.uuid4(), recipients=[officer])
     with pytest.raises(AccessDenied):
         vault.open(access=other.access, report_id=report_id, purpose="report", ciphertext=content)

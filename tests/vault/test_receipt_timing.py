@@ -1,0 +1,46 @@
+"""A wrong receipt costs the same time as a right one: the Argon2id derivation dominates both."""
+
+from __future__ import annotations
+
+import statistics
+import time
+import uuid
+
+import pytest
+
+from casework.models import StaffUser
+from vault import conf
+from vault import services as vault
+from vault.exceptions import UnknownReceipt
+from vault.formats import KdfParams
+
+pytestmark = pytest.mark.django_db
+
+
+def test_wrong_receipts_take_as_long_as_right_ones(
+    officer: StaffUser, settings: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cost between the test profile and production, so the derivation is measurable but quick.
+    timing = KdfParams(ops=1, mem=4 * 1024 * 1024)
+    monkeypatch.setitem(conf.KDF_PROFILES, "timing", {**conf.KDF_PROFILES["test"], "receipt": timing})
+    settings.VAULT_KDF_PROFILE = "timing"  # type: ignore[attr-defined]
+    receipt = vault.seal_report(report_id=uuid.uuid4(), recipients=[officer]).receipt
+    wrong = receipt[:-1] + ("9" if receipt[-1] != "9" else "8")
+
+    def timed(candidate: str) -> float:
+        start = time.perf_counter()
+        try:
+            vault.reporter_access(receipt=candidate)
+        except UnknownReceipt:
+            pass
+        return time.perf_counter() - start
+
+    timed(receipt), timed(wrong)  # warm up
+    right_times, wrong_times = [], []
+    for _ in range(12):
+        right_times.append(timed(receipt))
+        wrong_times.append(timed(wrong))
+    ratio = statistics.median(wrong_times) / statistics.median(right_times)
+    assert 0.8 < ratio < 1.25, (right_times, wrong_times)
+    with pytest.raises(UnknownReceipt):
+        vault.reporter_access(receipt=wrong)
