@@ -160,7 +160,7 @@ def test_too_many_attachments_are_refused(intake_staff: IntakeStaff, settings: A
     assert not Case.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_failure_after_storing_blobs_deletes_them(intake_staff: IntakeStaff, monkeypatch: pytest.MonkeyPatch) -> None:
     """Fault injection: the acknowledgement fails after the files were encrypted to storage."""
 
