@@ -1,0 +1,133 @@
+"""The auditor view under /console/audit/: who reaches it, filters, event detail with a verified inclusion
+proof, checkpoint download; bad input never gives a 500."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from audit import merkle
+from audit.actions import Action
+from audit.checkpoints import create_checkpoint
+from audit.models import AuditEvent
+from audit.note import parse_checkpoint, parse_signed_note
+from casework.roles import Role
+from tests.audit.helpers import write_events
+from tests.support.staff import PASSWORD, login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def auditor_client(client: Client, make_staff: Any) -> Client:
+    login(client, make_staff(Role.AUDITOR, username="auditor"))
+    return client
+
+
+def test_without_second_factor_the_view_is_out_of_reach(client: Client, make_staff: Any) -> None:
+    assert client.get("/console/audit/")["Location"].startswith("/auth/login/")
+    user = make_staff(Role.AUDITOR)
+    client.post("/auth/login/", {"username": user.username, "password": PASSWORD})  # password only
+    for url in ("/console/audit/", "/console/audit/checkpoint/", "/console/audit/events/1/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/auth/login/")
+
+
+@pytest.mark.parametrize("role", [Role.OFFICER, Role.ADMIN])
+def test_roles_that_may_not_read_the_log_get_403(client: Client, make_staff: Any, role: Role) -> None:
+    login(client, make_staff(role))
+    assert client.get("/console/audit/").status_code == 403
+    assert client.get("/console/audit/checkpoint/").status_code == 403
+    assert client.post("/console/audit/checkpoint/new/").status_code == 403
+    assert b"/console/audit/" not in client.get("/console/").content
+
+
+@pytest.mark.parametrize("role", [Role.AUDITOR, Role.SUPERVISOR])
+def test_auditors_and_supervisors_see_the_log_and_the_nav_link(client: Client, make_staff: Any, role: Role) -> None:
+    login(client, make_staff(role))
+    assert b'href="/console/audit/"' in client.get("/console/").content
+    response = client.get("/console/audit/")
+    assert response.status_code == 200
+    assert "auth.login_succeeded" in response.content.decode()
+
+
+def test_filters_by_action_actor_case_and_period(auditor_client: Client, make_staff: Any) -> None:
+    officer = make_staff(Role.OFFICER, username="petugas")
+    write_events(2, case_ref="WBS-2026-000007")
+    write_events(1, case_ref="GRT-2026-000001")
+
+    def seqs(**query: str) -> list[int]:
+        response = auditor_client.get("/console/audit/", query)
+        assert response.status_code == 200
+        return [event.seq for event in response.context["page"]]
+
+    unsealed = list(AuditEvent.objects.filter(action=Action.REPORT_UNSEALED).values_list("seq", flat=True))
+    assert sorted(seqs(action=Action.REPORT_UNSEALED)) == unsealed
+    assert len(seqs(case_ref="WBS-2026-000007")) == 2
+    staff_created = AuditEvent.objects.get(action=Action.STAFF_CREATED, details__contains=officer.username)
+    assert staff_created.seq in seqs(actor="system", action=Action.STAFF_CREATED)
+    auditor = AuditEvent.objects.get(action=Action.LOGIN_SUCCEEDED)
+    assert seqs(actor=f"staff:{auditor.actor_staff_id}") == [auditor.seq]
+    today = timezone.localdate()
+    assert len(seqs(date_from=str(today), date_to=str(today))) == AuditEvent.objects.count()
+    assert seqs(date_to=str(today - timedelta(days=1))) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"date_from": "2026-13-45"},
+        {"date_from": "2026-05-02", "date_to": "2026-05-01"},
+        {"actor": "staff:not-a-number"},
+        {"action": "no.such_action"},
+        {"case_ref": "WBS 2026\n<script>"},
+        {"page": "999999"},
+        {"page": "-1"},
+    ],
+)
+def test_bad_filters_give_a_message_not_a_500(auditor_client: Client, query: dict[str, str]) -> None:
+    response = auditor_client.get("/console/audit/", query)
+    assert response.status_code == 200
+
+
+def test_event_detail_shows_a_verified_inclusion_proof(auditor_client: Client) -> None:
+    write_events(6)
+    checkpoint = create_checkpoint()
+    response = auditor_client.get("/console/audit/events/4/")
+    assert response.status_code == 200
+    proof = response.context["proof"]
+    assert proof.verified and proof.content_matches and proof.checkpoint == checkpoint
+    leaves = [bytes(h) for h in AuditEvent.objects.order_by("seq").values_list("leaf_hash", flat=True)]
+    assert list(proof.proof) == merkle.inclusion_proof(3, leaves)
+    assert merkle.verify_inclusion(
+        index=3, size=checkpoint.tree_size, leaf=leaves[3], proof=proof.proof, root_hash=bytes(checkpoint.root_hash)
+    )
+    assert proof.proof[0].hex() in response.content.decode()
+
+
+def test_event_not_yet_under_a_checkpoint_says_so(auditor_client: Client) -> None:
+    write_events(1)
+    seq = AuditEvent.objects.order_by("-seq").first().seq  # type: ignore[union-attr]
+    response = auditor_client.get(f"/console/audit/events/{seq}/")
+    assert response.status_code == 200 and response.context["proof"].checkpoint is None
+
+
+def test_unknown_event_is_404(auditor_client: Client) -> None:
+    assert auditor_client.get("/console/audit/events/999999/").status_code == 404
+
+
+def test_checkpoint_download_and_on_demand_signing(auditor_client: Client) -> None:
+    assert auditor_client.get("/console/audit/checkpoint/").status_code == 404
+    response = auditor_client.post("/console/audit/checkpoint/new/")
+    assert response.status_code == 302
+    download = auditor_client.get("/console/audit/checkpoint/")
+    assert download.status_code == 200
+    assert download["Content-Type"].startswith("text/plain")
+    assert "attachment" in download["Content-Disposition"]
+    body = parse_checkpoint(parse_signed_note(download.content.decode()).text)
+    assert body.tree_size == AuditEvent.objects.count()
+    assert auditor_client.get("/console/audit/checkpoint/new/").status_code == 405  # signing needs a POST
