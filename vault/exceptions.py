@@ -44,7 +44,7 @@ class UnknownReceipt(VaultError):
 class CorruptCiphertext(VaultError):
     """Stored ciphertext was changed, truncated, moved to another report or is in an unknown format."""
 
-    default_message = _("The protected data is damaged and cannot be read. The administrators have been told.")
+    default_message = _("The protected data is damaged and cannot be read. Please tell the administrator.")
 
 
 class WrongPassword(VaultError):

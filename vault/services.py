@@ -27,7 +27,7 @@ from vault.escrow import (
 from vault.followup import followup_begin, followup_end, followup_resume
 from vault.officers import enrol_officer, has_officer_key, reset_officer_key, rewrap_officer_key, unlock_keyring
 from vault.receipts import format_receipt, normalise_receipt
-from vault.reports import (
+from vault.sealing import (
     NewReport,
     escrow_regrant,
     grant_case,
