@@ -10,6 +10,7 @@ import os
 import struct
 import subprocess
 import sys
+import tempfile
 import textwrap
 import wave
 import zipfile
@@ -32,9 +33,11 @@ from hypothesis import strategies as st
 from PIL import Image, ImageCms, ImageOps
 
 from intake.attachments import (
+    ACCEPTED,
     CHUNK_SIZE,
     CleanAttachment,
     RejectedAttachment,
+    _clean,
     check_attachment_count,
     inspect_and_clean,
 )
@@ -598,6 +601,18 @@ def test_video_is_kept_unchanged_and_flagged() -> None:
     assert result.content_type == "video/mp4"
     assert cleaned == video
     assert result.metadata_removed is False
+
+
+@pytest.mark.parametrize("detected", ["application/msword", "application/vnd.ms-excel", "text/rtf", "video/quicktime"])
+def test_formats_without_a_cleaner_are_kept_exactly_and_flagged(detected: str) -> None:
+    original = tempfile.TemporaryFile()
+    original.write(b"\xd0\xcf\x11\xe0 legacy content by " + NAME.encode())
+    stream, content_type, removed = _clean(ACCEPTED[detected], original)
+    stream.seek(0)
+    assert stream.read() == b"\xd0\xcf\x11\xe0 legacy content by " + NAME.encode()
+    assert removed is False
+    assert content_type == ACCEPTED[detected].content_type
+    stream.close()
 
 
 # --- text, names, limits, streaming ----------------------------------------------------------------
