@@ -15,6 +15,10 @@ class Action(models.TextChoices):
 
     # Staff accounts and authentication
     STAFF_CREATED = "staff.created", _("Staff account created")
+    STAFF_PASSWORD_RESET = "staff.password_reset", _("Staff password reset by an administrator")
+    STAFF_SECOND_FACTOR_RESET = "staff.second_factor_reset", _("Staff authenticator reset by an administrator")
+    STAFF_DEACTIVATED = "staff.deactivated", _("Staff account deactivated")
+    STAFF_REACTIVATED = "staff.reactivated", _("Staff account reactivated")
     LOGIN_FAILED = "auth.login_failed", _("Login failed")
     LOGIN_SUCCEEDED = "auth.login_succeeded", _("Login succeeded")
     LOGOUT = "auth.logout", _("Logged out")

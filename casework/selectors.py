@@ -25,6 +25,11 @@ def staff_overview() -> list[StaffRow]:
     return [StaffRow(user=u, has_authenticator=u.pk in with_device) for u in StaffUser.objects.order_by("username")]
 
 
+def staff_row(user: StaffUser) -> StaffRow:
+    """Return one staff account with its 2FA state."""
+    return StaffRow(user=user, has_authenticator=TOTPDevice.objects.filter(user=user, confirmed=True).exists())
+
+
 def home_context(user: StaffUser) -> dict[str, Any]:
     """Return what the console home page shows for the user's role."""
     role = Role(user.role)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.actions import Action
@@ -62,3 +64,53 @@ def staff_create(
             vault.escrow_create(holder=user)
     device = two_factor.create_confirmed_totp(user) if with_totp else None
     return NewStaff(user=user, device=device)
+
+
+@transaction.atomic
+def staff_reset_password(*, user: StaffUser, new_password: str, reset_by: StaffUser) -> None:
+    """Set a new password chosen by an administrator (the person forgot theirs).
+
+    The old password wrapped the person's vault key, so a reset gives them a new, empty key pair: they read
+    no case again until the escrow holder re-grants it. Their open sessions end (Django checks the password
+    hash on every request). Raises ``ValidationError`` for a weak password.
+    """
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit_record(
+        action=Action.STAFF_PASSWORD_RESET,
+        actor=reset_by,
+        details={"staff_id": user.pk, "username": user.username},
+    )
+    if can_hold_case_keys(user):
+        vault.reset_officer_key(user=user, new_password=new_password, actor=reset_by)
+
+
+@transaction.atomic
+def staff_reset_second_factor(*, user: StaffUser, reset_by: StaffUser) -> None:
+    """Remove the person's authenticator and backup codes; they enrol a new one at their next login.
+
+    Their password is still needed, so the administrator alone cannot log in as them.
+    """
+    two_factor.remove_devices(user)
+    audit_record(
+        action=Action.STAFF_SECOND_FACTOR_RESET,
+        actor=reset_by,
+        details={"staff_id": user.pk, "username": user.username},
+    )
+
+
+@transaction.atomic
+def staff_set_active(*, user: StaffUser, active: bool, changed_by: StaffUser) -> None:
+    """Deactivate (or reactivate) an account. A deactivated account cannot log in; its grants remain."""
+    if user.pk == changed_by.pk and not active:
+        raise ValidationError(_("You cannot deactivate your own account."))
+    if user.is_active == active:
+        return
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit_record(
+        action=Action.STAFF_REACTIVATED if active else Action.STAFF_DEACTIVATED,
+        actor=changed_by,
+        details={"staff_id": user.pk, "username": user.username},
+    )

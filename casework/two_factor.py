@@ -102,6 +102,12 @@ def verify_code(user: StaffUser, code: str) -> VerifyResult:
     return VerifyResult(device=None, throttled_seconds=wait)
 
 
+def remove_devices(user: StaffUser) -> None:
+    """Delete every TOTP device and backup code of the user (they enrol again at next login)."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+
+
 def confirm_enrolment(device: TOTPDevice, code: str) -> bool:
     """Confirm an enrolling TOTP device when ``code`` matches; return whether it did."""
     allowed, _details = device.verify_is_allowed()

@@ -15,7 +15,6 @@ from audit.actions import Action
 from audit.services import record as audit_record
 from casework import selectors, two_factor
 from casework.auth_views import NEW_BACKUP_CODES
-from casework.roles import Role, role_required
 from vault import services as vault
 from vault.exceptions import VaultError
 
@@ -61,9 +60,3 @@ def password_change(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your password has been changed."))
             return redirect("console:home")
     return render(request, "casework/password_change.html", {"form": form})
-
-
-@role_required(Role.ADMIN)
-def staff_list(request: HttpRequest) -> HttpResponse:
-    """Administrators: the staff accounts and whether each has an authenticator."""
-    return render(request, "casework/staff_list.html", {"staff": selectors.staff_overview()})
