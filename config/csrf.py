@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseForbidden
 from django.middleware.csrf import CsrfViewMiddleware
 
 _OPAQUE_ORIGIN = "_peluit_opaque_origin"
@@ -26,13 +26,13 @@ class NoReferrerCsrfViewMiddleware(CsrfViewMiddleware):
         callback: Callable[..., Any] | None,
         callback_args: tuple[Any, ...],
         callback_kwargs: dict[str, Any],
-    ) -> HttpResponseBase | None:
+    ) -> HttpResponseForbidden | None:
         if request.META.get("HTTP_ORIGIN") == "null" and "HTTP_REFERER" not in request.META:
             del request.META["HTTP_ORIGIN"]
             setattr(request, _OPAQUE_ORIGIN, True)
-        return super().process_view(request, callback, callback_args, callback_kwargs)  # type: ignore[arg-type]
+        return super().process_view(request, callback, callback_args, callback_kwargs)
 
     def _check_referer(self, request: HttpRequest) -> None:
         if getattr(request, _OPAQUE_ORIGIN, False):
             return
-        super()._check_referer(request)
+        super()._check_referer(request)  # type: ignore[misc]  # private in django-stubs
