@@ -11,7 +11,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.task(name="peluit.ping")
+@app.task(name="peluit.ping")  # type: ignore[untyped-decorator]
 def ping() -> str:
     """Answer "pong": lets operators and tests prove a worker is consuming the broker."""
     return "pong"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponseBase, HttpResponseForbidden
 from django.middleware.csrf import CsrfViewMiddleware
 
 _OPAQUE_ORIGIN = "_peluit_opaque_origin"
@@ -23,7 +23,7 @@ class NoReferrerCsrfViewMiddleware(CsrfViewMiddleware):
     def process_view(
         self,
         request: HttpRequest,
-        callback: Callable[..., Any] | None,
+        callback: Callable[..., HttpResponseBase],
         callback_args: tuple[Any, ...],
         callback_kwargs: dict[str, Any],
     ) -> HttpResponseForbidden | None:
