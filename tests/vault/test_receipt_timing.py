@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 import time
 import uuid
 
@@ -21,7 +20,7 @@ def test_wrong_receipts_take_as_long_as_right_ones(
     officer: StaffUser, settings: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A cost between the test profile and production, so the derivation is measurable but quick.
-    timing = KdfParams(ops=1, mem=4 * 1024 * 1024)
+    timing = KdfParams(ops=2, mem=16 * 1024 * 1024)
     monkeypatch.setitem(conf.KDF_PROFILES, "timing", {**conf.KDF_PROFILES["test"], "receipt": timing})
     settings.VAULT_KDF_PROFILE = "timing"  # type: ignore[attr-defined]
     receipt = vault.seal_report(report_id=uuid.uuid4(), recipients=[officer]).receipt
@@ -37,10 +36,11 @@ def test_wrong_receipts_take_as_long_as_right_ones(
 
     timed(receipt), timed(wrong)  # warm up
     right_times, wrong_times = [], []
-    for _ in range(12):
+    for _ in range(8):
         right_times.append(timed(receipt))
         wrong_times.append(timed(wrong))
-    ratio = statistics.median(wrong_times) / statistics.median(right_times)
+    # The fastest run of each is the least disturbed by other processes on the machine.
+    ratio = min(wrong_times) / min(right_times)
     assert 0.8 < ratio < 1.25, (right_times, wrong_times)
     with pytest.raises(UnknownReceipt):
         vault.reporter_access(receipt=wrong)
