@@ -58,10 +58,10 @@ def staff_create(
         details={"staff_id": user.pk, "username": user.username, "role": role.value, "with_totp": with_totp},
     )
     if can_hold_case_keys(user):
-        vault.enrol_officer(user=user, password=password)
+        vault.enrol_officer(user=user, password=password, actor=created_by or "system")
         if role == Role.SUPERVISOR and not vault.escrow_exists():
             # The first supervisor (the head of the inspectorate) holds the escrow key; see escrow_init.
-            vault.escrow_create(holder=user)
+            vault.escrow_create(holder=user, actor=created_by or "system")
     device = two_factor.create_confirmed_totp(user) if with_totp else None
     return NewStaff(user=user, device=device)
 
