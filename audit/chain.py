@@ -21,8 +21,19 @@ from audit.merkle import leaf_hash
 FORMAT_TAG = "peluit-audit/1"
 GENESIS = bytes(32)
 HASH_SIZE = 32
+# The event's columns in leaf order; ``row_bytes`` and the verifier's SQL (audit/verify.py) both follow it.
+FIELDS = ("seq", "at_us", "actor_kind", "actor_staff_id", "actor_username", "action", "case_ref", "details")
 
-__all__ = ["FORMAT_TAG", "GENESIS", "canonical_details", "chain_hash", "event_bytes", "leaf_hash", "row_bytes"]
+__all__ = [
+    "FIELDS",
+    "FORMAT_TAG",
+    "GENESIS",
+    "canonical_details",
+    "chain_hash",
+    "event_bytes",
+    "leaf_hash",
+    "row_bytes",
+]
 
 DetailValue = str | int | bool | None
 

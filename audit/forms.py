@@ -29,7 +29,7 @@ class EventFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        actors: list[tuple[str, str]] = [("", _("Anyone"))]
+        actors: list[tuple[str, str]] = [("", str(_("Anyone")))]
         actors += [(ActorKind.REPORTER.value, str(ActorKind.REPORTER.label))]
         actors += [(ActorKind.SYSTEM.value, str(ActorKind.SYSTEM.label))]
         actors += [(f"staff:{staff_id}", f"{name} (#{staff_id})") for staff_id, name in staff_actors()]

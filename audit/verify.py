@@ -20,7 +20,7 @@ from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from audit import merkle
-from audit.chain import FORMAT_TAG, GENESIS
+from audit.chain import FIELDS, FORMAT_TAG, GENESIS
 from audit.models import AuditCheckpoint, AuditEvent
 from audit.note import CheckpointBody, NoteError, parse_checkpoint, parse_signed_note
 from vault import checkpoint_signer
@@ -60,34 +60,41 @@ class CheckpointInputError(ValueError):
     """A checkpoint given from outside that cannot be used: malformed, unknown key, bad signature, other log."""
 
 
-# seq, at_us, actor_kind, actor_staff_id, actor_username, action, case_ref, details, leaf_hash, chain_hash
-Row = tuple[int, int, str, int | None, str, str, str, str, bytes, bytes]
+Row = tuple[int, str | None, bytes, bytes]  # seq, leaf bytes as text (without the 0x00 prefix), leaf, chain
+
+
+def _leaf_text_sql(connection: BaseDatabaseWrapper) -> tuple[str, list[str | int]]:
+    """Return an SQL expression (and its parameters) that builds each event's leaf text in the database.
+
+    The database concatenates the columns in ``chain.FIELDS`` order exactly as ``chain.row_bytes`` does, which
+    is much faster than formatting a million rows in Python; the tests check that both agree.
+    """
+    quote = connection.ops.quote_name
+    parts = []
+    for name in FIELDS:
+        if name == "actor_staff_id":
+            parts.append(f"COALESCE(CAST({quote(name)} AS TEXT), '')")
+        elif name in ("seq", "at_us"):
+            parts.append(f"CAST({quote(name)} AS TEXT)")
+        else:
+            parts.append(quote(name))
+    params: list[str | int] = [FORMAT_TAG + "\n", *["\n"] * (len(FIELDS) - 1)]
+    return "%s || " + " || %s || ".join(parts), params
 
 
 def _rows(connection: BaseDatabaseWrapper, upto: int | None) -> Iterator[Row]:
-    table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    columns = ", ".join(
-        connection.ops.quote_name(name)
-        for name in (
-            "seq",
-            "at_us",
-            "actor_kind",
-            "actor_staff_id",
-            "actor_username",
-            "action",
-            "case_ref",
-            "details",
-            "leaf_hash",
-            "chain_hash",
-        )
+    quote = connection.ops.quote_name
+    leaf_text, params = _leaf_text_sql(connection)
+    sql = (
+        f"SELECT {quote('seq')}, {leaf_text}, {quote('leaf_hash')}, {quote('chain_hash')} "  # noqa: S608 - quoted identifiers
+        f"FROM {quote(AuditEvent._meta.db_table)}"
     )
-    sql = f"SELECT {columns} FROM {table}"  # noqa: S608 - identifiers only, quoted
-    params: list[int] = []
     if upto is not None:
-        sql += " WHERE seq <= %s"
-        params.append(upto)
-    sql += " ORDER BY seq"
-    with connection.cursor() as cursor:
+        sql += f" WHERE {quote('seq')} <= %s"
+        params = [*params, upto]
+    sql += f" ORDER BY {quote('seq')}"
+    # A server-side cursor on PostgreSQL, so a million rows stream instead of filling memory.
+    with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while True:
             rows = cursor.fetchmany(FETCH_SIZE)
@@ -128,18 +135,16 @@ def scan_events(
     append = builder.append
     leaves_append = report.leaves.append if report.leaves is not None else None
     sha256 = hashlib.sha256
-    prefix = "\x00" + FORMAT_TAG
     previous = GENESIS
     expected = 1
-    for seq, at_us, kind, staff_id, user, action, case_ref, details, stored_leaf, stored_chain in _rows(conn, upto):
+    for seq, text, stored_leaf, stored_chain in _rows(conn, upto):
         if seq != expected and len(problems) < MAX_PROBLEMS:
             missing = f"#{expected}" if seq == expected + 1 else f"#{expected} to #{seq - 1}"
             problems.append(Problem(f"event {missing} is missing (deleted): the log jumps to #{seq}", expected))
         expected = seq
-        sid = "" if staff_id is None else staff_id
-        leaf = sha256(
-            f"{prefix}\n{seq}\n{at_us}\n{kind}\n{sid}\n{user}\n{action}\n{case_ref}\n{details}".encode()
-        ).digest()
+        if text is None:  # a NULL where the schema forbids one: the table itself was altered
+            text = ""
+        leaf = sha256(b"\x00" + text.encode()).digest()
         chained = sha256(previous + leaf).digest()
         if chained != stored_chain:
             if len(problems) < MAX_PROBLEMS:
