@@ -261,6 +261,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Sign a new audit checkpoint every 10 minutes, only when the log has grown since the last one.
     "audit-checkpoint": {"task": "audit.tasks.checkpoint_if_grown", "schedule": timedelta(minutes=10)},
+    # Expired reporter follow-up sessions and blobs of failed uploads.
+    "vault-housekeeping": {"task": "vault.tasks.housekeeping", "schedule": timedelta(hours=1)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

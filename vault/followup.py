@@ -37,10 +37,16 @@ def _context(lookup_id: bytes) -> bytes:
     return b"followup:" + lookup_id
 
 
+def purge_expired_followups() -> int:
+    """Delete expired follow-up rows (each still holds a wrapped data key); return how many."""
+    deleted, _by_model = FollowupSession.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted
+
+
 @transaction.atomic
 def followup_begin(*, access: ReporterAccess) -> str:
     """Start a follow-up session for the reporter and return the cookie value (43 URL-safe characters)."""
-    FollowupSession.objects.filter(expires_at__lte=timezone.now()).delete()
+    purge_expired_followups()
     token = crypto.random_bytes(_TOKEN_BYTES)
     cookie_value = base64.urlsafe_b64encode(token).decode("ascii").rstrip("=")
     lookup_id, key = _keys(cookie_value)

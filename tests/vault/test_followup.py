@@ -78,3 +78,15 @@ def test_forged_cookies(forged: str, new_report: tuple[uuid.UUID, vault.NewRepor
         vault.followup_resume(cookie_value=forged)
     vault.followup_end(cookie_value=forged)  # ignored, never an error
     assert FollowupSession.objects.count() == 1
+
+
+def test_housekeeping_task_purges_expired_sessions(new_report: tuple[uuid.UUID, vault.NewReport, bytes]) -> None:
+    from vault.tasks import housekeeping
+
+    vault.followup_begin(access=new_report[1].access)
+    live = vault.followup_begin(access=new_report[1].access)
+    FollowupSession.objects.exclude(pk=FollowupSession.objects.order_by("-pk").first().pk).update(  # type: ignore[union-attr]
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert housekeeping() == {"followups": 1, "blobs": 0}
+    assert vault.followup_resume(cookie_value=live).report_id == new_report[0]
