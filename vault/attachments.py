@@ -52,6 +52,7 @@ class _EncryptingFile(File):  # type: ignore[type-arg]
         super().__init__(None, name)
         self._pieces = pieces
         self._buffer = bytearray()
+        self._position = 0
 
     def chunks(self, chunk_size: int | None = None) -> Iterator[bytes]:
         if self._buffer:
@@ -72,7 +73,24 @@ class _EncryptingFile(File):  # type: ignore[type-arg]
             size = len(self._buffer)
         out = bytes(self._buffer[:size])
         del self._buffer[:size]
+        self._position += len(out)
         return out
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """Allow only the no-op seeks storages do before reading (e.g. ``seek(0)`` at the start)."""
+        target = offset if whence == 0 else self._position + offset if whence == 1 else -1
+        if target != self._position:
+            raise OSError("an encrypting stream cannot seek")
+        return self._position
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
 
     @property
     def closed(self) -> bool:

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import InMemoryStorage
 
 from casework.models import StaffUser
 from vault import formats
@@ -164,3 +166,28 @@ def test_sweep_removes_only_old_orphans(report: tuple[uuid.UUID, vault.ReporterA
     assert vault.sweep_orphaned_blobs() == 1
     assert not (_media_in_tmp / orphan.name).exists()
     assert (_media_in_tmp / kept.name).exists() and (_media_in_tmp / young_orphan.name).exists()
+
+
+class ReadingStorage(InMemoryStorage):
+    """A storage that consumes uploads with ``seek(0)`` and ``read(n)``, as S3 clients do."""
+
+    def _save(self, name: str, content: Any) -> str:
+        content.seek(0)
+        pieces = []
+        while piece := content.read(100_000):
+            pieces.append(piece)
+        return super()._save(name, ContentFile(b"".join(pieces)))
+
+
+@pytest.mark.parametrize("backend", ["django.core.files.storage.InMemoryStorage", f"{__name__}.ReadingStorage"])
+def test_any_django_storage_works(
+    backend: str, settings: Any, report: tuple[uuid.UUID, vault.ReporterAccess], _media_in_tmp: Path
+) -> None:
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": backend}}
+    report_id, access = report
+    total = 2 * formats.CHUNK_BYTES + 99
+    stored = vault.store_attachment(access=access, report_id=report_id, chunks=pseudo_random_chunks(total, 5000))
+    assert b"".join(vault.open_attachment(access=access, report_id=report_id, name=stored.name)) == b"".join(
+        pseudo_random_chunks(total, 5000)
+    )
+    assert not [p for p in _media_in_tmp.rglob("*") if p.is_file()]  # nothing went to the disk
