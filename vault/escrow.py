@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -45,6 +47,29 @@ def escrow_public_key() -> bytes:
     if row is None:
         raise NotSetUp()
     return bytes(row.public_key)
+
+
+@dataclass(frozen=True)
+class EscrowStatus:
+    """What the console shows about the escrow key (no key material)."""
+
+    exists: bool
+    holders: list[str]
+    recovery_issued_at: datetime | None
+
+    @property
+    def at_risk(self) -> bool:
+        """True when losing one holder's password would lose the escrow key for good."""
+        return self.exists and self.recovery_issued_at is None and len(self.holders) < 2
+
+
+def escrow_status() -> EscrowStatus:
+    """Return whether the escrow key exists, who holds it and when the recovery sheet was issued."""
+    row = EscrowKey.objects.first()
+    holders = sorted(EscrowShare.objects.values_list("holder__username", flat=True))
+    return EscrowStatus(
+        exists=row is not None, holders=holders, recovery_issued_at=row.recovery_issued_at if row else None
+    )
 
 
 def is_escrow_holder(user: StaffUser) -> bool:

@@ -98,6 +98,8 @@ def password_wrap(
     nonce: bytes | None = None,
 ) -> bytes:
     """Return ``0x02 || ops || mem_kib || salt || nonce || AEAD(secret)``; the header is authenticated."""
+    if params.mem % 1024 or params.mem < crypto.ARGON2ID_MEM_MIN or params.ops < crypto.ARGON2ID_OPS_MIN:
+        raise ValueError("Argon2id memory must be a multiple of 1 KiB, and both costs at least libsodium's minimum")
     salt = crypto.random_bytes(crypto.SALT_BYTES) if salt is None else salt
     header = _PASSWORD_HEADER.pack(PASSWORD_WRAP_V1, params.ops, params.mem // 1024) + salt
     key = password_key(password, salt=salt, params=params, pepper=pepper)

@@ -16,12 +16,14 @@ from vault.attachments import (
 )
 from vault.console import escrow_keyring, lock_console, officer_keyring, unlock_console
 from vault.escrow import (
+    EscrowStatus,
     escrow_add_holder,
     escrow_create,
     escrow_exists,
     escrow_issue_recovery,
     escrow_keyring_for,
     escrow_keyring_from_recovery,
+    escrow_status,
     is_escrow_holder,
 )
 from vault.followup import followup_begin, followup_end, followup_resume
@@ -45,6 +47,7 @@ from vault.sealing import (
 
 __all__ = [
     "EscrowKeyring",
+    "EscrowStatus",
     "Keyring",
     "NewReport",
     "ReporterAccess",
@@ -59,6 +62,7 @@ __all__ = [
     "escrow_keyring_for",
     "escrow_keyring_from_recovery",
     "escrow_regrant",
+    "escrow_status",
     "followup_begin",
     "followup_end",
     "followup_resume",

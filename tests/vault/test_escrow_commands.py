@@ -98,3 +98,12 @@ def test_wrong_password_or_recovery_code(monkeypatch: pytest.MonkeyPatch, superv
 
 def test_vault_sweep_command() -> None:
     assert "Deleted 0 orphaned blob(s)." in run("vault_sweep")
+
+
+def test_escrow_status(monkeypatch: pytest.MonkeyPatch, supervisor: StaffUser) -> None:
+    status = vault.escrow_status()
+    assert status.exists and status.holders == [supervisor.username] and status.at_risk
+    monkeypatch.setenv("PELUIT_PASSWORD", PASSWORD)
+    run("escrow_recovery", "--holder", supervisor.username)
+    status = vault.escrow_status()
+    assert status.recovery_issued_at is not None and not status.at_risk

@@ -157,3 +157,11 @@ def test_rechunk_preserves_bytes_and_sizes(pieces: list[bytes], size: int) -> No
     out = list(crypto.rechunk(pieces, size))
     assert b"".join(out) == b"".join(pieces)
     assert out and all(len(p) == size for p in out[:-1]) and len(out[-1]) <= size
+
+
+@pytest.mark.parametrize(
+    "params", [KdfParams(ops=1, mem=8192 + 1), KdfParams(ops=0, mem=8192), KdfParams(ops=1, mem=1024)]
+)
+def test_password_wrap_refuses_bad_costs(params: KdfParams) -> None:
+    with pytest.raises(ValueError):
+        formats.password_wrap("pw", b"s", params=params, pepper=b"", context=b"c")
