@@ -159,14 +159,14 @@ def clean_image(source: BinaryIO, target: BinaryIO, *, content_type: str, max_pi
     """Re-encode an image without EXIF, GPS, XMP, ICC profile or comments; return the new content type.
 
     The EXIF orientation is applied to the pixels first, so the picture still shows the right way up.
-    Animated GIF and WebP keep their frames. HEIC/HEIF is written as JPEG.
+    Animated GIF, WebP and PNG keep their frames. HEIC/HEIF is written as JPEG.
     """
     source.seek(0)
     with Image.open(source, formats=IMAGE_FORMATS[content_type]) as image:
         frames = getattr(image, "n_frames", 1)
         if image.width * image.height * max(frames, 1) > max_pixels:
             raise CannotClean("image too large to re-encode")
-        animated = image.format in {"GIF", "WEBP"} and frames > 1
+        animated = image.format in {"GIF", "WEBP", "PNG"} and frames > 1
         if animated:
             sequence = [_bare_copy(frame) for frame in ImageSequence.Iterator(image)]
             first = sequence[0]

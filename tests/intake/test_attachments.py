@@ -132,6 +132,20 @@ def test_animated_gif_keeps_its_frames_and_loses_its_comment() -> None:
     assert result.content_type == "image/gif"
 
 
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+def test_animated_png_and_webp_keep_their_frames(fmt: str) -> None:
+    frames = [Image.new("RGB", (10, 10), colour) for colour in ("red", "green", "blue")]
+    data = io.BytesIO()
+    frames[0].save(data, fmt, save_all=True, append_images=frames[1:], duration=100, loop=0, exif=exif_with_gps())
+
+    result, cleaned = clean(f"anim.{fmt.lower()}", data.getvalue())
+
+    back = Image.open(io.BytesIO(cleaned))
+    assert back.n_frames == 3 and dict(back.getexif()) == {}
+    assert NAME.encode() not in cleaned
+    assert result.metadata_removed is True
+
+
 def test_heic_becomes_a_jpeg_without_metadata() -> None:
     pillow_heif.register_heif_opener()
     data = io.BytesIO()

@@ -118,6 +118,23 @@ def test_different_addresses_are_counted_separately(client: Client, settings, cl
     assert get(client, "/page", "2001:db8::1").status_code == 200
 
 
+@pytest.mark.parametrize("address", ["", "unknown", "fe80::1%eth0", "999.1.1.1", "2001:db8::1, 10.0.0.1"])
+def test_odd_addresses_are_counted_without_an_error(client: Client, settings, clock, address: str) -> None:
+    settings.PELUIT_THROTTLE_PER_ADDRESS = (1, 60)
+    assert get(client, "/page", address).status_code == 200
+    assert get(client, "/page", address).status_code == 429
+
+
+def test_the_address_behind_our_proxy_is_the_one_it_forwards(client: Client, settings, clock) -> None:
+    settings.PELUIT_THROTTLE_PER_ADDRESS = (1, 60)
+    settings.PELUIT_TRUSTED_PROXIES = 1
+    proxy = "10.0.0.2"
+    assert get(client, "/page", proxy, HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 200
+    assert get(client, "/page", proxy, HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 200
+    spoofed = "203.0.113.9, 198.51.100.1"  # the client's own claim comes first; our proxy appends the truth
+    assert get(client, "/page", proxy, HTTP_X_FORWARDED_FOR=spoofed).status_code == 429
+
+
 def test_an_ipv6_client_is_counted_by_its_64_network(client: Client, settings, clock) -> None:
     settings.PELUIT_THROTTLE_PER_ADDRESS = (2, 60)
     assert get(client, "/page", "2001:db8:1:2::1").status_code == 200
