@@ -118,3 +118,19 @@ def test_scrub_removes_every_variant_in_place() -> None:
 )
 def test_reporter_paths_are_everything_but_the_console_and_login(path: str, reporter: bool) -> None:
     assert middleware.is_reporter_path(path) is reporter
+
+
+def test_the_middleware_is_first_in_the_chain(settings) -> None:
+    assert settings.MIDDLEWARE[0] == "intake.middleware.ReporterPrivacyMiddleware"
+
+
+@pytest.mark.urls("tests.intake.test_privacy_middleware")
+def test_request_logs_never_see_the_canaries(client: Client, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("DEBUG"):
+        assert client.get("/no-such-page", **CANARY_HEADERS).status_code == 404
+        assert client.post("/meta", **CANARY_HEADERS).status_code == 200
+    assert any(record.name == "django.request" for record in caplog.records), "Django logged the 404"
+    for record in caplog.records:
+        request = getattr(record, "request", None)
+        seen_by_handlers = f"{record.getMessage()} {getattr(request, 'META', '')}"
+        assert CANARY_ADDRESS not in seen_by_handlers and "unique-agent" not in seen_by_handlers
