@@ -38,9 +38,33 @@ def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
+def ensure_reference_data() -> None:
+    """Put the migrations' reference data back (organisations, gift thresholds) if a flush removed it.
+
+    Transactional tests (live server, concurrency) end with a flush that empties every table, data
+    migrations included; serialized rollback cannot be relied on once Playwright runs an event loop in the
+    main thread (database connections then become context-local and lose the serialized copy).
+    """
+    import importlib
+
+    from django.apps import apps
+
+    from casework.models import GratificationThreshold, Organisation
+
+    if not Organisation.objects.exists():
+        importlib.import_module("casework.migrations.0002_semarang_organisations").add(apps, None)
+    if not GratificationThreshold.objects.exists():
+        importlib.import_module("casework.migrations.0004_gratification_thresholds").add(apps, None)
+
+
 @pytest.fixture
-def intake_staff(make_staff: Any) -> IntakeStaff:
-    """A supervisor holding the escrow key and two officers, all with vault keys."""
+def reference_data(transactional_db: None) -> None:
+    """The reference data of the migrations, present even after an earlier transactional test's flush."""
+    ensure_reference_data()
+
+
+def create_intake_staff(make_staff: Any) -> IntakeStaff:
+    """Create a supervisor holding the escrow key and two officers, all with vault keys."""
     supervisor = make_staff(Role.SUPERVISOR, username="kepala")
     supervisor.first_name, supervisor.last_name = "Sri", "Rahayu"
     supervisor.save()
@@ -56,6 +80,12 @@ def intake_staff(make_staff: Any) -> IntakeStaff:
     if not vault.escrow_exists():  # the first supervisor created becomes the escrow holder
         vault.escrow_create(holder=supervisor)
     return IntakeStaff(supervisor=supervisor, officer=officer, other_officer=other)
+
+
+@pytest.fixture
+def intake_staff(make_staff: Any) -> IntakeStaff:
+    """A supervisor holding the escrow key and two officers, all with vault keys."""
+    return create_intake_staff(make_staff)
 
 
 def jpeg_with_gps() -> bytes:

@@ -68,8 +68,10 @@ def _assert_distinct_and_dense(numbers: list[str]) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_submissions_get_distinct_numbers(tmp_path: Path, intake_staff: IntakeStaff) -> None:
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submissions_get_distinct_numbers(
+    tmp_path: Path, reference_data: None, intake_staff: IntakeStaff
+) -> None:
     if connection.vendor == "sqlite":
         env = _env(tmp_path, f"sqlite:///{tmp_path / 'race.sqlite3'}")
         subprocess.run(_helper("setup"), cwd=ROOT, env=env, check=True, timeout=120)

@@ -160,8 +160,10 @@ def test_too_many_attachments_are_refused(intake_staff: IntakeStaff, settings: A
     assert not Case.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_failure_after_storing_blobs_deletes_them(intake_staff: IntakeStaff, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.django_db(transaction=True)
+def test_failure_after_storing_blobs_deletes_them(
+    reference_data: None, intake_staff: IntakeStaff, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Fault injection: the acknowledgement fails after the files were encrypted to storage."""
 
     def broken(**kwargs: Any) -> None:
@@ -181,7 +183,10 @@ def test_followup_login_read_reply_and_attach(intake_staff: IntakeStaff) -> None
     # An officer writes; the reporter sees "Inspektorat", never the officer's name.
     keyring = intake_staff.keyring(intake_staff.officer)
     sealed.add_message(
-        access=keyring, case=case, sender=CaseMessage.Sender.INSPECTORATE, body="Mohon kirim bukti.",
+        access=keyring,
+        case=case,
+        sender=CaseMessage.Sender.INSPECTORATE,
+        body="Mohon kirim bukti.",
         author=intake_staff.officer,
     )
 

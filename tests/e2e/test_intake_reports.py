@@ -1,0 +1,175 @@
+"""A reporter files both kinds of report in Chromium with JavaScript off, keeps the receipt, follows up.
+
+The files carry a GPS position (JPEG EXIF) and an author (PDF document info); reading the sealed attachments
+back through the vault shows the metadata gone.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+from PIL import Image
+
+from casework import sealed
+from casework.models import Case
+from tests.intake.conftest import (
+    IntakeStaff,
+    create_intake_staff,
+    ensure_reference_data,
+    jpeg_with_gps,
+    pdf_with_author,
+)
+from vault import services as vault
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+RECEIPT = re.compile(r"^\d{4} \d{4} \d{4} \d{4}$")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def intake_staff(make_staff: Any) -> IntakeStaff:
+    """The staff who receive new reports, with vault keys and the escrow key (and the reference data)."""
+    ensure_reference_data()
+    return create_intake_staff(make_staff)
+
+
+@pytest.fixture
+def evidence(tmp_path: Path) -> list[str]:
+    """A JPEG with GPS EXIF and a PDF with an author, as files on disk for the file chooser."""
+    photo, letter = tmp_path / "foto-lokasi.jpg", tmp_path / "surat.pdf"
+    photo.write_bytes(jpeg_with_gps())
+    letter.write_bytes(pdf_with_author("Penulis Rahasia"))
+    return [str(photo), str(letter)]
+
+
+def assert_clean(receipt: str, case: Case) -> None:
+    """Read the case's attachments back through the vault and check the metadata is gone."""
+    access = vault.reporter_access(receipt=receipt)
+    kinds = {}
+    for attachment in case.attachments.all():
+        data = b"".join(sealed.open_attachment_content(access=access, attachment=attachment))
+        kinds[attachment.content_type] = data
+        assert attachment.metadata_removed
+    assert 0x8825 not in Image.open(io.BytesIO(kinds["image/jpeg"])).getexif()
+    assert b"CanaryCam" not in kinds["image/jpeg"]
+    assert "/Author" not in pikepdf.open(io.BytesIO(kinds["application/pdf"])).docinfo
+    assert b"Penulis Rahasia" not in kinds["application/pdf"]
+
+
+def read_receipt(page: Any) -> str:
+    receipt = page.inner_text(".receipt-code code").strip()
+    assert RECEIPT.match(receipt), receipt
+    return receipt
+
+
+def file_wbs_report(page: Any, evidence: list[str]) -> str:
+    page.goto("/")
+    page.click("a[href='/report/wbs/']")
+    page.fill("#id_title", "Pungli pembuatan KTP")
+    page.select_option("#id_violation_type", "pungli")
+    page.fill("#id_what", "Petugas meminta uang Rp50.000 agar KTP cepat jadi.")
+    page.fill("#id_who_name", "Oknum petugas loket")
+    page.select_option("#id_organisation", "kecamatan-tembalang")
+    page.fill("#id_when_date", "2026-03-02")
+    page.fill("#id_estimated_loss", "50000")
+    page.set_input_files("#id_attachments", evidence)
+    page.click("button[type=submit]")
+    return read_receipt(page)
+
+
+def test_wbs_report_with_files_then_follow_up(page: Any, intake_staff: Any, evidence: list[str]) -> None:
+    receipt = file_wbs_report(page, evidence)
+    assert "tidak dapat dipulihkan" in page.content() or "cannot be recovered" in page.content()
+    case = Case.objects.get()
+    assert case.number in page.content() and case.attachments.count() == 2
+    assert_clean(receipt, case)
+
+    # Later: follow the report with the receipt, read the acknowledgement, reply, log out.
+    page.goto("/follow/")
+    page.fill("#id_receipt", receipt.replace(" ", "-"))
+    page.click("button[type=submit]")
+    assert page.url.endswith("/follow/inbox/")
+    first = page.locator(".message").first.inner_text()
+    assert "Inspektorat" in first and case.number in first
+    page.fill("#id_body", "Saya bisa memberi nama saksi jika diperlukan.")
+    page.click("form[action='/follow/reply/'] button[type=submit]")
+    assert "Saya bisa memberi nama saksi" in page.locator(".message.mine").inner_text()
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    assert set(cookies) <= {"peluit_csrf", "peluit_followup"}
+    assert cookies["peluit_followup"]["httpOnly"] and cookies["peluit_followup"]["sameSite"] == "Strict"
+    assert cookies["peluit_followup"]["path"] == "/follow/"
+    page.click("form.logout button")
+    assert "/follow/" in page.url
+    page.goto("/follow/inbox/")
+    assert "expired=1" in page.url
+
+
+def fill_gratification(page: Any, **values: str) -> None:
+    fields = {
+        "recipient_name": "Rina Penerima",
+        "recipient_nik": "9900000000000001",
+        "birth_place": "Semarang",
+        "birth_date": "1985-05-05",
+        "position": "Kepala Seksi",
+        "phone_mobile": "+62 812 0000 0000",
+        "gift_description": "Tas kulit",
+        "value": "1200000",
+        "received_place": "Gedung resepsi",
+        "received_on": "2026-02-14",
+        "giver_name": "Keluarga mempelai",
+        "reason": "Cendera mata pernikahan.",
+        "chronology": "Diberikan saat resepsi.",
+        **values,
+    }
+    page.check("#id_report_type_0")
+    for name, value in fields.items():
+        page.fill(f"#id_{name}", value)
+    page.select_option("#id_organisation", "dinas-kesehatan")
+    page.select_option("#id_sk_delivery", "office")
+    page.select_option("#id_gift_type", "barang")
+    page.select_option("#id_occasion", "pernikahan")
+    page.select_option("#id_giver_relationship", "lainnya")
+
+
+def test_gratification_report_with_files(page: Any, intake_staff: Any, evidence: list[str]) -> None:
+    page.goto("/en/report/gratification/")
+    fill_gratification(page)
+    page.set_input_files("#id_attachments", evidence)
+    page.click("button[type=submit]")
+    receipt = read_receipt(page)
+    assert "may be exempt" in page.content()  # Rp1.200.000 at a wedding after 2026-01-20
+    case = Case.objects.get()
+    assert case.number.startswith("GRT-") and case.gift_type == "barang"
+    assert_clean(receipt, case)
+
+
+def test_invalid_input_is_explained_without_javascript(page: Any, intake_staff: Any) -> None:
+    # Values the browser's own checks let through but the server refuses: field-level messages, nothing saved.
+    page.goto("/en/report/gratification/")
+    fill_gratification(page, recipient_nik="12345", received_on="2999-01-01")
+    page.click("button[type=submit]")
+    assert page.inner_text("#id_recipient_nik_error") == "A NIK has exactly 16 digits."
+    assert page.inner_text("#id_received_on_error") == "This date is in the future."
+    assert page.input_value("#id_recipient_name") == "Rina Penerima"  # what was typed is kept
+    assert not Case.objects.exists()
+
+
+def test_phone_sized_wbs_report(phone_page: Any, intake_staff: Any, evidence: list[str]) -> None:
+    page = phone_page
+    page.goto("/report/wbs/")
+    for selector in ("#id_title", "#id_what", "#id_organisation", "#id_attachments", "button[type=submit]"):
+        box = page.locator(selector).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360, (selector, box)
+    receipt = file_wbs_report(page, evidence)
+    assert RECEIPT.match(receipt)
+    box = page.locator(".receipt-code code").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360, box
