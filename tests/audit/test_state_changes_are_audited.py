@@ -19,12 +19,21 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.actions import Action
 from audit.models import AuditEvent
-from casework import services, two_factor
-from casework.models import StaffUser
+from casework import sealed, services, two_factor
+from casework.models import Case, StaffUser
 from casework.roles import Role
+from intake import services as intake_services
+from intake.forms import WbsReportForm
+from tests.intake.conftest import wbs_post
 from tests.support.staff import PASSWORD, login, totp_code
+from vault import services as vault
+from vault.access import Keyring
+from vault.exceptions import UnknownReceipt
+from vault.officers import unwrap_private_key
 
 NEW_PASSWORD = "a brand new passphrase 2026"
+# Report content and reporter words that must never reach the log.
+CONTENT_CANARIES = [wbs_post()["what"], wbs_post()["who_name"], wbs_post()["title"], "Ada bukti baru."]
 
 
 @dataclass
@@ -84,6 +93,64 @@ def _change_password(world: World) -> None:
         {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )
     assert response.status_code == 302
+
+
+def _officer_and_admin(world: World) -> None:
+    _officer(world)
+    world.state["admin"] = world.make_staff(Role.ADMIN)
+
+
+def _inspectorate(world: World) -> None:
+    """A supervisor (first one: escrow holder) and two officers who receive new reports."""
+    world.state["supervisor"] = world.make_staff(Role.SUPERVISOR, username="kepala")
+    world.state["officer"] = world.make_staff(Role.OFFICER, username="petugas1")
+    world.state["other"] = world.make_staff(Role.OFFICER, username="petugas2")
+
+
+def _submit_report(world: World) -> None:
+    form = WbsReportForm(wbs_post())
+    assert form.is_valid(), form.errors
+    data = {k: v for k, v in form.cleaned_data.items() if k != "attachments"}
+    submission = intake_services.submit_wbs_report(data=data, attachments=[])
+    world.state["receipt"] = submission.receipt
+    world.state["report_id"] = submission.case.pk
+
+
+def _submitted(world: World) -> None:
+    _inspectorate(world)
+    _submit_report(world)
+
+
+def _in_followup(world: World) -> None:
+    _submitted(world)
+    world.state["access"] = intake_services.open_followup(receipt=world.state["receipt"])
+
+
+def _wrong_receipt(world: World) -> None:
+    with pytest.raises(UnknownReceipt):
+        intake_services.open_followup(receipt="0000 0000 0000 0000")
+
+
+def _keyring(user: StaffUser) -> Keyring:
+    return Keyring(user=user, _private_key=unwrap_private_key(user=user, password=PASSWORD))
+
+
+def _unseal(world: World) -> None:
+    """An officer who received the report opens it (twice in one request: one event)."""
+    case = Case.objects.get(pk=world.state["report_id"])
+    keyring = _keyring(world.state["officer"])
+    sealed.open_content(access=keyring, case=case)
+    sealed.open_content(access=keyring, case=case)
+
+
+def _submitted_and_new_officer(world: World) -> None:
+    _submitted(world)
+    world.state["new_officer"] = world.make_staff(Role.OFFICER, username="petugas3")
+
+
+def _grant(world: World) -> None:
+    keyring = _keyring(world.state["officer"])
+    vault.grant_case(report_id=world.state["report_id"], keyring=keyring, officer=world.state["new_officer"])
 
 
 SCENARIOS = [
@@ -147,6 +214,63 @@ SCENARIOS = [
         setup=_logged_in_officer,
     ),
     Scenario("logout", lambda w: w.client.post("/auth/logout/"), (Action.LOGOUT,), setup=_logged_in_officer),
+    # Staff management by an administrator (casework.services)
+    Scenario(
+        "staff_reset_password (officer: new, empty vault key)",
+        lambda w: services.staff_reset_password(
+            user=w.state["user"], new_password=NEW_PASSWORD, reset_by=w.state["admin"]
+        ),
+        (Action.STAFF_PASSWORD_RESET, Action.OFFICER_KEY_RESET),
+        setup=_officer_and_admin,
+    ),
+    Scenario(
+        "staff_reset_second_factor",
+        lambda w: services.staff_reset_second_factor(user=w.state["user"], reset_by=w.state["admin"]),
+        (Action.STAFF_SECOND_FACTOR_RESET,),
+        setup=_officer_and_admin,
+    ),
+    Scenario(
+        "staff_set_active(False)",
+        lambda w: services.staff_set_active(user=w.state["user"], active=False, changed_by=w.state["admin"]),
+        (Action.STAFF_DEACTIVATED,),
+        setup=_officer_and_admin,
+    ),
+    Scenario(
+        "staff_set_active(True) on an active account changes nothing",
+        lambda w: services.staff_set_active(user=w.state["user"], active=True, changed_by=w.state["admin"]),
+        (),
+        setup=_officer_and_admin,
+    ),
+    # The reporter's side (intake.services) and the vault's grants and unseals
+    Scenario(
+        "submit_wbs_report (sealed to the supervisor and both officers)",
+        _submit_report,
+        (Action.CASE_GRANTED, Action.CASE_GRANTED, Action.CASE_GRANTED, Action.REPORT_SUBMITTED),
+        setup=_inspectorate,
+    ),
+    Scenario(
+        "open_followup (right receipt)",
+        lambda w: intake_services.open_followup(receipt=w.state["receipt"]),
+        (Action.FOLLOWUP_LOGIN,),
+        setup=_submitted,
+    ),
+    Scenario("open_followup (wrong receipt)", _wrong_receipt, (Action.FOLLOWUP_FAILED,), setup=_submitted),
+    Scenario(
+        "post_reporter_message",
+        lambda w: intake_services.post_reporter_message(access=w.state["access"], body="Ada bukti baru."),
+        (Action.REPORTER_MESSAGE,),
+        setup=_in_followup,
+    ),
+    Scenario(
+        "vault.open (unseal the report, twice in one request)", _unseal, (Action.REPORT_UNSEALED,), setup=_submitted
+    ),
+    Scenario("vault.grant_case", _grant, (Action.CASE_GRANTED,), setup=_submitted_and_new_officer),
+    Scenario(
+        "vault.revoke_case",
+        lambda w: vault.revoke_case(report_id=w.state["report_id"], officer=w.state["officer"]),
+        (Action.CASE_REVOKED,),
+        setup=_submitted,
+    ),
 ]
 
 
@@ -159,9 +283,12 @@ def test_state_change_writes_its_audit_events(scenario: Scenario, client: Client
     scenario.act(world)
     written = list(AuditEvent.objects.filter(seq__gt=before).order_by("seq"))
     assert [event.action for event in written] == [action.value for action in scenario.expected]
+    secrets = [PASSWORD, NEW_PASSWORD, "not the password", "whatever it is", *CONTENT_CANARIES]
+    if "receipt" in world.state:
+        secrets += [world.state["receipt"], vault.format_receipt(world.state["receipt"])]
     for event in written:
         text = f"{event.actor_username} {event.case_ref} {event.details}"
-        for secret in (PASSWORD, NEW_PASSWORD, "not the password", "whatever it is"):
+        for secret in secrets:
             assert secret not in text
 
 
