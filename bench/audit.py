@@ -80,7 +80,10 @@ def _append_rate(appends: int) -> dict[str, float]:
         for i in range(appends):
             record(action=Action.REPORT_UNSEALED, actor="system", case_ref="WBS-2026-000001", details={"n": i})
     batched = appends / (time.perf_counter() - started)
-    return {"events_per_second_one_per_transaction": round(single), "events_per_second_in_one_transaction": round(batched)}
+    return {
+        "events_per_second_one_per_transaction": round(single),
+        "events_per_second_in_one_transaction": round(batched),
+    }
 
 
 def _bulk_load(total: int) -> float:
