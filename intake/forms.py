@@ -95,6 +95,19 @@ def _organisation(label: Any, *, required: bool) -> forms.ModelChoiceField[Organ
     )
 
 
+def _yes_no(label: Any) -> forms.TypedChoiceField:
+    """Return a No/Yes radio field cleaned to a bool; missing means No."""
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[("no", _("No")), ("yes", _("Yes"))],
+        initial="no",
+        coerce=lambda v: v == "yes",
+        required=False,
+        empty_value=False,  # type: ignore[arg-type]  # Django returns it as is; the stubs say str
+        widget=forms.RadioSelect,
+    )
+
+
 def _choice(label: Any, choices: Any, *, required: bool = True, **kwargs: Any) -> forms.ChoiceField:
     blank = [("", _("(choose)"))]
     return forms.ChoiceField(label=label, required=required, choices=blank + list(choices), **kwargs)
@@ -156,15 +169,7 @@ class WbsReportForm(ReportForm):
     when_period = _text(_("...or the period (e.g. March to May 2026)"))
     how = _textarea(_("How was it done?"))
     estimated_loss = _rupiah(_("Estimated loss (Rp)"))
-    reported_elsewhere = forms.TypedChoiceField(
-        label=_("Have you reported this elsewhere?"),
-        choices=[("no", _("No")), ("yes", _("Yes"))],
-        initial="no",
-        coerce=lambda v: v == "yes",
-        required=False,
-        empty_value=False,
-        widget=forms.RadioSelect,
-    )
+    reported_elsewhere = _yes_no(_("Have you reported this elsewhere?"))
     reported_elsewhere_detail = _text(_("If yes: to whom and when?"), max_length=MEDIUM)
     identity_name = _text(_("Your name"))
     identity_nik = _text(_("Your NIK"), max_length=16, validators=[nik_validator])
@@ -281,24 +286,8 @@ class GratificationReportForm(ReportForm):
     reason = _textarea(_("Why was the gift given?"), required=True, max_length=10_000)
     chronology = _textarea(_("Chronology"), required=True)
     notes = _textarea(_("Other notes"), max_length=5_000)
-    compensation_willing = forms.TypedChoiceField(
-        label=_("If the gift becomes state property, would you rather pay its value and keep it?"),
-        choices=[("no", _("No")), ("yes", _("Yes"))],
-        initial="no",
-        coerce=lambda v: v == "yes",
-        required=False,
-        empty_value=False,
-        widget=forms.RadioSelect,
-    )
-    handed_to_upg = forms.TypedChoiceField(
-        label=_("Have you handed the gift to the UPG?"),
-        choices=[("no", _("No")), ("yes", _("Yes"))],
-        initial="no",
-        coerce=lambda v: v == "yes",
-        required=False,
-        empty_value=False,
-        widget=forms.RadioSelect,
-    )
+    compensation_willing = _yes_no(_("If the gift becomes state property, would you rather pay its value and keep it?"))
+    handed_to_upg = _yes_no(_("Have you handed the gift to the UPG?"))
     handed_on = _date(_("Date handed over"))
     handover_receipt = _text(_("Hand-over receipt number"), max_length=100)
     storage_location = _text(_("Where is the gift kept now?"), max_length=MEDIUM)
