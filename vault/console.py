@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 
 from casework.models import StaffUser
-from casework.roles import can_hold_case_keys, is_verified_staff
+from casework.roles import Role, can_hold_case_keys, has_role, is_verified_staff
 from vault import conf, crypto, formats
 from vault.access import EscrowKeyring, Keyring
-from vault.escrow import escrow_keyring_for
-from vault.exceptions import VaultLocked
+from vault.escrow import escrow_create, escrow_exists, escrow_keyring_for
+from vault.exceptions import VaultError, VaultLocked
 from vault.models import OfficerKey
 from vault.officers import enrol_officer, unwrap_private_key
 
@@ -75,7 +76,8 @@ def unlock_console(request: HttpRequest, *, user: StaffUser, password: str) -> N
 
     Call right after the password check and before the second factor; the key is usable only once the
     session is verified (``officer_keyring``). Staff whose role holds no case keys get nothing. An officer
-    without a key pair yet (created before the vault) is enrolled with this password. Raises
+    without a key pair yet (created before the vault) is enrolled with this password, and a supervisor becomes
+    the escrow holder if there is no escrow key yet. Raises
     ``WrongPassword`` when the password does not unwrap the key (it was changed outside the console).
     """
     request.session.pop(SESSION_KEY, None)
@@ -84,6 +86,10 @@ def unlock_console(request: HttpRequest, *, user: StaffUser, password: str) -> N
         return
     if not OfficerKey.objects.filter(user=user).exists():
         enrol_officer(user=user, password=password, actor=user)
+    if has_role(user, Role.SUPERVISOR) and not escrow_exists():
+        # Same rule as staff creation: the first supervisor holds the escrow key (databases older than it).
+        with contextlib.suppress(VaultError):  # another supervisor was first
+            escrow_create(holder=user, actor=user)
     private_key = unwrap_private_key(user=user, password=password)
     cookie_key = crypto.random_key()
     blob = formats.key_wrap(cookie_key, private_key, context=_context(user.pk))

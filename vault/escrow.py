@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -92,10 +92,14 @@ def _seal_share(holder: StaffUser, escrow_private_key: bytes, escrow_public: byt
 @transaction.atomic
 def escrow_create(*, holder: StaffUser, actor: StaffUser | str = "system") -> None:
     """Create the escrow key pair, its private key sealed to ``holder`` (who must have an officer key)."""
-    if EscrowKey.objects.select_for_update().exists():
+    if EscrowKey.objects.exists():
         raise VaultError(_("The escrow key already exists."))
     public_key, private_key = crypto.box_keypair()
-    EscrowKey.objects.create(public_key=public_key)
+    try:
+        with transaction.atomic():
+            EscrowKey.objects.create(public_key=public_key)
+    except IntegrityError as exc:  # created concurrently (the singleton constraint)
+        raise VaultError(_("The escrow key already exists.")) from exc
     _seal_share(holder, private_key, public_key)
     events.record(action=Action.ESCROW_CREATED, actor=actor, details={"holder": holder.username})
 

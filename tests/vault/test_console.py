@@ -165,3 +165,14 @@ def test_password_change_rewraps_the_key(client: Client, officer: StaffUser) -> 
     assert vault.open(access=keyring, report_id=report_id, purpose="report", ciphertext=content) == b"rahasia"
     # The console session keeps working: the private key itself did not change.
     assert vault.officer_keyring(console_request(client)).user == officer
+
+
+def test_supervisor_of_an_older_database_becomes_escrow_holder_at_login(client: Client, supervisor: StaffUser) -> None:
+    from vault.models import EscrowKey, EscrowShare
+
+    EscrowShare.objects.all().delete()
+    EscrowKey.objects.all().delete()
+    OfficerKey.objects.filter(user=supervisor).delete()
+    login(client, supervisor)
+    assert vault.is_escrow_holder(supervisor)
+    assert vault.escrow_keyring(console_request(client)).holder == supervisor

@@ -107,3 +107,13 @@ def test_escrow_status(monkeypatch: pytest.MonkeyPatch, supervisor: StaffUser) -
     run("escrow_recovery", "--holder", supervisor.username)
     status = vault.escrow_status()
     assert status.recovery_issued_at is not None and not status.at_risk
+
+
+def test_a_second_escrow_key_is_refused(supervisor: StaffUser, officer: StaffUser) -> None:
+    from vault.exceptions import VaultError
+
+    with pytest.raises(VaultError):
+        vault.escrow_create(holder=officer)
+    assert EscrowKey.objects.count() == 1 and list(EscrowShare.objects.values_list("holder", flat=True)) == [
+        supervisor.pk
+    ]
