@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import subprocess
+import sys
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -152,3 +155,16 @@ def test_malformed_notes_are_refused(note: str) -> None:
 def test_malformed_checkpoint_bodies_are_refused(text: str) -> None:
     with pytest.raises(NoteError):
         parse_checkpoint(text)
+
+
+def test_a_celery_worker_finds_the_checkpoint_task() -> None:
+    """In a fresh process (nothing imported yet), the worker's autodiscovery registers the beat's task."""
+    code = (
+        "import django; django.setup(); from config.celery import app; app.loader.import_default_modules(); "
+        "print('audit.tasks.checkpoint_if_grown' in app.tasks)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip().endswith("True"), result.stderr[-2000:]
