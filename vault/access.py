@@ -92,12 +92,12 @@ def data_key_for(
         if access.report_id != report_id or scope != CaseKey.Scope.DATA:
             raise AccessDenied()
         return access._data_key
+    if isinstance(access, Keyring) and not can_hold_case_keys(access.user):
+        raise AccessDenied()
     cache_key = (report_id, str(scope))
     cached = access._keys.get(cache_key)
     if cached is None:
         if isinstance(access, Keyring):
-            if not can_hold_case_keys(access.user):
-                raise AccessDenied()
             row = CaseKey.objects.filter(report_id=report_id, scope=scope, officer=access.user).first()
         else:
             row = CaseKey.objects.filter(report_id=report_id, scope=scope, officer__isnull=True).first()
