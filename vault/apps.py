@@ -2,8 +2,11 @@ from django.apps import AppConfig
 
 
 class VaultConfig(AppConfig):
+    """The vault: every key and every ciphertext of Peluit."""
+
     name = "vault"
     verbose_name = "Vault"
 
     def ready(self) -> None:
+        """Register the vault's system checks."""
         from vault import checks  # noqa: F401 - registers the system checks

@@ -71,6 +71,8 @@ class CaseKey(models.Model):
     """A report's data key (or identity key) sealed to one officer, or to the escrow key (``officer`` empty)."""
 
     class Scope(models.TextChoices):
+        """Which of the report's keys: the data key (content) or the identity key."""
+
         DATA = "data", _("report content")
         IDENTITY = "identity", _("reporter identity")
 
