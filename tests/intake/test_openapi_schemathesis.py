@@ -6,11 +6,14 @@ strategy is run with Hypothesis directly, with a bounded number of examples so `
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -25,6 +28,21 @@ from tests.intake.conftest import IntakeStaff, wbs_post
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES_PER_OPERATION = 20
+
+
+@pytest.fixture
+def keep_test_connection() -> Iterator[None]:
+    """Calling the WSGI app directly sends request signals that would close the test's database connection.
+
+    Django's own test client disconnects ``close_old_connections`` in the same way.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -55,7 +73,9 @@ def operations() -> list[str]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("operation_id", operations())
-def test_api_conforms_to_its_document(operation_id: str, intake_staff: IntakeStaff, unthrottled: None) -> None:
+def test_api_conforms_to_its_document(
+    operation_id: str, intake_staff: IntakeStaff, unthrottled: None, keep_test_connection: None
+) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
     operation = schema.find_operation_by_id(operation_id)
     statuses: list[int] = []
