@@ -26,7 +26,15 @@ from pydantic import Field
 
 from intake import services
 from intake.form_schema import multipart_body
-from intake.forms import AttachmentForm, GratificationReportForm, ReplyForm, ReportForm, WbsReportForm
+from intake.forms import (
+    AttachmentForm,
+    GratificationReportForm,
+    ReplyForm,
+    ReportForm,
+    WbsReportForm,
+    display_name,
+)
+from intake.recipients import intake_recipient_candidates
 from intake.throttle import Throttled, check_receipt_attempt
 from vault.exceptions import FollowupExpired, NotSetUp, UnknownReceipt
 
@@ -131,6 +139,13 @@ class FollowupOut(Schema):
     attachments: list[AttachmentOut]
 
 
+class RecipientOut(Schema):
+    """A staff member who receives new reports and may be excluded from one (``exclude_recipients``)."""
+
+    id: int
+    name: str
+
+
 class ReplyIn(Schema):
     """A message from the reporter."""
 
@@ -208,6 +223,20 @@ def submit_wbs_report(request: HttpRequest) -> Status[dict[str, Any]]:
 def submit_gratification_report(request: HttpRequest) -> Status[dict[str, Any]]:
     """Submit a gratification report (multipart/form-data, the fields of the KPK form)."""
     return _submit(request, GratificationReportForm, services.submit_gratification_report)
+
+
+@api.get(
+    "/reports/recipients",
+    operation_id="list_wbs_intake_recipients",
+    summary="List the staff who receive new WBS reports (to exclude some of them)",
+    response={200: list[RecipientOut], 400: ErrorOut, 429: ErrorOut},
+    tags=["reports"],
+)
+@csrf_exempt
+@speaks_client_language
+def list_wbs_intake_recipients(request: HttpRequest) -> Status[list[dict[str, Any]]]:
+    """Return the officers and supervisors a WBS reporter may exclude, by display name."""
+    return Status(200, [{"id": user.pk, "name": display_name(user)} for user in intake_recipient_candidates()])
 
 
 ReporterApi.form_bodies = {

@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from casework.deadlines import working_days_for
 from intake import services
@@ -26,7 +26,7 @@ from vault.exceptions import FollowupExpired, NotSetUp, UnknownReceipt
 from vault.followup import FOLLOWUP_COOKIE
 
 
-@require_GET
+@require_safe
 def landing(request: HttpRequest) -> HttpResponse:
     """The public landing page: what Peluit is, how reporters are protected, what happens next."""
     today = timezone.localdate()
@@ -165,7 +165,7 @@ def _inbox(
     return render(request, "intake/followup_inbox.html", context, status=status)
 
 
-@require_GET
+@require_safe
 def followup_inbox(request: HttpRequest) -> HttpResponse:
     """The reporter's inbox: coarse status, messages from "Inspektorat", files, reply and upload forms."""
     try:

@@ -74,6 +74,15 @@ def test_submit_wbs_with_files_then_follow_up(api_client: Client, intake_staff: 
     assert logins.count() == 3
 
 
+def test_intake_recipients_are_listed_for_exclusion(api_client: Client, intake_staff: IntakeStaff) -> None:
+    listed = api_client.get("/api/v1/reports/recipients").json()
+    assert {"id": intake_staff.officer.pk, "name": "Budi Santoso"} in listed and len(listed) == 3
+    excluded = intake_staff.other_officer.pk
+    response = submit(api_client, "wbs", {**wbs_post(), "exclude_recipients": [str(excluded)]})
+    assert response.status_code == 201
+    assert list(Case.objects.get().excluded_recipients.values_list("pk", flat=True)) == [excluded]
+
+
 def test_submit_gratification_returns_warnings(api_client: Client, intake_staff: IntakeStaff) -> None:
     post = gratification_post(occasion="musibah", value="500000", giver_relationship="lainnya")
     response = submit(api_client, "gratification", post, **{"Accept-Language": "en"})

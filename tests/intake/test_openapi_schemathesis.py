@@ -64,6 +64,7 @@ def operations() -> list[str]:
     """Return the operation ids the document must contain (and this test must exercise)."""
     return [
         "submit_wbs_report",
+        "list_wbs_intake_recipients",
         "submit_gratification_report",
         "get_followup",
         "post_followup_message",

@@ -38,6 +38,7 @@ def test_landing_page_links_everything_and_loads_nothing_from_elsewhere(client: 
     assert "unsafe-inline" not in response["Content-Security-Policy"]
     assert response["Cache-Control"] == "no-store"
     assert set(response.cookies) <= {"peluit_csrf"}
+    assert client.head("/").status_code == 200
 
 
 def test_wbs_form_lists_intake_recipients_by_name(client: Client, intake_staff: IntakeStaff) -> None:
