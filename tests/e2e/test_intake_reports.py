@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from casework import sealed
-from casework.models import Case
+from casework.models import Case, CaseMessage
 from tests.intake.conftest import (
     IntakeStaff,
     create_intake_staff,
@@ -86,20 +86,32 @@ def file_wbs_report(page: Any, evidence: list[str]) -> str:
     return read_receipt(page)
 
 
-def test_wbs_report_with_files_then_follow_up(page: Any, intake_staff: Any, evidence: list[str]) -> None:
+def test_wbs_report_with_files_then_follow_up(page: Any, intake_staff: IntakeStaff, evidence: list[str]) -> None:
     receipt = file_wbs_report(page, evidence)
     assert "tidak dapat dipulihkan" in page.content() or "cannot be recovered" in page.content()
     case = Case.objects.get()
     assert case.number in page.content() and case.attachments.count() == 2
     assert_clean(receipt, case)
 
-    # Later: follow the report with the receipt, read the acknowledgement, reply, log out.
+    # An officer asks a question (sealed with the officer's own key); the reporter sees only "Inspektorat".
+    sealed.add_message(
+        access=intake_staff.keyring(intake_staff.officer),
+        case=case,
+        sender=CaseMessage.Sender.INSPECTORATE,
+        body="Siapa saksi yang melihat kejadian itu?",
+        author=intake_staff.officer,
+    )
+
+    # Later: follow the report with the receipt, read the messages, reply, log out.
     page.goto("/follow/")
     page.fill("#id_receipt", receipt.replace(" ", "-"))
     page.click("button[type=submit]")
     assert page.url.endswith("/follow/inbox/")
     first = page.locator(".message").first.inner_text()
     assert "Inspektorat" in first and case.number in first
+    question = page.locator(".message.unread").nth(1).inner_text()
+    assert "Siapa saksi" in question and "Inspektorat" in question
+    assert "Budi" not in page.content() and "petugas1" not in page.content()
     page.fill("#id_body", "Saya bisa memberi nama saksi jika diperlukan.")
     page.click("form[action='/follow/reply/'] button[type=submit]")
     assert "Saya bisa memberi nama saksi" in page.locator(".message.mine").inner_text()
