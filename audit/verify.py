@@ -135,8 +135,9 @@ def scan_events(
     conn = connection or default_connection
     started = time.perf_counter()
     report = Report(leaves=[] if keep_leaves else None)
-    wanted = sorted(set(sizes))
-    next_wanted = wanted.pop(0) if wanted else None
+    wanted = iter(sorted({size for size in sizes if size > 0}))
+    next_wanted = next(wanted, None)
+    report.roots[0] = merkle.EMPTY_ROOT
     problems = report.problems
     builder = merkle.RootBuilder()
     append = builder.append
@@ -164,7 +165,7 @@ def scan_events(
         expected += 1
         if next_wanted is not None and builder.size == next_wanted:
             report.roots[next_wanted] = builder.root()
-            next_wanted = wanted.pop(0) if wanted else None
+            next_wanted = next(wanted, None)
     report.events = builder.size
     report.root_hash = builder.root()
     report.roots[builder.size] = report.root_hash

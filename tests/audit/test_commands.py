@@ -148,3 +148,26 @@ def test_manage_py_gives_a_message_not_a_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr and "unusable checkpoint" in result.stderr
     result = subprocess.run([*manage, "audit_verify"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.startswith("OK: 0 events")
+
+
+def test_empty_tree_checkpoint_is_consistent_with_any_log(tmp_path: Path) -> None:
+    from audit import merkle
+
+    write_events(2)
+    path = tmp_path / "empty.txt"
+    path.write_text(note_for(0, merkle.EMPTY_ROOT))
+    outcome = run("audit_verify", "--checkpoint", str(path))
+    assert outcome.status == 0, outcome
+    assert "tree size 0 is consistent with today's log of 2 events" in outcome.out
+
+
+def test_many_checkpoints_are_all_checked() -> None:
+    from audit.checkpoints import create_checkpoint
+    from audit.verify import verify_log
+
+    for _ in range(30):
+        write_events(1)
+        create_checkpoint()
+    report = verify_log()
+    assert report.intact and report.checkpoints == 30 and report.events == 60
+    assert sorted(report.roots) == [0, *range(2, 61, 2)]  # the empty tree and every checkpoint size
