@@ -163,7 +163,7 @@ RECEIPT_PARAMETER = {
         }
     ]
 }
-SUBMIT_RESPONSES: dict[int, Any] = {201: SubmissionOut, 400: ErrorOut, 429: ErrorOut, 503: ErrorOut}
+SUBMIT_RESPONSES: dict[int, Any] = {201: SubmissionOut, 400: ErrorOut, 409: ErrorOut, 429: ErrorOut, 503: ErrorOut}
 FOLLOWUP_RESPONSES: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 429: ErrorOut}
 
 
@@ -186,6 +186,8 @@ def _submit(request: HttpRequest, form_class: type[ReportForm], submit: Any) -> 
         submission = submit(data=data, attachments=attachments)
     except services.SubmissionRejected as exc:
         return Status(400, {"detail": exc.message, "errors": {exc.field: [exc.message]}})
+    except services.AlreadySubmitted as exc:
+        return Status(409, {"detail": exc.message, "errors": {}})
     return Status(
         201,
         {

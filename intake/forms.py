@@ -5,6 +5,7 @@ The JSON API binds the same forms, so the browser and the API validate alike. Ev
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -135,6 +136,12 @@ class ReportForm(NotInFutureMixin, forms.Form):
     identity_fields: Sequence[str] = ()
     required_css_class = "required"
 
+    submission_token = forms.CharField(
+        required=False,
+        max_length=64,
+        widget=forms.HiddenInput,
+        help_text=_("Optional one-time token: the same form sent twice files only one report."),
+    )
     attachments = MultipleFileField(
         label=_("Evidence (photos, documents, audio, video)"),
         help_text=_(
@@ -142,6 +149,11 @@ class ReportForm(NotInFutureMixin, forms.Form):
             "encrypted."
         ),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["submission_token"].initial = secrets.token_urlsafe(32)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -7,15 +7,16 @@ storage before a failure are deleted again, so nothing is left half-sealed.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -36,13 +37,16 @@ from casework.models import (
     PublicStatus,
 )
 from intake.attachments import CleanAttachment, RejectedAttachment, check_attachment_count, inspect_and_clean
+from intake.models import SubmissionToken
 from intake.recipients import intake_recipient_candidates, intake_recipients
 from vault import services as vault
 from vault.exceptions import UnknownReceipt
 
 IDENTITY_PREFIX = "identity_"
 # Form fields that are not report content: files are stored separately, exclusions are metadata.
-NOT_CONTENT = frozenset({"attachments", "exclude_recipients"})
+NOT_CONTENT = frozenset({"attachments", "exclude_recipients", "submission_token"})
+# How long a spent form token is remembered.
+TOKEN_MEMORY = timedelta(days=2)
 
 
 class SubmissionRejected(Exception):
@@ -52,6 +56,17 @@ class SubmissionRejected(Exception):
         self.message = message
         self.field = field
         super().__init__(message)
+
+
+class AlreadySubmitted(Exception):
+    """The same form (one-time token) was sent before; nothing new was stored."""
+
+    def __init__(self) -> None:
+        self.message = _(
+            "This report has already been sent. For your safety its receipt is shown only once. If you did not "
+            "write it down, you can send the report again from a new form."
+        )
+        super().__init__(self.message)
 
 
 @dataclass(frozen=True)
@@ -262,6 +277,17 @@ def _store_all(
     return stored
 
 
+def _spend_token(token: str, *, now: datetime) -> None:
+    """Record the form's one-time token as used; raise AlreadySubmitted if it was used before."""
+    SubmissionToken.objects.filter(used_at__lt=now - TOKEN_MEMORY).delete()
+    digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    try:
+        with transaction.atomic():
+            SubmissionToken.objects.create(digest=digest, used_at=now)
+    except IntegrityError as exc:
+        raise AlreadySubmitted() from exc
+
+
 def _delete_blobs(names: Sequence[str]) -> None:
     for name in names:
         try:
@@ -288,6 +314,8 @@ def _submit(
         with transaction.atomic():
             now = timezone.now()
             today = timezone.localdate(now)
+            if data.get("submission_token"):
+                _spend_token(str(data["submission_token"]), now=now)
             report_id = uuid.uuid4()
             case = Case(
                 id=report_id,
@@ -342,7 +370,8 @@ def submit_wbs_report(*, data: Mapping[str, Any], attachments: Sequence[Uploaded
     """Store a whistleblowing report from validated ``WbsReportForm`` data and return its receipt.
 
     ``identity_*`` fields, when given, are sealed separately through the vault; ``exclude_recipients`` lists
-    staff ids whose keys are not used. Raises ``SubmissionRejected`` when an attachment is refused.
+    staff ids whose keys are not used. Raises ``SubmissionRejected`` when an attachment is refused and
+    ``AlreadySubmitted`` when ``submission_token`` was spent before.
     """
     return _submit(
         kind=CaseKind.WBS,
@@ -363,7 +392,7 @@ def submit_gratification_report(
     """Store a gratification report (receipt or refusal) from validated ``GratificationReportForm`` data.
 
     Returns the receipt and the exemption warnings for the gift (a warning never blocks the report).
-    Raises ``SubmissionRejected`` when an attachment is refused.
+    Raises ``SubmissionRejected`` when an attachment is refused and ``AlreadySubmitted`` for a spent token.
     """
     is_refusal = data.get("report_type") == "refusal"
     gift_received_on: date = data["received_on"]

@@ -52,6 +52,8 @@ def _report(
             submission = submit(data=data, attachments=attachments)
         except services.SubmissionRejected as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except services.AlreadySubmitted as exc:
+            return render(request, "error.html", {"title": _("Already sent"), "message": exc.message}, status=409)
         except NotSetUp:
             message = _("Reports cannot be received right now. Please try again later.")
             return render(request, "error.html", {"title": message, "message": message}, status=503)

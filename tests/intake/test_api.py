@@ -147,3 +147,11 @@ def test_receipt_attempts_are_throttled(api_client: Client, intake_staff: Intake
     headers = {"X-Peluit-Receipt": "1111 2222 3333 4444"}
     codes = [api_client.get("/api/v1/followup", headers=headers).status_code for _ in range(3)]
     assert codes == [403, 403, 429]
+
+
+def test_submission_token_makes_the_api_idempotent(api_client: Client, intake_staff: IntakeStaff) -> None:
+    post = {**wbs_post(), "submission_token": "client-chosen-0001"}
+    assert submit(api_client, "wbs", post).status_code == 201
+    again = submit(api_client, "wbs", post, **{"Accept-Language": "en"})
+    assert again.status_code == 409 and "already been sent" in again.json()["detail"]
+    assert Case.objects.count() == 1

@@ -234,3 +234,18 @@ def test_submission_without_escrow_key_is_refused_cleanly(make_staff: Any) -> No
     with pytest.raises(NotSetUp):
         services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=[])
     assert not Case.objects.exists()
+
+
+def test_a_failed_submission_does_not_spend_its_token(intake_staff: IntakeStaff) -> None:
+    from intake.models import SubmissionToken
+
+    exe = upload("laporan.pdf", b"MZ\x90\x00" + b"\x00" * 200)
+    data = valid(WbsReportForm, wbs_post(submission_token="t-1"))
+    with pytest.raises(services.SubmissionRejected):
+        services.submit_wbs_report(data=data, attachments=[exe])
+    assert not SubmissionToken.objects.exists()
+    services.submit_wbs_report(data=data, attachments=[])
+    assert SubmissionToken.objects.count() == 1 and "t-1" not in SubmissionToken.objects.get().digest
+    with pytest.raises(services.AlreadySubmitted):
+        services.submit_wbs_report(data=data, attachments=[])
+    assert Case.objects.count() == 1

@@ -156,3 +156,15 @@ def test_receipt_attempts_are_throttled(client: Client, intake_staff: IntakeStaf
     settings.PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (2, 600)
     codes = [client.post("/en/follow/", {"receipt": "1111 2222 3333 4444"}).status_code for _ in range(3)]
     assert codes == [400, 400, 429]
+
+
+def test_a_resent_form_files_no_second_report(client: Client, intake_staff: IntakeStaff) -> None:
+    form_page = client.get("/en/report/wbs/").content.decode()
+    token = re.search(r'name="submission_token" value="([^"]+)"', form_page)
+    assert token, "the form carries a one-time token"
+    post = {**wbs_post(), "submission_token": token.group(1)}
+    assert client.post("/en/report/wbs/", post).status_code == 200
+    again = client.post("/en/report/wbs/", post)  # the browser's "resend" after reloading the receipt page
+    assert again.status_code == 409 and "already been sent" in again.content.decode()
+    assert Case.objects.count() == 1
+    assert token.group(1) not in client.get("/en/report/wbs/").content.decode()  # each form gets a new one
