@@ -108,9 +108,19 @@ def _clear_followup_cookie(response: HttpResponse) -> None:
 
 
 def _to_login(notice: str) -> HttpResponse:
-    response = HttpResponseRedirect(f"{reverse('intake:followup_login')}?{notice}=1")
+    query = f"?{notice}=1" if notice else ""
+    response = HttpResponseRedirect(f"{reverse('intake:followup_login')}{query}")
     _clear_followup_cookie(response)
     return response
+
+
+def _session_gone(request: HttpRequest) -> HttpResponse:
+    """Send the reporter to the receipt form; say the session ended only if there was one.
+
+    Without a cookie (e.g. after switching language, the cookie belongs to the other language's pages) the
+    plain form is shown.
+    """
+    return _to_login("expired" if request.COOKIES.get(FOLLOWUP_COOKIE) else "")
 
 
 def _resume(request: HttpRequest) -> Any:
@@ -173,7 +183,7 @@ def followup_inbox(request: HttpRequest) -> HttpResponse:
     try:
         access = _resume(request)
     except FollowupExpired:
-        return _to_login("expired")
+        return _session_gone(request)
     return _inbox(request, access)
 
 
@@ -183,7 +193,7 @@ def followup_reply(request: HttpRequest) -> HttpResponse:
     try:
         access = _resume(request)
     except FollowupExpired:
-        return _to_login("expired")
+        return _session_gone(request)
     form = ReplyForm(request.POST)
     if not form.is_valid():
         return _inbox(request, access, reply=form, status=400)
@@ -197,7 +207,7 @@ def followup_attach(request: HttpRequest) -> HttpResponse:
     try:
         access = _resume(request)
     except FollowupExpired:
-        return _to_login("expired")
+        return _session_gone(request)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
