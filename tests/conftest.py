@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 from casework.models import StaffUser
 from casework.roles import Role
+from tests.support.reference import ensure_reference_data
 from tests.support.staff import StaffFactory
 
 
@@ -27,6 +31,22 @@ def _fresh_throttle() -> None:
     from intake.throttle import reset_for_tests
 
     reset_for_tests()
+
+
+@pytest.fixture(autouse=True)
+def _restore_reference_data_after_flush(request: pytest.FixtureRequest, django_db_blocker: Any) -> Iterator[None]:
+    """After a transactional test's flush, put the migrations' reference data back for the tests that follow.
+
+    Autouse fixtures are set up first and torn down last, so this runs after pytest-django's flush.
+    """
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if transactional:
+        with django_db_blocker.unblock():
+            ensure_reference_data()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from casework.models import StaffUser
 from casework.roles import Role
+from tests.support.reference import ensure_reference_data
 from tests.support.staff import PASSWORD
 from vault import services as vault
 from vault.access import Keyring
@@ -36,25 +37,6 @@ class IntakeStaff:
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-def ensure_reference_data() -> None:
-    """Put the migrations' reference data back (organisations, gift thresholds) if a flush removed it.
-
-    Transactional tests (live server, concurrency) end with a flush that empties every table, data
-    migrations included; serialized rollback cannot be relied on once Playwright runs an event loop in the
-    main thread (database connections then become context-local and lose the serialized copy).
-    """
-    import importlib
-
-    from django.apps import apps
-
-    from casework.models import GratificationThreshold, Organisation
-
-    if not Organisation.objects.exists():
-        importlib.import_module("casework.migrations.0002_semarang_organisations").add(apps, None)
-    if not GratificationThreshold.objects.exists():
-        importlib.import_module("casework.migrations.0004_gratification_thresholds").add(apps, None)
 
 
 @pytest.fixture

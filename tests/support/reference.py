@@ -1,0 +1,22 @@
+"""The migrations' reference data (organisations, gift thresholds), put back after a flush."""
+
+from __future__ import annotations
+
+import importlib
+
+
+def ensure_reference_data() -> None:
+    """Put the migrations' reference data back if a flush removed it.
+
+    Transactional tests (live server, concurrency) end with a flush that empties every table, data
+    migrations included; serialized rollback cannot be relied on once Playwright runs an event loop in the
+    main thread (database connections then become context-local and lose the serialized copy).
+    """
+    from django.apps import apps
+
+    from casework.models import GratificationThreshold, Organisation
+
+    if not Organisation.objects.exists():
+        importlib.import_module("casework.migrations.0002_semarang_organisations").add(apps, None)
+    if not GratificationThreshold.objects.exists():
+        importlib.import_module("casework.migrations.0004_gratification_thresholds").add(apps, None)
