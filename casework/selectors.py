@@ -7,6 +7,7 @@ from typing import Any
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from casework.case_selectors import home_cases
 from casework.models import StaffUser
 from casework.roles import Role
 
@@ -33,4 +34,4 @@ def staff_row(user: StaffUser) -> StaffRow:
 def home_context(user: StaffUser) -> dict[str, Any]:
     """Return what the console home page shows for the user's role."""
     role = Role(user.role)
-    return {"role": role, "role_label": role.label}
+    return {"role": role, "role_label": role.label, **home_cases(user)}

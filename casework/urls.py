@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from casework import staff_views, views
+from casework import case_views, staff_views, views
 
 app_name = "console"
 
@@ -14,4 +14,11 @@ urlpatterns = [
     path("staff/new/", staff_views.staff_create, name="staff_create"),
     path("staff/<int:pk>/", staff_views.staff_detail, name="staff_detail"),
     path("audit/", include("audit.urls")),
+    path("cases/", case_views.case_list, name="case_list"),
+    path("cases/<str:number>/", case_views.case_detail, name="case_detail"),
+    path("cases/<str:number>/reply/", case_views.case_reply_view, name="case_reply"),
+    path("cases/<str:number>/grant/", case_views.case_grant_view, name="case_grant"),
+    path("cases/<str:number>/revoke/", case_views.case_revoke_view, name="case_revoke"),
+    path("cases/<str:number>/regrant/", case_views.case_regrant_view, name="case_regrant"),
+    path("cases/<str:number>/files/<uuid:attachment_id>/", case_views.case_attachment, name="case_attachment"),
 ]

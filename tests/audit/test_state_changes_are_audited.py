@@ -153,6 +153,31 @@ def _grant(world: World) -> None:
     vault.grant_case(report_id=world.state["report_id"], keyring=keyring, officer=world.state["new_officer"])
 
 
+def _case_url(world: World, suffix: str = "") -> str:
+    return f"/console/cases/{Case.objects.get(pk=world.state['report_id']).number}/{suffix}"
+
+
+def _submitted_officer_logged_in(world: World) -> None:
+    _submitted_and_new_officer(world)
+    login(world.client, world.state["officer"])
+
+
+def _submitted_supervisor_logged_in(world: World) -> None:
+    _submitted(world)
+    login(world.client, world.state["supervisor"])
+
+
+def _submitted_escrow_holder_without_the_case(world: World) -> None:
+    _submitted(world)
+    vault.revoke_case(report_id=world.state["report_id"], officer=world.state["supervisor"])
+    login(world.client, world.state["supervisor"])
+
+
+def _console_post(world: World, suffix: str, data: dict[str, Any]) -> None:
+    response = world.client.post(_case_url(world, suffix), data)
+    assert response.status_code == 302, response.content[:300]
+
+
 SCENARIOS = [
     Scenario(
         "staff_create (auditor)",
@@ -270,6 +295,37 @@ SCENARIOS = [
         lambda w: vault.revoke_case(report_id=w.state["report_id"], officer=w.state["officer"]),
         (Action.CASE_REVOKED,),
         setup=_submitted,
+    ),
+    # The case console (casework.case_views, casework.case_services)
+    Scenario(
+        "console: open a case (one unseal for content, messages and files)",
+        lambda w: w.client.get(_case_url(w)),
+        (Action.REPORT_UNSEALED,),
+        setup=_submitted_officer_logged_in,
+    ),
+    Scenario(
+        "console: case_reply (Inspektorat writes to the reporter)",
+        lambda w: _console_post(w, "reply/", {"body": "Ada bukti baru."}),
+        (Action.INSPECTORATE_MESSAGE,),
+        setup=_submitted_officer_logged_in,
+    ),
+    Scenario(
+        "console: case_grant by an officer who holds the case",
+        lambda w: _console_post(w, "grant/", {"officer": w.state["new_officer"].pk}),
+        (Action.CASE_GRANTED,),
+        setup=_submitted_officer_logged_in,
+    ),
+    Scenario(
+        "console: case_revoke by a supervisor",
+        lambda w: _console_post(w, "revoke/", {"officer": w.state["officer"].pk}),
+        (Action.CASE_REVOKED,),
+        setup=_submitted_supervisor_logged_in,
+    ),
+    Scenario(
+        "console: case_escrow_regrant by the escrow holder",
+        lambda w: _console_post(w, "regrant/", {"officer": w.state["supervisor"].pk}),
+        (Action.CASE_REGRANTED_BY_ESCROW,),
+        setup=_submitted_escrow_holder_without_the_case,
     ),
 ]
 
