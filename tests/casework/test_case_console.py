@@ -337,3 +337,22 @@ def test_home_lists_my_cases_and_the_triage_queue(staff: IntakeStaff) -> None:
 def test_home_without_cases_keeps_the_placeholder(staff: IntakeStaff) -> None:
     html = logged_in(staff.officer).get("/en/console/").content.decode()
     assert "No cases have been granted to you yet." in html
+
+
+def test_gratification_case_shows_the_kpk_form_fields(staff: IntakeStaff) -> None:
+    from intake.forms import GratificationReportForm
+    from tests.intake.conftest import gratification_post
+
+    form = GratificationReportForm(gratification_post(handed_to_upg="no", compensation_willing="yes"))
+    assert form.is_valid(), form.errors
+    data = {k: v for k, v in form.cleaned_data.items() if k != "attachments"}
+    case = intake_services.submit_gratification_report(data=data, attachments=[]).case
+    html = logged_in(staff.officer).get(url(case, lang="en")).content.decode()
+    fields = html.split('id="report-content"')[1].split("</dl>")[0]
+    assert "<dt>Full name</dt>" in fields and "Rina Penerima" in fields  # the law requires the recipient's name
+    assert "Hamper" in fields and "Religious holiday" in fields  # choices shown by their labels
+    assert "Contractor, supplier or business partner" in fields
+    assert "10-03-2026" in fields  # dates as the console shows them
+    assert ">Yes<" in fields and ">No<" in fields  # compensation willing, handed to the UPG
+    assert "Dinas Kesehatan" in fields
+    assert "Language of the report" in fields
