@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from audit.actions import Action
 from audit.models import AuditEvent
@@ -28,6 +30,13 @@ IDENTITY_CANARY = "Siti Pelapor Kanari"
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
+def _default_language_afterwards() -> Iterator[None]:
+    """Requests to /en/ leave English active in this thread (LocaleMiddleware); later tests expect the default."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
@@ -273,11 +282,13 @@ def test_case_services_refuse_with_a_message(staff: IntakeStaff) -> None:
     from casework.case_services import CaseActionRefused, case_grant, case_revoke
 
     case = submit(files=False, exclude_recipients=[str(staff.other_officer.pk)]).case
-    with pytest.raises(CaseActionRefused, match="must not read"):
+    with pytest.raises(CaseActionRefused, match="tidak membaca laporan ini"):
         case_grant(case=case, keyring=staff.keyring(staff.officer), officer=staff.other_officer)
-    with pytest.raises(CaseActionRefused, match="already has access"):
+    with translation.override("en"), pytest.raises(CaseActionRefused, match="must not read"):
+        case_grant(case=case, keyring=staff.keyring(staff.officer), officer=staff.other_officer)
+    with translation.override("en"), pytest.raises(CaseActionRefused, match="already has access"):
         case_grant(case=case, keyring=staff.keyring(staff.officer), officer=staff.supervisor)
-    with pytest.raises(CaseActionRefused, match="Only a supervisor"):
+    with translation.override("en"), pytest.raises(CaseActionRefused, match="Only a supervisor"):
         case_revoke(case=case, officer=staff.supervisor, revoked_by=staff.officer)
 
 
