@@ -167,6 +167,8 @@ def test_attachment_download_streams_the_cleaned_bytes(staff: IntakeStaff) -> No
     body = b"".join(response.streaming_content)  # type: ignore[arg-type]
     assert body == expected and len(body) == attachment.size
     assert b"CanaryCam" not in body  # the EXIF camera model was cleaned away before sealing
+    unsealed = events(Action.REPORT_UNSEALED)  # the download is audited like any opening, once
+    assert len(unsealed) == 1 and unsealed[0].case_ref == submission.case.number
 
 
 def test_metadata_not_removed_is_flagged(staff: IntakeStaff) -> None:
