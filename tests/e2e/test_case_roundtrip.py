@@ -69,12 +69,17 @@ def test_reporter_and_officer_round_trip(
     # 2. The officer logs in with password + TOTP and opens the case from "My cases".
     officer = intake_staff.officer
     staff = officer_page
+    staff.goto(f"/console/cases/{case.number}/")  # not logged in: the login page, nothing of the report
+    assert "/auth/login/" in staff.url and WHAT not in staff.content()
     staff.goto("/console/")
     assert "/auth/login/" in staff.url
     staff.fill("#id_username", officer.username)
     staff.fill("#id_password", PASSWORD)
     staff.click("button[type=submit]")
     assert "/auth/verify/" in staff.url
+    staff.goto(f"/console/cases/{case.number}/")  # the password alone opens nothing either
+    assert "/auth/" in staff.url and WHAT not in staff.content()
+    staff.goto("/auth/verify/")
     staff.fill("#id_code", totp_code(TOTPDevice.objects.get(user=officer, confirmed=True)))
     staff.click("button[type=submit]")
     assert staff.url.endswith("/console/")
