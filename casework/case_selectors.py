@@ -126,7 +126,6 @@ class AttachmentItem:
     size: int
     content_type: str
     metadata_removed: bool
-    from_reporter_message: bool
     created_at: datetime
 
 
@@ -172,7 +171,6 @@ def open_case(*, keyring: Any, case: Case, mark_read: bool = True) -> OpenedCase
             size=item.size,
             content_type=item.content_type,
             metadata_removed=item.metadata_removed,
-            from_reporter_message=item.message_id is not None,
             created_at=item.created_at,
         )
         for item in case.attachments.all()
