@@ -32,7 +32,7 @@ from casework.case_services import (
 from casework.models import Case, CaseAttachment, StaffUser
 from casework.roles import Role, has_role, role_required
 from vault import services as vault
-from vault.exceptions import AccessDenied, CorruptCiphertext, VaultLocked
+from vault.exceptions import AccessDenied, CorruptCiphertext, VaultError, VaultLocked
 
 CASE_ROLES = (Role.OFFICER, Role.SUPERVISOR)
 PAGE_SIZE = 50
@@ -222,6 +222,8 @@ def case_regrant_view(request: HttpRequest, number: str) -> HttpResponse:
             case_escrow_regrant(case=case, escrow=vault.escrow_keyring(request), officer=officer)
         except VaultLocked:
             return _locked(request)
+        except VaultError as exc:  # the escrow share does not open (e.g. the holder's key was reset)
+            return render(request, "error.html", {"title": _("Access denied"), "message": exc.message}, status=403)
         except CaseActionRefused as exc:
             messages.error(request, exc.message)
         else:
