@@ -214,3 +214,10 @@ def test_non_admins_cannot_see_the_staff_list(client: Client, make_staff) -> Non
     login(admin_client, make_staff(Role.ADMIN))
     page = admin_client.get("/console/staff/")
     assert page.status_code == 200 and officer.username in page.content.decode()
+
+
+def test_login_error_is_shown_once(client: Client, make_staff) -> None:
+    """The wrong-password message (a non-field error) appears once, not twice."""
+    user = make_staff()
+    page = password_step(client, user, password="not the password at all").content.decode()
+    assert page.count("Nama pengguna atau kata sandi salah") == 1
