@@ -85,6 +85,11 @@ MIDDLEWARE = [
     "intake.middleware.ReporterPrivacyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the middleware that may answer early (console guard, slash redirects, CSRF), so every
+    # response carries the framing, content and caching policy.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The cookie half of the split-key console session (vault/console.py).
     "vault.middleware.ConsoleKeyCookieMiddleware",
@@ -95,9 +100,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "casework.middleware.ConsoleRequiresVerifiedStaffMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "config.middleware.NoStoreMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]

@@ -102,3 +102,24 @@ def test_csrf_token_still_required_when_the_browser_sends_origin_null(make_staff
         HTTP_ORIGIN="https://evil.example",
     )
     assert foreign.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [
+        ("get", "/console/", 302),  # anonymous: the console guard sends to login
+        ("get", "/en/console/cases/", 302),
+        ("get", "/auth/login", 301),  # the slash is appended
+        ("get", "/no-such-page/", 404),
+        ("get", "/auth/logout/", 405),
+        ("post", "/auth/login/", 403),  # no CSRF token
+    ],
+)
+def test_every_kind_of_response_sends_the_security_headers(method: str, url: str, status: int) -> None:
+    response = getattr(Client(enforce_csrf_checks=True), method)(url)
+    assert response.status_code == status
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Cache-Control"] == "no-store"
