@@ -25,7 +25,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
 from intake import services
-from intake.form_schema import multipart_body
+from intake.form_schema import NOT_BLANK_PATTERN, multipart_body
 from intake.forms import (
     AttachmentForm,
     GratificationReportForm,
@@ -149,7 +149,11 @@ class RecipientOut(Schema):
 class ReplyIn(Schema):
     """A message from the reporter."""
 
-    body: str = Field(description="1 to 10000 characters.")
+    body: str = Field(
+        description="1 to 10000 characters, not only spaces.",
+        # Documented only: the reply form checks these and answers with a field-level message.
+        json_schema_extra={"minLength": 1, "maxLength": 10_000, "pattern": NOT_BLANK_PATTERN},
+    )
 
 
 RECEIPT_PARAMETER = {

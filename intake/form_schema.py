@@ -10,11 +10,25 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import RegexValidator
 
 from intake.attachments import max_attachments
 from intake.forms import MultipleFileField
 
 DECIMAL_PATTERN = r"^[0-9]{1,16}(\.[0-9]{1,2})?$"
+# Django's CharField refuses NUL characters and strips surrounding whitespace before checking "required".
+NO_NUL_PATTERN = r"^[^\x00]*$"
+NOT_BLANK_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+
+
+def _regex_pattern(field: forms.Field) -> str | None:
+    """Return the JSON Schema pattern of the field's regex validator, if it has one (optional: may be empty)."""
+    for validator in field.validators:
+        if isinstance(validator, RegexValidator) and not validator.inverse_match:
+            regex = validator.regex
+            pattern = (regex if isinstance(regex, str) else regex.pattern).replace("\\Z", "$")
+            return pattern if field.required else f"^$|{pattern}"
+    return None
 
 
 def _choices(field: forms.ChoiceField) -> list[str]:
@@ -30,7 +44,8 @@ def field_schema(field: forms.Field) -> dict[str, Any]:
         values = [str(getattr(obj, field.to_field_name or "pk")) for obj in field.queryset]  # type: ignore[union-attr]
         schema = {"type": "string", "enum": values} if values else {"type": "string"}
     elif isinstance(field, forms.MultipleChoiceField):
-        schema = {"type": "array", "items": {"type": "string", "enum": _choices(field)}, "uniqueItems": True}
+        # Repeated values are accepted (and count once), so the document does not promise uniqueItems.
+        schema = {"type": "array", "items": {"type": "string", "enum": _choices(field)}}
         if not _choices(field):
             schema["maxItems"] = 0
     elif isinstance(field, forms.ChoiceField):
@@ -38,7 +53,7 @@ def field_schema(field: forms.Field) -> dict[str, Any]:
     elif isinstance(field, forms.DateField):
         schema = {"type": "string", "format": "date"}
     elif isinstance(field, forms.DecimalField):
-        schema = {"type": "string", "pattern": DECIMAL_PATTERN}
+        schema = {"type": "string", "pattern": DECIMAL_PATTERN if field.required else f"^$|{DECIMAL_PATTERN}"}
     elif isinstance(field, forms.EmailField):
         schema = {"type": "string", "format": "email", "maxLength": field.max_length or 254}
     else:
@@ -48,8 +63,18 @@ def field_schema(field: forms.Field) -> dict[str, Any]:
                 schema["maxLength"] = field.max_length
             if field.min_length and field.required:
                 schema["minLength"] = field.min_length
+            regex = _regex_pattern(field)
+            if regex is not None:
+                schema["pattern"] = regex
+            elif field.required:
+                schema["pattern"] = NOT_BLANK_PATTERN
+            else:
+                schema["pattern"] = NO_NUL_PATTERN
     if field.required and schema.get("type") == "string" and "enum" not in schema:
         schema.setdefault("minLength", 1)
+    if not field.required and "format" in schema:
+        # An optional field may travel empty (not given), which no date or e-mail format allows.
+        schema = {"anyOf": [{"type": "string", "maxLength": 0}, schema]}
     description = str(field.label or "")
     if field.help_text:
         description = f"{description}. {field.help_text}" if description else str(field.help_text)

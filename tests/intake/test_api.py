@@ -155,3 +155,48 @@ def test_submission_token_makes_the_api_idempotent(api_client: Client, intake_st
     again = submit(api_client, "wbs", post, **{"Accept-Language": "en"})
     assert again.status_code == 409 and "already been sent" in again.json()["detail"]
     assert Case.objects.count() == 1
+
+
+def test_openapi_document_states_what_the_forms_refuse(api_client: Client, intake_staff: IntakeStaff) -> None:
+    """Schema-valid requests must not be refused for reasons the document could have stated (schemathesis ST202)."""
+    doc = api_client.get("/api/v1/openapi.json").json()
+    operations = {op["operationId"]: op for item in doc["paths"].values() for op in item.values()}
+
+    def body(op: str) -> dict[str, Any]:
+        return operations[op]["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
+
+    def matches(schema: dict[str, Any], value: str) -> bool:
+        return re.search(schema["pattern"], value) is not None
+
+    nik = body("submit_gratification_report")["recipient_nik"]
+    assert matches(nik, "3374010101800001") and not matches(nik, "0") and not matches(nik, "12345678901234ab")
+    optional_nik = body("submit_wbs_report")["identity_nik"]
+    assert matches(optional_nik, "") and matches(optional_nik, "3374010101800001") and not matches(optional_nik, "1")
+    title = body("submit_wbs_report")["title"]
+    assert matches(title, "Pungli") and not matches(title, "  \t ") and not matches(title, "a\x00b")
+    assert "uniqueItems" not in body("submit_wbs_report")["exclude_recipients"]  # repeated ids are accepted
+    reply = doc["components"]["schemas"]["ReplyIn"]["properties"]["body"]
+    assert reply["minLength"] == 1 and reply["maxLength"] == 10_000
+    assert matches(reply, "Terima kasih") and not matches(reply, "   ")
+
+
+def test_repeated_excluded_recipient_is_accepted(api_client: Client, intake_staff: IntakeStaff) -> None:
+    officer = intake_staff.officer.pk
+    response = submit(api_client, "wbs", {**wbs_post(), "exclude_recipients": [str(officer), str(officer)]})
+    assert response.status_code == 201, response.content
+
+
+def test_openapi_document_allows_optional_dates_and_emails_to_be_empty(
+    api_client: Client, intake_staff: IntakeStaff
+) -> None:
+    """An empty optional date or e-mail is accepted, so the document must not call it format-violating (ST201)."""
+    doc = api_client.get("/api/v1/openapi.json").json()
+    operations = {op["operationId"]: op for item in doc["paths"].values() for op in item.values()}
+    wbs = operations["submit_wbs_report"]["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
+    grt = operations["submit_gratification_report"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    for prop in (wbs["when_date"], wbs["identity_email"], grt["properties"]["handed_on"]):
+        assert {"type": "string", "maxLength": 0} in prop["anyOf"], prop
+    assert grt["properties"]["received_on"]["format"] == "date"  # required: no empty alternative
+    assert re.search(wbs["estimated_loss"]["pattern"], "") and not re.search(grt["properties"]["value"]["pattern"], "")
+    response = submit(api_client, "wbs", {**wbs_post(), "when_date": "", "identity_email": ""})
+    assert response.status_code == 201, response.content
