@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from audit import chain, merkle
+from audit.actions import Action
 from audit.models import ActorKind, AuditCheckpoint, AuditEvent
 
 
@@ -42,8 +43,27 @@ def events_filtered(
     if action:
         events = events.filter(action=action)
     if case_ref:
-        events = events.filter(case_ref=case_ref)
+        events = events.filter(case_ref__in=case_aliases(case_ref))
     return events.order_by("-seq")
+
+
+def case_aliases(case_ref: str) -> set[str]:
+    """Return ``case_ref`` with the other name the log knows the same case by.
+
+    A report is sealed (and granted to its first readers) before its case number is allocated, so those
+    events name the report id; the submission event names the number and records the report id in its
+    details, which links the two.
+    """
+    aliases = {case_ref}
+    submitted = AuditEvent.objects.filter(action=Action.REPORT_SUBMITTED)
+    for event in submitted.filter(case_ref=case_ref).only("details"):
+        report_id = event.details_dict.get("report_id")
+        if isinstance(report_id, str) and report_id:
+            aliases.add(report_id)
+    for event in submitted.filter(details__contains=f'"report_id":"{case_ref}"').only("case_ref"):
+        if event.details_dict.get("report_id") == case_ref and event.case_ref:
+            aliases.add(event.case_ref)
+    return aliases
 
 
 def staff_actors() -> list[tuple[int, str]]:

@@ -15,6 +15,7 @@ from audit.actions import Action
 from audit.checkpoints import create_checkpoint
 from audit.models import AuditEvent
 from audit.note import parse_checkpoint, parse_signed_note
+from audit.services import record
 from casework.roles import Role
 from tests.audit.helpers import write_events
 from tests.support.staff import PASSWORD, login
@@ -75,6 +76,19 @@ def test_filters_by_action_actor_case_and_period(auditor_client: Client, make_st
     today = timezone.localdate()
     assert len(seqs(date_from=str(today), date_to=str(today))) == AuditEvent.objects.count()
     assert seqs(date_to=str(today - timedelta(days=1))) == []
+
+
+def test_case_filter_finds_the_events_written_before_the_case_had_its_number(auditor_client: Client) -> None:
+    """Intake seals and grants a report (events named by its report id) before the case number is allocated."""
+    report_id = "74b63c10-8c3e-48a0-b3e8-548b644895df"
+    granted = record(action=Action.CASE_GRANTED, actor="system", case_ref=report_id, details={"via": "intake"})
+    submitted = record(
+        action=Action.REPORT_SUBMITTED, actor="reporter", case_ref="WBS-2026-000006", details={"report_id": report_id}
+    )
+    record(action=Action.CASE_GRANTED, actor="system", case_ref="0b7c1e7e-0000-4000-8000-000000000000")
+    for ref in ("WBS-2026-000006", report_id):
+        response = auditor_client.get("/console/audit/", {"case_ref": ref})
+        assert [event.seq for event in response.context["page"]] == [submitted.seq, granted.seq]
 
 
 @pytest.mark.parametrize(
