@@ -89,6 +89,10 @@ def verify_code(user: StaffUser, code: str) -> VerifyResult:
     code = "".join(code.split())
     wait = 0
     for device in devices_for_user(user, confirmed=True):
+        # Try each device only with a code of its shape: a backup code is no failed TOTP attempt (which
+        # would slow the authenticator down), and backup codes are accepted whatever their case.
+        if isinstance(device, TOTPDevice) and not (code.isdigit() and len(code) <= device.digits):
+            continue
         allowed, details = device.verify_is_allowed()
         if not allowed:
             locked_until = (details or {}).get("locked_until")
@@ -97,7 +101,7 @@ def verify_code(user: StaffUser, code: str) -> VerifyResult:
 
                 wait = max(wait, int((locked_until - timezone.now()).total_seconds()) + 1)
             continue
-        if device.verify_token(code):
+        if device.verify_token(code.lower() if isinstance(device, StaticDevice) else code):
             return VerifyResult(device=device)
     return VerifyResult(device=None, throttled_seconds=wait)
 

@@ -221,3 +221,16 @@ def test_login_error_is_shown_once(client: Client, make_staff) -> None:
     user = make_staff()
     page = password_step(client, user, password="not the password at all").content.decode()
     assert page.count("Nama pengguna atau kata sandi salah") == 1
+
+
+def test_a_backup_code_is_accepted_in_capitals_and_does_not_slow_the_authenticator(client: Client, make_staff) -> None:
+    """People copy backup codes from paper in capitals; using one is not a failed TOTP attempt."""
+    user = make_staff()
+    codes = two_factor.issue_backup_codes(user)
+    password_step(client, user)
+    assert client.post("/auth/verify/", {"code": codes[0].upper()}).status_code == 302
+    assert TOTPDevice.objects.get(user=user).throttling_failure_count == 0
+    client.post("/auth/logout/")
+    password_step(client, user)  # right away, the authenticator still works
+    response = client.post("/auth/verify/", {"code": totp_code(TOTPDevice.objects.get(user=user))})
+    assert response.status_code == 302 and "/auth/" not in response["Location"]
