@@ -11,6 +11,7 @@ proof from its size to today's log.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 from collections.abc import Iterable, Iterator
@@ -21,6 +22,7 @@ from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from audit import merkle
+from audit.actions import Action
 from audit.chain import FIELDS, FORMAT_TAG, GENESIS
 from audit.models import AuditCheckpoint, AuditEvent
 from audit.note import CheckpointBody, NoteError, parse_checkpoint, parse_signed_note
@@ -190,6 +192,24 @@ def _verified_body(note: str, verifier: checkpoint_signer.VerifierKey) -> Checkp
     return body
 
 
+def _recorded_checkpoints() -> list[tuple[int, int]]:
+    """Return (event seq, tree size) for every ``audit.checkpoint_created`` event in the log.
+
+    Each such event is the last leaf of the checkpoint it announces (they are written in one transaction),
+    so a checkpoint row deleted later is still named by the log itself.
+    """
+    recorded = []
+    events = AuditEvent.objects.filter(action=Action.CHECKPOINT_CREATED).order_by("seq")
+    for seq, details in events.values_list("seq", "details"):
+        try:
+            size = json.loads(details).get("tree_size")
+        except (ValueError, AttributeError):
+            continue  # an altered event; its leaf hash names it
+        if isinstance(size, int) and not isinstance(size, bool) and size > 0:
+            recorded.append((int(seq), size))
+    return recorded
+
+
 def verify_log(*, connection: BaseDatabaseWrapper | None = None) -> Report:
     """Verify every event and every stored checkpoint; return a report whose first problem names the first damage.
 
@@ -200,6 +220,16 @@ def verify_log(*, connection: BaseDatabaseWrapper | None = None) -> Report:
     checkpoints = list(AuditCheckpoint.objects.order_by("tree_size").values_list("tree_size", "root_hash", "note"))
     report = scan_events(sizes=[size for size, _root, _note in checkpoints], connection=connection)
     report.checkpoints = len(checkpoints)
+    stored_sizes = {size for size, _root, _note in checkpoints}
+    for seq, size in _recorded_checkpoints():
+        if size not in stored_sizes:
+            report.problems.append(
+                Problem(
+                    f"the checkpoint of tree size {size} recorded by event #{seq} is missing: it was deleted",
+                    seq=seq,
+                    checkpoint_size=size,
+                )
+            )
     good_size = 0
     for size, stored_root, note in checkpoints:
         try:

@@ -137,3 +137,15 @@ def test_deleted_checkpoint_leaves_the_chain_to_catch_a_rewrite(log: None) -> No
     sql("DELETE FROM audit_auditcheckpoint")
     sql("UPDATE audit_auditevent SET actor_kind = 'reporter' WHERE seq = 2")
     assert_names("event #2 was changed")
+
+
+def test_deleted_checkpoint_is_named_by_the_event_that_recorded_it(log: None) -> None:
+    sql("DELETE FROM audit_auditcheckpoint")
+    assert_names("the checkpoint of tree size 11 recorded by event #11 is missing: it was deleted")
+
+
+def test_deleted_checkpoint_and_truncated_tail_are_caught(log: None) -> None:
+    # Deleting the checkpoint would otherwise let a truncated tail pass for an intact log.
+    sql("DELETE FROM audit_auditcheckpoint")
+    sql("DELETE FROM audit_auditevent WHERE seq >= 13")
+    assert_names("the checkpoint of tree size 11 recorded by event #11 is missing")
