@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "casework.middleware.ConsoleRequiresVerifiedStaffMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.MethodNotAllowedPageMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]

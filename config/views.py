@@ -53,3 +53,13 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         _("The form has expired"),
         _("Please go back, reload the page and submit the form again."),
     )
+
+
+def method_not_allowed(request: HttpRequest) -> HttpResponse:
+    """Render the 405 page (a form or link used the wrong HTTP method)."""
+    return _error(
+        request,
+        405,
+        _("Method not allowed"),
+        _("This page cannot be used this way. Please go back and use the page's links and buttons."),
+    )

@@ -123,3 +123,11 @@ def test_every_kind_of_response_sends_the_security_headers(method: str, url: str
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "no-referrer"
     assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(("url", "text"), [("/auth/logout/", "Metode"), ("/en/auth/logout/", "method")])
+def test_a_wrong_method_gets_a_localised_page(client: Client, url: str, text: str) -> None:
+    response = client.put(url)
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert text.lower() in response.content.decode().lower()
