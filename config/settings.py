@@ -187,6 +187,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _SECURE_COOKIES
 SESSION_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_NAME = "peluit_csrf"
+CSRF_COOKIE_AGE = None  # ends with the browser session: no year-long trace on a reporter's device
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = _SECURE_COOKIES
 CSRF_COOKIE_SAMESITE = "Strict"

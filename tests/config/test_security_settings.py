@@ -131,3 +131,10 @@ def test_a_wrong_method_gets_a_localised_page(client: Client, url: str, text: st
     assert response.status_code == 405
     assert response["Allow"] == "POST"
     assert text.lower() in response.content.decode().lower()
+
+
+def test_the_csrf_cookie_ends_with_the_browser_session(client: Client) -> None:
+    """A reporter's device keeps no year-long trace of the reporting site."""
+    response = client.get("/report/wbs/")
+    cookie = response.cookies["peluit_csrf"]
+    assert not cookie["expires"] and not cookie["max-age"]
