@@ -138,3 +138,10 @@ def test_the_csrf_cookie_ends_with_the_browser_session(client: Client) -> None:
     response = client.get("/report/wbs/")
     cookie = response.cookies["peluit_csrf"]
     assert not cookie["expires"] and not cookie["max-age"]
+
+
+def test_pages_name_an_icon_so_browsers_do_not_ask_for_a_missing_favicon(client: Client) -> None:
+    page = client.get("/").content.decode()
+    match = re.search(r'<link rel="icon" href="/static/([^"]+)"', page)
+    assert match is not None
+    assert (ROOT / "static" / match.group(1)).is_file()
