@@ -9,8 +9,14 @@ from django.utils.translation import gettext_lazy as _
 class PasswordLoginForm(forms.Form):
     """First factor: username and password."""
 
-    username = forms.CharField(label=_("Username"), max_length=150)
-    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, max_length=1024)
+    username = forms.CharField(
+        label=_("Username"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"})
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        max_length=1024,
+    )
 
 
 class CodeForm(forms.Form):

@@ -234,3 +234,8 @@ def test_a_backup_code_is_accepted_in_capitals_and_does_not_slow_the_authenticat
     password_step(client, user)  # right away, the authenticator still works
     response = client.post("/auth/verify/", {"code": totp_code(TOTPDevice.objects.get(user=user))})
     assert response.status_code == 302 and "/auth/" not in response["Location"]
+
+
+def test_login_fields_tell_password_managers_what_they_are(client: Client) -> None:
+    page = client.get("/auth/login/").content.decode()
+    assert 'autocomplete="username"' in page and 'autocomplete="current-password"' in page
