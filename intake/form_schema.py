@@ -13,7 +13,7 @@ from django import forms
 from django.core.validators import RegexValidator
 
 from intake.attachments import max_attachments
-from intake.forms import MultipleFileField
+from intake.forms import GratificationReportForm, MultipleFileField
 
 DECIMAL_PATTERN = r"^[0-9]{1,16}(\.[0-9]{1,2})?$"
 # Django's CharField refuses NUL characters and strips surrounding whitespace before checking "required".
@@ -83,13 +83,43 @@ def field_schema(field: forms.Field) -> dict[str, Any]:
     return schema
 
 
+def _given(name: str, **constraints: Any) -> dict[str, Any]:
+    """Return a schema that requires ``name`` to be present with ``constraints`` (by default: not blank)."""
+    return {"required": [name], "properties": {name: constraints or {"pattern": NOT_BLANK_PATTERN}}}
+
+
+def _when(name: str, values: list[str], then: dict[str, Any]) -> dict[str, Any]:
+    """Return a schema: if ``name`` is one of ``values``, ``then`` must hold (``name`` absent: no condition)."""
+    others = {"properties": {name: {"not": {"enum": values}}}}
+    return {"anyOf": [others, then]}
+
+
+def _cross_field_rules(form: forms.Form) -> list[dict[str, Any]]:
+    """Return the rules the form's ``clean`` checks across fields, as far as JSON Schema can state them.
+
+    What it cannot state (a hand-over date before the gift date, a date in the future, a file's content) is
+    said in the field descriptions and answered with a field-level 400.
+    """
+    if not isinstance(form, GratificationReportForm):
+        return []
+    return [
+        {"anyOf": [_given("phone_mobile", minLength=1), _given("email", minLength=1)]},
+        _when("sk_delivery", ["home"], _given("home_address")),
+        _when("sk_delivery", ["email"], _given("email", minLength=1)),
+        _when("handed_to_upg", ["yes"], _given("handed_on", minLength=1)),
+    ]
+
+
 def form_schema(form: forms.Form) -> dict[str, Any]:
-    """Return the JSON Schema object (properties and required names) of ``form``."""
+    """Return the JSON Schema object (properties, required names, cross-field rules) of ``form``."""
     properties = {name: field_schema(field) for name, field in form.fields.items()}
     required = [name for name, field in form.fields.items() if field.required]
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         schema["required"] = required
+    rules = _cross_field_rules(form)
+    if rules:
+        schema["allOf"] = rules
     return schema
 
 

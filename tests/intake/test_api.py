@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from django.test import Client
 
@@ -200,3 +201,29 @@ def test_openapi_document_allows_optional_dates_and_emails_to_be_empty(
     assert re.search(wbs["estimated_loss"]["pattern"], "") and not re.search(grt["properties"]["value"]["pattern"], "")
     response = submit(api_client, "wbs", {**wbs_post(), "when_date": "", "identity_email": ""})
     assert response.status_code == 201, response.content
+
+
+def test_openapi_document_states_the_gratification_cross_field_rules(
+    api_client: Client, intake_staff: IntakeStaff
+) -> None:
+    """Each rule the form checks across fields is in the document: a schema-valid body is not refused for it."""
+    doc = api_client.get("/api/v1/openapi.json").json()
+    operations = {op["operationId"]: op for item in doc["paths"].values() for op in item.values()}
+    schema = operations["submit_gratification_report"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    validator = jsonschema_rs.validator_for(schema)
+    cases = [
+        ({"phone_mobile": ""}, False),
+        ({"phone_mobile": "", "email": "rina@example.org"}, True),
+        ({"sk_delivery": "home"}, False),
+        ({"sk_delivery": "home", "home_address": "   "}, False),
+        ({"sk_delivery": "home", "home_address": "Jl. Pemuda 1"}, True),
+        ({"sk_delivery": "email"}, False),
+        ({"sk_delivery": "email", "email": "rina@example.org"}, True),
+        ({"handed_to_upg": "yes"}, False),
+        ({"handed_to_upg": "yes", "handed_on": "2026-03-11"}, True),
+    ]
+    for overrides, schema_valid in cases:
+        body = gratification_post(**overrides)
+        assert validator.is_valid(body) is schema_valid, overrides
+        response = submit(api_client, "gratification", body)
+        assert (response.status_code == 201) is schema_valid, (overrides, response.content)
