@@ -27,7 +27,7 @@ class NoStoreMiddleware:
 class MethodNotAllowedPageMiddleware:
     """Give the empty 405 answer of ``require_POST`` & co. a page in the visitor's language.
 
-    The ``Allow`` header is kept; the JSON API under ``/api/`` answers for itself.
+    The ``Allow`` header is kept. Under ``/api/`` the answer is JSON in the client's language.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -35,11 +35,12 @@ class MethodNotAllowedPageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if response.status_code != 405 or request.path_info.startswith("/api/") or response.content:
+        is_api = request.path_info.startswith("/api/")
+        if response.status_code != 405 or (response.content and not is_api) or "json" in response["Content-Type"]:
             return response
-        from config.views import method_not_allowed
+        from config.views import api_method_not_allowed, method_not_allowed
 
-        page = method_not_allowed(request)
+        page = api_method_not_allowed(request) if is_api else method_not_allowed(request)
         if "Allow" in response:
             page["Allow"] = response["Allow"]
         return page

@@ -5,7 +5,12 @@ from __future__ import annotations
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+StrOrPromise = str | Promise
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -33,8 +38,16 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     return _error(request, 403, _("Access denied"), _("You do not have access to this page."))
 
 
+def api_error(request: HttpRequest, status: int, detail: StrOrPromise) -> HttpResponse:
+    """Answer a JSON API request that reached no endpoint, in the client's ``Accept-Language``."""
+    with translation.override(translation.get_language_from_request(request)):
+        return JsonResponse({"detail": str(detail), "errors": {}}, status=status)
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """Render the 404 page."""
+    """Render the 404 page (JSON under ``/api/``)."""
+    if request.path_info.startswith("/api/"):
+        return api_error(request, 404, gettext_lazy("There is no such API endpoint."))
     return _error(request, 404, _("Page not found"), _("The page you asked for does not exist."))
 
 
@@ -63,3 +76,8 @@ def method_not_allowed(request: HttpRequest) -> HttpResponse:
         _("Method not allowed"),
         _("This page cannot be used this way. Please go back and use the page's links and buttons."),
     )
+
+
+def api_method_not_allowed(request: HttpRequest) -> HttpResponse:
+    """The JSON answer to a wrong HTTP method under ``/api/``."""
+    return api_error(request, 405, gettext_lazy("This endpoint does not accept this HTTP method."))

@@ -145,3 +145,17 @@ def test_pages_name_an_icon_so_browsers_do_not_ask_for_a_missing_favicon(client:
     match = re.search(r'<link rel="icon" href="/static/([^"]+)"', page)
     assert match is not None
     assert (ROOT / "static" / match.group(1)).is_file()
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status"), [("put", "/api/v1/reports/wbs", 405), ("get", "/api/v1/no-such-thing", 404)]
+)
+def test_the_api_answers_odd_requests_in_json_in_the_client_language(
+    client: Client, method: str, url: str, status: int
+) -> None:
+    response = getattr(client, method)(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == status
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["detail"] and "tidak" not in response.json()["detail"]
+    indonesian = getattr(client, method)(url)
+    assert indonesian.json()["detail"] != response.json()["detail"]
