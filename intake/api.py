@@ -180,7 +180,19 @@ def _invalid(form: forms.Form) -> Status[dict[str, Any]]:
     return Status(400, {"detail": detail, "errors": _form_errors(form)})
 
 
+def _files_sent_as_text(request: HttpRequest) -> Status[dict[str, Any]] | None:
+    """Refuse ``attachments`` sent as text parts (the document says files); a form would silently ignore them."""
+    if "attachments" not in request.POST:
+        return None
+    message = _("Send attachments as files (multipart/form-data parts with a file name), not as text.")
+    detail = _("Please correct the fields listed in errors. Nothing has been saved.")
+    return Status(400, {"detail": detail, "errors": {"attachments": [message]}})
+
+
 def _submit(request: HttpRequest, form_class: type[ReportForm], submit: Any) -> Status[dict[str, Any]]:
+    refused = _files_sent_as_text(request)
+    if refused is not None:
+        return refused
     form = form_class(request.POST, request.FILES)
     if not form.is_valid():
         return _invalid(form)
@@ -322,6 +334,9 @@ def post_followup_message(request: HttpRequest, payload: ReplyIn) -> Status[dict
 def add_followup_attachments(request: HttpRequest) -> Status[dict[str, Any]]:
     """Add files (multipart/form-data, field ``attachments``); metadata is removed before encryption."""
     access = _access(request)
+    refused = _files_sent_as_text(request)
+    if refused is not None:
+        return refused
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
         return _invalid(form)

@@ -7,10 +7,12 @@ database then).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils import timezone
 
 from intake.attachments import max_attachments
 from intake.forms import GratificationReportForm, MultipleFileField
@@ -29,6 +31,30 @@ def _regex_pattern(field: forms.Field) -> str | None:
             pattern = (regex if isinstance(regex, str) else regex.pattern).replace("\\Z", "$")
             return pattern if field.required else f"^$|{pattern}"
     return None
+
+
+def _digits_upto(limit: str) -> str:
+    """Return a regex for strings of ``len(limit)`` digits whose value is at most ``limit``."""
+    if not limit:
+        return ""
+    head, rest = int(limit[0]), limit[1:]
+    alternatives = [f"[0-{head - 1}]" + "[0-9]" * len(rest)] if head > 0 else []
+    alternatives.append(limit[0] + _digits_upto(rest))
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+def not_after_pattern(day: date) -> str:
+    """Return a regex for ISO dates (YYYY-MM-DD) on or before ``day``, so a document can say "not in the future"."""
+    any_month, any_day = "(?:0[1-9]|1[0-2])", "(?:0[1-9]|[12][0-9]|3[01])"
+    parts = []
+    if day.year > 1:
+        parts.append(f"{_digits_upto(f'{day.year - 1:04d}')}-{any_month}-{any_day}")
+    if day.month > 1:
+        months = "|".join(f"{m:02d}" for m in range(1, day.month))
+        parts.append(f"{day.year:04d}-(?:{months})-{any_day}")
+    days = "|".join(f"{d:02d}" for d in range(1, day.day + 1))
+    parts.append(f"{day.year:04d}-{day.month:02d}-(?:{days})")
+    return "^(?:" + "|".join(parts) + ")$"
 
 
 def _choices(field: forms.ChoiceField) -> list[str]:
@@ -117,6 +143,11 @@ def form_schema(form: forms.Form) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         schema["required"] = required
+    for name in getattr(form, "past_date_fields", ()):
+        # The form refuses dates after today (in the inspectorate's time zone).
+        target = properties[name]
+        dated = target["anyOf"][1] if "anyOf" in target else target
+        dated["pattern"] = not_after_pattern(timezone.localdate())
     rules = _cross_field_rules(form)
     if rules:
         schema["allOf"] = rules

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from typing import Any
 
 import jsonschema_rs
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from casework.models import Case, CaseMessage
+from intake.form_schema import not_after_pattern
 from tests.intake.conftest import IntakeStaff, gratification_post, jpeg_with_gps, pdf_with_author, upload, wbs_post
 
 pytestmark = pytest.mark.django_db
@@ -227,3 +230,35 @@ def test_openapi_document_states_the_gratification_cross_field_rules(
         assert validator.is_valid(body) is schema_valid, overrides
         response = submit(api_client, "gratification", body)
         assert (response.status_code == 201) is schema_valid, (overrides, response.content)
+
+
+@pytest.mark.parametrize("today", [date(2026, 11, 28), date(2026, 1, 1), date(2000, 3, 9), date(1999, 12, 31)])
+def test_not_after_pattern_matches_exactly_the_dates_up_to_today(today: date) -> None:
+    pattern = re.compile(not_after_pattern(today))
+    samples = [today + timedelta(days=delta) for delta in (-800, -400, -40, -31, -1, 0, 1, 2, 31, 40, 400)]
+    samples += [date(1, 1, 1), date(999, 12, 31), date(1945, 8, 17), date(9999, 12, 31)]
+    for day in samples:
+        assert bool(pattern.match(day.isoformat())) is (day <= today), day
+
+
+def test_openapi_document_says_dates_are_not_in_the_future(api_client: Client, intake_staff: IntakeStaff) -> None:
+    doc = api_client.get("/api/v1/openapi.json").json()
+    operations = {op["operationId"]: op for item in doc["paths"].values() for op in item.values()}
+    wbs = operations["submit_wbs_report"]["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
+    grt = operations["submit_gratification_report"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    today = timezone.localdate()
+    for dated in (wbs["when_date"]["anyOf"][1], grt["properties"]["received_on"], grt["properties"]["birth_date"]):
+        assert re.match(dated["pattern"], today.isoformat())
+        assert not re.match(dated["pattern"], (today + timedelta(days=1)).isoformat())
+
+
+def test_attachments_sent_as_text_are_refused_and_nothing_is_stored(
+    api_client: Client, intake_staff: IntakeStaff
+) -> None:
+    response = submit(api_client, "wbs", {**wbs_post(), "attachments": "not a file"}, **{"Accept-Language": "en"})
+    assert response.status_code == 400
+    assert "as files" in response.json()["errors"]["attachments"][0]
+    assert not Case.objects.exists()
+    response = submit(api_client, "gratification", {**gratification_post(), "attachments": ""})
+    assert response.status_code == 400 and "sebagai berkas" in response.json()["errors"]["attachments"][0]
+    assert not Case.objects.exists()
