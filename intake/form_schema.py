@@ -43,12 +43,23 @@ def _digits_upto(limit: str) -> str:
     return "(?:" + "|".join(alternatives) + ")"
 
 
+def _year_upto(year: int) -> str:
+    """Return a regex for four-digit years from 0001 (there is no year 0000) to ``year`` (at least 1000)."""
+    limit = f"{year:04d}"
+    head = int(limit[0])
+    alternatives = ["000[1-9]", "00[1-9][0-9]", "0[1-9][0-9]{2}"]
+    if head > 1:
+        alternatives.append(f"[1-{head - 1}][0-9]{{3}}")
+    alternatives.append(limit[0] + _digits_upto(limit[1:]))
+    return "(?:" + "|".join(alternatives) + ")"
+
+
 def not_after_pattern(day: date) -> str:
-    """Return a regex for ISO dates (YYYY-MM-DD) on or before ``day``, so a document can say "not in the future"."""
+    """Return a regex for ISO dates (YYYY-MM-DD) from 0001-01-01 to ``day`` (a day after the year 1000)."""
     any_month, any_day = "(?:0[1-9]|1[0-2])", "(?:0[1-9]|[12][0-9]|3[01])"
     parts = []
-    if day.year > 1:
-        parts.append(f"{_digits_upto(f'{day.year - 1:04d}')}-{any_month}-{any_day}")
+    if day.year > 1000:
+        parts.append(f"{_year_upto(day.year - 1)}-{any_month}-{any_day}")
     if day.month > 1:
         months = "|".join(f"{m:02d}" for m in range(1, day.month))
         parts.append(f"{day.year:04d}-(?:{months})-{any_day}")

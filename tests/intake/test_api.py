@@ -236,9 +236,10 @@ def test_openapi_document_states_the_gratification_cross_field_rules(
 def test_not_after_pattern_matches_exactly_the_dates_up_to_today(today: date) -> None:
     pattern = re.compile(not_after_pattern(today))
     samples = [today + timedelta(days=delta) for delta in (-800, -400, -40, -31, -1, 0, 1, 2, 31, 40, 400)]
-    samples += [date(1, 1, 1), date(999, 12, 31), date(1945, 8, 17), date(9999, 12, 31)]
+    samples += [date(1, 1, 1), date(9, 9, 9), date(99, 1, 1), date(999, 12, 31), date(1945, 8, 17), date(9999, 12, 31)]
     for day in samples:
         assert bool(pattern.match(day.isoformat())) is (day <= today), day
+    assert not pattern.match("0000-01-01")  # no such year: the form refuses it
 
 
 def test_openapi_document_says_dates_are_not_in_the_future(api_client: Client, intake_staff: IntakeStaff) -> None:
