@@ -16,6 +16,7 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -364,6 +365,11 @@ def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error_response(
         request, exc.status_code, _("The request could not be understood. Check the fields and try again.")
     )
+
+
+@api.exception_handler(MultiPartParserError)
+def _on_broken_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return _error_response(request, 400, _("The request could not be understood. Check the fields and try again."))
 
 
 @api.exception_handler(UnknownReceipt)

@@ -263,3 +263,21 @@ def test_attachments_sent_as_text_are_refused_and_nothing_is_stored(
     response = submit(api_client, "gratification", {**gratification_post(), "attachments": ""})
     assert response.status_code == 400 and "sebagai berkas" in response.json()["errors"]["attachments"][0]
     assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data", b"abc"),  # no boundary
+        ("multipart/form-data; boundary=", b"--\r\n"),  # empty boundary
+    ],
+)
+def test_broken_multipart_gets_a_json_400_and_nothing_is_stored(
+    api_client: Client, intake_staff: IntakeStaff, content_type: str, body: bytes
+) -> None:
+    for path in ("/api/v1/reports/wbs", "/api/v1/reports/gratification"):
+        response = api_client.post(path, body, content_type=content_type, headers={"Accept-Language": "en"})
+        assert response.status_code == 400
+        assert response["Content-Type"].startswith("application/json"), response.content[:200]
+        assert "could not be understood" in response.json()["detail"]
+    assert not Case.objects.exists()
