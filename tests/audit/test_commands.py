@@ -171,3 +171,18 @@ def test_many_checkpoints_are_all_checked() -> None:
     report = verify_log()
     assert report.intact and report.checkpoints == 30 and report.events == 60
     assert sorted(report.roots) == [0, *range(2, 61, 2)]  # the empty tree and every checkpoint size
+
+
+@pytest.mark.parametrize("command", [["audit_verify"], ["audit_checkpoint"]])
+def test_a_database_without_the_audit_log_gives_a_message_not_a_traceback(tmp_path: Path, command: list[str]) -> None:
+    """A database that was never migrated (or whose audit table was dropped): exit 3, one clear line."""
+    env = {
+        **os.environ,
+        "PELUIT_VAR_DIR": str(tmp_path / "var"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+        "PELUIT_CHECKPOINT_KEY": "cli test key",
+    }
+    manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
+    result = subprocess.run([*manage, *command], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr and "cannot read the audit log" in result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from audit.checkpoints import current_checkpoint
 from audit.exceptions import AuditError
@@ -28,4 +29,6 @@ class Command(BaseCommand):
             checkpoint = current_checkpoint()
         except AuditError as error:
             raise CommandError(str(error)) from None
+        except DatabaseError as error:
+            raise CommandError(f"cannot read the audit log: {error}", returncode=3) from None
         self.stdout.write(checkpoint.note, ending="")

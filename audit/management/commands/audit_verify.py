@@ -2,7 +2,8 @@
 
 Exit status: 0 when the log is intact (and consistent with the given checkpoint); 1 when it is not, naming
 the first bad event or checkpoint; 2 when the given checkpoint file cannot be used (unreadable, malformed,
-unknown key, bad signature, another log).
+unknown key, bad signature, another log); 3 when the database holds no readable audit log (not migrated, a
+table dropped, the database unreachable).
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from audit.note import NoteError
 from audit.verify import CheckpointInputError, verify_external_checkpoint, verify_log
 
 EXIT_NOT_INTACT = 1
 EXIT_BAD_INPUT = 2
+EXIT_NO_LOG = 3
 MAX_FILE_BYTES = 1_000_000
 
 
@@ -53,6 +56,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            self._verify(options)
+        except DatabaseError as error:
+            raise CommandError(f"cannot read the audit log: {error}", returncode=EXIT_NO_LOG) from None
+
+    def _verify(self, options: dict[str, Any]) -> None:
         external = None
         if options.get("checkpoint"):
             note = read_checkpoint_file(options["checkpoint"])
