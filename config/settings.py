@@ -167,6 +167,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("PELUIT_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
+# Tries while locked do not push the end of the lock further away: it opens 15 minutes after the failures.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "casework.auth_views.lockout_response"
 AXES_VERBOSE = False
 

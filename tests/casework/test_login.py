@@ -239,3 +239,17 @@ def test_a_backup_code_is_accepted_in_capitals_and_does_not_slow_the_authenticat
 def test_login_fields_tell_password_managers_what_they_are(client: Client) -> None:
     page = client.get("/auth/login/").content.decode()
     assert 'autocomplete="username"' in page and 'autocomplete="current-password"' in page
+
+
+def test_attempts_during_a_lockout_do_not_extend_it(client: Client, make_staff, settings) -> None:
+    """The lock ends 15 minutes after the failures that caused it, however often someone tries meanwhile."""
+    from axes.models import AccessAttempt
+
+    user = make_staff()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        password_step(client, user, password="wrong password again")
+    started = timezone.now() - settings.AXES_COOLOFF_TIME + timedelta(seconds=30)
+    AccessAttempt.objects.filter(username=user.username).update(attempt_time=started)
+    assert password_step(client, user, password="wrong password again").status_code == 429
+    assert password_step(client, user).status_code == 429
+    assert AccessAttempt.objects.get(username=user.username).attempt_time == started
