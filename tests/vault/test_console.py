@@ -176,3 +176,23 @@ def test_supervisor_of_an_older_database_becomes_escrow_holder_at_login(client: 
     login(client, supervisor)
     assert vault.is_escrow_holder(supervisor)
     assert vault.escrow_keyring(console_request(client)).holder == supervisor
+
+
+def test_housekeeping_deletes_expired_console_sessions(client: Client, officer: StaffUser) -> None:
+    """An idle session's half of the console key does not stay in the database after it expired."""
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from vault.tasks import housekeeping
+
+    login(client, officer)
+    other = Client()
+    login(other, officer, offset_steps=1)
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    assert housekeeping()["console_sessions"] == 1
+    assert not Session.objects.filter(session_key=client.session.session_key).exists()
+    assert Session.objects.filter(session_key=other.session.session_key).exists()
