@@ -41,6 +41,8 @@ def test_wrong_receipts_take_as_long_as_right_ones(
         wrong_times.append(timed(wrong))
     # The fastest run of each is the least disturbed by other processes on the machine.
     ratio = min(wrong_times) / min(right_times)
-    assert 0.8 < ratio < 1.25, (right_times, wrong_times)
+    # A short-cut for wrong receipts would skip the derivation and give a ratio near 0; the band is wide
+    # enough that a busy CI machine does not make the test flaky.
+    assert 0.6 < ratio < 1.6, (right_times, wrong_times)
     with pytest.raises(UnknownReceipt):
         vault.reporter_access(receipt=wrong)
