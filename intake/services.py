@@ -28,7 +28,7 @@ from casework.cases.content import split_report_data
 from casework.cases.gratification import Gift, gift_warnings
 from casework.cases.numbers import allocate_case_number
 from casework.cases.services import mark_thread_read
-from casework.cases.threads import Reader, Thread, ThreadFile, ThreadMessage, open_thread
+from casework.cases.threads import Reader, Thread, ThreadView, open_thread
 from casework.models import (
     INITIAL_STATUS,
     Case,
@@ -83,24 +83,15 @@ class Submission:
 
 
 @dataclass(frozen=True)
-class FollowupView:
-    """Everything the follow-up inbox shows: the coarse status and the thread as the reporter reads it."""
+class FollowupView(ThreadView):
+    """Everything the follow-up inbox shows: the coarse status and the thread as the reporter reads it
+    (``messages`` from "You" or "Inspektorat", never an officer's name, and ``attachments``)."""
 
     number: str
     kind: str
     received_at: datetime
     status: PublicStatus
     thread: Thread
-
-    @property
-    def messages(self) -> list[ThreadMessage]:
-        """The messages, oldest first, from "You" or "Inspektorat" (never an officer's name)."""
-        return self.thread.messages
-
-    @property
-    def attachments(self) -> list[ThreadFile]:
-        """The files of the report."""
-        return self.thread.attachments
 
 
 # --- Content ---------------------------------------------------------------------------------------------

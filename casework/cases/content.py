@@ -55,6 +55,17 @@ def _field(label: Label, **kwargs: Any) -> ReportField:
     return ReportField(label=label, **kwargs)
 
 
+# The WBS reporter's optional identity, sealed apart from the report.
+_WBS_IDENTITY = (
+    "identity_name",
+    "identity_nik",
+    "identity_address",
+    "identity_phone",
+    "identity_email",
+    "identity_occupation",
+)
+
+
 WBS_REPORT = ReportLayout(
     fields={
         "title": _field(_("Short title of the report")),
@@ -85,27 +96,10 @@ WBS_REPORT = ReportLayout(
         (_("Where and when"), ("organisation", "where", "when_date", "when_period")),
         (_("Loss and other reports"), ("estimated_loss", "reported_elsewhere", "reported_elsewhere_detail")),
         (_("Evidence"), ("attachments",)),
-        (
-            _("Your identity (optional, encrypted separately)"),
-            (
-                "identity_name",
-                "identity_nik",
-                "identity_address",
-                "identity_phone",
-                "identity_email",
-                "identity_occupation",
-            ),
-        ),
+        (_("Your identity (optional, encrypted separately)"), _WBS_IDENTITY),
         (_("If the report concerns Inspektorat staff"), ("exclude_recipients",)),
     ),
-    identity_fields=(
-        "identity_name",
-        "identity_nik",
-        "identity_address",
-        "identity_phone",
-        "identity_email",
-        "identity_occupation",
-    ),
+    identity_fields=_WBS_IDENTITY,
 )
 
 GRATIFICATION_REPORT = ReportLayout(

@@ -17,7 +17,7 @@ from django.utils import timezone
 from casework.cases import sealed
 from casework.cases.content import ContentField, content_fields
 from casework.cases.models import Case, CaseKind, CaseMessage
-from casework.cases.threads import Reader, Thread, ThreadFile, ThreadMessage, open_thread
+from casework.cases.threads import Reader, Thread, ThreadView, open_thread
 from casework.rules.deadlines import due_date
 from casework.staff.models import StaffUser
 from casework.staff.roles import SUPERVISE_CASES
@@ -100,23 +100,13 @@ def home_cases(user: StaffUser) -> dict[str, Any]:
 
 # --- One case, opened --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class OpenedCase:
-    """Everything the case page shows to an officer who holds the case."""
+class OpenedCase(ThreadView):
+    """Everything the case page shows to an officer who holds the case (``messages``, ``attachments``, ...)."""
 
     case: Case
     fields: list[ContentField]
     thread: Thread
     identity_given: bool
-
-    @property
-    def messages(self) -> list[ThreadMessage]:
-        """The messages, oldest first; ``unread`` marks the reporter's messages no staff member had opened."""
-        return self.thread.messages
-
-    @property
-    def attachments(self) -> list[ThreadFile]:
-        """The files of the case."""
-        return self.thread.attachments
 
 
 def open_case(*, keyring: vault.Keyring, case: Case) -> OpenedCase:

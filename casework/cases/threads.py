@@ -68,6 +68,22 @@ class Thread:
         return [message.id for message in self.messages if message.unread]
 
 
+class ThreadView:
+    """What a page shows of an opened thread: ``messages`` and ``attachments`` (mixed into page dataclasses)."""
+
+    thread: Thread
+
+    @property
+    def messages(self) -> list[ThreadMessage]:
+        """The messages, oldest first, each marked new or not for the reader."""
+        return self.thread.messages
+
+    @property
+    def attachments(self) -> list[ThreadFile]:
+        """The files of the case."""
+        return self.thread.attachments
+
+
 def _sender(from_reporter: bool, reader: Reader) -> str:
     if reader is Reader.REPORTER:
         return str(_("You") if from_reporter else _("Inspektorat"))
