@@ -45,5 +45,19 @@ class Action(models.TextChoices):
     REPORTER_ATTACHMENT = "intake.reporter_attachment", _("Reporter added an attachment")
     # Casework
     INSPECTORATE_MESSAGE = "casework.inspectorate_message", _("Inspectorate sent a message")
+    # people (issues 9.10-9.12 and 11.5-11.7): console hardening, assignment, notes, links, disclosure
+    CONSOLE_ACCESS_DENIED = "auth.console_access_denied", _("Console access denied")
+    STEP_UP_SUCCEEDED = "auth.step_up_succeeded", _("Identity confirmed again (step-up)")
+    STEP_UP_FAILED = "auth.step_up_failed", _("Step-up confirmation failed")
+    CASE_ASSIGNED = "casework.case_assigned", _("Case assigned")
+    CONFLICT_DECLARED = "casework.conflict_declared", _("Conflict of interest declared")
+    CASE_HANDED_OVER = "casework.case_handed_over", _("Case handed over to another officer")
+    NOTE_ADDED = "casework.note_added", _("Internal note added")
+    CASES_LINKED = "casework.cases_linked", _("Related cases linked")
+    CASES_UNLINKED = "casework.cases_unlinked", _("Link between cases removed")
+    DISCLOSURE_REQUESTED = "casework.disclosure_requested", _("Identity disclosure requested")
+    DISCLOSURE_APPROVED = "casework.disclosure_approved", _("Identity disclosure approved")
+    DISCLOSURE_REFUSED = "casework.disclosure_refused", _("Identity disclosure refused")
+    DISCLOSURE_RELEASED = "casework.disclosure_released", _("Identity released by the escrow holder")
     # Audit itself
     CHECKPOINT_CREATED = "audit.checkpoint_created", _("Audit checkpoint created")

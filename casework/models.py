@@ -1,8 +1,8 @@
 """Every model of the casework app, gathered from its sub-packages so Django (and callers) find them here.
 
 Staff accounts live in ``casework.staff.models``; cases, their messages and files and the reference data in
-``casework.cases.models``. The app label stays ``casework``, so migrations and ``AUTH_USER_MODEL`` are
-unchanged by the split.
+``casework.cases.models``; notes, links and identity disclosures in ``casework.handling.models``. The app label
+stays ``casework``, so migrations and ``AUTH_USER_MODEL`` are unchanged by the split.
 """
 
 from casework.cases.models import (
@@ -23,7 +23,8 @@ from casework.cases.models import (
     PublicStatus,
     ViolationType,
 )
-from casework.staff.models import StaffUser
+from casework.handling.models import CaseLink, CaseNote, IdentityDisclosure
+from casework.staff.models import ConsoleDenialWindow, StaffUser
 from casework.staff.roles import Role
 
 __all__ = [
@@ -33,13 +34,17 @@ __all__ = [
     "Case",
     "CaseAttachment",
     "CaseKind",
+    "CaseLink",
     "CaseMessage",
+    "CaseNote",
     "CaseNumberSequence",
     "CaseStatus",
+    "ConsoleDenialWindow",
     "GiftOccasion",
     "GiftType",
     "GiverRelationship",
     "GratificationThreshold",
+    "IdentityDisclosure",
     "Organisation",
     "PublicStatus",
     "Role",

@@ -1,8 +1,10 @@
 """Who receives a new report: the intake recipients.
 
-Intake recipients are every active officer and supervisor who holds a vault key, minus the people the
-reporter excluded (docs/decisions.md, "Intake recipients"). The escrow key always receives a copy too
-(the vault adds it), so an excluded or absent officer never makes a report unreadable.
+A new report is sealed to the supervisors (the triage circle: active staff who may supervise cases and hold a
+vault key), minus the people the reporter excluded, and always to the escrow key (the vault adds it), so an
+excluded or absent supervisor never makes a report unreadable. Officers receive a case when a supervisor
+assigns it to them (``casework.cases.assignment``), need-to-know (docs/decisions.md, "Intake recipients").
+The reporter may exclude any officer or supervisor: the exclusion also refuses later grants.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from collections.abc import Collection
 from django.db.models import QuerySet
 
 from casework.models import StaffUser
-from casework.staff.selectors import case_key_holders
+from casework.staff.roles import SUPERVISE_CASES
+from casework.staff.selectors import case_key_holders, staff_with_permission
 
 
 def intake_recipient_candidates() -> QuerySet[StaffUser]:
@@ -21,8 +24,9 @@ def intake_recipient_candidates() -> QuerySet[StaffUser]:
 
 
 def intake_recipients(*, excluded_ids: Collection[int] = ()) -> list[StaffUser]:
-    """Return the staff whose public keys a new report is sealed to."""
-    return list(with_vault_key(intake_recipient_candidates()).exclude(pk__in=list(excluded_ids)))
+    """Return the staff whose public keys a new report is sealed to: the supervisors, minus the excluded."""
+    supervisors = intake_recipient_candidates().filter(pk__in=staff_with_permission(SUPERVISE_CASES).values("pk"))
+    return list(with_vault_key(supervisors).exclude(pk__in=list(excluded_ids)))
 
 
 def with_vault_key(users: QuerySet[StaffUser]) -> QuerySet[StaffUser]:

@@ -31,6 +31,9 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import ngettext
 
+# The one reading of a client's address behind our own proxies, shared with the staff login lockout.
+from casework.staff.lockout import client_address
+
 # The attribute of the request that carries the client's keyed hash between middleware and views.
 _CLIENT_ATTRIBUTE = "_peluit_client_key"
 _UNKNOWN_CLIENT = b"unknown"
@@ -189,16 +192,6 @@ _throttle = Throttle()
 def throttle() -> Throttle:
     """Return this process's throttle."""
     return _throttle
-
-
-def client_address(meta: dict[str, object]) -> str:
-    """Return the client's address from ``request.META`` (behind ``PELUIT_TRUSTED_PROXIES`` proxies)."""
-    proxies = int(getattr(settings, "PELUIT_TRUSTED_PROXIES", 0))
-    if proxies > 0:
-        forwarded = [part.strip() for part in str(meta.get("HTTP_X_FORWARDED_FOR", "")).split(",") if part.strip()]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return str(meta.get("REMOTE_ADDR", ""))
 
 
 def remember_client(request: HttpRequest) -> None:

@@ -14,7 +14,7 @@ from vault.attachments import (
     store_attachment,
     sweep_orphaned_blobs,
 )
-from vault.console import escrow_keyring, lock_console, officer_keyring, unlock_console
+from vault.console import console_session_intact, escrow_keyring, lock_console, officer_keyring, unlock_console
 from vault.escrow import (
     EscrowStatus,
     escrow_add_holder,
@@ -38,6 +38,7 @@ from vault.sealing import (
     granted_report_ids,
     has_identity,
     holder_ids,
+    holds_identity,
     holds_report,
     open,
     open_identity,
@@ -57,6 +58,7 @@ __all__ = [
     "ReporterAccess",
     "StaffAccess",
     "StoredAttachment",
+    "console_session_intact",
     "delete_attachment",
     "enrol_officer",
     "escrow_add_holder",
@@ -79,6 +81,7 @@ __all__ = [
     "has_identity",
     "has_officer_key",
     "holder_ids",
+    "holds_identity",
     "holds_report",
     "is_escrow_holder",
     "lock_console",

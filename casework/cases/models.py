@@ -219,6 +219,17 @@ class Case(models.Model):
         help_text=_("Staff the reporter asked to keep away from this case; their keys were not used."),
     )
     content = models.BinaryField(_("sealed content"))
+    # Who handles the case (casework.cases.assignment): assigning someone grants them the case's key. The lead
+    # officer is one of the team. Staff who declared a conflict of interest lost their key and get no other.
+    lead_officer = models.ForeignKey(
+        StaffUser, verbose_name=_("lead officer"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="led_cases",
+    )
+    team = models.ManyToManyField(StaffUser, verbose_name=_("team"), blank=True, related_name="team_cases")
+    conflicted_staff = models.ManyToManyField(
+        StaffUser, verbose_name=_("staff with a declared conflict of interest"), blank=True,
+        related_name="conflicted_cases",
+    )
 
     class Meta:
         ordering = ["-received_at"]
@@ -234,6 +245,14 @@ class Case(models.Model):
     def public_status(self) -> PublicStatus:
         """Return the coarse status the reporter sees."""
         return PUBLIC_STATUS.get(self.status, PublicStatus.IN_PROGRESS)
+
+    @property
+    def reporter_identity(self) -> str:
+        """Return how the reporter is identified: ``named`` in the report itself (gratification: the law
+        requires it), ``sealed`` apart (a WBS reporter who gave an identity) or ``anonymous``."""
+        if self.kind == CaseKind.GRATIFICATION:
+            return "named"
+        return "sealed" if self.identity_given else "anonymous"
 
 
 class CaseMessage(models.Model):

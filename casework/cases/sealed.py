@@ -35,6 +35,16 @@ def open_content(*, access: vault.Access, case: Case) -> dict[str, Any]:
     return content
 
 
+def seal_text(*, access: vault.Access, case: Case, purpose: str, text: str) -> bytes:
+    """Return ``text`` sealed under the case's data key for ``purpose`` (notes, a disclosure's reason ...)."""
+    return vault.seal(access=access, report_id=case.id, purpose=purpose, plaintext=text.encode("utf-8"))
+
+
+def open_text(*, access: vault.Access, case_id: Any, purpose: str, ciphertext: bytes | memoryview) -> str:
+    """Return the text of a ``seal_text`` blob of the case ``case_id``."""
+    return vault.open(access=access, report_id=case_id, purpose=purpose, ciphertext=bytes(ciphertext)).decode("utf-8")
+
+
 def add_message(
     *, access: vault.Access, case: Case, sender: CaseMessage.Sender, body: str, author: StaffUser | None = None
 ) -> CaseMessage:

@@ -27,6 +27,7 @@ from tests.intake.conftest import (
     upload,
     wbs_post,
 )
+from tests.support.assignment import assign_officers
 from vault import services as vault
 from vault.exceptions import AccessDenied, FollowupExpired, UnknownReceipt
 from vault.models import AttachmentBlob
@@ -73,8 +74,11 @@ def test_wbs_submission_seals_everything_and_acknowledges(intake_staff: IntakeSt
     assert content["organisation"]["code"] == "kecamatan-tembalang"
     assert not any(key.startswith("identity") for key in content) and "Pelapor Rahasia" not in json.dumps(content)
     assert vault.has_identity(report_id=case.id)
-    officer_view = sealed.open_content(access=intake_staff.keyring(intake_staff.officer), case=case)
-    assert officer_view == content
+    supervisor_view = sealed.open_content(access=intake_staff.keyring(intake_staff.supervisor), case=case)
+    assert supervisor_view == content
+    # Officers get it by assignment (need-to-know), not at intake.
+    with pytest.raises(AccessDenied):
+        sealed.open_content(access=intake_staff.keyring(intake_staff.officer), case=case)
     # Files: metadata gone, names sealed.
     image_row, pdf_row = case.attachments.order_by("created_at", "content_type")
     by_type = {row.content_type: row for row in (image_row, pdf_row)}
@@ -104,9 +108,20 @@ def test_excluded_recipients_get_no_key(intake_staff: IntakeStaff) -> None:
     services.submit_wbs_report(data=data, attachments=[])
     case = Case.objects.get()
     assert list(case.excluded_recipients.all()) == [excluded]
-    assert vault.granted_officer_ids(report_id=case.id) == {intake_staff.officer.pk, intake_staff.supervisor.pk}
+    # New reports reach the supervisors (officers by assignment), never the excluded ones.
+    assert vault.granted_officer_ids(report_id=case.id) == {intake_staff.supervisor.pk}
     with pytest.raises(AccessDenied):
         sealed.open_content(access=intake_staff.keyring(excluded), case=case)
+
+
+def test_excluded_supervisor_gets_no_key_and_the_escrow_copy_remains(intake_staff: IntakeStaff) -> None:
+    excluded = intake_staff.supervisor
+    data = valid(WbsReportForm, wbs_post(exclude_recipients=[str(excluded.pk)]))
+    services.submit_wbs_report(data=data, attachments=[])
+    case = Case.objects.get()
+    assert vault.granted_officer_ids(report_id=case.id) == set()
+    escrow = vault.escrow_keyring_for(keyring=intake_staff.keyring(excluded))
+    assert sealed.open_content(access=escrow, case=case)["title"] == "Pungutan liar di kelurahan"
 
 
 def test_gratification_submission_warns_when_exempt(intake_staff: IntakeStaff) -> None:
@@ -180,6 +195,7 @@ def test_failure_after_storing_blobs_deletes_them(
 def test_followup_login_read_reply_and_attach(intake_staff: IntakeStaff) -> None:
     submission = services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=[])
     case = submission.case
+    assign_officers(case, intake_staff.officer)
     # An officer writes; the reporter sees "Inspektorat", never the officer's name.
     keyring = intake_staff.keyring(intake_staff.officer)
     sealed.add_message(
