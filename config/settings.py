@@ -171,6 +171,8 @@ LOGIN_REDIRECT_URL = "console:home"
 AXES_FAILURE_LIMIT = int(os.environ.get("PELUIT_LOGIN_FAILURE_LIMIT", "5"))
 PELUIT_LOGIN_FAILURE_CEILING = int(os.environ.get("PELUIT_LOGIN_FAILURE_CEILING", "50"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
+# Sensitive console actions ask again for a code or the password when the last proof is older than this.
+PELUIT_STEP_UP_SECONDS = int(os.environ.get("PELUIT_STEP_UP_SECONDS", "300"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "casework.staff.lockout.staff_client_address"
 AXES_RESET_ON_SUCCESS = True

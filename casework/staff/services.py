@@ -210,11 +210,14 @@ class StepUpResult(enum.Enum):
 
     CONFIRMED = "confirmed"
     WRONG = "wrong"
+    THROTTLED = "throttled"
     LOGGED_OUT = "logged_out"
 
     @property
     def message(self) -> str:
         """A sentence for the person (empty when confirmed)."""
+        if self is StepUpResult.THROTTLED:
+            return _("Too many wrong codes. Wait a few seconds, then enter a new code.")
         if self is StepUpResult.WRONG:
             return _(
                 "That was not right. Enter a current code from your authenticator, a backup code or your password."
@@ -239,13 +242,15 @@ def staff_step_up(
     """
     secret = secret.strip() if len(secret) <= 1024 else ""
     factor = ""
+    throttled = False
     if secret and not second_factor_only and not (secret.isdigit() and len(secret) <= 8):
         if user.check_password(secret):
             factor = "password"
     if not factor and _looks_like_code(secret):
-        device = two_factor.verify_code(user, secret).device
-        if device is not None:
-            factor = "backup_code" if isinstance(device, StaticDevice) else "totp"
+        result = two_factor.verify_code(user, secret)
+        throttled = bool(result.throttled_seconds)
+        if result.device is not None:
+            factor = "backup_code" if isinstance(result.device, StaticDevice) else "totp"
     if factor:
         step_up.mark_fresh(request)
         with transaction.atomic():
@@ -258,4 +263,4 @@ def staff_step_up(
     if failures >= step_up.MAX_FAILURES:
         staff_logout(request=request)
         return StepUpResult.LOGGED_OUT
-    return StepUpResult.WRONG
+    return StepUpResult.THROTTLED if throttled else StepUpResult.WRONG

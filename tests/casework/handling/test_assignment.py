@@ -265,3 +265,23 @@ def test_hand_over_bad_input_changes_nothing(staff: Staff) -> None:
             departing=staff.officer, successor=staff.other_officer, handed_over_by=staff.officer, keyring=keyring
         )
     assert logged_in(staff.officer).get("/console/handover/").status_code == 403
+
+
+def test_a_stale_session_confirms_once_and_the_assignment_goes_through(staff: Staff) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from casework.staff.step_up import FACTOR_AT
+    from tests.support.staff import totp_code
+
+    case = file_report().case
+    client = logged_in(staff.supervisor)
+    session = client.session
+    session[FACTOR_AT] -= 3600
+    session.save()
+    data = {"officer": staff.officer.pk, "role": "lead"}
+    page = client.post(case_url(case, "assign/"), data)
+    assert page.status_code == 200 and 'id="step-up"' in page.content.decode()
+    assert not holds(staff.officer, case)
+    code = totp_code(TOTPDevice.objects.get(user=staff.supervisor), offset_steps=1)
+    done = client.post(case_url(case, "assign/"), {**data, "step_up_secret": code})
+    assert done.status_code == 302 and holds(staff.officer, case)
