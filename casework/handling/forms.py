@@ -31,6 +31,7 @@ class StorableTextField(forms.CharField):
 class AssignForm(forms.Form):
     """A supervisor puts someone on the case's team, as lead officer or member."""
 
+    prefix = "assign"  # the case page has other forms with an "officer" field
     ROLE_CHOICES = [("lead", _("Lead officer")), ("member", _("Team member"))]
 
     officer = StaffModelChoiceField(label=_("Staff member"), queryset=StaffUser.objects.none())
@@ -46,6 +47,8 @@ class AssignForm(forms.Form):
 class ConfirmConflictForm(forms.Form):
     """An officer declares a conflict of interest (and loses access at once)."""
 
+    prefix = "conflict"
+
     confirm = forms.BooleanField(
         label=_("I have a conflict of interest in this case. Take my access away now."), required=True
     )
@@ -53,6 +56,8 @@ class ConfirmConflictForm(forms.Form):
 
 class NoteForm(forms.Form):
     """An internal note: staff only, never shown to the reporter."""
+
+    prefix = "note"  # the reply to the reporter on the same page has a "body" too
 
     body = StorableTextField(
         label=_("Internal note"),
@@ -64,6 +69,8 @@ class NoteForm(forms.Form):
 
 class LinkForm(forms.Form):
     """Link this case to a related one, by its number."""
+
+    prefix = "link"
 
     other = forms.RegexField(
         label=_("Related case number"),
@@ -79,6 +86,8 @@ class LinkForm(forms.Form):
 
 class DisclosureRequestForm(forms.Form):
     """An officer asks for the reporter's identity and says why."""
+
+    prefix = "disclosure"
 
     reason = StorableTextField(
         label=_("Why do you need the reporter's identity?"),

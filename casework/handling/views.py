@@ -116,6 +116,8 @@ def case_conflict_view(request: HttpRequest, number: str) -> HttpResponse:
     """The person declares a conflict of interest in the case: their access ends at once."""
     case = get_object_or_404(Case, number=number)
     user = console_user(request)
+    if not vault.holds_report(user=user, report_id=case.id) and not case.team.filter(pk=user.pk).exists():
+        return case_denied(request, case)
     form = ConfirmConflictForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)

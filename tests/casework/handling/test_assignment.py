@@ -40,7 +40,7 @@ def test_new_reports_reach_the_supervisors_and_officers_get_them_by_assignment(s
     assert officer.get(case_url(case)).status_code == 403
 
     supervisor = logged_in(staff.supervisor)
-    response = supervisor.post(case_url(case, "assign/"), {"officer": staff.officer.pk, "role": "lead"}, follow=True)
+    response = supervisor.post(case_url(case, "assign/"), {"assign-officer": staff.officer.pk, "assign-role": "lead"}, follow=True)
     assert response.status_code == 200 and "sekarang anggota tim" in response.content.decode()
     case.refresh_from_db()
     assert case.lead_officer == staff.officer and list(case.team.all()) == [staff.officer]
@@ -87,7 +87,7 @@ def test_assignment_refuses_excluded_staff_and_people_without_keys(staff: Staff,
     client = logged_in(staff.supervisor)
     for person in (staff.other_officer, auditor):
         response = client.post(
-            case_url(case, "assign/", lang="en"), {"officer": person.pk, "role": "member"}, follow=True
+            case_url(case, "assign/", lang="en"), {"assign-officer": person.pk, "assign-role": "member"}, follow=True
         )
         assert "Select a valid choice" in response.content.decode()
     # The service says why, whatever calls it.
@@ -121,7 +121,7 @@ def test_officers_cannot_assign(staff: Staff) -> None:
         keyring=staff.keyring(staff.supervisor),
     )
     response = logged_in(staff.officer).post(
-        case_url(case, "assign/"), {"officer": staff.other_officer.pk, "role": "member"}
+        case_url(case, "assign/"), {"assign-officer": staff.other_officer.pk, "assign-role": "member"}
     )
     assert response.status_code == 403
     assert not holds(staff.other_officer, case)
@@ -178,7 +178,7 @@ def test_conflict_of_interest_removes_access_at_once_and_for_good(staff: Staff) 
     # Without the confirmation nothing happens.
     client.post(case_url(case, "conflict/"), {})
     assert holds(staff.officer, case)
-    response = client.post(case_url(case, "conflict/"), {"confirm": "on"})
+    response = client.post(case_url(case, "conflict/"), {"conflict-confirm": "on"})
     assert response.status_code == 302 and response["Location"] == "/console/cases/"
     case.refresh_from_db()
     assert not holds(staff.officer, case) and case.lead_officer is None and not case.team.exists()
@@ -278,7 +278,7 @@ def test_a_stale_session_confirms_once_and_the_assignment_goes_through(staff: St
     session = client.session
     session[FACTOR_AT] -= 3600
     session.save()
-    data = {"officer": staff.officer.pk, "role": "lead"}
+    data = {"assign-officer": staff.officer.pk, "assign-role": "lead"}
     page = client.post(case_url(case, "assign/"), data)
     assert page.status_code == 200 and 'id="step-up"' in page.content.decode()
     assert not holds(staff.officer, case)

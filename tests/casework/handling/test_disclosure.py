@@ -54,7 +54,7 @@ def assigned_case(staff: Staff, **overrides: Any) -> Case:
 
 def request_disclosure(staff: Staff, case: Case) -> tuple[Client, IdentityDisclosure]:
     officer = logged_in(staff.officer)
-    response = officer.post(case_url(case, "disclosure/"), {"reason": REASON}, follow=True)
+    response = officer.post(case_url(case, "disclosure/"), {"disclosure-reason": REASON}, follow=True)
     assert "Permintaan Anda telah dikirim" in response.content.decode()
     return officer, IdentityDisclosure.objects.get(case=case)
 

@@ -40,7 +40,7 @@ def test_a_note_is_sealed_audited_without_its_text_and_shown_to_staff(staff: Sta
     submission = assigned(staff)
     case = submission.case
     client = logged_in(staff.officer)
-    response = client.post(case_url(case, "notes/"), {"body": NOTE}, follow=True)
+    response = client.post(case_url(case, "notes/"), {"note-body": NOTE}, follow=True)
     assert response.status_code == 200 and "Catatan telah ditambahkan." in response.content.decode()
     note = CaseNote.objects.get()
     assert note.author == staff.officer and NOTE.encode() not in bytes(note.body)
@@ -72,11 +72,11 @@ def test_bad_notes_are_refused_and_change_nothing(staff: Staff) -> None:
     case = assigned(staff).case
     client = logged_in(staff.officer)
     for body in ("   ", "x" * (notes.MAX_NOTE + 1)):
-        response = client.post(case_url(case, "notes/", lang="en"), {"body": body}, follow=True)
+        response = client.post(case_url(case, "notes/", lang="en"), {"note-body": body}, follow=True)
         assert response.status_code == 200 and 'class="error"' in response.content.decode(), body[:20]
     # Bytes that are no UTF-8 (an encoded lone surrogate) do not make a 500 either.
     raw = client.post(
-        case_url(case, "notes/"), b"body=%ED%A0%80x", content_type="application/x-www-form-urlencoded", follow=True
+        case_url(case, "notes/"), b"note-body=%ED%A0%80x", content_type="application/x-www-form-urlencoded", follow=True
     )
     assert raw.status_code == 200
     assert CaseNote.objects.count() <= 1  # the undecodable bytes arrive replaced (U+FFFD), as any text
@@ -85,7 +85,7 @@ def test_bad_notes_are_refused_and_change_nothing(staff: Staff) -> None:
         notes.case_add_note(case=case, keyring=staff.keyring(staff.officer), body="rusak \ud800")
     # Someone who does not hold the case cannot add one (and the refusal is audited).
     other = logged_in(staff.other_officer)
-    assert other.post(case_url(case, "notes/"), {"body": NOTE}).status_code == 403
+    assert other.post(case_url(case, "notes/"), {"note-body": NOTE}).status_code == 403
     assert not CaseNote.objects.exists()
 
 
@@ -124,7 +124,7 @@ def test_links_join_two_cases_both_ways(staff: Staff) -> None:
     first = assigned(staff).case
     second = assigned(staff).case
     client = logged_in(staff.officer)
-    response = client.post(case_url(first, "links/"), {"other": second.number.lower(), "reason": "same_person"})
+    response = client.post(case_url(first, "links/"), {"link-other": second.number.lower(), "link-reason": "same_person"})
     assert response.status_code == 302
     link = CaseLink.objects.get()
     assert {link.case_a, link.case_b} == {first, second}
@@ -136,11 +136,11 @@ def test_links_join_two_cases_both_ways(staff: Staff) -> None:
         assert linked.details_dict == {"other_case": there.number, "reason": "same_person"}
     # Linking again, to itself, to an unknown number, for a bad reason: refused, nothing changed.
     for data in (
-        {"other": second.number, "reason": "same_person"},
-        {"other": first.number, "reason": "other"},
-        {"other": "WBS-2026-999999", "reason": "other"},
-        {"other": "nonsense", "reason": "other"},
-        {"other": second.number, "reason": "made_up"},
+        {"link-other": second.number, "link-reason": "same_person"},
+        {"link-other": first.number, "link-reason": "other"},
+        {"link-other": "WBS-2026-999999", "link-reason": "other"},
+        {"link-other": "nonsense", "link-reason": "other"},
+        {"link-other": second.number, "link-reason": "made_up"},
     ):
         response = client.post(case_url(first, "links/"), data, follow=True)
         assert response.status_code == 200 and 'class="error"' in response.content.decode(), data
