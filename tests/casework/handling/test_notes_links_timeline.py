@@ -168,3 +168,23 @@ def test_same_organisation_cases_are_suggested(staff: Staff) -> None:
     page = logged_in(staff.officer).get(case_url(first)).content.decode()
     suggestions = page.split('class="suggestions"')[1].split("</ul>")[0]
     assert second.number in suggestions and elsewhere.number not in suggestions
+
+
+def test_a_database_dump_holds_no_note_reason_or_identity_text(staff: Staff) -> None:
+    """DESIGN invariant 2 for what this workstream stores: notes and disclosure reasons are sealed."""
+    import io
+
+    from django.core.management import call_command
+
+    from casework.handling import disclosure
+
+    reason = "Kanari alasan: pelapor adalah saksi kunci."
+    submission = assigned(staff)
+    keyring = staff.keyring(staff.officer)
+    notes.case_add_note(case=submission.case, keyring=keyring, body=NOTE)
+    disclosure.disclosure_request(case=submission.case, keyring=keyring, reason=reason)
+    dump = io.StringIO()
+    call_command("dumpdata", stdout=dump)
+    text = dump.getvalue()
+    assert "Kanari" not in text and NOTE not in text and "Rahmat Pelapor" not in text
+    assert "casework.casenote" in text and "casework.identitydisclosure" in text  # the rows are there, sealed
