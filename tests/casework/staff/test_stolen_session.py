@@ -56,7 +56,7 @@ def test_backup_codes_cannot_be_regenerated_with_the_session_cookie_alone(make_s
 
 
 def test_officers_access_cannot_be_revoked_with_the_session_cookie_alone(staff: IntakeStaff) -> None:
-    case = submit(files=False).case
+    case = submit(files=False, assign=False).case
     from casework.cases.assignment import case_assign
 
     case_assign(
@@ -95,3 +95,19 @@ def test_every_role_keeps_the_console_with_both_cookies(make_staff: Any, role: R
     for name, _path in console_cookies():
         del client.cookies[name]
     assert client.get("/console/").status_code == 302
+
+
+def test_an_expired_session_changes_nothing_and_comes_back_home_after_login(staff: IntakeStaff) -> None:
+    """Bad input of issue 11: a form posted after the session expired is refused without a 500."""
+    from django.contrib.sessions.models import Session
+
+    case = submit(files=False, assign=False).case
+    client = Client()
+    login(client, staff.supervisor)
+    Session.objects.all().delete()  # expired (idle timeout, housekeeping)
+    response = client.post(
+        f"/console/cases/{case.number}/assign/", {"assign-officer": staff.other_officer.pk, "assign-role": "member"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/auth/login/"
+    assert not vault.holds_report(user=staff.other_officer, report_id=case.id)
+    assert not case.team.filter(pk=staff.other_officer.pk).exists()
