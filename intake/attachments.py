@@ -14,7 +14,6 @@ import functools
 import logging
 import tempfile
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -27,7 +26,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from intake import metadata
+from intake import metadata, zip_limits
 
 logger = logging.getLogger(__name__)
 
@@ -173,22 +172,33 @@ _OOXML_MAIN_TYPES = {
 }
 
 
+# The parts read to tell Office packages apart are small; larger ones are not what they claim.
+_MAX_MIMETYPE_PART = 256
+_MAX_CONTENT_TYPES_PART = 1024 * 1024
+
+
 def _office_type_inside(stream: BinaryIO) -> str | None:
-    """Return the Office content type of a zip package, or None when it is some other zip."""
-    stream.seek(0)
+    """Return the Office content type of a zip package, or None when it is some other zip.
+
+    Every read is bounded (``intake.zip_limits``): a package that breaks a bound is not recognised here, and
+    the cleaner refuses it later.
+    """
     try:
-        with zipfile.ZipFile(stream) as package:
+        with zip_limits.open_zip(stream) as package:
             names = set(package.namelist())
             if "mimetype" in names:
-                declared = package.read("mimetype")[:100].decode("ascii", "replace").strip()
-                return declared if declared in {_ODT, _ODS, _ODP} else None
+                declared = zip_limits.read_member(package, "mimetype", limit=_MAX_MIMETYPE_PART)
+                text = declared.decode("ascii", "replace").strip()
+                return text if text in {_ODT, _ODS, _ODP} else None
             if "[Content_Types].xml" in names:
-                types = package.read("[Content_Types].xml")
+                types = zip_limits.read_member(package, "[Content_Types].xml", limit=_MAX_CONTENT_TYPES_PART)
                 for part, content_type in _OOXML_MAIN_PARTS.items():
                     if part in names and _OOXML_MAIN_TYPES[content_type] in types:
                         return content_type
-    except Exception:  # any damage to the zip means it is not an Office document we can read
+    except Exception:  # any damage to the zip, or a broken bound, means it is not an Office document we read
         return None
+    finally:
+        stream.seek(0)
     return None
 
 
