@@ -3,7 +3,8 @@
 A cleaner reads ``source`` (a seekable binary file) and writes the cleaned file into ``target`` (an empty,
 seekable binary file). It returns True when every metadata store it knows of was removed and False when
 it had to leave part of the file as it was. It raises :class:`CannotClean`, or whatever the parsing
-library raises, when the file cannot be parsed; the caller then keeps the original and flags it.
+library raises, when the file cannot be parsed. Either way the file cannot be cleaned: it is refused, unless the
+reporter chose to send such files as they are (``intake.attachments``).
 
 Nothing here logs, and no exception raised here carries file content or names.
 """
@@ -29,7 +30,7 @@ import pikepdf
 import pillow_heif
 from PIL import Image, ImageOps, ImageSequence
 
-from intake import zip_limits
+from intake import video, zip_limits
 
 pillow_heif.register_heif_opener()
 
@@ -525,8 +526,8 @@ def _mp4_atoms(stream: BinaryIO) -> Iterator[tuple[bytes, int, int]]:
         offset += size
 
 
-def clean_m4a(source: BinaryIO, target: BinaryIO) -> bool:
-    """Copy an M4A (MP4 audio) file and delete its iTunes-style tags; flag it if places or names remain."""
+def _delete_m4a_tags(source: BinaryIO, target: BinaryIO) -> bool:
+    """Copy an M4A file deleting its iTunes-style tags; return False if places or names remain elsewhere."""
     copy_stream(source, target)
     complete = _clean_with_mutagen(target, (mutagen.mp4.MP4,))
     for kind, body, size in _mp4_atoms(target):
@@ -537,6 +538,22 @@ def clean_m4a(source: BinaryIO, target: BinaryIO) -> bool:
             moov = target.read(size)
             complete = complete and not any(mark in moov for mark in _MP4_TELLTALES)
     return complete
+
+
+def clean_m4a(source: BinaryIO, target: BinaryIO) -> bool:
+    """Clean an M4A (MP4 audio) file: delete its tags, or write it again without metadata.
+
+    Deleting the iTunes-style tags keeps the file as it was otherwise. When a place or a name is left outside
+    those tags (e.g. a ``©xyz`` position in ``udta``), or mutagen cannot read the file, the sound is remuxed
+    like a video (``intake.video``), which keeps no metadata at all.
+    """
+    try:
+        if _delete_m4a_tags(source, target):
+            return True
+    except (mutagen.MutagenError, CannotClean, struct.error):
+        pass
+    video.remux(source, target, content_type="audio/mp4")
+    return True
 
 
 # WAV chunks that describe the sound; everything else (LIST/INFO, id3, bext, iXML, cue labels) goes.

@@ -171,7 +171,7 @@ def gif_with_frames(frames: int, *, width: int = 1, height: int = 1) -> bytes:
     assert (width, height) == (1, 1) or frames <= 10
     if (width, height) != (1, 1):
         out = io.BytesIO()
-        pictures = [Image.new("P", (width, height), n % 2) for n in range(frames)]
+        pictures = [Image.new("L", (width, height), 255 * (n % 2)) for n in range(frames)]
         pictures[0].save(out, "GIF", save_all=True, append_images=pictures[1:], duration=40, loop=0)
         return out.getvalue()
     header = b"GIF89a" + struct.pack("<HHBBB", 1, 1, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
