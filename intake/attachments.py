@@ -122,11 +122,12 @@ def _clean_image(source: BinaryIO, target: BinaryIO, *, content_type: str) -> st
     return metadata.clean_image(source, target, content_type=content_type, max_pixels=max_pixels)
 
 
-def _video(content_type: str, *suffixes: str, detected: str = "") -> FileKind:
-    return FileKind(content_type, suffixes, functools.partial(_clean_video, content_type=detected or content_type))
+def _remuxed(content_type: str, *suffixes: str, detected: str = "") -> FileKind:
+    """Return a kind cleaned by writing its MP4-family container again (video, and M4A sound)."""
+    return FileKind(content_type, suffixes, functools.partial(_remux, content_type=detected or content_type))
 
 
-def _clean_video(source: BinaryIO, target: BinaryIO, *, content_type: str) -> bool:
+def _remux(source: BinaryIO, target: BinaryIO, *, content_type: str) -> bool:
     video.remux(source, target, content_type=content_type)
     return True
 
@@ -140,7 +141,7 @@ _ODP = "application/vnd.oasis.opendocument.presentation"
 _TEXT = FileKind("text/plain", (".txt", ".text", ".csv", ".log", ".md"), lambda s, t: metadata.copy_stream(s, t))
 _WAV = FileKind("audio/wav", (".wav",), metadata.clean_wav)
 _OGG = FileKind("audio/ogg", (".ogg", ".oga", ".opus"), metadata.clean_ogg)
-_M4A = FileKind("audio/mp4", (".m4a", ".mp4", ".aac"), metadata.clean_m4a)
+_M4A = _remuxed("audio/mp4", ".m4a", ".mp4", ".aac")
 
 # Content types as libmagic reports them -> what we accept them as.
 ACCEPTED: dict[str, FileKind] = {
@@ -169,11 +170,11 @@ ACCEPTED: dict[str, FileKind] = {
     "audio/x-wav": _WAV,
     "audio/wav": _WAV,
     "audio/vnd.wave": _WAV,
-    "video/mp4": _video("video/mp4", ".mp4", ".m4v"),
-    "video/x-m4v": _video("video/mp4", ".m4v", ".mp4", detected="video/x-m4v"),
-    "video/quicktime": _video("video/quicktime", ".mov", ".qt"),
-    "video/3gpp": _video("video/3gpp", ".3gp"),
-    "video/3gpp2": _video("video/3gpp2", ".3g2"),
+    "video/mp4": _remuxed("video/mp4", ".mp4", ".m4v"),
+    "video/x-m4v": _remuxed("video/mp4", ".m4v", ".mp4", detected="video/x-m4v"),
+    "video/quicktime": _remuxed("video/quicktime", ".mov", ".qt"),
+    "video/3gpp": _remuxed("video/3gpp", ".3gp"),
+    "video/3gpp2": _remuxed("video/3gpp2", ".3g2"),
 }
 # Text that a browser or an office program would run or render is still accepted, but only as plain text.
 _TEXT_PREFIX = "text/"

@@ -21,7 +21,6 @@ from typing import BinaryIO
 import mutagen
 import mutagen.apev2
 import mutagen.mp3
-import mutagen.mp4
 import mutagen.oggflac
 import mutagen.oggopus
 import mutagen.oggspeex
@@ -30,7 +29,7 @@ import pikepdf
 import pillow_heif
 from PIL import Image, ImageOps, ImageSequence
 
-from intake import video, zip_limits
+from intake import zip_limits
 
 pillow_heif.register_heif_opener()
 
@@ -500,60 +499,6 @@ def clean_ogg(source: BinaryIO, target: BinaryIO) -> bool:
     """Copy an Ogg Vorbis, Opus, FLAC or Speex stream and delete its comments."""
     copy_stream(source, target)
     return _clean_with_mutagen(target, _OGG_TYPES)
-
-
-# MP4 atoms that carry a place or a person; any left after mutagen's pass flags the file.
-_MP4_TELLTALES = (b"\xa9xyz", b"ISO6709", b"\xa9nam", b"\xa9ART", b"\xa9day", b"com.apple.quicktime.location")
-
-
-def _mp4_atoms(stream: BinaryIO) -> Iterator[tuple[bytes, int, int]]:
-    """Yield (type, offset of the body, size of the body) for the top-level atoms of an MP4 file."""
-    stream.seek(0, 2)
-    end = stream.tell()
-    offset = 0
-    while offset + 8 <= end:
-        stream.seek(offset)
-        size, kind = struct.unpack(">I4s", stream.read(8))
-        header = 8
-        if size == 1:
-            size = struct.unpack(">Q", stream.read(8))[0]
-            header = 16
-        elif size == 0:
-            size = end - offset
-        if size < header:
-            raise CannotClean("bad atom")
-        yield kind, offset + header, size - header
-        offset += size
-
-
-def _delete_m4a_tags(source: BinaryIO, target: BinaryIO) -> bool:
-    """Copy an M4A file deleting its iTunes-style tags; return False if places or names remain elsewhere."""
-    copy_stream(source, target)
-    complete = _clean_with_mutagen(target, (mutagen.mp4.MP4,))
-    for kind, body, size in _mp4_atoms(target):
-        if kind == b"moov":
-            if size > MAX_REWRITTEN_XML_PART:
-                return False
-            target.seek(body)
-            moov = target.read(size)
-            complete = complete and not any(mark in moov for mark in _MP4_TELLTALES)
-    return complete
-
-
-def clean_m4a(source: BinaryIO, target: BinaryIO) -> bool:
-    """Clean an M4A (MP4 audio) file: delete its tags, or write it again without metadata.
-
-    Deleting the iTunes-style tags keeps the file as it was otherwise. When a place or a name is left outside
-    those tags (e.g. a ``©xyz`` position in ``udta``), or mutagen cannot read the file, the sound is remuxed
-    like a video (``intake.video``), which keeps no metadata at all.
-    """
-    try:
-        if _delete_m4a_tags(source, target):
-            return True
-    except (mutagen.MutagenError, CannotClean, struct.error):
-        pass
-    video.remux(source, target, content_type="audio/mp4")
-    return True
 
 
 # WAV chunks that describe the sound; everything else (LIST/INFO, id3, bext, iXML, cue labels) goes.

@@ -42,6 +42,7 @@ from intake.attachments import (
     check_attachment_count,
     inspect_and_clean,
 )
+from tests.support import media
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "Budi Santoso"  # the reporter's name, planted in metadata and searched for afterwards
@@ -591,15 +592,10 @@ def atom(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I4s", 8 + len(body), kind) + body
 
 
-def m4a_bytes() -> bytes:
-    mvhd = atom(b"mvhd", b"\x00" * 4 + struct.pack(">IIII", 0, 0, 1000, 1000) + b"\x00" * 80)
-    return atom(b"ftyp", b"M4A \x00\x00\x02\x00M4A isom") + atom(b"moov", mvhd) + atom(b"mdat", b"\x00" * 64)
-
-
-def test_m4a_loses_its_tags() -> None:
-    data = io.BytesIO(m4a_bytes())
+def test_m4a_loses_its_tags_and_the_place_outside_them() -> None:
+    data = io.BytesIO(media.tagged_m4a())
     tagged = mutagen.mp4.MP4(data)
-    tagged.add_tags()
+    assert tagged.tags is not None  # FFmpeg wrote an iTunes-style title and artist
     tagged.tags["\xa9ART"] = [NAME]
     tagged.tags["\xa9cmt"] = ["direkam di kantor"]
     tagged.save(data)
@@ -611,6 +607,10 @@ def test_m4a_loses_its_tags() -> None:
     assert result.content_type == "audio/mp4" and result.metadata_removed is True
     assert not mutagen.mp4.MP4(io.BytesIO(cleaned)).tags
     assert NAME.encode() not in cleaned and b"kantor" not in cleaned
+    # The position FFmpeg wrote into udta (a binary "loci" atom), which deleting the tags alone left behind.
+    assert b"loci" in original and b"loci" not in cleaned
+    assert media.video_metadata(cleaned)["container"].keys() <= media.BRAND_KEYS
+    assert mutagen.mp4.MP4(io.BytesIO(cleaned)).info.sample_rate == 8000
 
 
 def test_a_video_ffmpeg_cannot_read_is_refused_unless_sent_as_is() -> None:
@@ -808,7 +808,7 @@ SEEDS = {
     "wav": wav_bytes,
     "mp3": mp3_bytes,
     "ogg": ogg_vorbis_bytes,
-    "m4a": m4a_bytes,
+    "m4a": media.tagged_m4a,
 }
 
 
