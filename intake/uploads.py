@@ -23,7 +23,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -31,8 +31,14 @@ from django.core.files.uploadhandler import FileUploadHandler
 
 logger = logging.getLogger(__name__)
 
+# Django's UploadedFile is generic for the type checker only.
+if TYPE_CHECKING:
+    _UploadedBytes = UploadedFile[bytes]
+else:
+    _UploadedBytes = UploadedFile
 
-class NamelessUploadedFile(UploadedFile):
+
+class NamelessUploadedFile(_UploadedBytes):
     """An uploaded file spooled into a nameless temporary file; it has no ``temporary_file_path``."""
 
     def __init__(
@@ -41,7 +47,7 @@ class NamelessUploadedFile(UploadedFile):
         content_type: str | None,
         size: int | None,
         charset: str | None,
-        content_type_extra: dict[str, str] | None = None,
+        content_type_extra: dict[str, bytes] | None = None,
     ) -> None:
         spool = tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)
         super().__init__(spool, name, content_type, size, charset, content_type_extra)
@@ -66,7 +72,7 @@ class NamelessTemporaryFileUploadHandler(FileUploadHandler):
         self.received += len(raw_data)
         return None
 
-    def file_complete(self, file_size: int) -> UploadedFile:
+    def file_complete(self, file_size: int) -> UploadedFile[bytes]:
         self.file.seek(0)
         self.file.size = file_size  # the size sent, also when only the first bytes were kept
         return self.file
