@@ -319,11 +319,13 @@ def test_no_file_reaches_an_officer_with_its_metadata(client: Client, intake_sta
     officer = officer_client(intake_staff)
     outcomes = {}
     for name, data in reporter_files(damaged=damaged).items():
+        cases_before = Case.objects.count()
         response = client.post("/en/report/wbs/", {**wbs_post(), "attachments": [upload(name, data)]})
         if response.status_code == 400:
             assert f"“{name}” cannot be cleaned" in response.content.decode() or "not accepted" in (
                 response.content.decode()
             ), name
+            assert Case.objects.count() == cases_before, f"{name}: nothing stored"
             outcomes[name] = "refused"
             continue
         assert response.status_code == 200, name
