@@ -70,7 +70,10 @@ def remux(source: BinaryIO, target: BinaryIO, *, content_type: str) -> None:
     target.seek(0)
     target.truncate()
     command = [sys.executable, "-m", "intake.video", container, str(size)]
+    # No secrets (database URL, pepper, keys) for a process that parses hostile input; only what finds Python.
     environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8"}
+    if "PYTHONPATH" in os.environ:
+        environment["PYTHONPATH"] = os.environ["PYTHONPATH"]
     try:
         child = subprocess.run(  # noqa: S603 - our own interpreter and module, fixed arguments
             command,

@@ -7,6 +7,7 @@ by searching their bytes.
 from __future__ import annotations
 
 import io
+import subprocess
 import tempfile
 
 import pytest
@@ -125,3 +126,19 @@ def test_the_child_is_killed_when_it_takes_too_long(monkeypatch: pytest.MonkeyPa
 def test_an_unknown_type_is_not_remuxed() -> None:
     with tempfile.TemporaryFile() as source, tempfile.TemporaryFile() as target, pytest.raises(video.CannotRemux):
         video.remux(source, target, content_type="video/x-matroska")
+
+
+def test_the_child_gets_no_secrets_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, object] = {}
+
+    def record(command: list[str], **kwargs: object) -> object:
+        seen.update(kwargs)
+        raise subprocess.TimeoutExpired(command, 0)
+
+    monkeypatch.setenv("PELUIT_PEPPER", "secret-pepper")
+    monkeypatch.setattr(video.subprocess, "run", record)
+    with tempfile.TemporaryFile() as source, tempfile.TemporaryFile() as target, pytest.raises(video.CannotRemux):
+        video.remux(source, target, content_type="video/mp4")
+    environment = seen["env"]
+    assert isinstance(environment, dict) and "PELUIT_PEPPER" not in environment
+    assert set(environment) <= {"PATH", "LC_ALL", "PYTHONPATH"}
