@@ -103,7 +103,8 @@ def test_kill_9_in_the_middle_of_an_upload_leaves_no_plaintext(tmp_path: Path) -
     request, piece, length = multipart_upload(marker, boundary=secrets.token_hex(8))
 
     with running_gunicorn(environment(var_dir, media_root), tmp_path / "gunicorn.log") as server:
-        with socket.create_connection(("127.0.0.1", server.port), timeout=60) as client:
+        # Generous: on a busy machine the worker may need a while to start before it reads anything.
+        with socket.create_connection(("127.0.0.1", server.port), timeout=300) as client:
             client.sendall(request)
             sent = 0
             # Send 30 MB of the 50, then wait until the worker has spooled 20 MB of it: the upload is in flight.
