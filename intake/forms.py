@@ -50,6 +50,7 @@ def send_uncleaned_field() -> forms.BooleanField:
     """Return the reporter's explicit choice to send files that cannot be cleaned as they are (off by default)."""
     return forms.BooleanField(
         label=SEND_UNCLEANED_LABEL,
+        label_suffix="",  # the label follows the box
         required=False,
         widget=ExplicitCheckboxInput,
         help_text=_(
