@@ -77,13 +77,9 @@ CLEAN_IN_A_FRESH_PROCESS = textwrap.dedent(
     django.setup()
     from django.core.files.uploadedfile import UploadedFile
     from intake.attachments import RejectedAttachment, inspect_and_clean
+    from tests.support.memory import peak_rss_kib, reset_peak_rss
 
-    def peak_rss_kib():
-        with open("/proc/self/status") as status:
-            return int(next(line for line in status if line.startswith("VmHWM:")).split()[1])
-
-    with open("/proc/self/clear_refs", "w") as clear:
-        clear.write("5")
+    reset_peak_rss()
     with open(sys.argv[1], "rb") as source:
         upload = UploadedFile(file=source, name=sys.argv[2], size=os.fstat(source.fileno()).st_size)
         baseline = peak_rss_kib()
