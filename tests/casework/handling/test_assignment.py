@@ -40,7 +40,9 @@ def test_new_reports_reach_the_supervisors_and_officers_get_them_by_assignment(s
     assert officer.get(case_url(case)).status_code == 403
 
     supervisor = logged_in(staff.supervisor)
-    response = supervisor.post(case_url(case, "assign/"), {"assign-officer": staff.officer.pk, "assign-role": "lead"}, follow=True)
+    response = supervisor.post(
+        case_url(case, "assign/"), {"assign-officer": staff.officer.pk, "assign-role": "lead"}, follow=True
+    )
     assert response.status_code == 200 and "sekarang anggota tim" in response.content.decode()
     case.refresh_from_db()
     assert case.lead_officer == staff.officer and list(case.team.all()) == [staff.officer]

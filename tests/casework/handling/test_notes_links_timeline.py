@@ -124,7 +124,9 @@ def test_links_join_two_cases_both_ways(staff: Staff) -> None:
     first = assigned(staff).case
     second = assigned(staff).case
     client = logged_in(staff.officer)
-    response = client.post(case_url(first, "links/"), {"link-other": second.number.lower(), "link-reason": "same_person"})
+    response = client.post(
+        case_url(first, "links/"), {"link-other": second.number.lower(), "link-reason": "same_person"}
+    )
     assert response.status_code == 302
     link = CaseLink.objects.get()
     assert {link.case_a, link.case_b} == {first, second}
