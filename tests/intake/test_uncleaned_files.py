@@ -26,10 +26,11 @@ from django.test import Client
 from PIL import Image
 
 from audit.models import AuditEvent
-from casework.models import Case, CaseAttachment
+from casework.models import Case, CaseAttachment, StaffUser
 from intake import metadata
 from tests.intake.conftest import IntakeStaff, gratification_post, jpeg_with_gps, pdf_with_author, upload, wbs_post
 from tests.support import media
+from tests.support.assignment import assign_officers
 from tests.support.staff import login
 
 pytestmark = pytest.mark.django_db
@@ -61,12 +62,19 @@ def assert_nothing_stored() -> None:
 
 
 def officer_client(staff: IntakeStaff) -> Client:
+    """The officer, logged in, on the team of every case filed so far (new reports reach the supervisors)."""
+    for case in Case.objects.exclude(team=staff.officer):
+        assign_officers(case, staff.officer)
     client = Client()
     login(client, staff.officer)
     return client
 
 
 def download(officer: Client, attachment: CaseAttachment) -> bytes:
+    """Download as the officer of ``officer_client`` (put on the case's team first, as triage would)."""
+    petugas = StaffUser.objects.get(username="petugas1")
+    if not attachment.case.team.filter(pk=petugas.pk).exists():
+        assign_officers(attachment.case, petugas)
     response = officer.get(f"/console/cases/{attachment.case.number}/files/{attachment.pk}/")
     assert response.status_code == 200
     return b"".join(response.streaming_content)
