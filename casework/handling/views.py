@@ -303,14 +303,15 @@ def hand_over_view(request: HttpRequest) -> HttpResponse:
     """Hand every case of a departing colleague over to a successor, from one page."""
     user = console_user(request)
     departing_qs, successor_qs = selectors.hand_over_candidates(), selectors.successors()
-    form = HandOverForm(
-        request.POST if request.method == "POST" else request.GET or None,
-        departing=departing_qs,
-        successors=successor_qs,
-    )
     chosen = None
     if request.method == "GET" and request.GET.get("departing", "").isdigit():
         chosen = departing_qs.filter(pk=int(request.GET["departing"])).first()
+    form = HandOverForm(
+        request.POST if request.method == "POST" else None,
+        initial={"departing": chosen},
+        departing=departing_qs,
+        successors=successor_qs,
+    )
     outcome = None
     status = 200
     if request.method == "POST":

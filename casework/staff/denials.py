@@ -65,6 +65,10 @@ def record_console_denial(*, user: StaffUser, route: str, reason: str, method: s
 
 def _count_and_record(user: StaffUser, route: str, reason: str, method: str, case_ref: str) -> bool:
     now = timezone.now()
+    # Windows that ended are only bookkeeping: drop this person's old ones so the table stays small.
+    ConsoleDenialWindow.objects.filter(staff=user, window_start__lt=now - WINDOW).exclude(
+        route=route, reason=reason, case_ref=case_ref
+    ).delete()
     row, created = ConsoleDenialWindow.objects.select_for_update().get_or_create(
         staff=user, route=route, reason=reason, case_ref=case_ref, defaults={"window_start": now, "count": 1}
     )

@@ -287,3 +287,9 @@ def test_a_stale_session_confirms_once_and_the_assignment_goes_through(staff: St
     code = totp_code(TOTPDevice.objects.get(user=staff.supervisor), offset_steps=1)
     done = client.post(case_url(case, "assign/"), {**data, "step_up_secret": code})
     assert done.status_code == 302 and holds(staff.officer, case)
+
+
+def test_the_hand_over_preview_shows_no_errors(make_staff: Any) -> None:
+    supervisor = make_staff(Role.SUPERVISOR)
+    page = logged_in(supervisor).get(f"/console/handover/?departing={supervisor.pk}")
+    assert page.status_code == 200 and 'class="errorlist"' not in page.content.decode()

@@ -71,3 +71,14 @@ def test_garbage_in_the_url_never_reaches_the_log(make_staff: Any) -> None:
     assert client.get("/console/cases/<script>x/").status_code == 403
     event = denied()[-1]
     assert event.case_ref == "" and "script" not in event.details
+
+
+def test_ended_windows_do_not_pile_up(make_staff: Any) -> None:
+    officer = make_staff(Role.OFFICER)
+    client = Client()
+    login(client, officer)
+    client.get("/console/staff/")
+    ConsoleDenialWindow.objects.update(window_start=ConsoleDenialWindow.objects.get().window_start - timedelta(hours=1))
+    client.get("/console/audit/")
+    assert list(ConsoleDenialWindow.objects.values_list("route", flat=True)) == ["console:audit:events"]
+
