@@ -169,7 +169,11 @@ RECEIPT_PARAMETER = {
     ]
 }
 SUBMIT_RESPONSES: dict[int, Any] = {201: SubmissionOut, 400: ErrorOut, 409: ErrorOut, 429: ErrorOut, 503: ErrorOut}
-FOLLOWUP_RESPONSES: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 429: ErrorOut}
+FOLLOWUP_RESPONSES: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut}
+
+
+class MissingReceipt(Exception):
+    """A follow-up call without the ``X-Peluit-Receipt`` header (not a wrong receipt: nothing was tried)."""
 
 
 def _form_errors(form: forms.Form) -> dict[str, list[str]]:
@@ -266,9 +270,12 @@ ReporterApi.form_bodies = {
 
 
 def _access(request: HttpRequest) -> Any:
-    """Return the reporter access for the receipt header (throttled, audited)."""
+    """Return the reporter access for the receipt header (throttled, audited); ``MissingReceipt`` without one."""
+    receipt = request.headers.get(RECEIPT_HEADER, "").strip()
+    if not receipt:
+        raise MissingReceipt()
     check_receipt_attempt(request)
-    return services.open_followup(receipt=request.headers.get(RECEIPT_HEADER, ""), channel="api")
+    return services.open_followup(receipt=receipt, channel="api")
 
 
 def _followup_out(access: Any) -> dict[str, Any]:
@@ -314,10 +321,10 @@ def get_followup(request: HttpRequest) -> Status[dict[str, Any]]:
 @speaks_client_language
 def post_followup_message(request: HttpRequest, payload: ReplyIn) -> Status[dict[str, Any]]:
     """Add a message to the report; returns the updated inbox."""
+    access = _access(request)
     form = ReplyForm({"body": payload.body})
     if not form.is_valid():
         return _invalid(form)
-    access = _access(request)
     services.post_reporter_message(access=access, body=form.cleaned_data["body"])
     return Status(201, _followup_out(access))
 
@@ -370,6 +377,15 @@ def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(MultiPartParserError)
 def _on_broken_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
     return _error_response(request, 400, _("The request could not be understood. Check the fields and try again."))
+
+
+@api.exception_handler(MissingReceipt)
+def _on_missing_receipt(request: HttpRequest, exc: MissingReceipt) -> HttpResponse:
+    response = _error_response(
+        request, 401, _("Send your 16-digit receipt in the X-Peluit-Receipt header to follow up a report.")
+    )
+    response["WWW-Authenticate"] = f'{RECEIPT_HEADER} realm="follow-up"'
+    return response
 
 
 @api.exception_handler(UnknownReceipt)

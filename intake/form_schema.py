@@ -15,7 +15,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from intake.attachments import max_attachments
-from intake.forms import GratificationReportForm, MultipleFileField
+from intake.forms import AttachmentForm, GratificationReportForm, MultipleFileField
 
 DECIMAL_PATTERN = r"^[0-9]{1,16}(\.[0-9]{1,2})?$"
 # Django's CharField refuses NUL characters and strips surrounding whitespace before checking "required".
@@ -137,6 +137,8 @@ def _cross_field_rules(form: forms.Form) -> list[dict[str, Any]]:
     What it cannot state (a hand-over date before the gift date, a date in the future, a file's content) is
     said in the field descriptions and answered with a field-level 400.
     """
+    if isinstance(form, AttachmentForm):
+        return [{"required": ["attachments"], "properties": {"attachments": {"minItems": 1}}}]
     if not isinstance(form, GratificationReportForm):
         return []
     return [

@@ -29,6 +29,26 @@ phone_validator = RegexValidator(
 )
 
 
+def refuse_surrogates(value: str) -> None:
+    """Refuse text with lone UTF-16 surrogates (e.g. ``"\\ud800"`` in JSON): it cannot be stored as UTF-8."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise forms.ValidationError(
+            _("This text contains characters that cannot be read as text. Please remove them."), code="surrogates"
+        ) from exc
+
+
+class ReporterForm(forms.Form):
+    """A form a reporter (or an API client) fills in: every text field refuses unencodable characters."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                field.validators.append(refuse_surrogates)
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     """A file input that accepts several files."""
 
@@ -47,6 +67,8 @@ class MultipleFileField(forms.FileField):
         single = super().clean
         items = data if isinstance(data, list | tuple) else ([data] if data else [])
         cleaned = [single(item, initial) for item in items if item]
+        if self.required and not cleaned:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
         try:
             check_attachment_count(len(cleaned))
         except RejectedAttachment as exc:
@@ -127,13 +149,15 @@ class NotInFutureMixin:
                 self.add_error(name, _("This date is in the future."))  # type: ignore[attr-defined]
 
 
-class ReportForm(NotInFutureMixin, forms.Form):
+class ReportForm(NotInFutureMixin, ReporterForm):
     """What both report forms share: sections for rendering and the attachment field."""
 
     # (title, field names) for a well-sectioned single page.
     sections: Sequence[tuple[Any, Sequence[str]]] = ()
     # Fields that are sealed as identity (WBS) rather than as report content.
     identity_fields: Sequence[str] = ()
+    # Fields of which at least one must be filled in (marked on the form before the reporter submits).
+    one_of_required: Sequence[str] = ()
     required_css_class = "required"
 
     submission_token = forms.CharField(
@@ -245,6 +269,9 @@ def display_name(user: Any) -> str:
     return str(user.get_full_name() or user.get_username())
 
 
+_ONE_OF_CONTACTS = _("Required: a mobile phone or an e-mail address (at least one of the two).")
+
+
 class GratificationReportForm(ReportForm):
     """A gratification report (KPK form, DOMAIN.md §3): receipt or refusal; the recipient is identified."""
 
@@ -263,8 +290,12 @@ class GratificationReportForm(ReportForm):
     rank_grade = _text(_("Rank and grade (pangkat/golongan)"))
     agency = _text(_("Agency"), initial="Pemerintah Kota Semarang")
     organisation = _organisation(_("Work unit (OPD)"), required=True)
-    email = forms.EmailField(label=_("E-mail address"), required=False, max_length=254)
-    phone_mobile = _text(_("Mobile phone"), max_length=24, validators=[phone_validator])
+    email = forms.EmailField(
+        label=_("E-mail address"), required=False, max_length=254, help_text=_ONE_OF_CONTACTS
+    )
+    phone_mobile = _text(
+        _("Mobile phone"), max_length=24, validators=[phone_validator], help_text=_ONE_OF_CONTACTS
+    )
     phone_home = _text(_("Home phone"), max_length=24, validators=[phone_validator])
     phone_office = _text(_("Office phone"), max_length=24, validators=[phone_validator])
     office_address = _text(_("Office address"), max_length=MEDIUM)
@@ -305,6 +336,7 @@ class GratificationReportForm(ReportForm):
     storage_location = _text(_("Where is the gift kept now?"), max_length=MEDIUM)
 
     past_date_fields = ("birth_date", "received_on", "handed_on")
+    one_of_required = ("phone_mobile", "email")
     sections = (
         (_("Receipt or refusal"), ("report_type",)),
         (
@@ -376,7 +408,7 @@ class GratificationReportForm(ReportForm):
         return cleaned
 
 
-class ReceiptForm(forms.Form):
+class ReceiptForm(ReporterForm):
     """The follow-up login: the 16-digit receipt, spaces and dashes allowed."""
 
     receipt = forms.CharField(
@@ -388,13 +420,19 @@ class ReceiptForm(forms.Form):
     )
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(ReporterForm):
     """A message from the reporter to the inspectorate."""
 
     body = _textarea(_("Your message"), required=True, max_length=10_000)
 
 
-class AttachmentForm(forms.Form):
-    """Files added to a report during follow-up."""
+class AttachmentForm(ReporterForm):
+    """Files added to a report during follow-up: at least one."""
 
-    attachments = MultipleFileField(label=_("Files"), required=True)
+    attachments = MultipleFileField(label=_("Files"))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.has_error("attachments") and not cleaned.get("attachments"):
+            self.add_error("attachments", _("Choose at least one file to add."))
+        return cleaned

@@ -39,6 +39,12 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/landing.html", context)
 
 
+def _already_sent(request: HttpRequest, exc: services.AlreadySubmitted, *, kind: str) -> HttpResponse:
+    """The answer to a re-sent form (reloading the receipt page): HTTP 409 and a link to a new, empty form."""
+    context = {"message": exc.message, "new_form_url": reverse(f"intake:{kind}_report")}
+    return render(request, "intake/already_sent.html", context, status=409)
+
+
 def _report(
     request: HttpRequest, *, form_class: type[ReportForm], submit: Any, template: str, kind: str
 ) -> HttpResponse:
@@ -53,7 +59,7 @@ def _report(
         except services.SubmissionRejected as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         except services.AlreadySubmitted as exc:
-            return render(request, "error.html", {"title": _("Already sent"), "message": exc.message}, status=409)
+            return _already_sent(request, exc, kind=kind)
         except NotSetUp:
             message = _("Reports cannot be received right now. Please try again later.")
             return render(request, "error.html", {"title": message, "message": message}, status=503)
