@@ -28,6 +28,7 @@ from pydantic import Field
 from intake import services
 from intake.form_schema import NOT_BLANK_PATTERN, multipart_body
 from intake.forms import (
+    FILE_FIELDS,
     AttachmentForm,
     GratificationReportForm,
     ReplyForm,
@@ -186,12 +187,13 @@ def _invalid(form: forms.Form) -> Status[dict[str, Any]]:
 
 
 def _files_sent_as_text(request: HttpRequest) -> Status[dict[str, Any]] | None:
-    """Refuse ``attachments`` sent as text parts (the document says files); a form would silently ignore them."""
-    if "attachments" not in request.POST:
+    """Refuse file fields sent as text parts (the document says files); a form would silently ignore them."""
+    as_text = [name for name in FILE_FIELDS if name in request.POST]
+    if not as_text:
         return None
     message = _("Send attachments as files (multipart/form-data parts with a file name), not as text.")
     detail = _("Please correct the fields listed in errors. Nothing has been saved.")
-    return Status(400, {"detail": detail, "errors": {"attachments": [message]}})
+    return Status(400, {"detail": detail, "errors": {name: [message] for name in as_text}})
 
 
 def _submit(request: HttpRequest, form_class: type[ReportForm], submit: Any) -> Status[dict[str, Any]]:
@@ -202,9 +204,9 @@ def _submit(request: HttpRequest, form_class: type[ReportForm], submit: Any) -> 
     if not form.is_valid():
         return _invalid(form)
     data = dict(form.cleaned_data)
-    attachments = data.pop("attachments", [])
+    attachments, voice_recordings = data.pop("attachments", []), data.pop("voice_recordings", [])
     try:
-        submission = submit(data=data, attachments=attachments)
+        submission = submit(data=data, attachments=attachments, voice_recordings=voice_recordings)
     except services.SubmissionRejected as exc:
         return Status(400, {"detail": exc.message, "errors": {exc.field: [exc.message]}})
     except services.AlreadySubmitted as exc:
@@ -340,7 +342,8 @@ def post_followup_message(request: HttpRequest, payload: ReplyIn) -> Status[dict
 @csrf_exempt
 @speaks_client_language
 def add_followup_attachments(request: HttpRequest) -> Status[dict[str, Any]]:
-    """Add files (multipart/form-data, field ``attachments``); metadata is removed before encryption."""
+    """Add files (multipart/form-data: ``attachments``, and ``voice_recordings`` of the reporter's own voice,
+    which are disguised); metadata is removed before encryption. At least one file."""
     access = _access(request)
     refused = _files_sent_as_text(request)
     if refused is not None:
@@ -349,7 +352,11 @@ def add_followup_attachments(request: HttpRequest) -> Status[dict[str, Any]]:
     if not form.is_valid():
         return _invalid(form)
     try:
-        services.add_reporter_attachment(access=access, attachments=form.cleaned_data["attachments"])
+        services.add_reporter_attachment(
+            access=access,
+            attachments=form.cleaned_data["attachments"],
+            voice_recordings=form.cleaned_data["voice_recordings"],
+        )
     except services.SubmissionRejected as exc:
         return Status(400, {"detail": exc.message, "errors": {exc.field: [exc.message]}})
     return Status(201, _followup_out(access))

@@ -27,7 +27,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from intake import metadata
+from intake import metadata, voice
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,8 @@ MAX_NAME_LENGTH = 200
 class RejectedAttachment(Exception):
     """An attachment that is not accepted; ``message`` is translated and safe to show the reporter.
 
-    ``code`` says why, for API clients: ``type``, ``empty``, ``too_large`` or ``count``.
+    ``code`` says why, for API clients: ``type``, ``empty``, ``too_large``, ``count``, or for a recording to
+    disguise ``voice_type``, ``voice_unreadable``, ``voice_too_long``, ``voice_too_slow``.
     """
 
     def __init__(self, message: str, *, code: str = "invalid") -> None:
@@ -313,12 +314,35 @@ def _clean(kind: FileKind, original: BinaryIO) -> tuple[BinaryIO, str, bool]:
     return cleaned, content_type, removed
 
 
-def inspect_and_clean(upload: UploadedFile[bytes]) -> CleanAttachment:
+def _disguise(kind: FileKind, original: BinaryIO, budget: voice.VoiceBudget) -> tuple[BinaryIO, str, bool]:
+    """Return the recording in ``original`` with the voice disguised, as WAV; closes ``original``."""
+    try:
+        if not kind.content_type.startswith("audio/"):
+            raise RejectedAttachment(
+                _("Only audio recordings (MP3, M4A, OGG, WAV) can be disguised."), code="voice_type"
+            )
+        disguised = _temporary_file()
+        try:
+            voice.disguise_voice(original, disguised, budget=budget)
+        except voice.CannotDisguise as exc:
+            disguised.close()
+            raise RejectedAttachment(exc.message, code=exc.code) from exc
+        except BaseException:
+            disguised.close()
+            raise
+    finally:
+        original.close()
+    return disguised, "audio/wav", True
+
+
+def inspect_and_clean(upload: UploadedFile[bytes], *, disguise: voice.VoiceBudget | None = None) -> CleanAttachment:
     """Check an uploaded file by its content and return it cleaned of identifying metadata.
 
     Raises RejectedAttachment (with a translated ``message``) for an empty file, a file over
     ``PELUIT_MAX_ATTACHMENT_BYTES`` or a type that is not accepted, whatever its name says. Files that
-    cannot be cleaned are returned unchanged with ``metadata_removed=False``.
+    cannot be cleaned are returned unchanged with ``metadata_removed=False``. With ``disguise`` (the
+    submission's voice budget) the file must be an audio recording of the reporter's own voice: it comes back
+    disguised as WAV (``intake/voice.py``), or is refused when it cannot be decoded.
     """
     limit = max_attachment_bytes()
     if upload.size is not None and upload.size > limit:
@@ -329,7 +353,10 @@ def inspect_and_clean(upload: UploadedFile[bytes]) -> CleanAttachment:
     except BaseException:
         original.close()
         raise
-    stream, content_type, removed = _clean(kind, original)
+    if disguise is not None:
+        stream, content_type, removed = _disguise(kind, original, disguise)
+    else:
+        stream, content_type, removed = _clean(kind, original)
     stream.seek(0, 2)
     size = stream.tell()
     chunks = _FileChunks(stream)

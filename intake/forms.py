@@ -76,6 +76,32 @@ class MultipleFileField(forms.FileField):
         return cleaned
 
 
+def voice_recordings_field() -> MultipleFileField:
+    """Return the file field for recordings of the reporter's own voice, which are disguised before sealing."""
+    return MultipleFileField(
+        label=_("Recordings of my own voice (will be disguised)"),
+        help_text=_(
+            "Only recordings in which you yourself speak (MP3, M4A, OGG or WAV, up to 10 minutes together): the "
+            "pitch and the character of your voice are changed by random amounts before encryption, so your "
+            "voice is harder to recognise. The original is not kept. The words and your way of speaking stay. "
+            "Do not put recordings of other people here: evidence recordings of others belong with the other "
+            "files, unchanged, so that they keep their value as evidence."
+        ),
+    )
+
+
+FILE_FIELDS = ("attachments", "voice_recordings")
+
+
+def check_file_total(form: forms.Form, cleaned: dict[str, Any]) -> None:
+    """Add an error when the files of all file fields together are more than one submission may carry."""
+    total = sum(len(cleaned.get(name) or []) for name in FILE_FIELDS)
+    try:
+        check_attachment_count(total)
+    except RejectedAttachment as exc:
+        form.add_error("attachments", exc.message)
+
+
 def _text(label: Any, *, required: bool = False, max_length: int = SHORT, **kwargs: Any) -> forms.CharField:
     return forms.CharField(label=label, required=required, max_length=max_length, **kwargs)
 
@@ -173,6 +199,7 @@ class ReportForm(NotInFutureMixin, ReporterForm):
             "encrypted."
         ),
     )
+    voice_recordings = voice_recordings_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -182,6 +209,7 @@ class ReportForm(NotInFutureMixin, ReporterForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         self.check_dates(cleaned)
+        check_file_total(self, cleaned)
         return cleaned
 
     def section_list(self) -> list[tuple[Any, list[forms.BoundField]]]:
@@ -238,7 +266,7 @@ class WbsReportForm(ReportForm):
         (_("Who"), ("who_name", "who_position", "who_unit", "others_involved")),
         (_("Where and when"), ("organisation", "where", "when_date", "when_period")),
         (_("Loss and other reports"), ("estimated_loss", "reported_elsewhere", "reported_elsewhere_detail")),
-        (_("Evidence"), ("attachments",)),
+        (_("Evidence"), ("attachments", "voice_recordings")),
         (
             _("Your identity (optional, encrypted separately)"),
             (
@@ -385,7 +413,7 @@ class GratificationReportForm(ReportForm):
             ),
         ),
         (_("Reason and chronology"), ("reason", "chronology", "notes")),
-        (_("Documents"), ("attachments",)),
+        (_("Documents"), ("attachments", "voice_recordings")),
         (
             _("Handling of the gift"),
             ("compensation_willing", "handed_to_upg", "handed_on", "handover_receipt", "storage_location"),
@@ -430,9 +458,13 @@ class AttachmentForm(ReporterForm):
     """Files added to a report during follow-up: at least one."""
 
     attachments = MultipleFileField(label=_("Files"))
+    voice_recordings = voice_recordings_field()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if not self.has_error("attachments") and not cleaned.get("attachments"):
+        if self.errors:
+            return cleaned
+        if not any(cleaned.get(name) for name in FILE_FIELDS):
             self.add_error("attachments", _("Choose at least one file to add."))
+        check_file_total(self, cleaned)
         return cleaned

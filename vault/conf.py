@@ -50,6 +50,9 @@ def pepper() -> str:
 CONSOLE_COOKIE: str = getattr(settings, "VAULT_CONSOLE_COOKIE", "peluit_vault")
 FOLLOWUP_TTL: timedelta = getattr(settings, "VAULT_FOLLOWUP_TTL", timedelta(minutes=15))
 ATTACHMENT_PREFIX: str = getattr(settings, "VAULT_ATTACHMENT_PREFIX", "vault")
+# Files held for a reporter across a form error (vault/held.py): where, and for how long.
+HELD_PREFIX: str = getattr(settings, "VAULT_HELD_PREFIX", "held")
+HELD_TTL: timedelta = getattr(settings, "VAULT_HELD_TTL", timedelta(hours=1))
 
 # Receipt costs used before the current profile; lookups try these too (always all, so the time spent does
 # not depend on which one matches). Append the old value here when changing the receipt profile.

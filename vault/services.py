@@ -27,6 +27,15 @@ from vault.escrow import (
     is_escrow_holder,
 )
 from vault.followup import followup_begin, followup_end, followup_resume
+from vault.held import (
+    HeldFile,
+    can_hold,
+    held_files,
+    hold_file,
+    open_held_file,
+    purge_expired_held_files,
+    release_held_files,
+)
 from vault.officers import enrol_officer, has_officer_key, reset_officer_key, rewrap_officer_key, unlock_keyring
 from vault.receipts import format_receipt, normalise_receipt
 from vault.sealing import (
@@ -48,10 +57,12 @@ from vault.sealing import (
 __all__ = [
     "EscrowKeyring",
     "EscrowStatus",
+    "HeldFile",
     "Keyring",
     "NewReport",
     "ReporterAccess",
     "StoredAttachment",
+    "can_hold",
     "delete_attachment",
     "enrol_officer",
     "escrow_add_holder",
@@ -72,13 +83,18 @@ __all__ = [
     "granted_officer_ids",
     "has_identity",
     "has_officer_key",
+    "held_files",
+    "hold_file",
     "is_escrow_holder",
     "lock_console",
     "normalise_receipt",
     "officer_keyring",
     "open",
     "open_attachment",
+    "open_held_file",
     "open_identity",
+    "purge_expired_held_files",
+    "release_held_files",
     "reporter_access",
     "reset_officer_key",
     "revoke_case",
