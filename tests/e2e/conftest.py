@@ -8,6 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.intake.conftest import IntakeStaff, create_intake_staff
+from tests.support.reference import ensure_reference_data
+
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run inside one unless told
 # it is safe. It is: the loop only talks to the browser process.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -60,3 +63,26 @@ def phone_page(browser, live_server) -> Iterator[object]:  # type: ignore[no-unt
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def officer_page(browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A second browser (own cookies) for the officer, JavaScript off like the reporter's."""
+    context = browser.new_context(java_script_enabled=False, base_url=live_server.url, locale="id-ID")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def intake_staff(make_staff) -> IntakeStaff:  # type: ignore[no-untyped-def]
+    """The staff who receive new reports, with vault keys and the escrow key (and the reference data)."""
+    ensure_reference_data()
+    return create_intake_staff(make_staff)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Encrypted blobs of each browser test go to its own temporary directory."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
