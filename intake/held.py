@@ -132,7 +132,7 @@ def select_held(*, token: str, kept_ids: Sequence[str], new_files: int) -> HeldS
             )
         )
     limit = max_attachments()
-    if len(wanted) + new_files > limit:
+    if wanted and len(wanted) + new_files > limit:  # without held files the form's own count check speaks
         release_held(token=token)
         raise HeldFilesRefused(
             ngettext(
@@ -159,11 +159,13 @@ def hold_uploads(
     """Clean and hold the files of a form that came back with an error; return (field, message) per refused file.
 
     Each file is cleaned (a voice recording disguised) on its own, so one refused file does not lose the
-    others. Nothing is held for a token that cannot hold files (missing or too short). Audited as one
-    ``intake.attachments_held`` event with the count.
+    others. Nothing is held for a token that cannot hold files (missing or too short), nor when the files would
+    be more than ``PELUIT_MAX_ATTACHMENTS``. Audited as one ``intake.attachments_held`` event with the count.
     """
     if not vault.can_hold(token) or not (attachments or voice_recordings):
         return []
+    if len(vault.held_files(token=token)) + len(attachments) + len(voice_recordings) > max_attachments():
+        return []  # more than a submission may carry: the form says so, nothing is held
     budget = VoiceBudget()
     refused: list[tuple[str, str]] = []
     held = 0

@@ -275,3 +275,18 @@ def test_api_clients_tokens_hold_nothing(client: Client, intake_staff: IntakeSta
         {**wbs_post(title=""), "submission_token": "client-chosen-1", "attachments": [note("a.txt")]},
     )
     assert response.status_code == 400 and not HeldBlob.objects.exists()
+
+
+def test_too_many_new_files_are_refused_by_the_form_and_not_held(
+    client: Client, intake_staff: IntakeStaff, settings: Any
+) -> None:
+    settings.PELUIT_MAX_ATTACHMENTS = 1
+    token = form_token(client)
+    response = client.post(
+        "/en/report/wbs/",
+        {**wbs_post(title=""), "submission_token": token, "attachments": [note("a.txt"), note("b.txt")]},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400 and "You can attach at most 1 file." in html
+    assert "counting the files you chose earlier" not in html
+    assert not HeldBlob.objects.exists() and held_on_page(response) == {}
