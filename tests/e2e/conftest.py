@@ -39,40 +39,31 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    """A fresh page with JavaScript disabled (Peluit needs none) and no shared cookies."""
-    context = browser.new_context(java_script_enabled=False, base_url=live_server.url, locale="id-ID")
+def _no_script_page(browser, live_server, **options) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """Yield a page in a fresh context (own cookies) with JavaScript disabled; close the context after."""
+    context = browser.new_context(java_script_enabled=False, base_url=live_server.url, locale="id-ID", **options)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def page(browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A fresh page with JavaScript disabled (Peluit needs none) and no shared cookies."""
+    yield from _no_script_page(browser, live_server)
 
 
 @pytest.fixture
 def phone_page(browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """A 360×740 phone-sized page with JavaScript disabled."""
-    context = browser.new_context(
-        java_script_enabled=False,
-        base_url=live_server.url,
-        viewport={"width": 360, "height": 740},
-        is_mobile=True,
-        locale="id-ID",
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    yield from _no_script_page(browser, live_server, viewport={"width": 360, "height": 740}, is_mobile=True)
 
 
 @pytest.fixture
 def officer_page(browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """A second browser (own cookies) for the officer, JavaScript off like the reporter's."""
-    context = browser.new_context(java_script_enabled=False, base_url=live_server.url, locale="id-ID")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    yield from _no_script_page(browser, live_server)
 
 
 @pytest.fixture

@@ -248,4 +248,4 @@ def test_openapi_documents_the_voice_field(client: Client, intake_staff: IntakeS
     for operation_id in ("submit_wbs_report", "submit_gratification_report", "add_followup_attachments"):
         body = operations[operation_id]["requestBody"]["content"]["multipart/form-data"]["schema"]
         field = body["properties"]["voice_recordings"]
-        assert field["items"]["format"] == "binary" and "disguised" in field["description"]
+        assert field["items"]["format"] == "binary" and "akan disamarkan" in field["description"]
