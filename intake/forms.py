@@ -10,14 +10,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import RegexValidator
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import GiftOccasion, GiftType, GiverRelationship, Organisation, ViolationType
 from intake.attachments import RejectedAttachment, check_attachment_count
 from intake.recipients import intake_recipient_candidates
+from intake.voice import DEFAULT_MAX_VOICE_SECONDS
 
 SHORT = 200
 MEDIUM = 500
@@ -76,17 +80,22 @@ class MultipleFileField(forms.FileField):
         return cleaned
 
 
+def _voice_help() -> str:
+    minutes = max(1, round(int(getattr(settings, "PELUIT_MAX_VOICE_SECONDS", DEFAULT_MAX_VOICE_SECONDS)) / 60))
+    return gettext(
+        "Only recordings in which you yourself speak (MP3, M4A, OGG or WAV, up to %(minutes)d minutes together): "
+        "the pitch and the character of your voice are changed by random amounts before encryption, so your "
+        "voice is harder to recognise. The original is not kept. The words and your way of speaking stay. "
+        "Do not put recordings of other people here: evidence recordings of others belong with the other "
+        "files, unchanged, so that they keep their value as evidence."
+    ) % {"minutes": minutes}
+
+
 def voice_recordings_field() -> MultipleFileField:
     """Return the file field for recordings of the reporter's own voice, which are disguised before sealing."""
     return MultipleFileField(
         label=_("Recordings of my own voice (will be disguised)"),
-        help_text=_(
-            "Only recordings in which you yourself speak (MP3, M4A, OGG or WAV, up to 10 minutes together): the "
-            "pitch and the character of your voice are changed by random amounts before encryption, so your "
-            "voice is harder to recognise. The original is not kept. The words and your way of speaking stay. "
-            "Do not put recordings of other people here: evidence recordings of others belong with the other "
-            "files, unchanged, so that they keep their value as evidence."
-        ),
+        help_text=lazy(_voice_help, str)(),  # read when shown: the limit is a setting, the text is translated
     )
 
 

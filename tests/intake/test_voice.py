@@ -174,11 +174,16 @@ def test_api_voice_recording_reaches_the_officer_disguised(
 
 
 @pytest.mark.django_db
-def test_web_form_says_other_peoples_recordings_stay_unchanged(client: Client, intake_staff: IntakeStaff) -> None:
+def test_web_form_says_other_peoples_recordings_stay_unchanged(
+    client: Client, intake_staff: IntakeStaff, settings: Any
+) -> None:
+    settings.PELUIT_MAX_VOICE_SECONDS = 300
     for path in ("/en/report/wbs/", "/en/report/gratification/"):
         html = client.get(path).content.decode()
         assert 'name="voice_recordings"' in html and "will be disguised" in html
         assert "Do not put recordings of other people here" in html
+        assert "up to 5 minutes together" in html  # the limit as configured
+    assert "paling lama 5 menit" in client.get("/report/wbs/").content.decode()
 
 
 @pytest.mark.django_db
