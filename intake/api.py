@@ -169,8 +169,16 @@ RECEIPT_PARAMETER = {
         }
     ]
 }
-SUBMIT_RESPONSES: dict[int, Any] = {201: SubmissionOut, 400: ErrorOut, 409: ErrorOut, 429: ErrorOut, 503: ErrorOut}
-FOLLOWUP_RESPONSES: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut}
+# 413: text fields over DATA_UPLOAD_MAX_MEMORY_SIZE (answered by config.views.bad_request, JSON under /api/).
+SUBMIT_RESPONSES: dict[int, Any] = {
+    201: SubmissionOut,
+    400: ErrorOut,
+    409: ErrorOut,
+    413: ErrorOut,
+    429: ErrorOut,
+    503: ErrorOut,
+}
+FOLLOWUP_RESPONSES: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 429: ErrorOut}
 
 
 class MissingReceipt(Exception):

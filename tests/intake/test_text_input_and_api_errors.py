@@ -85,6 +85,9 @@ def test_oversized_json_body_is_a_json_413(api_client: Client, intake_staff: Int
     )
     assert "too large" in assert_json(response, 413)["detail"]
     assert not CaseMessage.objects.filter(sender="reporter").exists()
+    doc = api_client.get("/api/v1/openapi.json").json()
+    assert "413" in doc["paths"]["/api/v1/followup/messages"]["post"]["responses"]
+    assert "413" in doc["paths"]["/api/v1/reports/wbs"]["post"]["responses"]
 
 
 def test_oversized_form_fields_are_a_json_413(api_client: Client, intake_staff: IntakeStaff, settings: Any) -> None:
