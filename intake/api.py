@@ -38,6 +38,7 @@ from intake.forms import (
 )
 from intake.recipients import intake_recipient_candidates
 from intake.throttle import Throttled, check_receipt_attempt
+from vault import services as vault
 from vault.exceptions import FollowupExpired, NotSetUp, UnknownReceipt
 
 RECEIPT_HEADER = "X-Peluit-Receipt"
@@ -279,7 +280,7 @@ ReporterApi.form_bodies = {
 }
 
 
-def _access(request: HttpRequest) -> Any:
+def _access(request: HttpRequest) -> vault.ReporterAccess:
     """Return the reporter access for the receipt header (throttled, audited); ``MissingReceipt`` without one."""
     receipt = request.headers.get(RECEIPT_HEADER, "").strip()
     if not receipt:
@@ -288,8 +289,9 @@ def _access(request: HttpRequest) -> Any:
     return services.open_followup(receipt=receipt, channel="api")
 
 
-def _followup_out(access: Any) -> dict[str, Any]:
+def _followup_out(access: vault.ReporterAccess) -> dict[str, Any]:
     view = services.followup_overview(access=access)
+    services.followup_mark_read(view=view)  # returned now: the Inspektorat's messages are read by the reporter
     return {
         "case_number": view.number,
         "kind": view.kind,

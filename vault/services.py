@@ -6,7 +6,7 @@ The functions live in small modules named after what they hold; this module gath
 
 from __future__ import annotations
 
-from vault.access import EscrowKeyring, Keyring, ReporterAccess
+from vault.access import Access, EscrowKeyring, Keyring, ReporterAccess, StaffAccess
 from vault.attachments import (
     StoredAttachment,
     delete_attachment,
@@ -44,7 +44,10 @@ from vault.sealing import (
     grant_case,
     grant_identity,
     granted_officer_ids,
+    granted_report_ids,
     has_identity,
+    holder_ids,
+    holds_report,
     open,
     open_identity,
     reporter_access,
@@ -55,12 +58,14 @@ from vault.sealing import (
 )
 
 __all__ = [
+    "Access",
     "EscrowKeyring",
     "EscrowStatus",
     "HeldFile",
     "Keyring",
     "NewReport",
     "ReporterAccess",
+    "StaffAccess",
     "StoredAttachment",
     "can_hold",
     "delete_attachment",
@@ -81,10 +86,13 @@ __all__ = [
     "grant_case",
     "grant_identity",
     "granted_officer_ids",
+    "granted_report_ids",
     "has_identity",
     "has_officer_key",
     "held_files",
     "hold_file",
+    "holder_ids",
+    "holds_report",
     "is_escrow_holder",
     "lock_console",
     "normalise_receipt",

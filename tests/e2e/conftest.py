@@ -1,10 +1,15 @@
-"""Browser fixtures: Playwright (Python) driving Debian's Chromium, never a downloaded browser."""
+"""Browser fixtures: Playwright (Python) driving Debian's Chromium, never a downloaded browser.
+
+Also the fixtures every browser test shares: pages with JavaScript off (a reporter's, a phone-sized one, a
+second one with its own cookies for an officer) and the staff who receive new reports.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -39,8 +44,8 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
-def _no_script_page(browser, live_server, **options) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    """Yield a page in a fresh context (own cookies) with JavaScript disabled; close the context after."""
+def _page(browser: Any, live_server: Any, **options: Any) -> Iterator[Any]:
+    """Yield a page in a new browser context (own cookies) with JavaScript disabled; close it afterwards."""
     context = browser.new_context(java_script_enabled=False, base_url=live_server.url, locale="id-ID", **options)
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -49,31 +54,25 @@ def _no_script_page(browser, live_server, **options) -> Iterator[object]:  # typ
 
 
 @pytest.fixture
-def page(browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
     """A fresh page with JavaScript disabled (Peluit needs none) and no shared cookies."""
-    yield from _no_script_page(browser, live_server)
+    yield from _page(browser, live_server)
 
 
 @pytest.fixture
-def phone_page(browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def phone_page(browser: Any, live_server: Any) -> Iterator[Any]:
     """A 360×740 phone-sized page with JavaScript disabled."""
-    yield from _no_script_page(browser, live_server, viewport={"width": 360, "height": 740}, is_mobile=True)
+    yield from _page(browser, live_server, viewport={"width": 360, "height": 740}, is_mobile=True)
 
 
 @pytest.fixture
-def officer_page(browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def officer_page(browser: Any, live_server: Any) -> Iterator[Any]:
     """A second browser (own cookies) for the officer, JavaScript off like the reporter's."""
-    yield from _no_script_page(browser, live_server)
+    yield from _page(browser, live_server)
 
 
 @pytest.fixture
-def intake_staff(make_staff) -> IntakeStaff:  # type: ignore[no-untyped-def]
+def intake_staff(make_staff: Any) -> IntakeStaff:
     """The staff who receive new reports, with vault keys and the escrow key (and the reference data)."""
     ensure_reference_data()
     return create_intake_staff(make_staff)
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """Encrypted blobs of each browser test go to its own temporary directory."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")

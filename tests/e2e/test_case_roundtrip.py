@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from casework import sealed
+from casework.cases import sealed
 from casework.models import Case
 from tests.intake.conftest import IntakeStaff, jpeg_with_gps
 from tests.support.staff import PASSWORD, totp_code

@@ -15,9 +15,13 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from casework import sealed
+from casework.cases import sealed
 from casework.models import Case, CaseMessage
-from tests.intake.conftest import IntakeStaff, jpeg_with_gps, pdf_with_author
+from tests.intake.conftest import (
+    IntakeStaff,
+    jpeg_with_gps,
+    pdf_with_author,
+)
 from vault import services as vault
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

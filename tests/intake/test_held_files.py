@@ -23,7 +23,7 @@ from django.utils import timezone
 from PIL import Image
 
 from audit.models import AuditEvent
-from casework import sealed
+from casework.cases import sealed
 from casework.models import Case
 from tests.intake.conftest import GPS_LATITUDE, IntakeStaff, jpeg_with_gps, pdf_with_author, upload, wbs_post
 from tests.intake.voice_samples import encode, synthetic_voice

@@ -17,7 +17,7 @@ import pytest
 from django.test import Client
 
 from audit.models import AuditEvent
-from casework import sealed
+from casework.cases import sealed
 from casework.models import Case
 from intake import voice
 from intake.voice import CannotDisguise, DisguiseParameters, VoiceBudget, disguise_voice, draw_parameters
