@@ -236,8 +236,13 @@ PELUIT_MAX_ATTACHMENT_BYTES = int(os.environ.get("PELUIT_MAX_ATTACHMENT_BYTES", 
 PELUIT_MAX_IMAGE_PIXELS = int(os.environ.get("PELUIT_MAX_IMAGE_PIXELS", "120000000"))
 # Total duration of the recordings of the reporter's own voice that one submission may disguise (intake/voice.py).
 PELUIT_MAX_VOICE_SECONDS = int(os.environ.get("PELUIT_MAX_VOICE_SECONDS", str(10 * 60)))
-# Uploads over 256 KiB are spooled to disk, not memory; the cleaner's own temporary files are nameless.
+# Uploads over 256 KiB are spooled to disk, not memory, into nameless temporary files (intake/uploads.py): a
+# killed worker leaves no plaintext behind. Nothing with a name belongs in FILE_UPLOAD_TEMP_DIR: it is swept.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "intake.uploads.NamelessTemporaryFileUploadHandler",
+]
 FILE_UPLOAD_TEMP_DIR = VAR_DIR / "tmp"
 FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 # In-memory sliding windows (per process): (requests, seconds). See intake/throttle.py.
@@ -276,6 +281,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "vault-housekeeping": {"task": "vault.tasks.housekeeping", "schedule": timedelta(hours=1)},
     # Files held for reporters across a form error live for an hour; purge them soon after.
     "vault-held-files": {"task": "vault.tasks.purge_held_files", "schedule": timedelta(minutes=10)},
+    # Files left in the upload folder (uploads are spooled nameless, so none should be there).
+    "intake-housekeeping": {"task": "intake.tasks.housekeeping", "schedule": timedelta(hours=1)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -155,12 +155,15 @@ def hold_uploads(
     token: str,
     attachments: Sequence[UploadedFile[bytes]] = (),
     voice_recordings: Sequence[UploadedFile[bytes]] = (),
+    send_uncleaned: bool = False,
 ) -> list[tuple[str, str]]:
     """Clean and hold the files of a form that came back with an error; return (field, message) per refused file.
 
     Each file is cleaned (a voice recording disguised) on its own, so one refused file does not lose the
-    others. Nothing is held for a token that cannot hold files (missing or too short), nor when the files would
-    be more than ``PELUIT_MAX_ATTACHMENTS``. Audited as one ``intake.attachments_held`` event with the count.
+    others; a file that cannot be cleaned is held as it is only with ``send_uncleaned`` (the reporter's
+    choice). Nothing is held for a token that cannot hold files (missing or too short), nor when the files
+    would be more than ``PELUIT_MAX_ATTACHMENTS``. Audited as one ``intake.attachments_held`` event with the
+    count.
     """
     if not vault.can_hold(token) or not (attachments or voice_recordings):
         return []
@@ -172,7 +175,7 @@ def hold_uploads(
     for upload, disguise in [*((a, None) for a in attachments), *((v, budget) for v in voice_recordings)]:
         field = "attachments" if disguise is None else "voice_recordings"
         try:
-            item = inspect_and_clean(upload, disguise=disguise)
+            item = inspect_and_clean(upload, send_uncleaned=send_uncleaned, disguise=disguise)
             try:
                 vault.hold_file(
                     token=token, chunks=item.chunks, label=_label(item, voice_disguised=disguise is not None)
@@ -181,7 +184,9 @@ def hold_uploads(
                 item.close()
         except RejectedAttachment as exc:  # also raised while streaming, by a cleaner that refuses late
             name = (upload.name or "").replace("\\", "/").rsplit("/", 1)[-1]
-            message = _("“%(name)s” was not kept: %(reason)s") % {"name": name, "reason": exc.message}
+            message = exc.message  # an uncleanable file's message names it already
+            if exc.code != "uncleanable":
+                message = _("“%(name)s” was not kept: %(reason)s") % {"name": name, "reason": exc.message}
             refused.append((field, message))
             continue
         held += 1

@@ -38,7 +38,13 @@ from casework.models import (
     PublicStatus,
 )
 from casework.rules.deadlines import due_date, working_days_for
-from intake.attachments import CleanAttachment, RejectedAttachment, check_attachment_count, inspect_and_clean
+from intake.attachments import (
+    CleanAttachment,
+    RejectedAttachment,
+    check_attachment_count,
+    inspect_and_clean,
+    uncleanable_message,
+)
 from intake.held import HeldSelection
 from intake.models import SubmissionToken
 from intake.recipients import intake_recipient_candidates, intake_recipients
@@ -77,6 +83,8 @@ class Submission:
     case: Case
     receipt: str
     warnings: list[str] = field(default_factory=list)
+    # Files the cleaner could not clean, sent as they are at the reporter's request (shown on the receipt).
+    uncleaned_files: list[str] = field(default_factory=list)
 
     @property
     def formatted_receipt(self) -> str:
@@ -188,18 +196,34 @@ class SubmittedFiles:
 
 
 def _inspect_all(
-    uploads: Sequence[UploadedFile[bytes]], voice_recordings: Sequence[UploadedFile[bytes]] = (), *, held: int = 0
+    uploads: Sequence[UploadedFile[bytes]],
+    voice_recordings: Sequence[UploadedFile[bytes]] = (),
+    *,
+    send_uncleaned: bool,
+    held: Sequence[CleanAttachment] = (),
 ) -> list[CleanAttachment]:
     """Check and clean every upload before anything is written; refuse them all if one is refused.
 
-    ``voice_recordings`` are the reporter's own voice: they are disguised (``intake/voice.py``) instead of
-    cleaned, within one duration budget for the whole submission. ``held`` files count against the limit too.
+    Files that cannot be cleaned are refused together, in one message naming each, unless ``send_uncleaned``
+    (files held from an earlier try that were kept uncleaned count too). ``voice_recordings`` are the
+    reporter's own voice: they are disguised (``intake/voice.py``) instead of cleaned, within one duration
+    budget for the whole submission. ``held`` files count against the limit.
     """
     cleaned: list[CleanAttachment] = []
+    uncleanable: list[str] = []
     try:
-        check_attachment_count(len(uploads) + len(voice_recordings) + held)
+        check_attachment_count(len(uploads) + len(voice_recordings) + len(held))
         for upload in uploads:
-            cleaned.append(inspect_and_clean(upload))
+            try:
+                cleaned.append(inspect_and_clean(upload, send_uncleaned=send_uncleaned))
+            except RejectedAttachment as exc:
+                if exc.code != "uncleanable":
+                    raise
+                uncleanable.append(exc.file_name)
+        if not send_uncleaned:
+            uncleanable += [item.original_name for item in held if not item.metadata_removed]
+        if uncleanable:
+            raise RejectedAttachment(uncleanable_message(uncleanable), code="uncleanable")
         budget = VoiceBudget()
         for upload in voice_recordings:
             try:
@@ -293,7 +317,9 @@ def _submit(
     if files.held is not None and files.held.token != token:
         raise ValueError("held files belong to another form token")
     held = files.held.as_attachments() if files.held is not None else []
-    cleaned = _inspect_all(files.attachments, files.voice_recordings, held=len(held))
+    cleaned = _inspect_all(
+        files.attachments, files.voice_recordings, send_uncleaned=bool(data.get("send_uncleaned")), held=held
+    )
     stored_names: list[str] = []
     try:
         with transaction.atomic():
@@ -343,6 +369,7 @@ def _submit(
                     "kind": str(kind),
                     "report_id": str(case.id),
                     "attachments": len(cleaned) + len(held),
+                    "attachments_uncleaned": sum(not item.metadata_removed for item in [*cleaned, *held]),
                     "voice_disguised": len(files.voice_recordings),
                     "identity_given": bool(identity),
                 },
@@ -351,7 +378,12 @@ def _submit(
         _close_all(cleaned)
         _delete_blobs(stored_names)
         raise
-    return Submission(case=case, receipt=new_report.receipt, warnings=warnings)
+    return Submission(
+        case=case,
+        receipt=new_report.receipt,
+        warnings=warnings,
+        uncleaned_files=[item.original_name for item in [*cleaned, *held] if not item.metadata_removed],
+    )
 
 
 def submit_wbs_report(
@@ -364,7 +396,8 @@ def submit_wbs_report(
     """Store a whistleblowing report from validated ``WbsReportForm`` data and return its receipt.
 
     ``identity_*`` fields, when given, are sealed separately through the vault; ``exclude_recipients`` lists
-    staff ids whose keys are not used. ``voice_recordings`` are disguised before sealing; ``held`` are files
+    staff ids whose keys are not used; ``send_uncleaned`` keeps files that cannot be cleaned as they are (listed
+    in ``Submission.uncleaned_files``). ``voice_recordings`` are disguised before sealing; ``held`` are files
     held for this form after an earlier error (its token must be ``submission_token``). Raises
     ``SubmissionRejected`` when an attachment is refused and ``AlreadySubmitted`` when ``submission_token`` was
     spent before.
@@ -482,20 +515,26 @@ def add_reporter_attachment(
     access: vault.ReporterAccess,
     attachments: Sequence[UploadedFile[bytes]] = (),
     voice_recordings: Sequence[UploadedFile[bytes]] = (),
+    send_uncleaned: bool = False,
 ) -> list[CaseAttachment]:
     """Clean, encrypt and store files the reporter adds to their case; audit each one.
 
     ``voice_recordings`` are disguised first. Raises ``SubmissionRejected`` (nothing stored) when a file is
-    refused.
+    refused, including a file that cannot be cleaned unless ``send_uncleaned``.
     """
-    cleaned = _inspect_all(attachments, voice_recordings)
+    cleaned = _inspect_all(attachments, voice_recordings, send_uncleaned=send_uncleaned)
     stored_names: list[str] = []
     try:
         with transaction.atomic():
             case = Case.objects.get(pk=access.report_id)
             stored = _store_all(access=access, case=case, cleaned=cleaned, on_stored=stored_names.append)
-            for _item in stored:
-                audit_record(action=Action.REPORTER_ATTACHMENT, actor="reporter", case_ref=case.number)
+            for item in stored:
+                audit_record(
+                    action=Action.REPORTER_ATTACHMENT,
+                    actor="reporter",
+                    case_ref=case.number,
+                    details={"metadata_removed": item.metadata_removed},
+                )
     except BaseException:
         _close_all(cleaned)
         _delete_blobs(stored_names)

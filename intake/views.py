@@ -95,7 +95,10 @@ def _report(
         else:
             return render(request, "intake/receipt.html", {"submission": submission, "kind": kind})
     # A form error: keep the files chosen so far (cleaned, sealed against the form token) for the next try.
-    refused = hold_uploads(token=token, attachments=attachments, voice_recordings=voice_recordings)
+    send_uncleaned = bool(form.cleaned_data.get("send_uncleaned"))
+    refused = hold_uploads(
+        token=token, attachments=attachments, voice_recordings=voice_recordings, send_uncleaned=send_uncleaned
+    )
     if rejected is not None and not refused:  # refused for a reason holding does not repeat (e.g. a late refusal)
         refused = [(rejected.field if rejected.field in form.fields else "attachments", rejected.message)]
     for field, message in refused:
@@ -257,6 +260,7 @@ def followup_attach(request: HttpRequest) -> HttpResponse:
                 access=access,
                 attachments=form.cleaned_data["attachments"],
                 voice_recordings=form.cleaned_data["voice_recordings"],
+                send_uncleaned=form.cleaned_data["send_uncleaned"],
             )
         except services.SubmissionRejected as exc:
             form.add_error(exc.field, exc.message)

@@ -290,3 +290,33 @@ def test_too_many_new_files_are_refused_by_the_form_and_not_held(
     assert response.status_code == 400 and "You can attach at most 1 file." in html
     assert "counting the files you chose earlier" not in html
     assert not HeldBlob.objects.exists() and held_on_page(response) == {}
+
+
+def test_a_file_sent_as_it_is_is_held_only_by_choice_and_refused_when_the_choice_is_withdrawn(
+    client: Client, intake_staff: IntakeStaff
+) -> None:
+    from tests.intake.test_uncleaned_files import damaged_photo
+
+    token = form_token(client)
+    photo = upload("rusak.jpg", damaged_photo())
+    refused = client.post("/en/report/wbs/", {**wbs_post(title=""), "submission_token": token, "attachments": [photo]})
+    assert "cannot be cleaned" in refused.content.decode() and held_on_page(refused) == {}  # not held unasked
+
+    photo.seek(0)
+    chosen = {**wbs_post(title=""), "submission_token": token, "attachments": [photo], "send_uncleaned": "on"}
+    first = client.post("/en/report/wbs/", chosen)
+    listed = held_on_page(first)
+    assert list(listed) == ["rusak.jpg"] and "not cleaned" in first.content.decode()
+
+    # Sending with the box unticked refuses the held uncleaned file (and stores nothing).
+    kept = {**wbs_post(), "submission_token": token, "held_files": [*listed.values()]}
+    unticked = client.post("/en/report/wbs/", kept)
+    assert unticked.status_code == 400 and "cannot be cleaned" in unticked.content.decode()
+    assert not Case.objects.exists() and held_on_page(unticked) == listed  # still held for the next try
+    ticked = client.post(
+        "/en/report/wbs/",
+        {**wbs_post(), "submission_token": token, "held_files": [*listed.values()], "send_uncleaned": "on"},
+    )
+    assert ticked.status_code == 200 and "rusak.jpg" in ticked.content.decode()  # the receipt lists it
+    attachment = Case.objects.get().attachments.get()
+    assert not attachment.metadata_removed
