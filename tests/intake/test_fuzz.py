@@ -80,7 +80,8 @@ def test_api_submissions_never_fail(
     response = client_unthrottled.post(
         "/api/v1/reports/wbs", {**wbs_post(), **changes}, headers={"Accept-Language": language}
     )
-    assert response.status_code in (201, 400)
+    # A generated one-time token may repeat one of an earlier example: "already sent" is then the right answer.
+    assert response.status_code in (201, 400) or (response.status_code == 409 and changes.get("submission_token"))
     assert response["Content-Type"].startswith("application/json")
 
 
