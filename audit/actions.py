@@ -43,6 +43,7 @@ class Action(models.TextChoices):
     FOLLOWUP_FAILED = "intake.followup_failed", _("Follow-up login failed")
     REPORTER_MESSAGE = "intake.reporter_message", _("Reporter sent a message")
     REPORTER_ATTACHMENT = "intake.reporter_attachment", _("Reporter added an attachment")
+    ATTACHMENTS_HELD = "intake.attachments_held", _("Reporter's files held after a form error")
     # Casework
     INSPECTORATE_MESSAGE = "casework.inspectorate_message", _("Inspectorate sent a message")
     # Audit itself

@@ -234,6 +234,8 @@ USE_TZ = True
 PELUIT_MAX_ATTACHMENTS = int(os.environ.get("PELUIT_MAX_ATTACHMENTS", "20"))
 PELUIT_MAX_ATTACHMENT_BYTES = int(os.environ.get("PELUIT_MAX_ATTACHMENT_BYTES", str(100 * 1024 * 1024)))
 PELUIT_MAX_IMAGE_PIXELS = int(os.environ.get("PELUIT_MAX_IMAGE_PIXELS", "120000000"))
+# Total duration of the recordings of the reporter's own voice that one submission may disguise (intake/voice.py).
+PELUIT_MAX_VOICE_SECONDS = int(os.environ.get("PELUIT_MAX_VOICE_SECONDS", str(10 * 60)))
 # Uploads over 256 KiB are spooled to disk, not memory, into nameless temporary files (intake/uploads.py): a
 # killed worker leaves no plaintext behind. Nothing with a name belongs in FILE_UPLOAD_TEMP_DIR: it is swept.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
@@ -277,6 +279,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "audit-checkpoint": {"task": "audit.tasks.checkpoint_if_grown", "schedule": timedelta(minutes=10)},
     # Expired reporter follow-up sessions and blobs of failed uploads.
     "vault-housekeeping": {"task": "vault.tasks.housekeeping", "schedule": timedelta(hours=1)},
+    # Files held for reporters across a form error live for an hour; purge them soon after.
+    "vault-held-files": {"task": "vault.tasks.purge_held_files", "schedule": timedelta(minutes=10)},
     # Files left in the upload folder (uploads are spooled nameless, so none should be there).
     "intake-housekeeping": {"task": "intake.tasks.housekeeping", "schedule": timedelta(hours=1)},
 }
