@@ -25,6 +25,7 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
+from casework.cases.models import Channel
 from intake import services
 from intake.form_schema import NOT_BLANK_PATTERN, multipart_body
 from intake.forms import (
@@ -201,7 +202,7 @@ def _submit(request: HttpRequest, form_class: type[ReportForm], submit: Any) -> 
     data = dict(form.cleaned_data)
     attachments = data.pop("attachments", [])
     try:
-        submission = submit(data=data, attachments=attachments)
+        submission = submit(data=data, attachments=attachments, channel=Channel.API)
     except services.SubmissionRejected as exc:
         return Status(400, {"detail": exc.message, "errors": {exc.field: [exc.message]}})
     except services.AlreadySubmitted as exc:

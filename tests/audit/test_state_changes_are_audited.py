@@ -281,9 +281,9 @@ SCENARIOS = [
     ),
     # The reporter's side (intake.services) and the vault's grants and unseals
     Scenario(
-        "submit_wbs_report (sealed to the supervisor and both officers)",
+        "submit_wbs_report (sealed to the supervisor and both officers, its first clock started)",
         _submit_report,
-        (Action.CASE_GRANTED, Action.CASE_GRANTED, Action.CASE_GRANTED, Action.REPORT_SUBMITTED),
+        (Action.CASE_GRANTED, Action.CASE_GRANTED, Action.CASE_GRANTED, Action.CLOCK_STARTED, Action.REPORT_SUBMITTED),
         setup=_inspectorate,
     ),
     Scenario(
