@@ -29,7 +29,10 @@ def handover(case: Case, staff: IntakeStaff, **overrides: object) -> Gratificati
     values.update(overrides)
     fresh = Case.objects.get(pk=case.pk)
     return upg.record_upg_handover(
-        case=fresh, actor=staff.officer, expected_version=fresh.version, **values  # type: ignore[arg-type]
+        case=fresh,
+        actor=staff.officer,
+        expected_version=fresh.version,
+        **values,  # type: ignore[arg-type]
     )
 
 
@@ -46,11 +49,19 @@ def test_upg_kpk_sk_closed(staff: IntakeStaff) -> None:
         move(case, "diteruskan_kpk", staff=staff, user=staff.officer, kpk_forwarded_on=received)
     with pytest.raises(CaseActionRefused, match="cannot be before"):
         move(
-            case, "diteruskan_kpk", staff=staff, user=staff.officer, kpk_registration_number="GOL-2026-0042",
+            case,
+            "diteruskan_kpk",
+            staff=staff,
+            user=staff.officer,
+            kpk_registration_number="GOL-2026-0042",
             kpk_forwarded_on=received - timedelta(days=1),
         )
     case = move(
-        case, "diteruskan_kpk", staff=staff, user=staff.officer, kpk_registration_number="GOL-2026-0042",
+        case,
+        "diteruskan_kpk",
+        staff=staff,
+        user=staff.officer,
+        kpk_registration_number="GOL-2026-0042",
         kpk_forwarded_on=received,
     )
     assert (case.public_status, case.forwarded_to, case.forward_reference) == ("forwarded", "kpk", "GOL-2026-0042")
@@ -60,16 +71,28 @@ def test_upg_kpk_sk_closed(staff: IntakeStaff) -> None:
         move(case, "sk_terbit", staff=staff, user=staff.officer, sk_number="SK-1", sk_date=received)
     with pytest.raises(CaseActionRefused, match="future"):
         move(
-            case, "sk_terbit", staff=staff, user=staff.officer, sk_number="SK-1", kpk_decision="milik_negara",
+            case,
+            "sk_terbit",
+            staff=staff,
+            user=staff.officer,
+            sk_number="SK-1",
+            kpk_decision="milik_negara",
             sk_date=timezone.localdate() + timedelta(days=1),
         )
     case = move(
-        case, "sk_terbit", staff=staff, user=staff.officer, sk_number="1234/GRA/2026", sk_date=received,
+        case,
+        "sk_terbit",
+        staff=staff,
+        user=staff.officer,
+        sk_number="1234/GRA/2026",
+        sk_date=received,
         kpk_decision="milik_negara",
     )
     record = GratificationRecord.objects.get(case=case)
     assert (record.kpk_registration_number, record.sk_number, record.kpk_decision) == (
-        "GOL-2026-0042", "1234/GRA/2026", "milik_negara",
+        "GOL-2026-0042",
+        "1234/GRA/2026",
+        "milik_negara",
     )
     assert CaseClock.objects.get(case=case, rule_code="SK_KIRIM").state == "running"
     case = move(case, "selesai", staff=staff, user=staff.officer)
@@ -109,7 +132,10 @@ def test_the_forwarding_list_shows_the_statutory_limit_most_urgent_first(staff: 
     assert refusal_row.statutory_due is None and refusal_row.upg_due is not None
     forwarded = move(earlier, "diverifikasi", staff=staff)
     move(
-        forwarded, "diteruskan_kpk", staff=staff, kpk_registration_number="GOL-1",
+        forwarded,
+        "diteruskan_kpk",
+        staff=staff,
+        kpk_registration_number="GOL-1",
         kpk_forwarded_on=timezone.localdate(forwarded.received_at),
     )
     assert earlier.number not in [row.case.number for row in forwarding_due(staff.officer)]

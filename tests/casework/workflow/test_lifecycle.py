@@ -145,13 +145,19 @@ def test_an_illegal_transition_is_refused_and_changes_nothing(staff: IntakeStaff
     before = last_seq()
     with pytest.raises(CaseActionRefused, match="cannot be moved"):
         lifecycle.case_transition(
-            case=case, keyring=staff.keyring(staff.supervisor), transition_id=far.pk, expected_version=0,
+            case=case,
+            keyring=staff.keyring(staff.supervisor),
+            transition_id=far.pk,
+            expected_version=0,
             data=lifecycle.TransitionInput(reason=REASON, outcome="terbukti"),
         )
     other_kind = Transition.objects.get(kind="gratification", from_status="diterima_upg", to_status="diverifikasi")
     with pytest.raises(CaseActionRefused, match="does not exist"):
         lifecycle.case_transition(
-            case=case, keyring=staff.keyring(staff.supervisor), transition_id=other_kind.pk, expected_version=0,
+            case=case,
+            keyring=staff.keyring(staff.supervisor),
+            transition_id=other_kind.pk,
+            expected_version=0,
             data=lifecycle.TransitionInput(),
         )
     assert_unchanged(case)
@@ -191,7 +197,12 @@ def test_closing_needs_an_outcome_and_forwarding_needs_to_whom_and_a_reference(s
         move(case, "selesai", staff=staff, reason=REASON, outcome="diteruskan", forwarded_to="kejaksaan")
     assert_unchanged(case)
     case = move(
-        case, "selesai", staff=staff, reason=REASON, outcome="diteruskan", forwarded_to="kejaksaan",
+        case,
+        "selesai",
+        staff=staff,
+        reason=REASON,
+        outcome="diteruskan",
+        forwarded_to="kejaksaan",
         forward_reference="B-123/M.3/2026",
     )
     assert (case.outcome, case.forwarded_to, case.forward_reference) == ("diteruskan", "kejaksaan", "B-123/M.3/2026")
@@ -215,21 +226,30 @@ def test_a_stale_form_is_refused_when_two_officers_work_at_once(staff: IntakeSta
     second = Case.objects.get(pk=case.pk)
     step = step_to(first, "verifikasi")
     lifecycle.case_transition(
-        case=first, keyring=staff.keyring(staff.officer), transition_id=step.pk, expected_version=0,
+        case=first,
+        keyring=staff.keyring(staff.officer),
+        transition_id=step.pk,
+        expected_version=0,
         data=lifecycle.TransitionInput(),
     )
     # The second officer's form was shown at version 0, for the same step.
     with pytest.raises(lifecycle.StaleCase, match="Someone else changed this case"):
         lifecycle.case_transition(
-            case=second, keyring=staff.keyring(staff.other_officer), transition_id=step.pk, expected_version=0,
+            case=second,
+            keyring=staff.keyring(staff.other_officer),
+            transition_id=step.pk,
+            expected_version=0,
             data=lifecycle.TransitionInput(),
         )
     # ... or loaded fresh but with the old version in the form.
     fresh = Case.objects.get(pk=case.pk)
     with pytest.raises(lifecycle.StaleCase):
         lifecycle.case_transition(
-            case=fresh, keyring=staff.keyring(staff.other_officer), transition_id=step_to(fresh, "telaah").pk,
-            expected_version=0, data=lifecycle.TransitionInput(),
+            case=fresh,
+            keyring=staff.keyring(staff.other_officer),
+            transition_id=step_to(fresh, "telaah").pk,
+            expected_version=0,
+            data=lifecycle.TransitionInput(),
         )
     assert StatusChange.objects.filter(case=case).count() == 1
     assert Case.objects.get(pk=case.pk).version == 1

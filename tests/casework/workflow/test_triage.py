@@ -19,11 +19,14 @@ pytestmark = pytest.mark.django_db
 def test_an_officer_sets_the_triage_metadata(staff: IntakeStaff) -> None:
     case = file_wbs()
     assert (case.violation_type, case.organisation.code if case.organisation else None) == (
-        "pungli", "kecamatan-tembalang",
+        "pungli",
+        "kecamatan-tembalang",
     )
     dinas = Organisation.objects.get(code="dinas-kesehatan")
     changed = triage.case_set_triage(
-        case=case, actor=staff.officer, expected_version=0,
+        case=case,
+        actor=staff.officer,
+        expected_version=0,
         triage=triage.Triage(organisation=dinas, violation_type="suap"),
     )
     assert changed == ["organisation", "violation_type"]
@@ -31,7 +34,9 @@ def test_an_officer_sets_the_triage_metadata(staff: IntakeStaff) -> None:
     assert (case.organisation, case.violation_type, case.version) == (dinas, "suap", 1)
     event = AuditEvent.objects.get(action=Action.CASE_TRIAGED)
     assert event.details_dict == {
-        "fields": "organisation,violation_type", "organisation": "dinas-kesehatan", "violation_type": "suap",
+        "fields": "organisation,violation_type",
+        "organisation": "dinas-kesehatan",
+        "violation_type": "suap",
     }
     assert WHAT not in event.details
 
@@ -40,23 +45,31 @@ def test_bad_triage_is_refused_and_changes_nothing(staff: IntakeStaff) -> None:
     case = file_wbs(exclude_recipients=[str(staff.other_officer.pk)])
     with pytest.raises(CaseActionRefused, match="no gift"):
         triage.case_set_triage(
-            case=case, actor=staff.officer, expected_version=0,
+            case=case,
+            actor=staff.officer,
+            expected_version=0,
             triage=triage.Triage(organisation=None, gift_type="uang"),
         )
     with pytest.raises(CaseActionRefused, match="do not hold"):
         triage.case_set_triage(
-            case=case, actor=staff.other_officer, expected_version=0,
+            case=case,
+            actor=staff.other_officer,
+            expected_version=0,
             triage=triage.Triage(organisation=None, violation_type="suap"),
         )
     with pytest.raises(lifecycle.StaleCase):
         triage.case_set_triage(
-            case=case, actor=staff.officer, expected_version=7,
+            case=case,
+            actor=staff.officer,
+            expected_version=7,
             triage=triage.Triage(organisation=None, violation_type="suap"),
         )
     gift = file_gratification().case
     with pytest.raises(CaseActionRefused, match="violation type"):
         triage.case_set_triage(
-            case=gift, actor=staff.officer, expected_version=0,
+            case=gift,
+            actor=staff.officer,
+            expected_version=0,
             triage=triage.Triage(organisation=None, violation_type="suap"),
         )
     assert Case.objects.get(pk=case.pk).violation_type == "pungli"
