@@ -109,7 +109,10 @@ class TriageForm(VersionedForm):
     """Triage metadata: organisation, and the violation type or the gift type and value band."""
 
     organisation = forms.ModelChoiceField(
-        label=_("Organisation concerned"), required=False, queryset=Organisation.objects.filter(active=True)
+        label=_("Organisation concerned"),
+        required=False,
+        queryset=Organisation.objects.filter(active=True),
+        to_field_name="code",
     )
     violation_type = forms.ChoiceField(
         label=_("Violation type"), required=False, choices=[("", "---------"), *ViolationType.choices]

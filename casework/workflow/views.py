@@ -122,7 +122,7 @@ def case_triage_view(request: HttpRequest, number: str) -> HttpResponse:
     if request.method == "GET":
         initial = {
             "version": case.version,
-            "organisation": case.organisation_id,
+            "organisation": case.organisation.code if case.organisation else None,
             "violation_type": case.violation_type,
             "gift_type": case.gift_type,
             "gift_value_band": case.gift_value_band,

@@ -22,7 +22,9 @@ REASON = "Kanari-alasan: bukti awal cukup, terlapor disebut dengan jelas."
 
 
 @pytest.fixture(autouse=True)
-def _default_language_afterwards() -> Iterator[None]:
+def _english_for_service_messages() -> Iterator[None]:
+    """Service refusals are matched in English here (pages choose their language per request)."""
+    translation.activate("en")
     yield
     translation.deactivate()
 

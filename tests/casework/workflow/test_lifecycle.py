@@ -98,7 +98,7 @@ def test_the_reporter_sees_the_new_coarse_status(staff: IntakeStaff) -> None:
     case = move(submission.case, "verifikasi", staff=staff)
     case = move(case, "perlu_dilengkapi", staff=staff, reason=REASON)
     view = intake_services.followup_overview(access=access)
-    assert view.status == "needs_info" and str(view.status.label) == "Perlu keterangan tambahan"
+    assert view.status == "needs_info" and str(view.status.label) == "More information needed"
 
 
 def test_waiting_for_the_reporter_pauses_the_clocks_and_resuming_moves_the_due_date(staff: IntakeStaff) -> None:
