@@ -175,8 +175,11 @@ def test_gratification_upg_kpk_sk_closed_with_a_reminder(
     today = timezone.localdate()
     step(officer, case, "diverifikasi")
     step(
-        officer, case, "diteruskan_kpk",
-        kpk_registration_number="GOL-2026-000321", kpk_forwarded_on=today.isoformat(),
+        officer,
+        case,
+        "diteruskan_kpk",
+        kpk_registration_number="GOL-2026-000321",
+        kpk_forwarded_on=today.isoformat(),
     )
     assert reporter_status(page, receipt) == "Diteruskan ke instansi berwenang"
     assert clock_states(case)["KPK_PENETAPAN"] == "running"
@@ -189,17 +192,28 @@ def test_gratification_upg_kpk_sk_closed_with_a_reminder(
     officer.click("#transition-form button[type=submit]")
     assert Case.objects.get(pk=case.pk).status == "diteruskan_kpk"
     step(
-        officer, case, "sk_terbit", sk_number="4321/GRA/2026", sk_date=today.isoformat(),
+        officer,
+        case,
+        "sk_terbit",
+        sk_number="4321/GRA/2026",
+        sk_date=today.isoformat(),
         kpk_decision="milik_negara_kompensasi",
     )
     assert "4321/GRA/2026" in officer.inner_text("#sk")
     step(officer, case, "selesai")
     record = GratificationRecord.objects.get(case=case)
     assert (record.upg_receipt_number, record.kpk_registration_number, record.kpk_decision) == (
-        "UPG/021/III/2026", "GOL-2026-000321", "milik_negara_kompensasi",
+        "UPG/021/III/2026",
+        "GOL-2026-000321",
+        "milik_negara_kompensasi",
     )
     closed = Case.objects.get(pk=case.pk)
     assert (closed.status, closed.outcome) == ("selesai", "ditetapkan_kpk")
     assert reporter_status(page, receipt) == "Selesai"
     actions = set(AuditEvent.objects.filter(case_ref=case.number).values_list("action", flat=True))
-    assert {Action.UPG_HANDOVER_RECORDED, Action.CASE_STATUS_CHANGED, Action.REMINDER_SENT, Action.CLOCK_STOPPED} <= actions
+    assert {
+        Action.UPG_HANDOVER_RECORDED,
+        Action.CASE_STATUS_CHANGED,
+        Action.REMINDER_SENT,
+        Action.CLOCK_STOPPED,
+    } <= actions
