@@ -14,18 +14,20 @@ from django.db import migrations
 O = "vault.hold_case_keys"  # any officer or supervisor holding the case
 S = "casework.supervise_cases"  # a supervisor holding the case
 ALL = "*"
+# Waiting for the reporter pauses the inspectorate's own clocks, never a statutory one (PDP_BREACH).
+WBS_OWN = "ADUAN_TIDAK_BERKADAR,ADUAN_BERKADAR"
 
 # (from, to, permission, reason required, closes, outcome, also records, public status,
 #  start clocks, stop clocks, pause clocks, resume clocks)
 WBS = [
     ("diterima", "verifikasi", O, False, False, "", "", "in_progress", "", "", "", ""),
     ("verifikasi", "telaah", O, False, False, "", "", "in_progress", "", "", "", ""),
-    ("verifikasi", "perlu_dilengkapi", O, True, False, "", "", "needs_info", "", "", ALL, ""),
-    ("perlu_dilengkapi", "verifikasi", O, False, False, "", "", "in_progress", "", "", "", ALL),
+    ("verifikasi", "perlu_dilengkapi", O, True, False, "", "", "needs_info", "", "", WBS_OWN, ""),
+    ("perlu_dilengkapi", "verifikasi", O, False, False, "", "", "in_progress", "", "", "", WBS_OWN),
     ("verifikasi", "tidak_memenuhi_syarat", S, True, True, "tidak_dapat_ditindaklanjuti", "", "closed", "", ALL, "", ""),
     ("perlu_dilengkapi", "tidak_memenuhi_syarat", S, True, True, "tidak_dapat_ditindaklanjuti", "", "closed", "", ALL, "", ""),
     ("verifikasi", "bukan_wewenang", S, True, True, "diteruskan", "forwarding", "forwarded", "", ALL, "", ""),
-    ("telaah", "perlu_dilengkapi", O, True, False, "", "", "needs_info", "", "", ALL, ""),
+    ("telaah", "perlu_dilengkapi", O, True, False, "", "", "needs_info", "", "", WBS_OWN, ""),
     ("telaah", "berkadar_pengawasan", S, True, False, "", "", "in_progress", "ADUAN_BERKADAR", "ADUAN_TIDAK_BERKADAR", "", ""),
     ("telaah", "tidak_berkadar_pengawasan", S, True, False, "", "", "in_progress", "", "", "", ""),
     ("tidak_berkadar_pengawasan", "selesai", O, False, True, "", "", "closed", "", ALL, "", ""),
