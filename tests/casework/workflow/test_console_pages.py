@@ -26,6 +26,8 @@ def test_the_case_page_shows_status_clocks_and_the_next_steps(staff: IntakeStaff
     assert transition_url(case, "verifikasi") in html
     assert case.due_on is not None and case.due_on.strftime("%d-%m-%Y") in html
     assert 'id="triage"' in html and 'id="retention"' in html and 'id="gratification"' not in html
+    clock_form = html.split('id="clock-start"')[1].split("</form>")[0]
+    assert 'name="csrfmiddlewaretoken"' in clock_form  # the panels are rendered with the page's CSRF token
 
 
 def test_a_step_only_a_supervisor_may_make_is_shown_but_not_offered_to_an_officer(staff: IntakeStaff) -> None:
