@@ -77,6 +77,8 @@ def case_transition_view(request: HttpRequest, number: str, transition_id: int) 
     refused = _holder_page(request, case)
     if refused is not None:
         return refused
+    if not lifecycle.may_make(_user(request), step):
+        return _error_page(request, _("Only a supervisor can make this status change."), 403)
     if request.method == "GET":
         form = TransitionForm(initial={"version": case.version}, step=step, case=case)
         return _transition_page(request, case, step, form)

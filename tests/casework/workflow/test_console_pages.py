@@ -32,8 +32,13 @@ def test_the_case_page_shows_status_clocks_and_the_next_steps(staff: IntakeStaff
 
 def test_a_step_only_a_supervisor_may_make_is_shown_but_not_offered_to_an_officer(staff: IntakeStaff) -> None:
     case = move(move(file_wbs(), "verifikasi", staff=staff), "telaah", staff=staff)
-    html = logged_in(staff.officer).get(f"/console/cases/{case.number}/").content.decode()
+    client = logged_in(staff.officer)
+    html = client.get(f"/console/cases/{case.number}/").content.decode()
     assert transition_url(case, "berkadar_pengawasan") not in html
+    for method in (client.get, client.post):
+        refused = method(transition_url(case, "berkadar_pengawasan"))
+        assert refused.status_code == 403 and "pengawas" in refused.content.decode()
+    assert Case.objects.get(pk=case.pk).status == "telaah"
     assert "Berkadar pengawasan" in html  # shown, with who may make it
 
 
