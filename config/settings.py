@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -253,6 +254,27 @@ PELUIT_THROTTLE_RECEIPT_GLOBAL = (int(os.environ.get("PELUIT_THROTTLE_RECEIPT_GL
 # How many reverse proxies of ours append to X-Forwarded-For (0: the client connects directly).
 PELUIT_TRUSTED_PROXIES = int(os.environ.get("PELUIT_TRUSTED_PROXIES", "0"))
 
+# --- Lifecycles: working days, retention, reminders (casework/workflow) -----------------------------
+# Whether cuti bersama (collective leave, SKB 3 Menteri) closes the office for the working-day clocks.
+PELUIT_CUTI_BERSAMA_IS_LEAVE = env_bool("PELUIT_CUTI_BERSAMA_IS_LEAVE", True)
+# Years a closed case is kept before it is crypto-shredded, per kind (PELUIT_RETENTION_YEARS for both, or
+# PELUIT_RETENTION_YEARS_WBS / PELUIT_RETENTION_YEARS_GRATIFICATION).
+_RETENTION_YEARS = int(os.environ.get("PELUIT_RETENTION_YEARS", "5"))
+PELUIT_RETENTION_YEARS = {
+    "wbs": int(os.environ.get("PELUIT_RETENTION_YEARS_WBS", _RETENTION_YEARS)),
+    "gratification": int(os.environ.get("PELUIT_RETENTION_YEARS_GRATIFICATION", _RETENTION_YEARS)),
+}
+# E-mail (deadline reminders only; never report content). Off unless PELUIT_EMAIL_HOST is set.
+EMAIL_HOST = os.environ.get("PELUIT_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("PELUIT_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("PELUIT_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("PELUIT_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("PELUIT_EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = env_bool("PELUIT_EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("PELUIT_EMAIL_FROM", "peluit@localhost")
+PELUIT_EMAIL_REMINDERS = bool(EMAIL_HOST)
+
 # --- Static files ------------------------------------------------------------------------------------
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -283,6 +305,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "vault-held-files": {"task": "vault.tasks.purge_held_files", "schedule": timedelta(minutes=10)},
     # Files left in the upload folder (uploads are spooled nameless, so none should be there).
     "intake-housekeeping": {"task": "intake.tasks.housekeeping", "schedule": timedelta(hours=1)},
+    # Deadline reminders every working morning's start, and crypto-shredding of expired cases at night.
+    "deadline-reminders": {"task": "casework.tasks.deadline_reminders", "schedule": crontab(hour=6, minute=30)},
+    "retention-shred": {"task": "casework.tasks.retention_shred", "schedule": crontab(hour=2, minute=15)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -25,6 +25,7 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
+from casework.cases.models import Channel
 from intake import services
 from intake.form_schema import NOT_BLANK_PATTERN, multipart_body
 from intake.forms import (
@@ -224,7 +225,9 @@ def _submit(request: HttpRequest, form_class: type[ReportForm], submit: Any) -> 
     data = dict(form.cleaned_data)
     attachments, voice_recordings = data.pop("attachments", []), data.pop("voice_recordings", [])
     try:
-        submission = submit(data=data, attachments=attachments, voice_recordings=voice_recordings)
+        submission = submit(
+            data=data, attachments=attachments, voice_recordings=voice_recordings, channel=Channel.API
+        )
     except services.SubmissionRejected as exc:
         return Status(400, {"detail": exc.message, "errors": {exc.field: [exc.message]}})
     except services.AlreadySubmitted as exc:

@@ -35,9 +35,12 @@ from casework.models import (
     CaseAttachment,
     CaseKind,
     CaseMessage,
+    Channel,
     PublicStatus,
+    gift_value_band,
 )
-from casework.rules.deadlines import due_date, working_days_for
+from casework.workflow.calendar import due_date, working_days_for
+from casework.workflow.clocks import start_initial_clocks
 from intake.attachments import (
     CleanAttachment,
     RejectedAttachment,
@@ -309,6 +312,9 @@ def _submit(
     metadata: Mapping[str, Any],
     acknowledgement: Callable[[str, date], str],
     warnings: list[str],
+    channel: str = Channel.WEB,
+    gift_received_on: date | None = None,
+    is_refusal: bool = False,
 ) -> Submission:
     content, identity = split_report_data(data)
     content["language"] = get_language() or ""
@@ -336,6 +342,7 @@ def _submit(
                 status=INITIAL_STATUS[kind],
                 received_at=now,
                 identity_given=bool(identity),
+                channel=channel,
                 **metadata,
             )
             identity_bytes = sealed.json_bytes(identity) if identity else None
@@ -354,6 +361,7 @@ def _submit(
             # so concurrent submissions wait milliseconds, not the length of someone else's upload.
             case.number = allocate_case_number(kind=kind, year=today.year)
             case.save(update_fields=["number"])
+            start_initial_clocks(case=case, gift_received_on=gift_received_on, is_refusal=is_refusal)
             sealed.add_message(
                 access=access,
                 case=case,
@@ -392,8 +400,11 @@ def submit_wbs_report(
     attachments: Sequence[UploadedFile[bytes]] = (),
     voice_recordings: Sequence[UploadedFile[bytes]] = (),
     held: HeldSelection | None = None,
+    channel: str = Channel.WEB,
 ) -> Submission:
     """Store a whistleblowing report from validated ``WbsReportForm`` data and return its receipt.
+
+    ``channel`` records how it arrived (the web form by default; the JSON API passes ``api``).
 
     ``identity_*`` fields, when given, are sealed separately through the vault; ``exclude_recipients`` lists
     staff ids whose keys are not used; ``send_uncleaned`` keeps files that cannot be cleaned as they are (listed
@@ -412,6 +423,7 @@ def submit_wbs_report(
         },
         acknowledgement=lambda number, today: wbs_acknowledgement(number=number, received_on=today),
         warnings=[],
+        channel=channel,
     )
 
 
@@ -421,6 +433,7 @@ def submit_gratification_report(
     attachments: Sequence[UploadedFile[bytes]] = (),
     voice_recordings: Sequence[UploadedFile[bytes]] = (),
     held: HeldSelection | None = None,
+    channel: str = Channel.WEB,
 ) -> Submission:
     """Store a gratification report (receipt or refusal) from validated ``GratificationReportForm`` data.
 
@@ -448,6 +461,9 @@ def submit_gratification_report(
             "gift_type": data.get("gift_type") or "",
             "organisation": data.get("organisation"),
             "is_refusal": is_refusal,
+            # Statistics and the statutory clock: the value's band and the gift's date, never the words.
+            "gift_value_band": gift_value_band(data.get("value"), str(data.get("currency") or "IDR")),
+            "gift_received_on": gift_received_on,
         },
         acknowledgement=lambda number, today: gratification_acknowledgement(
             number=number,
@@ -457,6 +473,9 @@ def submit_gratification_report(
             warnings=warnings,
         ),
         warnings=warnings,
+        channel=channel,
+        gift_received_on=gift_received_on,
+        is_refusal=is_refusal,
     )
 
 
@@ -491,7 +510,7 @@ def followup_overview(*, access: vault.ReporterAccess) -> FollowupView:
         number=case.number,
         kind=case.kind,
         received_at=case.received_at,
-        status=case.public_status,
+        status=PublicStatus(case.public_status),
         thread=open_thread(access=access, case=case, reader=Reader.REPORTER),
     )
 
