@@ -44,5 +44,10 @@ class Action(models.TextChoices):
     REPORTER_ATTACHMENT = "intake.reporter_attachment", _("Reporter added an attachment")
     # Casework
     INSPECTORATE_MESSAGE = "casework.inspectorate_message", _("Inspectorate sent a message")
+    # Reports: signed PDF exports (details carry the kind, the period or case and the PDF's SHA-256)
+    EXPORT_REQUESTED = "reports.export_requested", _("Report export requested")
+    EXPORT_CREATED = "reports.export_created", _("Signed report exported")
+    EXPORT_FAILED = "reports.export_failed", _("Report export failed")
+    FORWARDING_EXPORTED = "reports.forwarding_exported", _("Forwarding package exported")
     # Audit itself
     CHECKPOINT_CREATED = "audit.checkpoint_created", _("Audit checkpoint created")
