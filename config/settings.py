@@ -263,7 +263,9 @@ PELUIT_PDF_SIGNER = os.environ.get(
     "reports.signers.Pkcs12Signer" if PELUIT_SIGNING_P12 else "reports.signers.LocalTestCaSigner",
 )
 # Extra trust anchors (PEM files, comma-separated) for /verify/, e.g. the root of the institution's CA.
-PELUIT_SIGNING_TRUST_ROOTS = [p.strip() for p in os.environ.get("PELUIT_SIGNING_TRUST_ROOTS", "").split(",") if p.strip()]
+PELUIT_SIGNING_TRUST_ROOTS = [
+    p.strip() for p in os.environ.get("PELUIT_SIGNING_TRUST_ROOTS", "").split(",") if p.strip()
+]
 # An RFC 3161 time-stamping authority: PAdES B-T, and B-LT (validation data embedded) by default with it.
 PELUIT_TSA_URL = os.environ.get("PELUIT_TSA_URL", "")
 # "B-B", "B-T" or "B-LT"; empty: B-LT with a TSA, else B-B.

@@ -27,6 +27,7 @@ from vault.access import Keyring
 PART_MESSAGES = "messages"
 PART_FILES = "files"
 PART_TIMELINE = "timeline"
+ALL_PARTS = "*"
 
 
 @dataclass(frozen=True)
@@ -102,9 +103,7 @@ def require_holder(keyring: Keyring, case: Case) -> None:
 def case_timeline(case: Case) -> list[DocTimelineEntry]:
     """Return the case's audited events, oldest first (actions and actors only; the log holds no content)."""
     events = AuditEvent.objects.filter(case_ref__in=case_aliases(case.number)).order_by("seq")
-    return [
-        DocTimelineEntry(at=timezone.localtime(e.at), action=e.action_label, actor=e.actor_label) for e in events
-    ]
+    return [DocTimelineEntry(at=timezone.localtime(e.at), action=e.action_label, actor=e.actor_label) for e in events]
 
 
 def _staff_name(user: object | None) -> str:
@@ -151,8 +150,10 @@ def case_document(*, keyring: Keyring, case: Case, redact: Callable[[str], str] 
 
 
 def select_parts(document: CaseDocument, parts: list[str]) -> CaseDocument:
-    """Keep only the chosen ``parts`` (report field names, ``messages``, ``files``, ``timeline``)."""
+    """Keep only the chosen ``parts`` (report field names, ``messages``, ``files``, ``timeline``; ``*``: all)."""
     chosen = set(parts)
+    if ALL_PARTS in chosen:
+        chosen |= {f.name for f in document.fields} | {PART_MESSAGES, PART_FILES, PART_TIMELINE}
     return CaseDocument(
         case=document.case,
         fields=[f for f in document.fields if f.name in chosen],

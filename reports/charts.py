@@ -7,7 +7,6 @@ Content-Security-Policy holds. Suppressed values (None) are drawn as gaps and ma
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
@@ -21,7 +20,9 @@ def _nice_max(value: int) -> int:
     """Return a round axis maximum ≥ ``value`` (1, 2, 4, 5 × 10^n; at least 4 so ticks are whole numbers)."""
     if value <= 4:
         return 4
-    magnitude = 10 ** int(math.floor(math.log10(value)))
+    magnitude = 1
+    while magnitude * 10 <= value:
+        magnitude *= 10
     for step in (1, 2, 5, 10):
         if step * magnitude >= value:
             return step * magnitude
@@ -62,9 +63,7 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[int | None], *
             continue
         length = plot * value / scale_max
         colour = PALETTE[0]
-        body.append(
-            f'<rect x="{label_width}" y="{y + 3}" width="{length:.1f}" height="{row - 7}" fill="{colour}"/>'
-        )
+        body.append(f'<rect x="{label_width}" y="{y + 3}" width="{length:.1f}" height="{row - 7}" fill="{colour}"/>')
         body.append(_text(label_width + length + 4, y + 14, f"{value:,}".replace(",", ".")))
     return _svg(width, height, title, body)
 
@@ -94,10 +93,10 @@ def line_chart(
     body: list[str] = []
     ticks = min(scale_max, 4)  # counts: whole numbers only
     for tick in range(ticks + 1):
-        value = scale_max * tick // ticks
-        y = y_at(value)
+        tick_value = scale_max * tick // ticks
+        y = y_at(tick_value)
         body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>')
-        body.append(_text(left - 6, y + 4, f"{value:,}".replace(",", "."), anchor="end", size=10))
+        body.append(_text(left - 6, y + 4, f"{tick_value:,}".replace(",", "."), anchor="end", size=10))
     body.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="#666"/>')
     for i, label in enumerate(x_labels):
         body.append(_text(x_at(i), top + plot_h + 16, label, anchor="middle", size=10))

@@ -15,6 +15,7 @@ never through the broker, never stored. Background kinds (recap, audit-trail) ho
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,7 +131,9 @@ def _prepare_recap(request: ExportRequest, progress: Progress, **_kw: Any) -> _P
     )
 
 
-def _prepare_audit_trail(request: ExportRequest, progress: Progress, checkpoint: EmbeddedCheckpoint, **_kw: Any) -> _Prepared:
+def _prepare_audit_trail(
+    request: ExportRequest, progress: Progress, checkpoint: EmbeddedCheckpoint, **_kw: Any
+) -> _Prepared:
     if request.period is None and not request.case_ref:
         raise ReportInputError(_("Choose a period or a case."))
     progress(20, "events")
@@ -142,7 +145,9 @@ def _prepare_audit_trail(request: ExportRequest, progress: Progress, checkpoint:
         context={"trail": trail},
         details={"events": len(trail.events)},
         attachments=[
-            PdfAttachment("inclusion-proofs.json", trail.proofs_json().encode(), str(_("Inclusion proof of every event")))
+            PdfAttachment(
+                "inclusion-proofs.json", trail.proofs_json().encode(), str(_("Inclusion proof of every event"))
+            )
         ],
     )
 
@@ -169,6 +174,7 @@ def _prepare_kpk(request: ExportRequest, keyring: Keyring, **_kw: Any) -> _Prepa
 
 
 REDACTION_MARK_TEXT = "████"
+REFERENCE = re.compile(r"[A-Za-z0-9./ -]{0,64}")
 
 
 def _prepare_forwarding(request: ExportRequest, keyring: Keyring, **_kw: Any) -> _Prepared:
@@ -176,6 +182,8 @@ def _prepare_forwarding(request: ExportRequest, keyring: Keyring, **_kw: Any) ->
         raise ReportInputError(_("Choose who the package is for (KPK, Kejaksaan, Polri or APIP)."))
     if not request.parts:
         raise ReportInputError(_("Choose at least one part of the case to send."))
+    if not REFERENCE.fullmatch(request.reference):
+        raise ReportInputError(_("The letter reference may hold letters, digits, spaces and . / - only (64 at most)."))
     case = case_documents.find_case(request.case_ref)
     redactor = Redactor(list(request.passages), mark=REDACTION_MARK_TEXT)
     document = case_documents.select_parts(
@@ -259,7 +267,9 @@ def make_export(
         title=prepared.title,
         context={**prepared.context, "checkpoint": checkpoint, "requested_by": _label(actor)},
         attachments=[
-            PdfAttachment(ATTACHMENT_NAME, checkpoint.note.encode(), str(_("Signed audit checkpoint (C2SP signed note)"))),
+            PdfAttachment(
+                ATTACHMENT_NAME, checkpoint.note.encode(), str(_("Signed audit checkpoint (C2SP signed note)"))
+            ),
             *prepared.attachments,
         ],
         language=language,

@@ -82,7 +82,7 @@ class LocalTestCaSigner(PdfSigningStrategy):
 
     def trust_roots(self) -> list[x509.Certificate]:
         self._require()
-        return [load_cert_from_pemder(str(self.files.ca_cert))]
+        return [load_cert_from_pemder(str(self.files.ca_cert))]  # type: ignore[no-untyped-call]
 
     def crls(self) -> list[bytes]:
         self._require()
@@ -91,7 +91,9 @@ class LocalTestCaSigner(PdfSigningStrategy):
 
 @lru_cache(maxsize=4)
 def _load_pem_signer(key: str, cert: str, ca: str, _mtime: float) -> signers.SimpleSigner:
-    signer = signers.SimpleSigner.load(key, cert, ca_chain_files=(ca,))
+    signer: signers.SimpleSigner | None = signers.SimpleSigner.load(  # type: ignore[no-untyped-call]
+        key, cert, ca_chain_files=(ca,)
+    )
     if signer is None:
         raise SigningUnavailable(_("The signing key or certificate cannot be read."))
     return signer
@@ -112,7 +114,9 @@ class Pkcs12Signer(PdfSigningStrategy):
                 _("The signing certificate file PELUIT_SIGNING_P12 (%(path)s) does not exist.") % {"path": self.path}
             )
         try:
-            signer = signers.SimpleSigner.load_pkcs12(str(self.path), passphrase=self.password.encode() or None)
+            signer: signers.SimpleSigner | None = signers.SimpleSigner.load_pkcs12(  # type: ignore[no-untyped-call]
+                str(self.path), passphrase=self.password.encode() or None
+            )
         except (ValueError, TypeError, OSError):
             signer = None
         if signer is None:
@@ -168,7 +172,7 @@ class _RemoteSigner(signers.Signer):
         self.adapter = adapter
         super().__init__(
             signing_cert=adapter.remote_certificate(),
-            cert_registry=SimpleCertificateStore.from_certs(adapter.remote_chain()),
+            cert_registry=SimpleCertificateStore.from_certs(adapter.remote_chain()),  # type: ignore[no-untyped-call]
             signature_mechanism=algos.SignedDigestAlgorithm({"algorithm": adapter.signature_mechanism}),
         )
 
@@ -184,7 +188,7 @@ def extra_trust_roots() -> list[x509.Certificate]:
     roots: list[x509.Certificate] = []
     for path in getattr(settings, "PELUIT_SIGNING_TRUST_ROOTS", []):
         if Path(path).is_file():
-            roots.extend(load_certs_from_pemder([path]))
+            roots.extend(load_certs_from_pemder([path]))  # type: ignore[no-untyped-call]
     return roots
 
 
@@ -194,7 +198,9 @@ def get_signing_strategy() -> PdfSigningStrategy:
     try:
         strategy_class = import_string(path)
     except ImportError:
-        raise SigningUnavailable(_("PELUIT_PDF_SIGNER names %(path)s, which does not exist.") % {"path": path}) from None
+        raise SigningUnavailable(
+            _("PELUIT_PDF_SIGNER names %(path)s, which does not exist.") % {"path": path}
+        ) from None
     strategy = strategy_class()
     if not isinstance(strategy, PdfSigningStrategy):
         raise SigningUnavailable(_("PELUIT_PDF_SIGNER must name a signer strategy class."))

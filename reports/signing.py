@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import io
 from dataclasses import dataclass
@@ -49,11 +48,11 @@ def pades_level() -> str:
     tsa = str(getattr(settings, "PELUIT_TSA_URL", "") or "")
     level = (str(getattr(settings, "PELUIT_PADES_LEVEL", "") or "") or ("B-LT" if tsa else "B-B")).upper()
     if level not in LEVELS:
-        raise SigningUnavailable(
-            _("PELUIT_PADES_LEVEL must be one of %(levels)s.") % {"levels": ", ".join(LEVELS)}
-        )
+        raise SigningUnavailable(_("PELUIT_PADES_LEVEL must be one of %(levels)s.") % {"levels": ", ".join(LEVELS)})
     if level != "B-B" and not tsa:
-        raise SigningUnavailable(_("PAdES %(level)s needs a time-stamping authority (PELUIT_TSA_URL).") % {"level": level})
+        raise SigningUnavailable(
+            _("PAdES %(level)s needs a time-stamping authority (PELUIT_TSA_URL).") % {"level": level}
+        )
     return level
 
 
@@ -95,7 +94,7 @@ def sign_pdf(pdf: bytes, *, reason: str, strategy: PdfSigningStrategy | None = N
         output = signers.PdfSigner(meta, signer=signer, timestamper=timestamper).sign_pdf(writer)
     except SigningError as exc:
         raise SigningUnavailable(_("The document could not be signed: %(error)s") % {"error": exc}) from exc
-    except (OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError) as exc:
         raise SigningUnavailable(
             _("The time-stamping authority did not answer (%(error)s).") % {"error": type(exc).__name__}
         ) from exc

@@ -11,9 +11,10 @@ compliance per rule) adds its tables by appending a builder, without touching th
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -112,9 +113,7 @@ def min_cell() -> int:
 
 def cases_for(filters: RecapFilters) -> QuerySet[Case]:
     """Return the cases the recap counts: received in the period (Asia/Jakarta days), under the filters."""
-    cases = Case.objects.filter(
-        received_at__gte=filters.period.starts_at, received_at__lt=filters.period.ends_before
-    )
+    cases = Case.objects.filter(received_at__gte=filters.period.starts_at, received_at__lt=filters.period.ends_before)
     if filters.kind:
         cases = cases.filter(kind=filters.kind)
     if filters.organisation is not None:
@@ -144,9 +143,7 @@ def _kinds_table(ctx: _Context) -> RecapTable:
     counts = _by_kind(ctx.cases, "kind")
     matrix = [[counts.get((kind.value, kind.value), 0)] for kind in ctx.kinds]
     fixed: dict[Position, bool] = {(i, 0): ctx.kind_state[kind] for i, kind in enumerate(ctx.kinds)}
-    table = suppress_matrix(
-        matrix, k=ctx.k, row_labels=_kind_labels(ctx.kinds), col_labels=[_("Reports")], fixed=fixed
-    )
+    table = suppress_matrix(matrix, k=ctx.k, row_labels=_kind_labels(ctx.kinds), col_labels=[_("Reports")], fixed=fixed)
     title = _("Reports by kind")
     return RecapTable("kind", title, table, chart=_bar(title, table))
 
@@ -271,12 +268,12 @@ def _gift_table(ctx: _Context) -> RecapTable | None:
     return RecapTable("gift_type", title, table, chart=_bar(title, table))
 
 
-def _median_days(pairs: list[tuple[object, object]], k: int) -> tuple[float | None, int]:
+def _median_days(pairs: Sequence[tuple[Any, Any]], k: int) -> tuple[float | None, int]:
     days = []
     for start, end in pairs:
         if start is None or end is None:
             continue
-        delta = end - start  # type: ignore[operator]
+        delta = end - start
         days.append(delta.total_seconds() / 86400)
     if len(days) < k:
         return None, len(days)

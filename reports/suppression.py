@@ -100,8 +100,8 @@ def suppress_matrix(
     changed = bool(rows and cols)
     while changed:
         changed = False
-        for parts, total in lines:
-            total_known = total not in hidden or fixed.get(total) is False
+        for parts, total_pos in lines:
+            total_known = total_pos not in hidden or fixed.get(total_pos) is False
             if not total_known:
                 continue
             hidden_parts = [p for p in parts if p in hidden]
@@ -118,8 +118,8 @@ def suppress_matrix(
                     changed = True
                     continue
                 # Every non-zero part is hidden already; hide the total unless it is published elsewhere.
-                if fixed.get(total) is not False and total not in hidden:
-                    hidden.add(total)
+                if fixed.get(total_pos) is not False and total_pos not in hidden:
+                    hidden.add(total_pos)
                     changed = True
                 break
 
@@ -129,6 +129,7 @@ def suppress_matrix(
     cells = tuple(tuple(shown((r, c)) for c in range(cols)) for r in range(rows))
     row_totals = tuple(shown((r, cols)) if has_total_col else cells[r][0] if cols else None for r in range(rows))
     col_totals = tuple(shown((rows, c)) if has_total_row else (cells[0][c] if rows else None) for c in range(cols))
+    total: int | None
     if has_total_row and has_total_col:
         total = shown((rows, cols))
     elif has_total_row:

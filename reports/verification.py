@@ -78,9 +78,7 @@ class Verification:
     @property
     def valid(self) -> bool:
         """True when every signature is intact and valid, and nothing but validation data was added later."""
-        return self.signed and all(
-            s.intact and s.valid and not s.changed_after_signing for s in self.signatures
-        )
+        return self.signed and all(s.intact and s.valid and not s.changed_after_signing for s in self.signatures)
 
     @property
     def authentic(self) -> bool:
@@ -144,7 +142,9 @@ def _check_checkpoint(data: bytes) -> CheckpointCheck:
     try:
         result = verify_external_checkpoint(note)
     except (CheckpointInputError, NoteError) as exc:
-        return CheckpointCheck(found=True, message=_("The embedded checkpoint cannot be used: %(error)s") % {"error": exc})
+        return CheckpointCheck(
+            found=True, message=_("The embedded checkpoint cannot be used: %(error)s") % {"error": exc}
+        )
     if result.consistent:
         message = _(
             "Consistent: today's audit log of %(log)s events still contains the %(size)s events the document's "

@@ -8,8 +8,11 @@ files live in one directory (``PELUIT_SIGNING_DIR``, default ``var/signing/``, g
 |---|---|
 | ``ca.pem`` / ``ca-key.pem`` | the test root CA (self-signed) and its key |
 | ``signer.pem`` / ``signer-key.pem`` | the document signing certificate (digital signature, non-repudiation) |
-| ``tsa.pem`` / ``tsa-key.pem`` | a time-stamping certificate (critical extended key usage timeStamping) for a local TSA; RSA 2048, because pyHanko's test time-stamper signs with RSA only |
+| ``tsa.pem`` / ``tsa-key.pem`` | a time-stamping certificate (critical EKU timeStamping) for a local TSA |
 | ``ca.crl`` | the CA's certificate revocation list (DER), re-issued when it is older than a day |
+
+The time-stamping key is RSA 2048 because pyHanko's test time-stamper (used by the local TSA of the tests)
+signs with RSA only; the CA and the document signing key are ECDSA P-256.
 
 Only ``vault/`` imports ``cryptography`` (DESIGN.md); pyHanko in ``reports/`` reads these files. Keys are
 written with mode 0600 and never leave the directory.
@@ -109,7 +112,9 @@ def _write(path: Path, data: bytes, *, secret: bool) -> None:
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def _cert_pem(cert: x509.Certificate) -> bytes:
@@ -150,9 +155,7 @@ def _leaf(
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
     )
     if eku is not None:
         builder = builder.add_extension(x509.ExtendedKeyUsage([eku]), critical=True)
@@ -162,7 +165,8 @@ def _leaf(
 def create_test_ca(directory: Path, *, organisation: str, signer_name: str) -> TestCaFiles:
     """Create a fresh local test CA with a document signing and a time-stamping certificate in ``directory``.
 
-    The CA and document signing keys are ECDSA P-256 (the time-stamping key is RSA, see above). Existing files are replaced. ``organisation`` and ``signer_name`` go into the
+    The CA and document signing keys are ECDSA P-256 (the time-stamping key is RSA, see above). Existing
+    files are replaced. ``organisation`` and ``signer_name`` go into the
     certificates' subject names (the institution's name, and e.g. "Peluit PDF exports").
     """
     directory.mkdir(parents=True, exist_ok=True)
