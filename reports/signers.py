@@ -15,6 +15,7 @@ embed for PAdES B-LT. Key files are read by pyHanko; only ``vault/`` imports ``c
 from __future__ import annotations
 
 import abc
+import asyncio
 from functools import lru_cache
 from pathlib import Path
 
@@ -180,7 +181,8 @@ class _RemoteSigner(signers.Signer):
         if dry_run:
             # pyHanko sizes the signature container first; a P-256 ECDSA signature is at most 72 bytes in DER.
             return bytes(512)
-        return self.adapter.remote_sign(data, digest_algorithm)
+        # The service is called from a worker thread so a blocking HTTP client does not stall pyHanko's loop.
+        return await asyncio.to_thread(self.adapter.remote_sign, data, digest_algorithm)
 
 
 def extra_trust_roots() -> list[x509.Certificate]:
