@@ -28,7 +28,7 @@ from audit.actions import Action
 from audit.models import AuditEvent
 from audit.services import record as audit_record
 from casework.models import CaseKind, Organisation, StaffUser
-from reports import audit_trail, case_documents, statistics
+from reports import audit_trail, case_documents, recap
 from reports.checkpoint import ATTACHMENT_NAME, EmbeddedCheckpoint, embed_current_checkpoint
 from reports.exceptions import ExportRefused, ReportError, ReportInputError
 from reports.kinds import BACKGROUND_KINDS, CASE_KINDS, CONTENT_KINDS, Authority, ExportKind
@@ -114,11 +114,11 @@ def _prepare_recap(request: ExportRequest, progress: Progress, **_kw: Any) -> _P
     period = _require_period(request)
     if request.case_kind and request.case_kind not in CaseKind.values:
         raise ReportInputError(_("Unknown kind of report %(kind)r.") % {"kind": request.case_kind})
-    recap = statistics.build_recap(
-        statistics.RecapFilters(period=period, kind=request.case_kind, organisation=request.organisation),
+    figures = recap.build_recap(
+        recap.RecapFilters(period=period, kind=request.case_kind, organisation=request.organisation),
         progress=lambda percent, step: progress(10 + percent * 6 // 10, step),
     )
-    details: dict[str, str | int | bool | None] = {"cases": recap.total}
+    details: dict[str, str | int | bool | None] = {"cases": figures.total}
     if request.case_kind:
         details["case_kind"] = request.case_kind
     if request.organisation is not None:
@@ -126,7 +126,7 @@ def _prepare_recap(request: ExportRequest, progress: Progress, **_kw: Any) -> _P
     return _Prepared(
         template="reports/pdf/recap.html",
         title=str(_("Statistical recapitulation of reports")),
-        context={"recap": recap, "kind_label": CaseKind(request.case_kind).label if request.case_kind else ""},
+        context={"recap": figures, "kind_label": CaseKind(request.case_kind).label if request.case_kind else ""},
         details=details,
     )
 

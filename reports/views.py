@@ -1,6 +1,6 @@
 """Console pages of the reports package (/console/reports/...): exports, their progress, statistics, CSV.
 
-Views stay thin: forms validate, ``reports.services`` makes and audits exports, ``reports.statistics`` reads.
+Views stay thin: forms validate, ``reports.services`` makes and audits exports, ``reports.recap`` reads.
 Content kinds are rendered in this request with the officer's keyring and streamed back, never stored.
 """
 
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casework.models import CaseKind, StaffUser
-from reports import statistics
+from reports import recap as recap_figures
 from reports.case_documents import case_document, find_case
 from reports.exceptions import ExportRefused, ReportError, ReportInputError, SigningUnavailable
 from reports.forms import AuditTrailForm, CaseForm, ForwardingForm, PeriodForm, RecapForm
@@ -268,8 +268,8 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
             form = RecapForm({})
             form.is_valid()
         data = form.cleaned_data
-        recap = statistics.build_recap(
-            statistics.RecapFilters(
+        recap = recap_figures.build_recap(
+            recap_figures.RecapFilters(
                 period=data["period"], kind=data.get("kind") or "", organisation=data.get("organisation")
             )
         )
@@ -292,8 +292,8 @@ def statistics_csv(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _error(request, _("The export cannot be made"), "; ".join(str(e) for e in form.errors.values()), 400)
     data = form.cleaned_data
-    recap = statistics.build_recap(
-        statistics.RecapFilters(
+    recap = recap_figures.build_recap(
+        recap_figures.RecapFilters(
             period=data["period"], kind=data.get("kind") or "", organisation=data.get("organisation")
         )
     )
@@ -305,5 +305,5 @@ def statistics_csv(request: HttpRequest) -> HttpResponse:
     response.write("\ufeff")  # lets spreadsheet programs read the file as UTF-8
     writer = csv.writer(response)
     writer.writerow([_("Table"), _("Row"), _("Column"), _("Count")])
-    writer.writerows(statistics.recap_rows(recap))
+    writer.writerows(recap_figures.recap_rows(recap))
     return response

@@ -6,10 +6,10 @@ time-stamper (the local test CA's time-stamping certificate), so PAdES B-T and B
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 import threading
-import itertools
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -55,7 +55,7 @@ class _TsaHandler(BaseHTTPRequestHandler):
     stamper: DummyTimeStamper
     requests = 0
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         request = tsp.TimeStampReq.load(self.rfile.read(length))
         response = self.stamper.request_tsa_response(request)
@@ -67,7 +67,7 @@ class _TsaHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
 
@@ -163,7 +163,9 @@ def pdf_text(path: Path, *, first: int | None = None, last: int | None = None) -
 def first_page_renders(path: Path, tmp_path: Path) -> Path:
     """Render the first page with pdftoppm and return the PNG (fails the test if it does not render)."""
     prefix = tmp_path / f"page-{uuid.uuid4().hex[:6]}"
-    subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-r", "40", "-png", str(path), str(prefix)], check=True, timeout=60)
+    subprocess.run(
+        ["pdftoppm", "-f", "1", "-l", "1", "-r", "40", "-png", str(path), str(prefix)], check=True, timeout=60
+    )
     pngs = sorted(tmp_path.glob(prefix.name + "*.png"))
     assert pngs and pngs[0].stat().st_size > 1000
     return pngs[0]
@@ -178,3 +180,36 @@ def uncompressed(path: Path, tmp_path: Path) -> bytes:
         timeout=60,
     )
     return out.read_bytes()
+
+
+def submit_wbs(**overrides: Any) -> Case:
+    """File a real WBS report through intake (sealed to every officer with a key and the escrow key)."""
+    from intake import services as intake_services
+    from intake.forms import WbsReportForm
+    from tests.intake.conftest import wbs_post
+
+    form = WbsReportForm(wbs_post(**overrides))
+    assert form.is_valid(), form.errors
+    return intake_services.submit_wbs_report(data=form.cleaned_data).case
+
+
+def submit_gratification(**overrides: Any) -> Case:
+    """File a real gratification report through intake."""
+    from intake import services as intake_services
+    from intake.forms import GratificationReportForm
+    from tests.intake.conftest import gratification_post
+
+    form = GratificationReportForm(gratification_post(**overrides))
+    assert form.is_valid(), form.errors
+    return intake_services.submit_gratification_report(data=form.cleaned_data).case
+
+
+def attachment_of(pdf: bytes, name: str) -> bytes | None:
+    """Return the embedded file ``name`` of a PDF, or None."""
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        attached = document.attachments.get(name)
+        return None if attached is None else attached.get_file().read_bytes()
