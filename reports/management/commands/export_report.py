@@ -30,42 +30,49 @@ from vault.access import Keyring
 from vault.exceptions import VaultError
 
 
+def _nameless_then_named(directory: Path, data: bytes, mode: int, temporary: Path) -> bool:
+    """Write ``data`` into a nameless file (``O_TMPFILE``) and link it as ``temporary`` once complete.
+
+    Return False when the file system or kernel cannot do it (the caller then writes ``temporary`` itself).
+    """
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag:
+        return False
+    try:
+        fd = os.open(directory, flag | os.O_WRONLY, mode)
+    except OSError:
+        return False
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+        # linkat(AT_SYMLINK_FOLLOW) on /proc/self/fd/N names the file; CPython passes that flag only when a
+        # directory fd is given, hence src_dir_fd.
+        proc_fds = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.link(str(fd), temporary, src_dir_fd=proc_fds, follow_symlinks=True)
+        finally:
+            os.close(proc_fds)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
 def write_whole(path: Path, data: bytes, *, private: bool) -> None:
     """Write ``data`` to ``path`` so that the path holds either the old file or the whole new one.
 
-    The bytes go into a nameless file in the target directory (``O_TMPFILE``), which is linked under a
-    random name once complete and renamed over ``path``; a crash before that leaves nothing behind.
+    The bytes go into a nameless file in the target directory (``O_TMPFILE``), which gets a random name only
+    once complete and is then renamed over ``path``: an error or a crash while writing leaves nothing behind.
     """
-    directory = path.parent
     mode = 0o600 if private else 0o644
-    flag = getattr(os, "O_TMPFILE", 0)
-    fd = -1
-    if flag:
-        try:
-            fd = os.open(directory, flag | os.O_WRONLY, mode)
-        except OSError:
-            fd = -1  # a file system without O_TMPFILE: fall back below
-    if fd >= 0:
-        try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
-            temporary = directory / f".{path.name}.{secrets.token_hex(6)}.part"
-            os.link(f"/proc/self/fd/{fd}", temporary, follow_symlinks=True)
-        finally:
-            os.close(fd)
-        try:
-            os.replace(temporary, path)
-        except OSError:
-            temporary.unlink(missing_ok=True)
-            raise
-        return
-    temporary = directory / f".{path.name}.{secrets.token_hex(6)}.part"
+    temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.part"
     try:
-        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "wb") as handle:
-            handle.write(data)
+        if not _nameless_then_named(path.parent, data, mode, temporary):
+            with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "wb") as handle:
+                handle.write(data)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
