@@ -29,21 +29,9 @@ from tests.intake.conftest import IntakeStaff, create_intake_staff
 from vault import signing_keys
 
 
-@pytest.fixture(scope="session")
-def test_ca_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One local test CA for the whole run (creating keys is the slow part)."""
-    directory = tmp_path_factory.mktemp("signing")
-    signing_keys.create_test_ca(directory, organisation="Inspektorat Kota Semarang", signer_name="Peluit PDF exports")
-    return directory
-
-
 @pytest.fixture(autouse=True)
-def _signing(settings: Any, test_ca_dir: Path, tmp_path: Path) -> None:
-    """Sign with the session's test CA at B-B unless a test says otherwise; media in a temporary folder."""
-    settings.PELUIT_SIGNING_DIR = test_ca_dir
-    settings.PELUIT_PDF_SIGNER = "reports.signers.LocalTestCaSigner"
-    settings.PELUIT_TSA_URL = ""
-    settings.PELUIT_PADES_LEVEL = ""
+def _reports_settings(settings: Any, tmp_path: Path) -> None:
+    """Media in a temporary folder; Celery tasks run in the test's process (signing: tests/conftest.py)."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.CELERY_TASK_ALWAYS_EAGER = True
     from config.celery import app
