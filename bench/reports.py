@@ -21,6 +21,7 @@ import io
 import json
 import os
 import random
+import secrets
 import sys
 import tempfile
 import time
@@ -150,7 +151,7 @@ def _dossier_case(messages: int) -> tuple[object, object]:
     from vault.access import Keyring
     from vault.officers import unwrap_private_key
 
-    password = "bench password 2026 long enough"
+    password = secrets.token_urlsafe(18)  # a throw-away staff member of the scratch database
     officer = staff_create(username=f"bench{messages}", role=Role.OFFICER, password=password).user
     if not hasattr(_dossier_case, "supervisor"):
         staff_create(username="benchsupervisor", role=Role.SUPERVISOR, password=password)
