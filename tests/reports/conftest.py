@@ -30,13 +30,15 @@ from vault import signing_keys
 
 
 @pytest.fixture(autouse=True)
-def _reports_settings(settings: Any, tmp_path: Path) -> None:
+def _reports_settings(settings: Any, tmp_path: Path) -> Iterator[None]:
     """Media in a temporary folder; Celery tasks run in the test's process (signing: tests/conftest.py)."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     from config.celery import app
 
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
 
 
 class _TsaHandler(BaseHTTPRequestHandler):

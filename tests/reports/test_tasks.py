@@ -41,5 +41,5 @@ def test_the_task_message_carries_only_the_export_id_on_the_reports_queue(
             assert message.headers["task"] == "reports.tasks.generate_export"
     finally:
         app.conf.broker_url = previous
-        app.conf.task_always_eager = True
+        app.conf.task_always_eager = True  # as the autouse fixture left it; it restores the original after
     assert ReportExport.objects.get(pk=export.pk).status == ReportExport.Status.QUEUED
