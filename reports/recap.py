@@ -134,8 +134,21 @@ def _kind_labels(kinds: list[CaseKind]) -> list[str]:
     return [str(kind.label) for kind in kinds]
 
 
+# A bar chart with more bars than this shows the largest ones (the table under it lists every row).
+MAX_BARS = 15
+
+
 def _bar(title: str, table: SuppressedTable) -> str:
-    return charts.bar_chart(title, list(table.row_labels), list(table.row_totals))
+    rows = list(zip(table.row_labels, table.row_totals, strict=True))
+    if len(rows) > MAX_BARS:
+        rows = sorted(rows, key=lambda row: -1 if row[1] is None else row[1], reverse=True)[:MAX_BARS]
+    return charts.bar_chart(title, [label for label, _v in rows], [value for _label, value in rows])
+
+
+def _many_rows_note(table: SuppressedTable) -> str:
+    if len(table.row_labels) <= MAX_BARS:
+        return ""
+    return str(_("The chart shows the %(n)s largest rows; the table lists all of them.") % {"n": MAX_BARS})
 
 
 @recap_table
@@ -189,7 +202,7 @@ def _status_table(ctx: _Context) -> RecapTable:
         fixed=ctx.fixed_kind_totals(len(keys)),
     )
     title = _("Reports by status")
-    return RecapTable("status", title, table, chart=_bar(title, table) if keys else "")
+    return RecapTable("status", title, table, chart=_bar(title, table) if keys else "", note=_many_rows_note(table))
 
 
 @recap_table
@@ -210,7 +223,8 @@ def _organisation_table(ctx: _Context) -> RecapTable:
         fixed=ctx.fixed_kind_totals(len(keys)),
     )
     title = _("Reports by organisation concerned")
-    return RecapTable("organisation", title, table, chart=_bar(title, table) if keys else "")
+    chart = _bar(title, table) if keys else ""
+    return RecapTable("organisation", title, table, chart=chart, note=_many_rows_note(table))
 
 
 def _single_kind_table(
