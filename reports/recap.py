@@ -13,13 +13,12 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Min, Q, QuerySet
-from django.db.models.functions import TruncMonth
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -81,6 +80,7 @@ class Recap:
 
 @dataclass(frozen=True)
 class _Context:
+    filters: RecapFilters
     cases: QuerySet[Case]
     kinds: list[CaseKind]
     kind_state: dict[CaseKind, bool]  # kind total hidden?
@@ -111,14 +111,21 @@ def min_cell() -> int:
     return max(1, int(getattr(settings, "PELUIT_MIN_CELL", 5)))
 
 
+def _case_filters(filters: RecapFilters, prefix: str = "") -> dict[str, Any]:
+    lookups: dict[str, Any] = {
+        f"{prefix}received_at__gte": filters.period.starts_at,
+        f"{prefix}received_at__lt": filters.period.ends_before,
+    }
+    if filters.kind:
+        lookups[f"{prefix}kind"] = filters.kind
+    if filters.organisation is not None:
+        lookups[f"{prefix}organisation"] = filters.organisation
+    return lookups
+
+
 def cases_for(filters: RecapFilters) -> QuerySet[Case]:
     """Return the cases the recap counts: received in the period (Asia/Jakarta days), under the filters."""
-    cases = Case.objects.filter(received_at__gte=filters.period.starts_at, received_at__lt=filters.period.ends_before)
-    if filters.kind:
-        cases = cases.filter(kind=filters.kind)
-    if filters.organisation is not None:
-        cases = cases.filter(organisation=filters.organisation)
-    return cases.order_by()
+    return Case.objects.filter(**_case_filters(filters)).order_by()
 
 
 def _by_kind(cases: QuerySet[Case], field_name: str) -> dict[tuple[str, str], int]:
@@ -163,17 +170,21 @@ def _kinds_table(ctx: _Context) -> RecapTable:
 
 @recap_table
 def _months_table(ctx: _Context) -> RecapTable:
+    # One conditional count per month (boundaries in the site's time zone): the database compares dates in C,
+    # which is several times faster than truncating every row's timestamp to its month.
+    bounds = [*ctx.months, (ctx.months[-1] + timedelta(days=32)).replace(day=1)]
     tz = ZoneInfo(settings.TIME_ZONE)
-    rows = (
-        ctx.cases.annotate(month=TruncMonth("received_at", tzinfo=tz))
-        .values_list("month", "kind")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    edges = [datetime.combine(day, time.min, tzinfo=tz) for day in bounds]
+    counts_by_month = {
+        f"m{i}": Count("id", filter=Q(received_at__gte=edges[i], received_at__lt=edges[i + 1]))
+        for i in range(len(ctx.months))
+    }
+    rows = ctx.cases.values("kind").annotate(**counts_by_month).order_by()
     counts: dict[tuple[str, str], int] = {}
-    for month, kind, n in rows:
-        key = month.date().replace(day=1).isoformat() if hasattr(month, "date") else str(month)[:7] + "-01"
-        counts[(key, str(kind))] = counts.get((key, str(kind)), 0) + int(n)
+    for row in rows:
+        values = cast(dict[str, Any], row)
+        for i, month in enumerate(ctx.months):
+            counts[(month.isoformat(), str(values["kind"]))] = int(values[f"m{i}"])
     keys = [m.isoformat() for m in ctx.months]
     labels = [formats.date_format(m, "M Y") for m in ctx.months]
     table = suppress_matrix(
@@ -295,15 +306,16 @@ def _median_days(pairs: Sequence[tuple[Any, Any]], k: int) -> tuple[float | None
 
 
 def _medians(ctx: _Context) -> list[MedianFigure]:
-    # The first message an officer wrote (the automatic acknowledgement has no author).
-    first_reply = Min(
-        "messages__created_at",
-        filter=Q(messages__sender=CaseMessage.Sender.INSPECTORATE, messages__author__isnull=False),
-    )
+    # The first message an officer wrote (the automatic acknowledgement has no author), per case; read from
+    # the messages side so only answered cases are touched.
     pairs = list(
-        ctx.cases.annotate(first_reply=first_reply)
-        .filter(first_reply__isnull=False)
-        .values_list("received_at", "first_reply")
+        CaseMessage.objects.filter(
+            **_case_filters(ctx.filters, "case__"), sender=CaseMessage.Sender.INSPECTORATE, author__isnull=False
+        )
+        .values("case_id")
+        .annotate(received=Min("case__received_at"), first_reply=Min("created_at"))
+        .order_by()
+        .values_list("received", "first_reply")
     )
     days, n = _median_days(pairs, ctx.k)
     return [
@@ -335,6 +347,7 @@ def build_recap(filters: RecapFilters, *, progress: Progress | None = None) -> R
     kind_state = {kind: kind_table.cells[i][0] is None for i, kind in enumerate(kinds)}
     total = sum(int(per_kind.get(kind.value, 0)) for kind in kinds)
     ctx = _Context(
+        filters=filters,
         cases=cases,
         kinds=kinds,
         kind_state=kind_state,
