@@ -114,6 +114,24 @@ def test_bad_input_leaves_no_file(staff: IntakeStaff, tmp_path: Path, settings: 
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+def test_a_wrong_pkcs12_password_leaves_no_file(
+    staff: IntakeStaff, tmp_path: Path, settings: Any, test_ca_dir: Path
+) -> None:
+    from vault import signing_keys
+
+    p12 = signing_keys.export_pkcs12(test_ca_dir, tmp_path / "institution.p12", password=b"benar-sekali")
+    settings.PELUIT_PDF_SIGNER = "reports.signers.Pkcs12Signer"
+    settings.PELUIT_SIGNING_P12 = str(p12)
+    settings.PELUIT_SIGNING_P12_PASSWORD = "keliru"
+    out = tmp_path / "recap.pdf"
+    with pytest.raises(CommandError, match="PELUIT_SIGNING_P12_PASSWORD"):
+        _run("recap", "--out", str(out))
+    assert not out.exists()
+    settings.PELUIT_SIGNING_P12_PASSWORD = "benar-sekali"
+    _run("recap", "--out", str(out))
+    assert "Signature is Valid" in pdfsig(out)
+
+
 def test_an_existing_file_is_replaced_whole(tmp_path: Path) -> None:
     target = tmp_path / "out.pdf"
     target.write_bytes(b"old")

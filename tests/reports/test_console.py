@@ -213,3 +213,23 @@ def test_statistics_page_and_csv_show_the_same_suppressed_tables(auditor: Any, s
     officer = _client(staff.officer)
     assert officer.get("/console/reports/statistics/").status_code == 403
     assert officer.get("/console/reports/statistics.csv").status_code == 403
+
+
+def test_the_kpk_list_comes_from_the_console_with_the_reports_the_officer_holds(
+    staff: IntakeStaff, tmp_path: Path
+) -> None:
+    from django.utils import timezone
+
+    from tests.reports.conftest import submit_gratification
+
+    case = submit_gratification(gift_description="Jam tangan emas dari rekanan")
+    year = timezone.localdate().year
+    response = _client(staff.officer).post(
+        "/console/reports/kpk-forwarding/", {"kpk-date_from": f"{year}-01-01", "kpk-date_to": f"{year}-12-31"}
+    )
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    path = _save(tmp_path, response.content)
+    assert "Signature is Valid" in pdfsig(path)
+    text = pdf_text(path)
+    assert case.number in text and "Jam tangan emas dari rekanan" in text
+    assert "Laporan Gratifikasi untuk Diteruskan ke KPK" in pdf_text(path, first=1, last=1)
