@@ -144,8 +144,8 @@ def bench_recap(cases: int) -> dict[str, object]:
 
 
 def _dossier_case(messages: int) -> tuple[object, object]:
-    from casework.roles import Role
-    from casework.services import staff_create
+    from casework.staff.roles import Role
+    from casework.staff.services import staff_create
     from intake import services as intake
     from intake.forms import WbsReportForm
     from vault.access import Keyring

@@ -23,7 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns += i18n_patterns(
-    path("auth/", include("casework.auth_urls")),
+    path("auth/", include("casework.staff.auth_urls")),
     path("console/", include("casework.urls")),
     path("verify/", verify, name="verify"),
     path("", include("intake.urls")),

@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.selectors import case_aliases
-from casework import case_selectors
+from casework.cases import selectors as case_selectors
 from casework.models import Case, CaseKind
 from reports.exceptions import ExportRefused, ReportInputError
 from reports.periods import Period
+from vault import services as vault
 from vault.access import Keyring
 
 # The parts an officer can choose for a forwarding package (besides each report field).
@@ -93,7 +94,7 @@ def find_case(number: str) -> Case:
 
 def require_holder(keyring: Keyring, case: Case) -> None:
     """Raise ``ExportRefused`` unless the keyring's owner holds the case key."""
-    if not case_selectors.holds_case(keyring.user, case):
+    if not vault.holds_report(user=keyring.user, report_id=case.id):
         raise ExportRefused(
             _("You do not hold case %(number)s: only officers granted the case can export its content.")
             % {"number": case.number}
@@ -121,7 +122,7 @@ def case_document(*, keyring: Keyring, case: Case, redact: Callable[[str], str] 
     """
     require_holder(keyring, case)
     clean = redact or (lambda text: text)
-    opened = case_selectors.open_case(keyring=keyring, case=case, mark_read=False)
+    opened = case_selectors.open_case(keyring=keyring, case=case)
     return CaseDocument(
         case=case,
         fields=[DocField(f.name, f.label, clean(f.value), f.long) for f in opened.fields],
@@ -179,6 +180,6 @@ def gratification_batch(*, keyring: Keyring, period: Period) -> GratificationBat
     cases = Case.objects.filter(
         kind=CaseKind.GRATIFICATION, received_at__gte=period.starts_at, received_at__lt=period.ends_before
     ).order_by("received_at", "number")
-    held = set(case_selectors.granted_report_ids(keyring.user))
+    held = set(vault.granted_report_ids(user=keyring.user))
     documents = [case_document(keyring=keyring, case=case) for case in cases if case.id in held]
     return GratificationBatch(period=period, documents=documents, not_held=sum(1 for c in cases if c.id not in held))

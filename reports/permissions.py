@@ -1,16 +1,26 @@
-"""Who may export what. Every check of the reports package is here (casework.roles underneath)."""
+"""Who may export what, as Django permissions. Every check of the reports package is here.
+
+Statistics and the audit trail are oversight: whoever may read the audit log (``audit.read_audit_log``:
+supervisors and auditors) may see them. Content kinds need ``vault.hold_case_keys`` (officers and supervisors),
+and each case is further checked: only holders of its key (``reports.case_documents.require_holder``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from casework.roles import Role, can_hold_case_keys, can_read_audit_log, has_role
+from audit.models import READ_AUDIT_LOG
 from reports.kinds import CONTENT_KINDS, ExportKind
+from vault.permissions import may_hold_case_keys
+
+
+def _has(user: Any, permission: str) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.has_perm(permission))
 
 
 def can_view_statistics(user: Any) -> bool:
-    """Supervisors and auditors see the statistics page and export the recap."""
-    return has_role(user, Role.SUPERVISOR, Role.AUDITOR)
+    """Supervisors and auditors (``audit.read_audit_log``) see the statistics page and export the recap."""
+    return _has(user, READ_AUDIT_LOG)
 
 
 def can_export(user: Any, kind: ExportKind) -> bool:
@@ -22,9 +32,9 @@ def can_export(user: Any, kind: ExportKind) -> bool:
     if kind == ExportKind.RECAP:
         return can_view_statistics(user)
     if kind == ExportKind.AUDIT_TRAIL:
-        return can_read_audit_log(user)
+        return _has(user, READ_AUDIT_LOG)
     if kind in CONTENT_KINDS:
-        return can_hold_case_keys(user)
+        return may_hold_case_keys(user)
     return False
 
 

@@ -8,17 +8,27 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
 from django.utils.decorators import decorator_from_middleware
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from config.csrf import NoReferrerCsrfViewMiddleware
 from reports.uploads import BoundedMemoryUploadHandler
 from reports.verification import own_certificate, verify_pdf
 
-csrf_protect = decorator_from_middleware(NoReferrerCsrfViewMiddleware)
+
+def _configured_csrf_middleware() -> type[CsrfViewMiddleware]:
+    """Return the project's CSRF middleware class as configured in ``MIDDLEWARE`` (config's no-referrer
+    variant), so the upload view applies exactly the check every other form gets."""
+    dotted = next(name for name in settings.MIDDLEWARE if name.rsplit(".", 1)[-1].endswith("CsrfViewMiddleware"))
+    middleware: type[CsrfViewMiddleware] = import_string(dotted)
+    return middleware
+
+
+csrf_protect = decorator_from_middleware(_configured_csrf_middleware())
 # Multipart framing around the file (boundary lines, headers, the CSRF token field).
 UPLOAD_SLACK = 64 * 1024
 

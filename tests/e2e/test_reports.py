@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from casework import services
-from casework.roles import Role
+from casework.staff import services
+from casework.staff.roles import Role
 from tests.reports.conftest import pdfsig
 from tests.support.staff import PASSWORD, totp_code
 

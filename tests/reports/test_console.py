@@ -13,7 +13,7 @@ from django.test import Client
 from audit.actions import Action
 from audit.models import AuditEvent
 from casework.models import CaseKind
-from casework.roles import Role
+from casework.staff.roles import Role
 from reports.models import ReportExport
 from reports.verification import verify_pdf
 from tests.intake.conftest import IntakeStaff

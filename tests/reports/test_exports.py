@@ -134,7 +134,7 @@ def test_a_dossier_holds_the_content_but_never_the_sealed_identity(staff: Intake
 
 
 def test_content_kinds_refuse_non_holders_and_actors_without_a_keyring(staff: IntakeStaff, make_staff: Any) -> None:
-    from casework.roles import Role
+    from casework.staff.roles import Role
 
     case = submit_wbs()
     newcomer = make_staff(Role.OFFICER, username="baru")  # created after the report: holds nothing

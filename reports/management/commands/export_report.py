@@ -18,8 +18,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
-from casework import two_factor
 from casework.models import Organisation, StaffUser
+from casework.staff import two_factor
 from reports.exceptions import ReportError
 from reports.kinds import CONTENT_KINDS, Authority, ExportKind, parse_kind
 from reports.periods import make_period
