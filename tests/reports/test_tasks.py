@@ -18,12 +18,21 @@ from tests.intake.conftest import IntakeStaff
 pytestmark = pytest.mark.django_db
 
 
+def _forget_connections() -> None:
+    """Drop the app's cached broker connection and producer pools, so the next send uses ``broker_url``."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 def test_the_task_message_carries_only_the_export_id_on_the_reports_queue(
     staff: IntakeStaff, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     app.conf.task_always_eager = False
     previous = app.conf.broker_url
     app.conf.broker_url = "memory://reports-test"
+    _forget_connections()
     try:
         with django_capture_on_commit_callbacks(execute=True):
             export = request_export(
@@ -41,5 +50,6 @@ def test_the_task_message_carries_only_the_export_id_on_the_reports_queue(
             assert message.headers["task"] == "reports.tasks.generate_export"
     finally:
         app.conf.broker_url = previous
+        _forget_connections()
         app.conf.task_always_eager = True  # as the autouse fixture left it; it restores the original after
     assert ReportExport.objects.get(pk=export.pk).status == ReportExport.Status.QUEUED
