@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(autouse=True)
 def _tasks_in_process(settings: Any) -> Any:
-    from config.celery import app
+    from reports.tasks import generate_export
+
+    app = generate_export.app
 
     app.conf.task_always_eager = True
     yield

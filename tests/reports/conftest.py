@@ -32,7 +32,9 @@ from vault import signing_keys
 @pytest.fixture(autouse=True)
 def _reports_settings(settings: Any, tmp_path: Path) -> Iterator[None]:
     """Media in a temporary folder; Celery tasks run in the test's process (signing: tests/conftest.py)."""
-    from config.celery import app
+    from reports.tasks import generate_export
+
+    app = generate_export.app
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
     eager = app.conf.task_always_eager

@@ -8,29 +8,31 @@ from typing import Any
 import pytest
 from kombu import Connection, Queue
 
-from config.celery import app
 from reports.kinds import ExportKind
 from reports.models import ReportExport
 from reports.periods import make_period
 from reports.services import ExportRequest, request_export
+from reports.tasks import generate_export
 from tests.intake.conftest import IntakeStaff
 
 pytestmark = pytest.mark.django_db
+app = generate_export.app  # the app the task is sent with (the project's, unless a test made another current)
 
 
 def _forget_connections() -> None:
-    """Drop the app's cached broker connection and producer pools, so the next send uses ``broker_url``."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Forget (without closing: other code may share them) the app's cached broker pools, so the next send
+    connects to the current ``broker_url``."""
     app._pool = None
     app.amqp._producer_pool = None
 
 
 def test_the_task_message_carries_only_the_export_id_on_the_reports_queue(
-    staff: IntakeStaff, settings: Any, django_capture_on_commit_callbacks: Any
+    staff: IntakeStaff, settings: Any, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app.conf.task_always_eager = False
     previous = app.conf.broker_url
+    # Celery lets the environment variable win over the configured URL (CI's run sets it to Redis).
+    monkeypatch.setenv("CELERY_BROKER_URL", "memory://reports-test")
     app.conf.broker_url = "memory://reports-test"
     _forget_connections()
     try:
@@ -49,6 +51,7 @@ def test_the_task_message_carries_only_the_export_id_on_the_reports_queue(
             assert args == [str(export.pk)] and kwargs == {}
             assert message.headers["task"] == "reports.tasks.generate_export"
     finally:
+        monkeypatch.undo()
         app.conf.broker_url = previous
         _forget_connections()
         app.conf.task_always_eager = True  # as the autouse fixture left it; it restores the original after
