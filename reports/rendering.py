@@ -22,8 +22,14 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from PIL import ImageFile
 from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher
+
+# WeasyPrint switches on Pillow's process-wide LOAD_TRUNCATED_IMAGES when it is imported. Intake relies on a
+# truncated photo failing to decode (it is refused, not half-cleaned), and every process that serves reporters
+# imports this module through the URL map, so the switch is put back. Exports embed no truncated images.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 PDF_VARIANT = "pdf/a-3b"
 # A logo bigger than this is not inlined (a misconfiguration, not a reason to make huge PDFs).

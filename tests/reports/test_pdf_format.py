@@ -56,3 +56,18 @@ def test_nothing_is_fetched_while_rendering(staff: IntakeStaff) -> None:
         fetcher("http://127.0.0.1:9/tracker.png")
     with pytest.raises(ValueError, match="disallowed"):
         fetcher("file:///etc/passwd")
+
+
+def test_rendering_leaves_pillow_refusing_truncated_images(staff: IntakeStaff) -> None:
+    """WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES at import; intake needs truncated photos to fail."""
+    from PIL import ImageFile
+
+    import reports.rendering  # noqa: F401 - imports WeasyPrint
+    from reports.rendering import render_pdf
+
+    render_pdf(
+        template="reports/pdf/base.html",
+        title="x",
+        context={"checkpoint": {"note": "x\n1\nAAAA\n", "tree_size": 1, "cosignatures": 0}},
+    )
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
