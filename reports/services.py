@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.actions import Action
@@ -260,20 +261,21 @@ def make_export(
         raise ReportInputError(_("Choose a case (its number, e.g. WBS-2026-000001)."))
     report(5, "checkpoint")
     checkpoint = embed_current_checkpoint()
-    prepared = _PREPARE[kind](request, progress=report, keyring=keyring, checkpoint=checkpoint)
-    report(70, "render")
-    pdf = render_pdf(
-        template=prepared.template,
-        title=prepared.title,
-        context={**prepared.context, "checkpoint": checkpoint, "requested_by": _label(actor)},
-        attachments=[
-            PdfAttachment(
-                ATTACHMENT_NAME, checkpoint.note.encode(), str(_("Signed audit checkpoint (C2SP signed note)"))
-            ),
-            *prepared.attachments,
-        ],
-        language=language,
-    )
+    # The whole document (titles, labels, the recap's tables) in one language: the caller's, else the default.
+    with translation.override(language or settings.LANGUAGE_CODE):
+        prepared = _PREPARE[kind](request, progress=report, keyring=keyring, checkpoint=checkpoint)
+        report(70, "render")
+        pdf = render_pdf(
+            template=prepared.template,
+            title=prepared.title,
+            context={**prepared.context, "checkpoint": checkpoint, "requested_by": _label(actor)},
+            attachments=[
+                PdfAttachment(
+                    ATTACHMENT_NAME, checkpoint.note.encode(), str(_("Signed audit checkpoint (C2SP signed note)"))
+                ),
+                *prepared.attachments,
+            ],
+        )
     report(90, "sign")
     signed = sign_pdf(pdf, reason=prepared.title)
     with transaction.atomic():
