@@ -451,6 +451,7 @@ SCENARIOS = [
         ),
         (Action.CALENDAR_OVERRIDE_ADDED,),
         setup=_officer_and_admin,
+    ),
     Scenario(
         "reports: recap asked for (the task runs after commit)",
         lambda w: _reports_post(w, "request/recap/", {"date_from": "2026-01-01", "date_to": "2026-12-31"}),
