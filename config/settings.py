@@ -53,6 +53,8 @@ PELUIT_SIGNING_P12 = os.environ.get("PELUIT_SIGNING_P12", "")
 # Argon2id costs of the vault: "production", or "test" (the libsodium minimum, for the test suite only).
 # The costs used are recorded in every stored blob; see vault/conf.py and docs/vault.md.
 VAULT_KDF_PROFILE = os.environ.get("PELUIT_KDF_PROFILE", "production")
+# Argon2id derivations at once per process; more wait their turn (config/gunicorn.py sets cores ÷ workers).
+VAULT_KDF_CONCURRENCY = int(os.environ.get("PELUIT_KDF_CONCURRENCY", "1"))
 
 DEBUG = env_bool("PELUIT_DEBUG")
 ALLOWED_HOSTS = [
@@ -235,11 +237,29 @@ PELUIT_MAX_IMAGE_PIXELS = int(os.environ.get("PELUIT_MAX_IMAGE_PIXELS", "1200000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 FILE_UPLOAD_TEMP_DIR = VAR_DIR / "tmp"
 FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
-# In-memory sliding windows (per process): (requests, seconds). See intake/throttle.py.
+# Sliding windows shared by every process: (events, seconds). See intake/throttle.py. Receipt limits count
+# wrong receipts only; the global one bounds guessing (hopeless against 10^16 receipts) well above a flood
+# an honest reporter must get through.
 PELUIT_THROTTLE_PER_ADDRESS = (int(os.environ.get("PELUIT_THROTTLE_PER_ADDRESS", "60")), 60)
 PELUIT_THROTTLE_GLOBAL_POSTS = (int(os.environ.get("PELUIT_THROTTLE_GLOBAL_POSTS", "600")), 60)
 PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (int(os.environ.get("PELUIT_THROTTLE_RECEIPT_PER_ADDRESS", "10")), 600)
-PELUIT_THROTTLE_RECEIPT_GLOBAL = (int(os.environ.get("PELUIT_THROTTLE_RECEIPT_GLOBAL", "100")), 600)
+PELUIT_THROTTLE_RECEIPT_GLOBAL = (int(os.environ.get("PELUIT_THROTTLE_RECEIPT_GLOBAL", "3000")), 600)
+
+
+def _default_throttle_url() -> str:
+    """A SQLite file in memory-backed /dev/shm, one per var/ directory, private to this user."""
+    import hashlib
+
+    shm = Path("/dev/shm")  # noqa: S108 - tmpfs on Linux: counters must not reach a persistent disk
+    if not shm.is_dir():
+        return "memory://"
+    tag = hashlib.sha256(str(VAR_DIR.resolve()).encode()).hexdigest()[:16]
+    return f"sqlite:///{shm / f'peluit-{os.getuid()}' / f'throttle-{tag}.sqlite3'}"
+
+
+# Where the throttle's counters and daily key live: redis://... (shared by app servers; no persistence),
+# sqlite:////dev/shm/... (the processes of one machine; the default) or memory:// (one process).
+PELUIT_THROTTLE_URL = os.environ.get("PELUIT_THROTTLE_URL", "") or _default_throttle_url()
 # How many reverse proxies of ours append to X-Forwarded-For (0: the client connects directly).
 PELUIT_TRUSTED_PROXIES = int(os.environ.get("PELUIT_TRUSTED_PROXIES", "0"))
 

@@ -36,7 +36,7 @@ from intake.forms import (
     display_name,
 )
 from intake.recipients import intake_recipient_candidates
-from intake.throttle import Throttled, check_receipt_attempt
+from intake.throttle import Throttled, receipt_attempt
 from vault.exceptions import FollowupExpired, NotSetUp, UnknownReceipt
 
 RECEIPT_HEADER = "X-Peluit-Receipt"
@@ -267,8 +267,8 @@ ReporterApi.form_bodies = {
 
 def _access(request: HttpRequest) -> Any:
     """Return the reporter access for the receipt header (throttled, audited)."""
-    check_receipt_attempt(request)
-    return services.open_followup(receipt=request.headers.get(RECEIPT_HEADER, ""), channel="api")
+    with receipt_attempt(request):
+        return services.open_followup(receipt=request.headers.get(RECEIPT_HEADER, ""), channel="api")
 
 
 def _followup_out(access: Any) -> dict[str, Any]:

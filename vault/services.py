@@ -28,7 +28,7 @@ from vault.escrow import (
 )
 from vault.followup import followup_begin, followup_end, followup_resume
 from vault.officers import enrol_officer, has_officer_key, reset_officer_key, rewrap_officer_key, unlock_keyring
-from vault.receipts import format_receipt, normalise_receipt
+from vault.receipts import PreparedReceipt, format_receipt, normalise_receipt, prepare_receipt
 from vault.sealing import (
     NewReport,
     escrow_regrant,
@@ -50,6 +50,7 @@ __all__ = [
     "EscrowStatus",
     "Keyring",
     "NewReport",
+    "PreparedReceipt",
     "ReporterAccess",
     "StoredAttachment",
     "delete_attachment",
@@ -79,6 +80,7 @@ __all__ = [
     "open",
     "open_attachment",
     "open_identity",
+    "prepare_receipt",
     "reporter_access",
     "reset_officer_key",
     "revoke_case",

@@ -1,0 +1,108 @@
+"""gunicorn settings for Peluit: ``gunicorn -c config/gunicorn.py config.wsgi`` (bin/run does this).
+
+What one app server tolerates from slow or malformed clients is bounded here; a buffering proxy in front
+(``deploy/nginx.conf``) does the rest in production. gunicorn writes no access log, and its error log never
+carries a client address (``config.gunicorn_logging``).
+
+Environment: ``PELUIT_BIND`` (default ``127.0.0.1:8000``; comma-separated for several), ``PELUIT_WORKERS``
+(default: the number of CPU cores, at least 2) and ``PELUIT_THREADS`` (default 4). Command-line options
+given to gunicorn override this file.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+bind = [part.strip() for part in os.environ.get("PELUIT_BIND", "127.0.0.1:8000").split(",") if part.strip()]
+workers = int(os.environ.get("PELUIT_WORKERS", str(max(2, os.cpu_count() or 1))))
+threads = int(os.environ.get("PELUIT_THREADS", "4"))
+worker_class = "gthread"
+
+# Argon2id derivations at once per worker process (vault/crypto.py queues the rest): together the workers
+# use every core and no more, so a flood of receipts cannot push a machine into swapping or starve the rest.
+os.environ.setdefault("PELUIT_KDF_CONCURRENCY", str(max(1, (os.cpu_count() or 1) // max(1, workers))))
+
+# A worker whose main loop stops answering the arbiter for this long is restarted; on restart, requests in
+# flight get this long to finish.
+timeout = 30
+graceful_timeout = 20
+# Idle keep-alive connections wait in the worker's poller, not in a thread, and are closed after this.
+keepalive = 5
+# Request line and headers: bounded in size and number (Peluit needs no long URLs or many headers).
+limit_request_line = 4094
+limit_request_fields = 50
+limit_request_field_size = 8190
+
+# Logging: no access log at all; the error log goes through a logger that removes client addresses.
+accesslog = None
+errorlog = "-"
+loglevel = "warning"
+logger_class = "config.gunicorn_logging.AddresslessLogger"
+
+# A request body must keep arriving: after BODY_GRACE_SECONDS it must have come at BODY_MIN_RATE bytes per
+# second on average, and no single wait for more may last longer than BODY_READ_TIMEOUT. A client that sends
+# headers and a few bytes and then goes silent frees its thread after BODY_READ_TIMEOUT seconds.
+BODY_GRACE_SECONDS = 10.0
+BODY_MIN_RATE = 2048.0
+BODY_READ_TIMEOUT = 10.0
+_PACED = "_peluit_paced_chunk"
+
+
+class BodyTooSlow(TimeoutError):
+    """The client stopped sending its request body, or sends it too slowly."""
+
+
+class PacedChunks:
+    """Wrap a gunicorn socket reader so every read of the request body is bounded in time.
+
+    The socket gets a timeout for each read (the time left before the client falls below the minimum
+    rate, at most ``BODY_READ_TIMEOUT``) and is made blocking again afterwards, as gunicorn expects.
+    """
+
+    def __init__(self, sock: Any, read_chunk: Any, *, clock: Any = time.monotonic) -> None:
+        self.sock = sock
+        self.read_chunk = read_chunk
+        self.clock = clock
+        self.started = float(clock())
+        self.received = 0
+
+    def seconds_left(self) -> float:
+        """Return how long the next read may wait before the client is too slow."""
+        allowed = BODY_GRACE_SECONDS + self.received / BODY_MIN_RATE
+        elapsed = float(self.clock()) - self.started
+        return min(BODY_READ_TIMEOUT, allowed - elapsed)
+
+    def __call__(self, size_hint: int | None = None) -> bytes:
+        left = self.seconds_left()
+        if left <= 0:
+            raise BodyTooSlow("request body too slow")
+        self.sock.settimeout(left)
+        try:
+            data: bytes = self.read_chunk(size_hint)
+        except TimeoutError as exc:
+            raise BodyTooSlow("request body too slow") from exc
+        finally:
+            self.sock.settimeout(None)
+        self.received += len(data)
+        return data
+
+
+def pre_request(worker: Any, req: Any) -> None:
+    """Bound the reads of this request's body (the headers have been read by now)."""
+    unreader: Any = getattr(req, "unreader", None)
+    sock = getattr(unreader, "sock", None)
+    if unreader is None or sock is None or _PACED in vars(unreader):
+        return  # HTTP/2 streams and other readers are not paced here
+    paced = PacedChunks(sock, unreader.chunk)
+    unreader.chunk = paced
+    setattr(unreader, _PACED, paced)
+
+
+def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
+    """Give the connection its plain reader back, so the next request on it starts afresh."""
+    unreader = getattr(req, "unreader", None)
+    if unreader is not None and _PACED in vars(unreader):
+        del unreader.chunk
+        delattr(unreader, _PACED)
