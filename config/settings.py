@@ -132,16 +132,32 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'peluit.sqlite3'}"),
         conn_max_age=60,
+        conn_health_checks=True,  # a kept connection that broke while idle is replaced, not used and failed
     )
 }
+# How long a request may wait for the database before it gets a clear 503 (config/faults.py), in seconds:
+# to connect (PostgreSQL), for one statement (PostgreSQL; 0: no limit), for the write lock (SQLite).
+PELUIT_DB_CONNECT_TIMEOUT = int(os.environ.get("PELUIT_DB_CONNECT_TIMEOUT", "5"))
+PELUIT_DB_STATEMENT_TIMEOUT = int(os.environ.get("PELUIT_DB_STATEMENT_TIMEOUT", "30"))
+PELUIT_DB_BUSY_TIMEOUT = float(os.environ.get("PELUIT_DB_BUSY_TIMEOUT", "20"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web server and the Celery worker share the file.
     DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
+        "timeout": PELUIT_DB_BUSY_TIMEOUT,
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A server that does not answer, or a statement stuck behind a lock, ends in an error (then a 503), never
+    # in a request that hangs; tcp_user_timeout drops a connection whose server stopped acknowledging data.
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_options.setdefault("connect_timeout", PELUIT_DB_CONNECT_TIMEOUT)
+    _pg_options.setdefault("tcp_user_timeout", 1000 * max(PELUIT_DB_CONNECT_TIMEOUT, PELUIT_DB_STATEMENT_TIMEOUT))
+    _pg_options.setdefault("keepalives_idle", 30)
+    _pg_options["options"] = (
+        f"{_pg_options.get('options', '')} -c statement_timeout={1000 * PELUIT_DB_STATEMENT_TIMEOUT}".strip()
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Staff accounts and authentication ---------------------------------------------------------------

@@ -6,11 +6,14 @@ escrow-holding supervisor); ``run_gunicorn`` serves it with ``config/gunicorn.py
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -88,9 +91,7 @@ def site_env(folder: Path, **overrides: str) -> dict[str, str]:
     return env
 
 
-def scratch_site(folder: Path, **overrides: str) -> Site:
-    """Migrate a fresh Peluit under ``folder`` and create the supervisor ``kepala`` (the escrow holder)."""
-    env = site_env(folder, **overrides)
+def _prepare(env: dict[str, str]) -> None:
     manage = [sys.executable, str(ROOT / "manage.py")]
     for command in (["migrate", "--no-input", "-v", "0"], ["add_staff", "kepala", "--role", "supervisor"]):
         result = subprocess.run(
@@ -103,6 +104,36 @@ def scratch_site(folder: Path, **overrides: str) -> Site:
             check=False,
         )
         assert result.returncode == 0, result.stderr[-3000:]
+
+
+# One migrated SQLite database per test process, copied for each scratch site (migrating takes seconds).
+_TEMPLATE: dict[str, Path] = {}
+
+
+def _sqlite_template() -> Path:
+    if "sqlite" not in _TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="peluit-site-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        _prepare(site_env(folder))
+        database = folder / "var" / "peluit.sqlite3"
+        with sqlite3.connect(database) as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        _TEMPLATE["sqlite"] = database
+    return _TEMPLATE["sqlite"]
+
+
+def scratch_site(folder: Path, **overrides: str) -> Site:
+    """Return a migrated Peluit under ``folder`` with the supervisor ``kepala`` (the escrow holder).
+
+    On the default SQLite database the files of a template made once per test process are copied; any other
+    ``DATABASE_URL`` (an empty PostgreSQL database) is migrated here.
+    """
+    env = site_env(folder, **overrides)
+    if "DATABASE_URL" in overrides:
+        _prepare(env)
+    else:
+        (folder / "var").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_sqlite_template(), folder / "var" / "peluit.sqlite3")
     return Site(env=env, folder=folder)
 
 
@@ -116,6 +147,7 @@ class Server:
     process: subprocess.Popen[bytes]
     log: Path
     workers_file: Path | None = None
+    ca: Path | None = None  # the certificate to trust for an https server
 
     def log_text(self) -> str:
         """Return everything the server has logged so far."""
@@ -237,5 +269,74 @@ def run_redis(folder: Path, *options: str) -> Iterator[str]:
     try:
         wait_for_port("127.0.0.1", port, process=process)
         yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop(process)
+
+
+# A self-signed certificate for 127.0.0.1, made for each test (verified by the test's clients).
+OPENSSL_SELF_SIGNED = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+OPENSSL_SELF_SIGNED += ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+# The main configuration around deploy/nginx.conf for a test: everything under one folder, logs at "info"
+# (stricter than production, so a client address anywhere in nginx's logs shows up).
+_NGINX_MAIN = """
+{user}
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/logs/main-error.log info;
+events {{ worker_connections 512; }}
+http {{
+    access_log {folder}/logs/main-access.log;
+    client_body_temp_path {folder}/tmp/body;
+    proxy_temp_path {folder}/tmp/proxy;
+    fastcgi_temp_path {folder}/tmp/fastcgi;
+    uwsgi_temp_path {folder}/tmp/uwsgi;
+    scgi_temp_path {folder}/tmp/scgi;
+    include {folder}/peluit.conf;
+}}
+"""
+
+
+def _replace_once(text: str, old: str, new: str) -> str:
+    assert text.count(old) >= 1, f"deploy/nginx.conf no longer has {old!r}"
+    return text.replace(old, new)
+
+
+@contextmanager
+def run_nginx(upstream: Server, folder: Path) -> Iterator[Server]:
+    """Serve ``deploy/nginx.conf`` (TLS, a certificate made here) in front of ``upstream``; yield it (https)."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        pytest.skip("nginx is not installed (bin/bootstrap installs it)")
+    for sub in ("logs", "tmp"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [*OPENSSL_SELF_SIGNED, "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")],
+        check=True,
+        capture_output=True,
+    )
+    https_port, http_port = free_port(), free_port()
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+    site = _replace_once(site, "server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream.port};")
+    site = _replace_once(site, "listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+    site = _replace_once(site, "listen [::]:443 ssl http2;", "")
+    site = _replace_once(site, "listen 80;", f"listen 127.0.0.1:{http_port};")
+    site = _replace_once(site, "listen [::]:80;", "")
+    site = _replace_once(site, "/etc/ssl/peluit/fullchain.pem", str(folder / "cert.pem"))
+    site = _replace_once(site, "/etc/ssl/peluit/privkey.pem", str(folder / "key.pem"))
+    site = _replace_once(site, "/var/log/nginx/", f"{folder}/logs/")
+    (folder / "peluit.conf").write_text(site)
+    user = "user root root;" if os.geteuid() == 0 else ""
+    (folder / "nginx.conf").write_text(_NGINX_MAIN.format(folder=folder, user=user))
+    output = folder / "logs" / "stderr.log"
+    with output.open("wb") as out:
+        process = subprocess.Popen(
+            [nginx, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_port("127.0.0.1", https_port, process=process)
+        url = f"https://127.0.0.1:{https_port}"
+        yield Server(url=url, host="127.0.0.1", port=https_port, process=process, log=output, ca=folder / "cert.pem")
     finally:
         stop(process)
