@@ -106,3 +106,22 @@ def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
     if unreader is not None and _PACED in vars(unreader):
         del unreader.chunk
         delattr(unreader, _PACED)
+
+
+def on_exit(server: Any) -> None:
+    """Empty the throttle's file on this machine when gunicorn stops (Redis expires its keys by itself).
+
+    The keyed hashes and the day's key would otherwise stay in /dev/shm past their window, until the next
+    start or a reboot. Another gunicorn sharing the file starts counting afresh.
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.conf import settings
+
+    from intake.throttle_stores import SqliteStore, StoreUnavailable, store_from_url
+
+    try:
+        store = store_from_url(str(settings.PELUIT_THROTTLE_URL))
+        if isinstance(store, SqliteStore):
+            store.clear()
+    except (StoreUnavailable, ValueError) as exc:
+        server.log.warning("throttle store not emptied: %s", exc)

@@ -305,6 +305,11 @@ class SqliteStore:
         self._run(work)
         self._last_sweep = now
 
+    def clear(self) -> None:
+        """Remove every counter and key (the server is stopping: nothing is left for after the window)."""
+        if self.path.exists():
+            self._run(lambda db: db.execute("DELETE FROM event").execute("DELETE FROM day_key"))
+
 
 # Counts in every bucket or in none, atomically. KEYS: the buckets. ARGV: now, entry, then limit and period
 # of each bucket. Returns nil when counted, else {index (1-based), seconds to wait as a string}.

@@ -7,6 +7,7 @@ ready, and checks which workers answered, so the requests really were spread ove
 from __future__ import annotations
 
 import http.client
+import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -49,6 +50,10 @@ def test_four_workers_share_the_per_address_limit(site: Site, tmp_path: Path) ->
         more = [status_of(server) for _ in range(2 * WORKERS)]
         other_client = status_of(server, source="127.0.0.2")
 
+    if site.env["PELUIT_THROTTLE_URL"].startswith("sqlite:"):
+        with sqlite3.connect(site.folder / "throttle.sqlite3") as db:
+            left = db.execute("SELECT (SELECT count(*) FROM event), (SELECT count(*) FROM day_key)").fetchone()
+        assert left == (0, 0), "gunicorn empties the machine's throttle file when it stops"
     assert first == [200] * LIMIT
     assert len(answered_by) >= 2, "the requests must have reached several worker processes"
     assert more == [429] * (2 * WORKERS), "past the limit every worker refuses the client"
