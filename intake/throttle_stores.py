@@ -203,6 +203,10 @@ class SqliteStore:
         if self._connection is not None and self._pid == os.getpid():
             return self._connection
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder = self.path.parent.stat()
+        if folder.st_uid != os.getuid() or folder.st_mode & 0o077:
+            # Someone else made it (e.g. in world-writable /dev/shm) or opened it up: do not write hashes there.
+            raise StoreUnavailable(f"throttle store: {self.path.parent} is not private to this user")
         previous = os.umask(0o077)
         try:
             connection = sqlite3.connect(
@@ -229,7 +233,7 @@ class SqliteStore:
                     raise
                 connection.execute("COMMIT")
                 return result
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:
                 self._forget_connection()
                 raise StoreUnavailable(f"throttle store: {type(exc).__name__}") from exc
 

@@ -21,7 +21,7 @@ from django.utils import translation
 
 from intake import throttle
 from intake.throttle import Throttle, reset_for_tests
-from intake.throttle_stores import CounterStore, MemoryStore, RedisStore, SqliteStore
+from intake.throttle_stores import CounterStore, MemoryStore, RedisStore, SqliteStore, StoreUnavailable
 from tests.support.servers import free_port, run_redis
 from vault.exceptions import UnknownReceipt
 
@@ -331,3 +331,17 @@ def test_an_unreachable_store_lets_requests_through(client: Client, settings, ca
     warnings = [r.getMessage() for r in caplog.records if r.name == "intake.throttle"]
     assert len(warnings) == 1 and "unthrottled" in warnings[0], "one warning per outage, not one per request"
     assert "198.51.100.7" not in " ".join(warnings)
+
+
+def test_a_store_folder_others_can_read_is_not_used(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    store = SqliteStore(shared / "throttle.sqlite3")
+    with pytest.raises(StoreUnavailable):
+        store.day_key(20_000)
+    assert not (shared / "throttle.sqlite3").exists(), "no hash is written where others can read it"
+    private = SqliteStore(tmp_path / "private" / "throttle.sqlite3")
+    private.day_key(20_000)
+    assert oct((tmp_path / "private").stat().st_mode & 0o777) == "0o700"
+    assert oct((tmp_path / "private" / "throttle.sqlite3").stat().st_mode & 0o777) == "0o600"

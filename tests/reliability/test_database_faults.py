@@ -163,7 +163,12 @@ class Relay:
             if self.mode == "down":
                 client.close()
             elif self.mode == "up":
-                upstream = socket.create_connection(self.target)
+                try:
+                    upstream = socket.create_connection(self.target, timeout=5)
+                except OSError:
+                    client.close()
+                    continue
+                upstream.settimeout(None)
                 with self._lock:
                     self._open.append(upstream)
                 for a, b in ((client, upstream), (upstream, client)):
