@@ -41,8 +41,9 @@ errorlog = "-"
 loglevel = "warning"
 logger_class = "config.gunicorn_logging.AddresslessLogger"
 
-# A request body must keep arriving: after BODY_GRACE_SECONDS it must have come at BODY_MIN_RATE bytes per
-# second on average, and no single wait for more may last longer than BODY_READ_TIMEOUT. A client that sends
+# A request body must keep arriving: the time spent waiting for it may be at most BODY_GRACE_SECONDS plus one
+# second per BODY_MIN_RATE bytes received, and no single wait may last longer than BODY_READ_TIMEOUT. Only
+# time blocked on the client's socket counts (a busy server never cuts off a client). A client that sends
 # headers and a few bytes and then goes silent frees its thread after BODY_READ_TIMEOUT seconds.
 BODY_GRACE_SECONDS = 10.0
 BODY_MIN_RATE = 2048.0
@@ -57,33 +58,34 @@ class BodyTooSlow(TimeoutError):
 class PacedChunks:
     """Wrap a gunicorn socket reader so every read of the request body is bounded in time.
 
-    The socket gets a timeout for each read (the time left before the client falls below the minimum
-    rate, at most ``BODY_READ_TIMEOUT``) and is made blocking again afterwards, as gunicorn expects.
+    The socket gets a timeout for each read (what is left of the client's allowance, at most
+    ``BODY_READ_TIMEOUT``) and is made blocking again afterwards, as gunicorn expects.
     """
 
     def __init__(self, sock: Any, read_chunk: Any, *, clock: Any = time.monotonic) -> None:
         self.sock = sock
         self.read_chunk = read_chunk
         self.clock = clock
-        self.started = float(clock())
+        self.waited = 0.0
         self.received = 0
 
     def seconds_left(self) -> float:
         """Return how long the next read may wait before the client is too slow."""
         allowed = BODY_GRACE_SECONDS + self.received / BODY_MIN_RATE
-        elapsed = float(self.clock()) - self.started
-        return min(BODY_READ_TIMEOUT, allowed - elapsed)
+        return min(BODY_READ_TIMEOUT, allowed - self.waited)
 
     def __call__(self, size_hint: int | None = None) -> bytes:
         left = self.seconds_left()
         if left <= 0:
-            raise BodyTooSlow("request body too slow")
+            raise BodyTooSlow(f"request body too slow ({self.received} bytes in {self.waited:.0f} s)")
         self.sock.settimeout(left)
+        started = float(self.clock())
         try:
             data: bytes = self.read_chunk(size_hint)
         except TimeoutError as exc:
-            raise BodyTooSlow("request body too slow") from exc
+            raise BodyTooSlow(f"request body stalled ({self.received} bytes received)") from exc
         finally:
+            self.waited += float(self.clock()) - started
             self.sock.settimeout(None)
         self.received += len(data)
         return data

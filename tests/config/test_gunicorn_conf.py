@@ -44,12 +44,28 @@ def test_a_silent_client_is_cut_off(pair: tuple[socket.socket, socket.socket], m
 def test_a_trickle_below_the_minimum_rate_is_cut_off(pair: tuple[socket.socket, socket.socket]) -> None:
     server, client = pair
     now = [1000.0]
-    paced = conf.PacedChunks(server, lambda size=None: server.recv(size or 8192), clock=lambda: now[0])
-    client.sendall(b"x" * 100)
+
+    def slow_read(size: int | None = None) -> bytes:
+        now[0] += 6  # each read of 100 bytes waits 6 s for them
+        return server.recv(size or 8192)
+
+    paced = conf.PacedChunks(server, slow_read, clock=lambda: now[0])
+    client.sendall(b"x" * 300)
     assert paced(100) == b"x" * 100
-    now[0] += conf.BODY_GRACE_SECONDS + 100 / conf.BODY_MIN_RATE + 1  # 100 bytes in far too long
+    assert paced(100) == b"x" * 100
     with pytest.raises(conf.BodyTooSlow):
-        paced(100)
+        paced(100)  # 200 bytes in 12 s of waiting: far below the minimum rate
+
+
+def test_a_busy_server_does_not_count_against_the_client(pair: tuple[socket.socket, socket.socket]) -> None:
+    server, client = pair
+    now = [1000.0]
+    paced = conf.PacedChunks(server, lambda size=None: server.recv(size or 8192), clock=lambda: now[0])
+    client.sendall(b"x" * 200)
+    now[0] += 60  # the worker was busy (or starved) for a minute before it read the body
+    assert paced(100) == b"x" * 100
+    now[0] += 60
+    assert paced(100) == b"x" * 100
 
 
 def test_addresses_are_removed_but_times_and_versions_stay() -> None:
