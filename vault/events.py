@@ -9,16 +9,19 @@ from django.apps import apps
 
 from audit.actions import Action
 from audit.services import record as audit_record
-from casework.models import StaffUser
+from vault import conf
+from vault.permissions import Staff
 
 
 def case_ref_for(report_id: uuid.UUID | None, given: str = "") -> str:
-    """Return the case number for the audit log: ``given``, else the case's ``number``, else the report id."""
+    """Return the case number for the audit log: ``given``, else ``number`` of ``VAULT_REPORT_MODEL``, else the id."""
     if given or report_id is None:
         return given
+    if not conf.REPORT_MODEL:
+        return str(report_id)
     try:
-        case_model = apps.get_model("casework", "Case")
-    except LookupError:
+        case_model = apps.get_model(conf.REPORT_MODEL)
+    except (LookupError, ValueError):
         return str(report_id)
     # No try/except around the query: on PostgreSQL a failed statement (a statement timeout, a lost
     # connection) aborts the caller's transaction, and carrying on would turn a clear 503 into a 500.
@@ -29,7 +32,7 @@ def case_ref_for(report_id: uuid.UUID | None, given: str = "") -> str:
 def record(
     *,
     action: Action,
-    actor: StaffUser | str,
+    actor: Staff | str,
     report_id: uuid.UUID | None = None,
     case_ref: str = "",
     details: Mapping[str, str | int | bool | None] | None = None,
