@@ -15,6 +15,7 @@ and gone the next day. Entries and keys carry an expiry and are removed when it 
 
 from __future__ import annotations
 
+import fcntl
 import math
 import os
 import secrets
@@ -22,6 +23,8 @@ import sqlite3
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -188,7 +191,8 @@ class SqliteStore:
     """Counters in a SQLite file that every process of one machine opens; meant for a tmpfs directory.
 
     The directory is created private (mode 0700). Each process keeps one connection, made again after a
-    fork; writes are short ``BEGIN IMMEDIATE`` transactions, so processes queue for a few microseconds.
+    fork; writes are short ``BEGIN IMMEDIATE`` transactions, one process at a time (a kernel lock on a file
+    beside it), so processes queue for microseconds instead of polling for the database's lock.
     """
 
     def __init__(self, path: Path, *, busy_timeout: float = 2.0) -> None:
@@ -196,6 +200,7 @@ class SqliteStore:
         self.busy_timeout = busy_timeout
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
+        self._lock_fd = -1
         self._pid = 0
         self._last_sweep = -math.inf
 
@@ -217,33 +222,47 @@ class SqliteStore:
         # The file lives in memory: durability buys nothing, and a killed process cannot corrupt WAL.
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=OFF")
-        connection.executescript(_SQLITE_SCHEMA)
-        self._connection, self._pid = connection, os.getpid()
+        lock_fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        self._connection, self._lock_fd, self._pid = connection, lock_fd, os.getpid()
+        with self._exclusive():
+            connection.executescript(_SQLITE_SCHEMA)
         return connection
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        # Processes queue in the kernel for a short exclusive lock (flock) rather than poll SQLite's busy
+        # handler, which under heavy load can starve one of them past its timeout.
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def _run(self, work: Any) -> Any:
         with self._lock:
             try:
                 connection = self._connect()
-                connection.execute("BEGIN IMMEDIATE")
-                try:
-                    result = work(connection)
-                except BaseException:
-                    connection.execute("ROLLBACK")
-                    raise
-                connection.execute("COMMIT")
-                return result
+                with self._exclusive():
+                    connection.execute("BEGIN IMMEDIATE")
+                    try:
+                        result = work(connection)
+                    except BaseException:
+                        connection.execute("ROLLBACK")
+                        raise
+                    connection.execute("COMMIT")
+                    return result
             except (sqlite3.Error, OSError) as exc:
                 self._forget_connection()
-                raise StoreUnavailable(f"throttle store: {type(exc).__name__}") from exc
+                raise StoreUnavailable(f"throttle store: {type(exc).__name__}: {exc}") from exc
 
     def _forget_connection(self) -> None:
         if self._connection is not None and self._pid == os.getpid():
             try:
                 self._connection.close()
-            except sqlite3.Error:
+                os.close(self._lock_fd)
+            except (sqlite3.Error, OSError):
                 pass
-        self._connection = None
+        self._connection, self._lock_fd = None, -1
 
     def day_key(self, day: int) -> bytes:
         """Return the key of ``day``: the first process to ask stores a random one, the others read it."""
@@ -265,9 +284,9 @@ class SqliteStore:
                 db.execute("DELETE FROM event WHERE expires <= ?", (now,))
                 self._last_sweep = now
             for index, hit in enumerate(hits):
-                db.execute("DELETE FROM event WHERE bucket = ? AND at <= ?", (hit.bucket, now - hit.period))
+                # Events that left the window are skipped here and deleted by the sweep above.
                 number, oldest = db.execute(
-                    "SELECT count(*), min(at) FROM event WHERE bucket = ?", (hit.bucket,)
+                    "SELECT count(*), min(at) FROM event WHERE bucket = ? AND at > ?", (hit.bucket, now - hit.period)
                 ).fetchone()
                 if number >= hit.limit:
                     return Refused(index, _wait(oldest, hit.period, now) if oldest is not None else hit.period)
