@@ -211,7 +211,16 @@ def _verified_officer_logged_in(world: World) -> None:
 
 
 def _overdue_clock(world: World) -> None:
+    """An overdue clock on a case whose lead officer and one team member are both reminded."""
     _submitted(world)
+    supervisor = world.state["supervisor"]
+    case_assign(
+        case=_case(world),
+        officer=world.state["other"],
+        lead=False,
+        assigned_by=supervisor,
+        keyring=_keyring(supervisor),
+    )
     CaseClock.objects.filter(case_id=world.state["report_id"]).update(due_on=date(2026, 1, 5))
 
 
@@ -228,6 +237,8 @@ def _second_supervisor_and_request(world: World) -> None:
     world.state["request"] = retention.destruction_request(
         case=_case(world), actor=world.state["supervisor"], grounds="Laporan ganda"
     )
+
+
 def _case_number(world: World) -> str:
     return str(Case.objects.get(pk=world.state["report_id"]).number)
 
@@ -442,7 +453,7 @@ SCENARIOS = [
         setup=_second_supervisor_and_request,
     ),
     Scenario(
-        "beat: deadline reminders (both officers holding the case)",
+        "beat: deadline reminders (the lead officer and the team member)",
         lambda w: send_reminders(),
         (Action.REMINDER_SENT, Action.REMINDER_SENT),
         setup=_overdue_clock,
@@ -485,10 +496,6 @@ SCENARIOS = [
 
 
 # --- people: console hardening, assignment, notes, links, disclosure (issues 9.10-9.12, 11.5-11.7) -------------
-def _case(world: World) -> Case:
-    return Case.objects.get(pk=world.state["report_id"])
-
-
 def _stale(world: World) -> None:
     session = world.client.session
     session[step_up.FACTOR_AT] -= 3600

@@ -172,9 +172,7 @@ def test_reminders_go_to_the_assignees_and_to_the_supervisors_before_assignment(
     ).case
     overdue(unassigned)
     send_reminders()
-    assert set(Notification.objects.filter(case=unassigned).values_list("recipient__username", flat=True)) == {
-        "kepala"
-    }
+    assert set(Notification.objects.filter(case=unassigned).values_list("recipient__username", flat=True)) == {"kepala"}
     # Once assigned to one officer as lead, only that officer is reminded: a colleague the lead shared the
     # key with (a grant, not an assignment) holds the case but is not on its team.
     case_assign(
@@ -194,6 +192,4 @@ def test_reminders_go_to_the_assignees_and_to_the_supervisors_before_assignment(
     case_declare_conflict(case=Case.objects.get(pk=unassigned.pk), officer=staff.officer)
     Notification.objects.all().delete()
     send_reminders()
-    assert set(Notification.objects.filter(case=unassigned).values_list("recipient__username", flat=True)) == {
-        "kepala"
-    }
+    assert set(Notification.objects.filter(case=unassigned).values_list("recipient__username", flat=True)) == {"kepala"}
