@@ -19,7 +19,8 @@ def supervisor_keyring(supervisor: StaffUser, password: str = PASSWORD) -> Keyri
 def assign_officers(case: Case, *officers: StaffUser) -> None:
     """Put ``officers`` (default: every active officer the reporter did not exclude) on the case's team.
 
-    The first supervisor (the escrow holder in the test fixtures) assigns them with their own keyring.
+    The first supervisor (the escrow holder in the test fixtures) assigns them with their own keyring; those
+    already on the team are left as they are.
     """
     supervisor = StaffUser.objects.filter(role=Role.SUPERVISOR).order_by("pk").first()
     assert supervisor is not None
@@ -28,5 +29,5 @@ def assign_officers(case: Case, *officers: StaffUser) -> None:
         excluded = set(case.excluded_recipients.values_list("pk", flat=True))
         officers = tuple(StaffUser.objects.filter(role=Role.OFFICER, is_active=True).exclude(pk__in=excluded))
     for officer in officers:
-        if vault.has_officer_key(user=officer):
+        if vault.has_officer_key(user=officer) and not case.team.filter(pk=officer.pk).exists():
             case_assign(case=case, officer=officer, lead=False, assigned_by=supervisor, keyring=keyring)
