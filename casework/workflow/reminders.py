@@ -58,9 +58,7 @@ def case_assignees(case: Case) -> list[StaffUser]:
     if assignees:
         return assignees
     return [
-        user
-        for user in active.filter(pk__in=holder_ids)
-        if may_hold_case_keys(user) and user.has_perm(SUPERVISE_CASES)
+        user for user in active.filter(pk__in=holder_ids) if may_hold_case_keys(user) and user.has_perm(SUPERVISE_CASES)
     ]
 
 

@@ -13,7 +13,9 @@ must never reach an administrator, an auditor or an officer who does not hold th
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -29,8 +31,9 @@ from casework.cases.assignment import case_assign
 from casework.cases.services import case_reply
 from casework.handling import disclosure, notes
 from casework.handling.models import CaseLink
-from casework.models import Case, StaffUser
+from casework.models import Case, StaffUser, Transition
 from casework.staff.roles import Role
+from casework.workflow.tables import calendar_override_add
 from intake import services as intake_services
 from intake.forms import WbsReportForm
 from tests.intake.conftest import IntakeStaff, create_intake_staff, jpeg_with_gps, upload, wbs_post
@@ -68,6 +71,9 @@ HOLDERS_ACT = cells(officer_holding=(M, A), officer_other=(M, D), supervisor=(M,
 SUPERVISORS_ACT = cells(officer_holding=(D, D), officer_other=(D, D), supervisor=(M, A), auditor=(D, D), admin=(D, D))
 ESCROW_ACT = cells(officer_holding=(M, D), officer_other=(M, D), supervisor=(M, A), auditor=(D, D), admin=(D, D))
 ADMINS_ONLY = cells(officer_holding=(D, D), officer_other=(D, D), supervisor=(D, D), auditor=(D, D), admin=(A, A))
+KEY_HOLDERS_ACT = cells(officer_holding=(M, A), officer_other=(M, A), supervisor=(M, A), auditor=(D, D), admin=(D, D))
+HOLDERS_FORM = cells(officer_holding=(A, A), officer_other=(D, D), supervisor=(A, A), auditor=(D, D), admin=(D, D))
+SUPERVISORS_READ = cells(officer_holding=(D, D), officer_other=(D, D), supervisor=(A, M), auditor=(D, D), admin=(D, D))
 AUDIT_READ = cells(officer_holding=(D, D), officer_other=(D, D), supervisor=(A, M), auditor=(A, M), admin=(D, D))
 
 MATRIX: dict[str, dict[str, tuple[str, str]]] = {
@@ -111,6 +117,39 @@ MATRIX: dict[str, dict[str, tuple[str, str]]] = {
     "console:hand_over": cells(
         officer_holding=(D, D), officer_other=(D, D), supervisor=(A, A), auditor=(D, D), admin=(D, D)
     ),
+    # Lifecycles, triage, clocks, retention, reminders, SLA, calendar (flow workstream, issue 11.2-11.4, 11.12)
+    "console:case_transition": HOLDERS_FORM,
+    "console:case_triage": HOLDERS_FORM,
+    "console:case_upg": HOLDERS_FORM,
+    "console:case_clock_start": HOLDERS_ACT,
+    "console:case_retention": SUPERVISORS_READ,
+    "console:case_legal_hold": SUPERVISORS_ACT,
+    "console:case_destruction_request": SUPERVISORS_ACT,
+    "console:case_destruction_decide": SUPERVISORS_ACT,
+    "console:notifications_read": row(M, A),
+    "console:gratification_forwarding": READERS_ONLY,
+    "console:sla": SUPERVISORS_READ,
+    "console:calendar": ADMINS_ONLY,
+    "console:calendar_remove": cells(
+        officer_holding=(D, D), officer_other=(D, D), supervisor=(D, D), auditor=(D, D), admin=(M, A)
+    ),
+    # Signed PDF exports and statistics (reports workstream)
+    # (officers export what they hold: the case is chosen in the form, so an empty POST reaches the form;
+    # recaps and statistics are for supervisors and auditors; administrators have no reports at all)
+    "console:reports:home": cells(
+        officer_holding=(A, M), officer_other=(A, M), supervisor=(A, M), auditor=(A, M), admin=(D, M)
+    ),
+    "console:reports:export_request": cells(
+        officer_holding=(M, D), officer_other=(M, D), supervisor=(M, A), auditor=(M, A), admin=(M, D)
+    ),
+    "console:reports:export_detail": row(A, M),  # someone else's export: 404 for everyone
+    "console:reports:export_download": row(A, M),
+    "console:reports:dossier": KEY_HOLDERS_ACT,
+    "console:reports:kpk_forwarding": KEY_HOLDERS_ACT,
+    "console:reports:forwarding_start": READERS_ONLY,
+    "console:reports:forwarding": HOLDERS_FORM,
+    "console:reports:statistics": AUDIT_READ,
+    "console:reports:statistics_csv": AUDIT_READ,
 }
 
 
@@ -176,6 +215,7 @@ def world(make_staff: Any) -> World:
     request = disclosure.disclosure_request(case=case, keyring=officer_keyring, reason=REASON)
     disclosure.disclosure_decide(disclosure=request, keyring=staff.keyring(deputy), approve=True)
     disclosure.disclosure_release(disclosure=request, escrow=vault_escrow(head_keyring), released_by=staff.supervisor)
+    override = calendar_override_add(actor=admin, day=date(2026, 8, 18), kind="holiday", note="Keputusan lokal")
     with transaction.atomic():
         current_checkpoint()
     people: dict[str, StaffUser] = {
@@ -197,6 +237,12 @@ def world(make_staff: Any) -> World:
         "disclosure_id": request.pk,
         "pk": staff.officer.pk,
         "seq": AuditEvent.objects.order_by("seq").values_list("seq", flat=True).first(),
+        "transition_id": Transition.objects.filter(kind=case.kind, from_status=case.status).values_list(
+            "pk", flat=True
+        )[0],
+        "override_id": override.pk,
+        "export_id": uuid.uuid4(),  # each user sees only their own exports: someone else's is a 404 for all
+        "kind": "recap",
     }
     return World(case=case, kwargs=kwargs, clients=clients)
 
