@@ -109,7 +109,10 @@ def test_the_timeline_mixes_events_messages_and_notes_in_order(staff: Staff) -> 
         )
     kinds = [entry.kind for entry in entries]
     titles = [entry.title for entry in entries]
-    assert "Report submitted" in titles[:4]  # with the intake grants and the acknowledgement
+    # Intake's grants, the first deadline clock and the acknowledgement come with the submission, before the
+    # supervisor's assignment; the clocks (the lifecycle's events) are on the timeline too.
+    assert "Report submitted" in titles[:5] and "Deadline clock started" in titles[:5]
+    assert titles.index("Report submitted") < titles.index("Case assigned")
     assert "Case assigned" in titles and "Case granted" in titles
     assert kinds.count("message") == 3 and kinds.count("note") == 1  # acknowledgement, question, answer
     texts = [entry.text for entry in entries]
