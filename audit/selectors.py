@@ -92,6 +92,7 @@ def recomputed_leaf(event: AuditEvent) -> bytes:
     """Return the leaf hash recomputed from the event's columns."""
     return chain.leaf_hash(
         chain.event_bytes(
+            salt=event.salt,
             seq=event.seq,
             at_us=event.at_us,
             actor_kind=event.actor_kind,

@@ -19,13 +19,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from audit import signing
 from audit.checkpoints import current_checkpoint, latest_checkpoint
 from audit.exceptions import AuditError
 from audit.forms import EventFilterForm
 from audit.models import AuditEvent
 from audit.selectors import event_proof, events_filtered
 from casework.roles import can_read_audit_log
-from vault import checkpoint_signer
 
 PAGE_SIZE = 50
 View = Callable[..., HttpResponse]
@@ -62,7 +62,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "checkpoint": latest_checkpoint(),
-        "verifier_key": checkpoint_signer.verifier_key().encode(),
+        "verifier_key": signing.verifier_key().encode(),
     }
     return render(request, "audit/event_list.html", context)
 
