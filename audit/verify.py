@@ -284,7 +284,7 @@ def verify_log(*, connection: BaseDatabaseWrapper | None = None) -> Report:
 
 
 def _time_problems(
-    checkpoints: list[tuple[int, bytes, str]], report: Report, verifier: signing.VerifierKey
+    checkpoints: list[tuple[int, bytes | memoryview, str]], report: Report, verifier: signing.VerifierKey
 ) -> list[Problem]:
     """Return where time goes backwards between checkpoints, or a checkpoint predates the events it covers.
 
@@ -376,3 +376,75 @@ def verify_external_checkpoint(note: str, *, connection: BaseDatabaseWrapper | N
         f"(consistency proof of {len(proof)} hashes)",
         tuple(proof),
     )
+
+
+@dataclass(frozen=True)
+class WitnessedResult:
+    """A witnessed checkpoint checked against today's log: consistency, who cosigned it, and time."""
+
+    external: ExternalResult
+    witnesses: tuple[str, ...]
+    problems: tuple[str, ...]
+
+    @property
+    def intact(self) -> bool:
+        """Return True when the log extends the witnessed checkpoint and time does not go backwards."""
+        return self.external.consistent and not self.problems
+
+
+def witnessed_note(text: str) -> tuple[str, list[signing.VerifierKey]]:
+    """Return the cosigned note in ``text`` (a witness state file, JSON, or the note itself) and the witness keys
+    the text names (a state file names its witness's key)."""
+    if not text.lstrip().startswith("{"):
+        return text, []
+    try:
+        data = json.loads(text)
+        note, key = str(data["checkpoint"]), str(data.get("witness_key") or "")
+    except (ValueError, KeyError, TypeError) as error:
+        raise CheckpointInputError(f"not a witness state file: {error}") from None
+    if not key:
+        return note, []
+    try:
+        return note, [signing.parse_verifier_key(key, key_type=signing.COSIGNATURE_ED25519)]
+    except signing.VerifierKeyError as error:
+        raise CheckpointInputError(f"the state file's witness key is not usable: {error}") from None
+
+
+def verify_witnessed_checkpoint(text: str, *, connection: BaseDatabaseWrapper | None = None) -> WitnessedResult:
+    """Check a checkpoint cosigned by a witness (``audit_witness``'s state file or its cosigned note) against
+    today's log.
+
+    The log's own signature and at least one cosignature by a known witness (``PELUIT_AUDIT_WITNESSES``, or the
+    key named in the state file) must verify, else ``CheckpointInputError``. Then today's log must extend the
+    witnessed tree (consistency proof), and time must not go backwards: stored checkpoints of smaller trees are
+    not dated after it, those of larger trees not before it, and the last event it covers not after it.
+    """
+    note, named = witnessed_note(text)
+    parsed = parse_signed_note(note)
+    witnesses = [*signing.configured_witnesses(), *named]
+    cosigners = sorted(
+        {w.name for w in witnesses for s in parsed.signatures if signing.verify_cosignature(parsed.text, s, w)}
+    )
+    if not cosigners:
+        raise CheckpointInputError("the checkpoint carries no valid cosignature by a known witness")
+    external = verify_external_checkpoint(note, connection=connection)
+    problems = []
+    signed_at = external.body.signed_at
+    size = external.body.tree_size
+    if signed_at is not None and external.consistent:
+        for other_size, other_note in AuditCheckpoint.objects.values_list("tree_size", "note"):
+            other_at = parse_checkpoint(parse_signed_note(other_note).text).signed_at
+            if other_at is None:
+                continue
+            if (other_size > size and other_at < signed_at) or (other_size < size and other_at > signed_at):
+                problems.append(
+                    f"the stored checkpoint of tree size {other_size} is dated {other_at:%Y-%m-%dT%H:%M:%SZ}, "
+                    f"against the witnessed checkpoint of tree size {size} dated {signed_at:%Y-%m-%dT%H:%M:%SZ}: "
+                    "time went backwards"
+                )
+        last_us = AuditEvent.objects.filter(seq=size).values_list("at_us", flat=True).first()
+        if last_us is not None and last_us >= (int(signed_at.timestamp()) + 1) * 1_000_000:
+            problems.append(
+                f"event #{size} is dated after the witnessed checkpoint that covers it: time went backwards"
+            )
+    return WitnessedResult(external=external, witnesses=tuple(cosigners), problems=tuple(problems))
