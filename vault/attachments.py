@@ -31,7 +31,11 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class StoredAttachment:
-    """Where an encrypted attachment went (``name``, for the caller's model) and its plaintext ``size``."""
+    """Where an encrypted attachment went (``name``, for the caller's model) and its plaintext ``size``.
+
+    The vault does not keep the size: the caller seals it with the file's name if officers need it. The blob
+    itself is padded (format 0x07), so its length tells only the size bucket.
+    """
 
     name: str
     size: int
@@ -107,7 +111,8 @@ def _new_name() -> str:
 
 @transaction.atomic
 def store_attachment(*, access: Access, report_id: uuid.UUID, chunks: Iterable[bytes]) -> StoredAttachment:
-    """Encrypt ``chunks`` while streaming them into storage; return the storage name and plaintext size.
+    """Encrypt ``chunks`` (padded, format 0x07) while streaming them into storage; return the storage name and
+    plaintext size.
 
     Raises ``AccessDenied`` when ``access`` cannot use the report's key. If reading ``chunks`` fails (e.g.
     the sanitiser rejects the file half-way), the partial blob is deleted and the error propagates.
@@ -132,7 +137,7 @@ def store_attachment(*, access: Access, report_id: uuid.UUID, chunks: Iterable[b
     if saved != name:  # the name is bound into the ciphertext; a renamed blob would never open
         _delete_quietly(storage, saved)
         raise VaultError(_("The attachment could not be stored."))
-    AttachmentBlob.objects.create(name=name, report_id=report_id, size=size)
+    AttachmentBlob.objects.create(name=name, report_id=report_id)
     return StoredAttachment(name=name, size=size)
 
 
