@@ -88,9 +88,8 @@ def _append_rate(appends: int) -> dict[str, float]:
 
 def _bulk_load(total: int) -> float:
     """Append events with correct hashes straight into the table (as record() would write them), fast."""
-    from django.db import transaction
-
     from django.contrib.auth import get_user_model
+    from django.db import transaction
 
     from audit import chain
     from audit.models import AuditEvent

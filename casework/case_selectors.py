@@ -164,17 +164,19 @@ def open_case(*, keyring: Any, case: Case, mark_read: bool = True) -> OpenedCase
                 unread=unread,
             )
         )
-    attachments = [
-        AttachmentItem(
-            id=item.id,
-            name=sealed.open_attachment_name(access=keyring, attachment=item),
-            size=item.size,
-            content_type=item.content_type,
-            metadata_removed=item.metadata_removed,
-            created_at=item.created_at,
+    attachments = []
+    for item in case.attachments.all():
+        meta = sealed.open_attachment_meta(access=keyring, attachment=item)
+        attachments.append(
+            AttachmentItem(
+                id=item.id,
+                name=meta.name,
+                size=meta.size,
+                content_type=meta.content_type,
+                metadata_removed=item.metadata_removed,
+                created_at=item.created_at,
+            )
         )
-        for item in case.attachments.all()
-    ]
     if mark_read and unread_ids:
         CaseMessage.objects.filter(pk__in=unread_ids).update(read_by_staff=True)
     return OpenedCase(

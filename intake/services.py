@@ -22,6 +22,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from audit.actions import Action
+from audit.clock import now as clock_now
+from audit.clock import reporter_time
 from audit.services import record as audit_record
 from casework import sealed
 from casework.case_numbers import allocate_case_number
@@ -296,6 +298,7 @@ def _delete_blobs(names: Sequence[str]) -> None:
             continue
 
 
+@reporter_time()  # every time this request stores is coarse (audit/clock.py)
 def _submit(
     *,
     kind: CaseKind,
@@ -312,7 +315,7 @@ def _submit(
     stored_names: list[str] = []
     try:
         with transaction.atomic():
-            now = timezone.now()
+            now = clock_now()  # rounded down to the reporter granularity; the local date (deadlines) is kept
             today = timezone.localdate(now)
             if data.get("submission_token"):
                 _spend_token(str(data["submission_token"]), now=now)
@@ -427,6 +430,7 @@ def submit_gratification_report(
 
 
 # --- Follow-up -------------------------------------------------------------------------------------------
+@reporter_time()
 def open_followup(*, receipt: str, channel: str = "web") -> Any:
     """Return the vault's reporter access for ``receipt``, auditing the login or the failed attempt.
 
@@ -470,15 +474,10 @@ def followup_overview(*, access: Any, mark_read: bool = True) -> FollowupView:
                 unread=unread,
             )
         )
-    attachments = [
-        AttachmentView(
-            id=item.id,
-            name=sealed.open_attachment_name(access=access, attachment=item),
-            size=item.size,
-            created_at=item.created_at,
-        )
-        for item in case.attachments.all()
-    ]
+    attachments = []
+    for item in case.attachments.all():
+        meta = sealed.open_attachment_meta(access=access, attachment=item)
+        attachments.append(AttachmentView(id=item.id, name=meta.name, size=meta.size, created_at=item.created_at))
     if mark_read and unread_ids:
         CaseMessage.objects.filter(pk__in=unread_ids).update(read_by_reporter=True)
     return FollowupView(
@@ -491,6 +490,7 @@ def followup_overview(*, access: Any, mark_read: bool = True) -> FollowupView:
     )
 
 
+@reporter_time()
 def post_reporter_message(*, access: Any, body: str) -> CaseMessage:
     """Add the reporter's message to their case (sealed) and audit it."""
     with transaction.atomic():
@@ -500,6 +500,7 @@ def post_reporter_message(*, access: Any, body: str) -> CaseMessage:
     return message
 
 
+@reporter_time()
 def add_reporter_attachment(*, access: Any, attachments: Sequence[UploadedFile[bytes]]) -> list[CaseAttachment]:
     """Clean, encrypt and store files the reporter adds to their case; audit each one.
 
