@@ -319,7 +319,7 @@ class _Unpadder:
     def feed(self, chunk: bytes) -> Iterator[bytes]:
         """Yield the data that ``chunk`` proves is not padding."""
         self.total += len(chunk)
-        if not chunk.strip(b"\0"):
+        if not chunk or (chunk[-1] == 0 and chunk.count(0) == len(chunk)):  # all zeros (found without a copy)
             self.zeros += len(chunk)
             return
         yield self.pending
