@@ -1,14 +1,14 @@
 """Database-vendor details of the audit log: the append-only guard's test-only escape hatch, the writer
 lock, and the privileges of a PostgreSQL application role.
 
-The triggers (migration 0003) reject every UPDATE and DELETE (and TRUNCATE on PostgreSQL) on the audit tables.
+The triggers (migration 0004) reject every UPDATE and DELETE (and TRUNCATE on PostgreSQL) on the audit tables.
 A production database has no way around them short of dropping the triggers (which the owner of the schema can
 do, and which the hash chain, checkpoints and witnesses are there to catch).
 
 The test suite must still empty its test database between transactional tests (Django's ``flush``). That escape
 hatch exists only where two things hold: the settings are the test settings (``PELUIT_AUDIT_TEST_FLUSH``, set in
 tests/settings.py and nowhere else) and the database is one Django created for tests (``test_...`` or in memory).
-Only then does migration 0003 install the trigger variant that consults a flag, and only then is the flag
+Only then does migration 0004 install the trigger variant that consults a flag, and only then is the flag
 reachable:
 
 - SQLite: the test variant's DELETE trigger calls ``peluit_audit_flush()``, a function registered only on such

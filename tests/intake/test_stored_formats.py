@@ -11,13 +11,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from casework.case_selectors import open_case
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from casework import sealed
-from casework.case_selectors import open_case
 from casework.models import Case, CaseAttachment, CaseMessage
 from intake import services
 from intake.forms import WbsReportForm
