@@ -11,13 +11,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from casework.case_selectors import open_case
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from casework import sealed
+from casework.cases import sealed
+from casework.cases.selectors import open_case
 from casework.models import Case, CaseAttachment, CaseMessage
 from intake import services
 from intake.forms import WbsReportForm
@@ -25,7 +25,7 @@ from intake.models import SubmissionToken
 from tests.intake.conftest import IntakeStaff, jpeg_with_gps, pdf_with_author, upload, wbs_post
 from vault import formats
 from vault import services as vault
-from vault.access import data_key_for
+from vault.access import unseal_report_key
 from vault.models import AttachmentBlob, CaseKey, ReceiptKey, SealedIdentity
 
 pytestmark = pytest.mark.django_db
@@ -147,7 +147,7 @@ def test_a_case_written_in_the_old_formats_still_opens(intake_staff: IntakeStaff
     submission = services.submit_wbs_report(data=valid(wbs_post()))
     case = submission.case
     access = vault.reporter_access(receipt=submission.receipt)
-    key = data_key_for(access, case.id, audit_unseal=False)
+    key = unseal_report_key(access, case.id, audit=False)
     old_content = {"title": "Laporan lama", "what": "Ditulis sebelum padding."}
     case.content = formats.content_seal(
         key, case.id, Case.CONTENT_PURPOSE, json.dumps(old_content).encode(), version=formats.CONTENT_V1
