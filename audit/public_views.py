@@ -11,9 +11,12 @@ from __future__ import annotations
 import base64
 import re
 import threading
+from collections.abc import Callable
+from functools import wraps
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
@@ -36,6 +39,19 @@ def _text(body: str, status: int = 200) -> HttpResponse:
     return HttpResponse(body, content_type=TEXT, status=status)
 
 
+def _client_language(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    """Answer in the client's ``Accept-Language`` (Indonesian by default), as the JSON API does: programs read
+    these URLs, and they are outside the language prefixes."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest) -> HttpResponse:
+        with translation.override(translation.get_language_from_request(request)):
+            return view(request)
+
+    return wrapper
+
+
+@_client_language
 @require_GET
 def checkpoint(request: HttpRequest) -> HttpResponse:
     """The latest signed checkpoint (C2SP tlog-checkpoint), with the witnesses' cosignatures appended."""
@@ -50,6 +66,7 @@ def _size(request: HttpRequest, name: str) -> int | None:
     return int(value) if _SIZE.match(value) else None
 
 
+@_client_language
 @require_GET
 def proof(request: HttpRequest) -> HttpResponse:
     """The consistency proof from tree size ``old`` to ``new`` (a signed checkpoint's size): one base64 hash a line.
@@ -84,6 +101,7 @@ def proof(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
+@_client_language
 @require_POST
 def cosignature(request: HttpRequest) -> HttpResponse:
     """Receive a witness's cosigned copy of one of our checkpoints; keep the cosignatures of known witnesses.

@@ -157,3 +157,9 @@ def test_the_audit_paths_are_reporter_paths() -> None:
     from intake.middleware import is_reporter_path
 
     assert all(is_reporter_path(path) for path in ("/audit/checkpoint", "/audit/proof", "/audit/cosignature"))
+
+
+def test_refusals_speak_indonesian_first_and_english_on_request(client: Client) -> None:
+    assert client.get("/audit/proof?old=x&new=1").content.decode().startswith("Berikan ukuran pohon")
+    english = client.get("/audit/proof?old=x&new=1", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.content.decode().startswith("Give the tree sizes")
