@@ -247,12 +247,15 @@ def verify_log(*, connection: BaseDatabaseWrapper | None = None) -> Report:
                 )
             )
     good_size = 0
+    dated: list[tuple[int, datetime]] = []
     for size, stored_root, note in checkpoints:
         try:
             body = _verified_body(note, verifier)
         except (NoteError, CheckpointInputError) as error:
             report.problems.append(Problem(f"checkpoint of tree size {size}: {error}", checkpoint_size=size))
             continue
+        if body.signed_at is not None:
+            dated.append((size, body.signed_at))
         if body.tree_size != size or body.root_hash != bytes(stored_root):
             report.problems.append(
                 Problem(f"checkpoint of tree size {size}: its row does not match its signed note", checkpoint_size=size)
@@ -279,27 +282,20 @@ def verify_log(*, connection: BaseDatabaseWrapper | None = None) -> Report:
             )
             continue
         good_size = size
-    report.problems.extend(_time_problems(checkpoints, report, verifier))
+    report.problems.extend(_time_problems(dated, report))
     return report
 
 
-def _time_problems(
-    checkpoints: list[tuple[int, bytes | memoryview, str]], report: Report, verifier: signing.VerifierKey
-) -> list[Problem]:
+def _time_problems(dated: list[tuple[int, datetime]], report: Report) -> list[Problem]:
     """Return where time goes backwards between checkpoints, or a checkpoint predates the events it covers.
 
+    ``dated`` holds (tree size, signed time) of the checkpoints whose signature verified, by tree size.
     Checkpoint times have whole seconds; the last event a checkpoint covers is its own ``checkpoint_created``
     event, recorded the moment before signing, so it may be up to a second "later" than the time line.
     """
     problems = []
     previous: tuple[int, datetime] | None = None
-    for size, _root, note in checkpoints:
-        try:
-            signed_at = _verified_body(note, verifier).signed_at
-        except (NoteError, CheckpointInputError):
-            continue  # reported above
-        if signed_at is None:
-            continue
+    for size, signed_at in dated:
         if previous is not None and signed_at < previous[1]:
             problems.append(
                 Problem(

@@ -150,3 +150,10 @@ def test_deleted_checkpoint_and_truncated_tail_are_caught(log: None) -> None:
     sql("DELETE FROM audit_auditcheckpoint")
     sql("DELETE FROM audit_auditevent WHERE seq >= 13")
     assert_names("the checkpoint of tree size 11 recorded by event #11 is missing")
+
+
+def test_an_event_dated_back_with_recomputed_hashes_is_named(log: None) -> None:
+    """Issue 9 item 13: time must not go backwards; a careful forger's back-dated event is named first."""
+    sql("UPDATE audit_auditevent SET at_us = at_us - 3600000000 WHERE seq = 13")
+    rehash_from(13)
+    assert_names("event #13 is dated before the event preceding it: time went backwards in the log")
