@@ -26,7 +26,7 @@ def check_signer(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
 def check_witnesses(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Refuse witness keys that are not Ed25519 cosigner verifier keys (type 0x04)."""
     try:
-        signing.configured_witnesses()
+        signing.configured_witnesses(strict=True)
     except signing.VerifierKeyError as error:
         return [
             Error(

@@ -200,10 +200,19 @@ def verify_cosignature(text: str, signature: NoteSignature, witness: VerifierKey
     return timestamp
 
 
-def configured_witnesses() -> list[VerifierKey]:
+def configured_witnesses(*, strict: bool = False) -> list[VerifierKey]:
     """Return the witness keys this log accepts cosignatures from (``settings.PELUIT_AUDIT_WITNESSES``).
 
-    Raises ``VerifierKeyError`` when one of them is malformed (a system check reports it at start-up).
+    A malformed key is skipped (system check ``audit.E002`` names it at start-up); with ``strict`` it raises
+    ``VerifierKeyError`` instead.
     """
-    keys = getattr(settings, "PELUIT_AUDIT_WITNESSES", ())
-    return [parse_verifier_key(str(text), key_type=COSIGNATURE_ED25519) for text in keys if str(text).strip()]
+    witnesses = []
+    for text in getattr(settings, "PELUIT_AUDIT_WITNESSES", ()):
+        if not str(text).strip():
+            continue
+        try:
+            witnesses.append(parse_verifier_key(str(text), key_type=COSIGNATURE_ED25519))
+        except VerifierKeyError:
+            if strict:
+                raise
+    return witnesses

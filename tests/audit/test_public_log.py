@@ -163,3 +163,17 @@ def test_refusals_speak_indonesian_first_and_english_on_request(client: Client) 
     assert client.get("/audit/proof?old=x&new=1").content.decode().startswith("Berikan ukuran pohon")
     english = client.get("/audit/proof?old=x&new=1", HTTP_ACCEPT_LANGUAGE="en")
     assert english.content.decode().startswith("Give the tree sizes")
+
+
+def test_a_malformed_witness_setting_refuses_cosignatures_cleanly(
+    client: Client, witness_signer: Ed25519Signer, settings: Any
+) -> None:
+    """A bad entry is skipped at run time (the system check names it), so the good witness still counts."""
+    write_events(2)
+    checkpoint = create_checkpoint()
+    settings.PELUIT_AUDIT_WITNESSES = ["not a key", *settings.PELUIT_AUDIT_WITNESSES]
+    response = client.post("/audit/cosignature", cosign(checkpoint.note, witness_signer), content_type="text/plain")
+    assert response.status_code == 201
+    settings.PELUIT_AUDIT_WITNESSES = ["not a key"]
+    again = client.post("/audit/cosignature", cosign(checkpoint.note, witness_signer), content_type="text/plain")
+    assert again.status_code == 400
