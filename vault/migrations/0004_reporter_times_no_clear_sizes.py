@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vault', '0002_key_holder_permissions'),
+        ('vault', '0003_held_files'),
     ]
 
     operations = [

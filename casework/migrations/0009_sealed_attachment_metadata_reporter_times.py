@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0006_role_groups'),
+        ('casework', '0008_flow_lifecycle_data'),
     ]
 
     operations = [
