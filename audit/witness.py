@@ -175,9 +175,7 @@ def load_state(path: Path) -> WitnessState | None:
 def save_state(path: Path, state: WitnessState) -> None:
     """Write the state atomically (a crash leaves the old state or the new one, never half of each)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
-    )
+    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False)
     try:
         with handle:
             json.dump(state.to_json(), handle, indent=1)
@@ -264,9 +262,7 @@ def verified_checkpoint(note: str, log_key: signing.VerifierKey) -> LogCheckpoin
         body = parse_checkpoint(parsed.text)
     except NoteError as error:
         raise UnusableAnswer(f"the log's checkpoint is malformed: {error}") from None
-    valid = [
-        s for s in parsed.signatures if log_key.matches(s) and log_key.verify(parsed.text.encode(), s.signature)
-    ]
+    valid = [s for s in parsed.signatures if log_key.matches(s) and log_key.verify(parsed.text.encode(), s.signature)]
     if not valid:
         raise UnusableAnswer("the log's checkpoint is not validly signed by the pinned log key")
     if body.origin != log_key.name:
@@ -364,7 +360,5 @@ def submit(base_url: str, cosigned_note: str) -> str:
 def write_evidence(state_path: Path, state: WitnessState, fork: ForkDetected) -> Path:
     """Keep both checkpoints that prove a fork (both signed by the log) next to the state file; return its path."""
     path = state_path.with_name(f"{state_path.name}.fork-{int(time.time())}.txt")
-    path.write_text(
-        f"{fork}\n\nCosigned before:\n\n{state.checkpoint}\nServed now:\n\n{fork.note}", encoding="utf-8"
-    )
+    path.write_text(f"{fork}\n\nCosigned before:\n\n{state.checkpoint}\nServed now:\n\n{fork.note}", encoding="utf-8")
     return path

@@ -105,7 +105,14 @@ def _bulk_load(total: int) -> float:
         details = chain.canonical_details({"n": seq})
         salt = chain.new_salt()
         fields = (
-            salt, seq, at_us, "staff", staff_id, "petugas1", "vault.report_unsealed", f"WBS-2026-{seq % 999999:06d}",
+            salt,
+            seq,
+            at_us,
+            "staff",
+            staff_id,
+            "petugas1",
+            "vault.report_unsealed",
+            f"WBS-2026-{seq % 999999:06d}",
             details,
         )
         leaf = chain.leaf_hash(chain.row_bytes(*fields))
