@@ -6,7 +6,8 @@ earlier checkpoint), and its own ``audit.checkpoint_created`` event is the last 
 does not grow checkpoints.
 
 Public functions other packages use: ``current_checkpoint`` and ``latest_checkpoint`` (the checkpoint to embed
-in an export), ``cosignatures`` and ``cosigned_note`` (the same checkpoint with the witnesses' cosignatures).
+in an export), ``cosignatures``, ``checkpoint_cosignatures`` (their signature lines, which exports embed) and
+``cosigned_note`` (the same checkpoint with the witnesses' cosignatures).
 """
 
 from __future__ import annotations
@@ -105,14 +106,21 @@ def cosignatures(checkpoint: AuditCheckpoint) -> list[AuditCosignature]:
     return list(checkpoint.cosignatures.order_by("witness", "timestamp"))
 
 
+def checkpoint_cosignatures(checkpoint: AuditCheckpoint) -> list[str]:
+    """Return the witnesses' cosignature lines of ``checkpoint`` (``— name base64``, no newline), for embedding.
+
+    Appended to the checkpoint's note they make ``cosigned_note``; the reports embed them this way.
+    """
+    return [cosignature.signature_line for cosignature in cosignatures(checkpoint)]
+
+
 def cosigned_note(checkpoint: AuditCheckpoint) -> str:
     """Return the checkpoint's signed note with every witness cosignature line appended (a valid signed note).
 
     Signed-note readers ignore signature lines by keys they do not know, so this can replace the plain note
     anywhere (exports, ``/audit/checkpoint``).
     """
-    lines = "".join(f"{cosignature.signature_line}\n" for cosignature in cosignatures(checkpoint))
-    return checkpoint.note + lines
+    return checkpoint.note + "".join(f"{line}\n" for line in checkpoint_cosignatures(checkpoint))
 
 
 class CosignatureRejected(ValueError):

@@ -9,10 +9,10 @@ import pytest
 from django.test import Client
 
 from audit import merkle, signing
-from audit.checkpoints import cosignatures, cosigned_note, create_checkpoint
+from audit.checkpoints import checkpoint_cosignatures, cosignatures, cosigned_note, create_checkpoint
 from audit.models import AuditCosignature
 from audit.note import parse_signed_note
-from tests.audit.helpers import write_events
+from tests.audit.helpers import run, write_events
 from tests.audit.test_checkpoints import independent_verify
 from vault.checkpoint_signer import Ed25519Signer
 
@@ -177,3 +177,27 @@ def test_a_malformed_witness_setting_refuses_cosignatures_cleanly(
     settings.PELUIT_AUDIT_WITNESSES = ["not a key"]
     again = client.post("/audit/cosignature", cosign(checkpoint.note, witness_signer), content_type="text/plain")
     assert again.status_code == 400
+
+
+def test_exports_embed_the_checkpoint_with_its_cosignatures(
+    client: Client, witness_signer: Ed25519Signer, tmp_path: Any
+) -> None:
+    """The reports' PDFs embed the checkpoint through ``checkpoint_cosignatures``; the embedded note verifies."""
+    from reports.checkpoint import embed_current_checkpoint
+
+    write_events(3)
+    checkpoint = create_checkpoint()
+    assert checkpoint_cosignatures(checkpoint) == []
+    assert (
+        client.post(
+            "/audit/cosignature", cosign(checkpoint.note, witness_signer), content_type="text/plain"
+        ).status_code
+        == 201
+    )
+    lines = checkpoint_cosignatures(checkpoint)
+    assert len(lines) == 1 and lines[0].startswith(f"— {WITNESS_NAME} ")
+    embedded = embed_current_checkpoint()
+    assert embedded.cosignatures == 1 and embedded.note == cosigned_note(checkpoint)
+    path = tmp_path / "embedded.txt"
+    path.write_text(embedded.note)
+    assert run("audit_verify", "--checkpoint", str(path)).status == 0
