@@ -61,7 +61,7 @@ def officer_files(intake_staff: IntakeStaff, case: Case) -> dict[str, bytes]:
     assign_officers(case, intake_staff.officer)  # new reports reach the supervisors; triage assigns
     keyring = intake_staff.keyring(intake_staff.officer)
     return {
-        sealed.open_attachment_name(access=keyring, attachment=item): b"".join(
+        sealed.open_attachment_meta(access=keyring, attachment=item).name: b"".join(
             sealed.open_attachment_content(access=keyring, attachment=item)
         )
         for item in case.attachments.all()
