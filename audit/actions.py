@@ -64,5 +64,10 @@ class Action(models.TextChoices):
     CALENDAR_OVERRIDE_ADDED = "casework.calendar_override_added", _("Calendar override added")
     CALENDAR_OVERRIDE_REMOVED = "casework.calendar_override_removed", _("Calendar override removed")
     LIFECYCLE_RULES_CHANGED = "casework.lifecycle_rules_changed", _("Lifecycle or deadline rules changed")
+    # Reports: signed PDF exports (details carry the kind, the period or case and the PDF's SHA-256)
+    EXPORT_REQUESTED = "reports.export_requested", _("Report export requested")
+    EXPORT_CREATED = "reports.export_created", _("Signed report exported")
+    EXPORT_FAILED = "reports.export_failed", _("Report export failed")
+    FORWARDING_EXPORTED = "reports.forwarding_exported", _("Forwarding package exported")
     # Audit itself
     CHECKPOINT_CREATED = "audit.checkpoint_created", _("Audit checkpoint created")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("staff/new/", staff_views.staff_create, name="staff_create"),
     path("staff/<int:pk>/", staff_views.staff_detail, name="staff_detail"),
     path("audit/", include("audit.urls")),
+    path("reports/", include("reports.urls")),
     path("cases/", case_views.case_list, name="case_list"),
     path("cases/<str:number>/", case_views.case_detail, name="case_detail"),
     path("cases/<str:number>/reply/", case_views.case_reply_view, name="case_reply"),

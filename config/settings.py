@@ -2,7 +2,8 @@
 
 Environment variables (see README): DATABASE_URL, CELERY_BROKER_URL, CELERY_RESULT_BACKEND,
 PELUIT_MEDIA_ROOT, PELUIT_SIGNING_P12, PELUIT_PEPPER, PELUIT_SECRET_KEY, PELUIT_ALLOWED_HOSTS,
-PELUIT_DEBUG, PELUIT_INSECURE_HTTP, PELUIT_VAR_DIR, PELUIT_KDF_PROFILE.
+PELUIT_DEBUG, PELUIT_INSECURE_HTTP, PELUIT_VAR_DIR, PELUIT_KDF_PROFILE, PELUIT_INSTITUTION_*, and the reports'
+PELUIT_SIGNING_*, PELUIT_PDF_SIGNER, PELUIT_TSA_URL, PELUIT_PADES_LEVEL, PELUIT_MIN_CELL (docs/reports.md).
 """
 
 from __future__ import annotations
@@ -275,6 +276,38 @@ EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("PELUIT_EMAIL_FROM", "peluit@localhost")
 PELUIT_EMAIL_REMINDERS = bool(EMAIL_HOST)
 
+# --- Institution (PDF exports; the reporter pages use the same names) ----------------------------------
+PELUIT_INSTITUTION_NAME = os.environ.get("PELUIT_INSTITUTION_NAME", "Inspektorat Kota Semarang")
+# A static file name (e.g. "logo.svg") or an absolute path to an SVG or PNG; empty: no logo.
+PELUIT_INSTITUTION_LOGO = os.environ.get("PELUIT_INSTITUTION_LOGO", "institution-logo.svg")
+PELUIT_INSTITUTION_ADDRESS = os.environ.get("PELUIT_INSTITUTION_ADDRESS", "Jl. Pemuda No. 148, Kota Semarang")
+PELUIT_INSTITUTION_PHONE = os.environ.get("PELUIT_INSTITUTION_PHONE", "1708")
+PELUIT_INSTITUTION_EMAIL = os.environ.get("PELUIT_INSTITUTION_EMAIL", "inspektorat@semarangkota.go.id")
+PELUIT_INSTITUTION_DOMAIN = os.environ.get("PELUIT_INSTITUTION_DOMAIN", "semarangkota.go.id")
+
+# --- Reports: signed PDF exports (reports/, docs/reports.md) --------------------------------------------
+# The signer strategy (dotted path, like PASSWORD_HASHERS): the local test CA made by `manage.py
+# signing_test_ca` (bin/run, bin/test), or the institution's PKCS#12 when PELUIT_SIGNING_P12 is set.
+PELUIT_SIGNING_DIR = Path(os.environ.get("PELUIT_SIGNING_DIR", VAR_DIR / "signing"))
+PELUIT_SIGNING_P12_PASSWORD = os.environ.get("PELUIT_SIGNING_P12_PASSWORD", "")
+PELUIT_PDF_SIGNER = os.environ.get(
+    "PELUIT_PDF_SIGNER",
+    "reports.signers.Pkcs12Signer" if PELUIT_SIGNING_P12 else "reports.signers.LocalTestCaSigner",
+)
+# Extra trust anchors (PEM files, comma-separated) for /verify/, e.g. the root of the institution's CA.
+PELUIT_SIGNING_TRUST_ROOTS = [
+    p.strip() for p in os.environ.get("PELUIT_SIGNING_TRUST_ROOTS", "").split(",") if p.strip()
+]
+# An RFC 3161 time-stamping authority: PAdES B-T, and B-LT (validation data embedded) by default with it.
+PELUIT_TSA_URL = os.environ.get("PELUIT_TSA_URL", "")
+# "B-B", "B-T" or "B-LT"; empty: B-LT with a TSA, else B-B.
+PELUIT_PADES_LEVEL = os.environ.get("PELUIT_PADES_LEVEL", "")
+# Statistics: counts under this are suppressed (and totals that would reveal them by subtraction).
+PELUIT_MIN_CELL = int(os.environ.get("PELUIT_MIN_CELL", "5"))
+# Bounds: events in one audit-trail PDF, bytes accepted by /verify/.
+PELUIT_AUDIT_TRAIL_MAX_EVENTS = int(os.environ.get("PELUIT_AUDIT_TRAIL_MAX_EVENTS", "2000"))
+PELUIT_VERIFY_MAX_BYTES = int(os.environ.get("PELUIT_VERIFY_MAX_BYTES", str(20 * 1024 * 1024)))
+
 # --- Static files ------------------------------------------------------------------------------------
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -334,6 +367,11 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # qpdf's warnings about a reporter's damaged PDF describe the file; keep only errors.
         "pikepdf": {"level": "ERROR"},
+        # WeasyPrint reports every rendering step at INFO; fontTools chatters while subsetting.
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "ERROR"},
+        # pyHanko warns that B-LT validation data is gathered without network fetching (on purpose).
+        "pyhanko": {"level": "ERROR"},
     },
 }
 

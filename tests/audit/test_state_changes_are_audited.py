@@ -219,6 +219,13 @@ def _second_supervisor_and_request(world: World) -> None:
     world.state["request"] = retention.destruction_request(
         case=_case(world), actor=world.state["supervisor"], grounds="Laporan ganda"
     )
+def _case_number(world: World) -> str:
+    return str(Case.objects.get(pk=world.state["report_id"]).number)
+
+
+def _reports_post(world: World, path: str, data: dict[str, Any]) -> None:
+    response = world.client.post(f"/console/reports/{path}", data)
+    assert response.status_code in (200, 302), response.content[:300]
 
 
 SCENARIOS = [
@@ -444,6 +451,26 @@ SCENARIOS = [
         ),
         (Action.CALENDAR_OVERRIDE_ADDED,),
         setup=_officer_and_admin,
+    ),
+    Scenario(
+        "reports: recap asked for (the task runs after commit)",
+        lambda w: _reports_post(w, "request/recap/", {"date_from": "2026-01-01", "date_to": "2026-12-31"}),
+        (Action.EXPORT_REQUESTED,),
+        setup=_submitted_supervisor_logged_in,
+    ),
+    Scenario(
+        "reports: dossier (checkpoint for the PDF, one unseal, the export with its SHA-256)",
+        lambda w: _reports_post(w, "dossier/", {"case": _case_number(w)}),
+        (Action.CHECKPOINT_CREATED, Action.REPORT_UNSEALED, Action.EXPORT_CREATED),
+        setup=_submitted_officer_logged_in,
+    ),
+    Scenario(
+        "reports: forwarding package (what was sent to whom)",
+        lambda w: _reports_post(
+            w, f"forwarding/{_case_number(w)}/", {"authority": "kpk", "parts": ["what"], "passages": ""}
+        ),
+        (Action.REPORT_UNSEALED, Action.CHECKPOINT_CREATED, Action.FORWARDING_EXPORTED),
+        setup=_submitted_officer_logged_in,
     ),
 ]
 
