@@ -273,10 +273,10 @@ def main() -> None:
     with scratch_site(database_url=args.database_url) as site:
         with serve(site, workers=args.workers, threads=args.threads) as server:
             for channel in channels:
-                levels[channel] = [
-                    load(server, channel, "peluit", n, args.seconds, args.max_requests) for n in clients
-                ]
-                baseline[channel] = load(server, channel, "baseline", GOAL_CLIENTS, args.seconds, 20 * args.max_requests)
+                levels[channel] = [load(server, channel, "peluit", n, args.seconds, args.max_requests) for n in clients]
+                baseline[channel] = load(
+                    server, channel, "baseline", GOAL_CLIENTS, args.seconds, 20 * args.max_requests
+                )
         profiled = profile(site.env, args.profile_count) if args.profile else None
     limit_after = argon2_limit(params)
     after = machine()

@@ -145,6 +145,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A reporter's submission that meets a busy database (a lock) is tried again for this long (intake/busy.py).
+PELUIT_WRITE_RETRY_SECONDS = float(os.environ.get("PELUIT_WRITE_RETRY_SECONDS", "60"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Staff accounts and authentication ---------------------------------------------------------------

@@ -3,7 +3,7 @@
 from django.db import models
 
 
-class PlainReport(models.Model):
+class PlainReport(models.Model):  # noqa: DJ008 - never shown
     """A report stored as it came: plaintext JSON, the opposite of everything Peluit stands for."""
 
     kind = models.CharField(max_length=20)

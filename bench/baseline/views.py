@@ -43,7 +43,10 @@ def _store(form: WbsReportForm) -> _Submission:
             kind="wbs", received_at=timezone.now(), content=json.dumps(data, cls=DjangoJSONEncoder, default=str)
         )
     digits = f"{secrets.randbelow(10**16):016d}"
-    return _Submission(case=_Case(number=f"BASE-{report.pk:06d}"), formatted_receipt=" ".join(digits[i : i + 4] for i in range(0, 16, 4)))
+    return _Submission(
+        case=_Case(number=f"BASE-{report.pk:06d}"),
+        formatted_receipt=" ".join(digits[i : i + 4] for i in range(0, 16, 4)),
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -169,7 +169,8 @@ def test_failure_after_storing_blobs_deletes_them(
     def broken(**kwargs: Any) -> None:
         raise RuntimeError("injected fault")
 
-    monkeypatch.setattr(sealed, "add_message", broken)
+    # The acknowledgement is written inside the transaction, after the blobs were recorded there.
+    monkeypatch.setattr(sealed, "new_message", broken)
     files = [upload("foto.jpg", jpeg_with_gps()), upload("surat.pdf", pdf_with_author())]
     with pytest.raises(RuntimeError):
         services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=files)
@@ -251,3 +252,18 @@ def test_a_failed_submission_does_not_spend_its_token(intake_staff: IntakeStaff)
     with pytest.raises(services.AlreadySubmitted):
         services.submit_wbs_report(data=data, attachments=[])
     assert Case.objects.count() == 1
+
+
+def test_spent_tokens_are_purged_by_the_hourly_housekeeping_after_two_days() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from intake.models import SubmissionToken
+    from intake.tasks import housekeeping
+
+    now = timezone.now()
+    SubmissionToken.objects.create(digest="old", used_at=now - timedelta(days=2, minutes=1))
+    SubmissionToken.objects.create(digest="recent", used_at=now - timedelta(days=1))
+    assert housekeeping()["spent_tokens"] == 1
+    assert list(SubmissionToken.objects.values_list("digest", flat=True)) == ["recent"]
