@@ -393,6 +393,8 @@ def _submit(
             channel=channel,
             **metadata,
         )
+        # The receipt's Argon2id derivation (queued per process by the vault) and all sealing happen here,
+        # before the write transaction, so neither ever holds the database's write lock.
         recipients = vault.recipient_keys(users=intake_recipients(excluded_ids=excluded))
         prepared = vault.prepare_report(
             report_id=case.id, recipients=recipients, identity=sealed.json_bytes(identity) if identity else None
@@ -403,7 +405,6 @@ def _submit(
         clocks = initial_clocks(case=case, gift_received_on=gift_received_on, is_refusal=is_refusal, rules=rules)
         thanks = acknowledgement(_NUMBER, today, rules)
         attachments = _write_files(access=access, case=case, cleaned=[*cleaned, *held], on_stored=stored_names.append)
-        release_held = bool(token and files.held is not None and files.held.files)
 
         def write() -> None:
             with audit_batch():
@@ -416,7 +417,7 @@ def _submit(
                     case.excluded_recipients.set(excluded)
                 vault.store_report(prepared=prepared, case_ref=case.number)
                 sealed.save_attachments(case=case, attachments=attachments)
-                if release_held:  # the files held for this form are the case's now: delete the held copies
+                if token:  # the files held for this form are the case's now (or were unticked): delete them
                     vault.release_held_files(token=token)
                 save_initial_clocks(case=case, clocks=clocks)
                 sealed.new_message(

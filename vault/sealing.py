@@ -123,14 +123,19 @@ class PreparedReport:
 
 
 def prepare_report(
-    *, report_id: uuid.UUID, recipients: Sequence[RecipientKey], identity: bytes | None = None
+    *,
+    report_id: uuid.UUID,
+    recipients: Sequence[RecipientKey],
+    identity: bytes | None = None,
+    receipt: receipts.PreparedReceipt | None = None,
 ) -> PreparedReport:
     """Make a new report's keys and seal them; write nothing. Call it outside any database transaction.
 
     A random data key is sealed to each recipient's public key (``recipient_keys``) and to the escrow key,
     and wrapped for the reporter under the key derived from a new receipt (the Argon2id derivation, the slow
     part, runs here). ``identity`` (if given) is sealed under a separate identity key that only the escrow key
-    can open (see ``grant_identity``). Raises ``NotSetUp`` when there is no escrow key yet.
+    can open (see ``grant_identity``). ``receipt`` (``prepare_receipt()``) supplies the receipt already
+    derived. Raises ``NotSetUp`` when there is no escrow key yet.
     """
     escrow_key = EscrowKey.objects.values_list("public_key", flat=True).first()
     if escrow_key is None:
@@ -145,7 +150,7 @@ def prepare_report(
             *((r.staff_id, formats.sealed_key(r.public_key, data_key, context=data_context)) for r in recipients),
         ]
     ]
-    receipt, receipt_key = _new_receipt(report_id, data_key)
+    digits, receipt_key = _new_receipt(report_id, data_key, receipt)
     sealed_identity = None
     if identity is not None:
         identity_key = crypto.random_key()
@@ -163,7 +168,7 @@ def prepare_report(
         )
     return PreparedReport(
         report_id=report_id,
-        receipt=receipt,
+        receipt=digits,
         access=ReporterAccess(report_id=report_id, _data_key=data_key),
         case_keys=tuple(case_keys),
         receipt_key=receipt_key,
@@ -208,26 +213,36 @@ def seal_report(
     recipients: Sequence[Staff],
     identity: bytes | None = None,
     case_ref: str = "",
+    receipt: receipts.PreparedReceipt | None = None,
 ) -> NewReport:
     """Create the report's keys and return its receipt and the reporter's access, in one step.
 
     ``prepare_report`` and ``store_report`` in the caller's transaction (the Argon2id derivation then runs
     inside it: intake calls the two separately). Recipients who may not hold keys, or have none, are skipped
     (the escrow copy keeps the report readable). Raises ``NotSetUp`` when there is no escrow key yet.
+    ``receipt`` (from ``prepare_receipt()``) saves the derivation here.
     """
     if ReceiptKey.objects.filter(report_id=report_id).exists() or CaseKey.objects.filter(report_id=report_id).exists():
         raise VaultError(_("This report has already been sealed."))
-    prepared = prepare_report(report_id=report_id, recipients=_staff_recipient_keys(recipients), identity=identity)
+    prepared = prepare_report(
+        report_id=report_id, recipients=_staff_recipient_keys(recipients), identity=identity, receipt=receipt
+    )
     store_report(prepared=prepared, case_ref=case_ref)
     return NewReport(receipt=prepared.receipt, access=prepared.access)
 
 
-def _new_receipt(report_id: uuid.UUID, data_key: bytes) -> tuple[str, ReceiptKey]:
-    """Return a new receipt and its unsaved ``ReceiptKey`` row (the reporter's wrapped copy of the data key)."""
-    params = receipts.lookup_params()[0]
+def _new_receipt(
+    report_id: uuid.UUID, data_key: bytes, prepared: receipts.PreparedReceipt | None
+) -> tuple[str, ReceiptKey]:
+    """Return a new receipt and its unsaved ``ReceiptKey`` row (the reporter's wrapped copy of the data key).
+
+    ``prepared`` is used first; a new receipt is derived (Argon2id, queued at the vault's KDF gate) otherwise.
+    """
     for _attempt in range(5):
-        receipt = receipts.new_receipt()
-        keys = receipts.derive(receipt, params)
+        if prepared is None:
+            prepared = receipts.prepare_receipt()
+        receipt, params, keys = prepared.receipt, prepared.params, prepared.keys
+        prepared = None
         if ReceiptKey.objects.filter(lookup_id=keys.lookup_id).exists():  # ~never: 10^16 receipts
             continue
         wrapped = formats.key_wrap(

@@ -39,7 +39,7 @@ from vault.held import (
     release_held_files,
 )
 from vault.officers import enrol_officer, has_officer_key, reset_officer_key, rewrap_officer_key, unlock_keyring
-from vault.receipts import format_receipt, normalise_receipt
+from vault.receipts import PreparedReceipt, format_receipt, normalise_receipt, prepare_receipt
 from vault.sealing import (
     NewReport,
     PreparedReport,
@@ -71,6 +71,7 @@ __all__ = [
     "HeldFile",
     "Keyring",
     "NewReport",
+    "PreparedReceipt",
     "PreparedReport",
     "RecipientKey",
     "ReporterAccess",
@@ -110,6 +111,7 @@ __all__ = [
     "open_attachment",
     "open_held_file",
     "open_identity",
+    "prepare_receipt",
     "prepare_report",
     "purge_expired_held_files",
     "recipient_keys",
