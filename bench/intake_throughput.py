@@ -257,7 +257,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each load level")
     parser.add_argument("--max-requests", type=int, default=600, help="bound on the requests of each level")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the README's production value)")
-    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (config/gunicorn.py)")
     parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database (default: SQLite)")
     parser.add_argument("--profile", action="store_true", help="add a profile of submissions (in-process)")
     parser.add_argument("--profile-count", type=int, default=30)

@@ -52,7 +52,7 @@ from intake.attachments import (
 from intake.busy import run_in_transaction
 from intake.held import HeldSelection
 from intake.models import SubmissionToken
-from intake.recipients import intake_recipient_candidates, intake_recipients
+from intake.recipients import roster
 from intake.voice import VoiceBudget
 from vault import services as vault
 from vault.exceptions import UnknownReceipt
@@ -112,7 +112,7 @@ class FollowupView(ThreadView):
 # --- Content ---------------------------------------------------------------------------------------------
 def _excluded_ids(data: Mapping[str, Any]) -> list[int]:
     wanted = {int(v) for v in data.get("exclude_recipients") or []}
-    return list(intake_recipient_candidates().filter(pk__in=wanted).values_list("pk", flat=True))
+    return sorted(wanted & roster().candidate_ids())
 
 
 # --- Acknowledgements ------------------------------------------------------------------------------------
@@ -395,7 +395,7 @@ def _submit(
         )
         # The receipt's Argon2id derivation (queued per process by the vault) and all sealing happen here,
         # before the write transaction, so neither ever holds the database's write lock.
-        recipients = vault.recipient_keys(users=intake_recipients(excluded_ids=excluded))
+        recipients = roster().keys_without(excluded)
         prepared = vault.prepare_report(
             report_id=case.id, recipients=recipients, identity=sealed.json_bytes(identity) if identity else None
         )

@@ -35,6 +35,17 @@ def _media_in_tmp(settings: Any, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_recipient_roster(settings: Any) -> Iterator[None]:
+    """Read the intake recipients anew on every use (tests change staff between submissions)."""
+    from intake.recipients import forget_roster
+
+    settings.PELUIT_RECIPIENT_CACHE_SECONDS = 0
+    forget_roster()
+    yield
+    forget_roster()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_throttle() -> None:
     """Start every test with empty in-memory throttle counters (intake/throttle.py)."""
     from intake.throttle import reset_for_tests

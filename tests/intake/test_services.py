@@ -267,3 +267,29 @@ def test_spent_tokens_are_purged_by_the_hourly_housekeeping_after_two_days() -> 
     SubmissionToken.objects.create(digest="recent", used_at=now - timedelta(days=1))
     assert housekeeping()["spent_tokens"] == 1
     assert list(SubmissionToken.objects.values_list("digest", flat=True)) == ["recent"]
+
+
+def test_the_recipient_roster_is_kept_for_its_lifetime_and_exclusions_apply_on_every_submission(
+    intake_staff: IntakeStaff, settings: Any, django_assert_num_queries: Any
+) -> None:
+    from intake.recipients import forget_roster, roster
+
+    settings.PELUIT_RECIPIENT_CACHE_SECONDS = 60
+    forget_roster()
+    first = roster()
+    with django_assert_num_queries(0):
+        assert roster() is first
+    ids = {key.staff_id for key in first.keys}
+    assert {intake_staff.officer.pk, intake_staff.other_officer.pk} <= ids
+    assert intake_staff.officer.pk not in {k.staff_id for k in first.keys_without([intake_staff.officer.pk])}
+    submission = services.submit_wbs_report(
+        data=valid(WbsReportForm, wbs_post(exclude_recipients=[str(intake_staff.officer.pk)])), attachments=[]
+    )
+    with pytest.raises(AccessDenied):
+        sealed.open_content(access=intake_staff.keyring(intake_staff.officer), case=submission.case)
+    assert sealed.open_content(access=intake_staff.keyring(intake_staff.other_officer), case=submission.case)
+    intake_staff.other_officer.is_active = False
+    intake_staff.other_officer.save()
+    assert roster() is first, "kept for its lifetime"
+    forget_roster()
+    assert intake_staff.other_officer.pk not in {key.staff_id for key in roster().keys}
