@@ -76,6 +76,18 @@ def intake_rows(data: dict[str, Any]) -> list[Row]:
                 goal["overhead_met"],
             )
         )
+        if "cpu_share_of_limit" in goal:
+            rows.append(
+                row(
+                    f"intake {channel}, 8 clients: server CPU per report (share of limit, overhead)",
+                    f"{goal['cpu_ms_per_report']} ms ({100 * goal['cpu_share_of_limit']:.0f} % of the limit, "
+                    f"overhead {goal['cpu_overhead_ratio']} ×)",
+                    f"≥ {100 * goal['share_goal']:.0f} %, overhead ≤ {goal['overhead_goal']} ×",
+                    f"one derivation {goal['cpu_ms_per_derivation']} ms CPU; baseline "
+                    f"{goal['cpu_ms_per_baseline_request']} ms CPU per request",
+                    goal["cpu_share_met"] and goal["cpu_overhead_met"],
+                )
+            )
     for channel, levels in data["levels"].items():
         for level in levels:
             rows.append(
