@@ -96,3 +96,20 @@ def make_staff(db: None):
         return StaffFactory.create(role=role, **kwargs)
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print how many cases the fuzz tests generated (tests/support/fuzz.py), over every xdist worker."""
+    per_test: dict[str, int] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for key, value in getattr(report, "user_properties", ()):
+                if key == "fuzz_cases":
+                    per_test[report.nodeid] = max(per_test.get(report.nodeid, 0), int(value))
+    if per_test:
+        from tests.support.fuzz import budget
+
+        terminalreporter.write_line(
+            f"fuzzing: {sum(per_test.values())} generated cases in {len(per_test)} tests "
+            f"(budget PELUIT_FUZZ_EXAMPLES={budget()})"
+        )
