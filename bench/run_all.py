@@ -346,22 +346,23 @@ def main() -> None:
     args = parser.parse_args()
     chosen = [b for b in BENCHMARKS if not args.only or b.name in args.only.split(",")]
     before = machine()
-    outcomes = {}
+    outcomes: dict[str, Any] = {}
+    flags = (" --quick" if args.quick else "") + (f" --only {args.only}" if args.only else "")
+    table = ""
     for bench in chosen:
         print(f"[bench] {bench.name} ...", file=sys.stderr, flush=True)
         outcomes[bench.name] = run(bench, quick=args.quick, timeout=args.timeout)
-    after = machine()
-    flags = (" --quick" if args.quick else "") + (f" --only {args.only}" if args.only else "")
-    results = {
-        "finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": commit(),
-        "flags": flags,
-        "machine": {**before, "load_average_after": after["load_average"]},
-        "benchmarks": outcomes,
-    }
-    table = markdown(results)
-    Path(args.output + ".json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    Path(args.output + ".md").write_text(table)
+        # Written after each benchmark, so a run stopped half-way keeps what it measured.
+        results = {
+            "finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "commit": commit(),
+            "flags": flags,
+            "machine": {**before, "load_average_after": machine()["load_average"]},
+            "benchmarks": outcomes,
+        }
+        table = markdown(results)
+        Path(args.output + ".json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+        Path(args.output + ".md").write_text(table)
     print(table)
 
 
