@@ -56,14 +56,18 @@ def intake_rows(data: dict[str, Any]) -> list[Row]:
     limit = data["argon2_limit"]
     derivation = (limit["before"]["derivation_ms"] + limit["after"]["derivation_ms"]) / 2
     for channel, goal in data["goals"].items():
+        # Above 100 % of the limit the limit itself was measured slower than the load ran (other work on the
+        # machine changed between the two): the wall-clock verdicts are then unknown, the CPU-time row decides.
+        plausible = goal["share_of_limit"] <= 1.0
+        noise = "" if plausible else " (limit mis-measured under changing load; see the CPU row)"
         rows.append(
             row(
                 f"intake {channel}, 8 clients: reports/s (errors)",
                 f"{goal['reports_per_second']} ({goal['errors']} errors) = {100 * goal['share_of_limit']:.0f} % "
                 "of the limit",
                 f"≥ {100 * goal['share_goal']:.0f} % of the limit, 0 errors",
-                f"limit {goal['limit_per_second']}/s = cores ÷ one receipt Argon2id ({derivation:.0f} ms)",
-                goal["share_met"],
+                f"limit {goal['limit_per_second']}/s = cores ÷ one receipt Argon2id ({derivation:.0f} ms){noise}",
+                goal["share_met"] if plausible else None,
             )
         )
         rows.append(
@@ -72,8 +76,8 @@ def intake_rows(data: dict[str, Any]) -> list[Row]:
                 goal["ms_per_report_without_argon2"],
                 f"≤ {goal['overhead_goal']} × baseline",
                 f"plaintext baseline {goal['ms_per_baseline_request']} ms ({goal['baseline_per_second']}/s): "
-                f"{goal['overhead_ratio']} ×",
-                goal["overhead_met"],
+                f"{goal['overhead_ratio']} ×{noise}",
+                goal["overhead_met"] if plausible else None,
             )
         )
         if "cpu_share_of_limit" in goal:
