@@ -334,7 +334,7 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     for name, outcome in results["benchmarks"].items():
         if "error" in outcome:
-            lines.append(f"| {name} | error: {outcome['error'][:120]} | | | ✗ |")
+            lines.append(f"| {name} | error: {outcome['error'][:240]} | | | ✗ |")
         for r in outcome["rows"]:
             met = {True: "✓", False: "✗", None: ""}[r["met"]]
             lines.append(f"| {r['figure']} | {r['value']} | {r['goal']} | {r['reference']} | {met} |")
