@@ -9,7 +9,6 @@ from __future__ import annotations
 import ipaddress
 import re
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,8 +17,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
 
-from audit import chain
+from audit import chain, clock
 from audit.actions import Action
 from audit.db import lock_writers
 from audit.exceptions import AuditError
@@ -138,6 +138,21 @@ def batch() -> Iterator[None]:
         _append(connection, pending)
 
 
+def event_time_us(*, actor_kind: str, previous_us: int | None) -> int:
+    """Return the time to store for an event appended now, in microseconds since 1970 (UTC).
+
+    Staff and system events keep the exact time; reporter events, and every event written inside
+    ``clock.reporter_time()``, the time rounded down to the reporter granularity. Time never runs backwards
+    along the log (even if a server's clock does): a rounded time earlier than the previous event's is raised to
+    it, so a reporter event reveals nothing finer than its place in the order.
+    """
+    moment = timezone.now()
+    if actor_kind == ActorKind.REPORTER or clock.in_reporter_time():
+        moment = clock.coarse(moment)
+    at_us = clock.to_us(moment)
+    return at_us if previous_us is None else max(at_us, previous_us)
+
+
 def record(
     *,
     action: Action,
@@ -178,7 +193,9 @@ def record(
         case_ref=case_ref,
         details=chain.canonical_details(details),
     )
-    event = _Pending(row=row, at_us=time.time_ns() // 1000)
+    # The time is taken now (coarse for reporters and inside clock.reporter_time()), raised at the append if
+    # the log's last event is later.
+    event = _Pending(row=row, at_us=event_time_us(actor_kind=actor_kind, previous_us=None))
     held = _pending_list(connection)
     if held is not None:
         held.append(event)
@@ -191,13 +208,17 @@ def _append(connection: BaseDatabaseWrapper, events: list[_Pending]) -> None:
     """Append ``events`` in order after the log's last event: one lock, one read of the tail, one insert."""
     lock_writers(connection)
     last = AuditEvent.objects.order_by("-seq").values_list("seq", "at_us", "chain_hash").first()
-    seq, at_us, previous = (0, 0, chain.GENESIS) if last is None else (last[0], last[1], bytes(last[2]))
+    seq, previous_us, previous = (0, None, chain.GENESIS) if last is None else (last[0], int(last[1]), bytes(last[2]))
     for event in events:
         row = event.row
         seq += 1
-        # Time never runs backwards in the log, even if a server's clock does.
-        at_us = max(event.at_us, at_us)
+        # Time never runs backwards in the log, even if a server's clock does (reporter times stay coarse:
+        # raised to the previous event's at most, see event_time_us).
+        at_us = event.at_us if previous_us is None else max(event.at_us, previous_us)
+        previous_us = at_us
+        salt = chain.new_salt()
         data = chain.event_bytes(
+            salt=salt,
             seq=seq,
             at_us=at_us,
             actor_kind=row.actor_kind,
@@ -207,6 +228,6 @@ def _append(connection: BaseDatabaseWrapper, events: list[_Pending]) -> None:
             case_ref=row.case_ref,
             details=row.details,
         )
-        row.seq, row.at_us, row.leaf_hash = seq, at_us, chain.leaf_hash(data)
+        row.seq, row.salt, row.at_us, row.leaf_hash = seq, salt, at_us, chain.leaf_hash(data)
         row.chain_hash = previous = chain.chain_hash(previous, row.leaf_hash)
     AuditEvent.objects.bulk_create([event.row for event in events])
