@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Re-check the bin/test contract on a bare Debian 12: debootstrap --variant=minbase bookworm, then only git
+# inside; clone this repository's current branch (committed work only) and run bin/test there as root, with
+# none of this machine's environment (SQLite and the embedded broker).
+#
+# Usage, as root:  tests/support/bare_debian.sh [pytest arguments]
+#   PELUIT_CHROOT   where the chroot lives (default /work/debian-chroot; reused when it exists)
+#   PELUIT_MIRROR   Debian mirror (default http://deb.debian.org/debian)
+# Needs the Debian package debootstrap on this machine. Takes long: the first run downloads the base system,
+# the Debian packages of bin/bootstrap and the Python wheels.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+root=${PELUIT_CHROOT:-/work/debian-chroot}
+mirror=${PELUIT_MIRROR:-http://deb.debian.org/debian}
+branch=$(git -C "$repo" rev-parse --abbrev-ref HEAD)
+git_dir=$(cd "$repo" && cd "$(git rev-parse --git-common-dir)" && pwd)
+
+log() { printf '\033[1m[bare-debian]\033[0m %s\n' "$*" >&2; }
+
+[ "$(id -u)" -eq 0 ] || { log "run as root"; exit 2; }
+command -v debootstrap >/dev/null || { log "apt-get install debootstrap first"; exit 2; }
+
+if [ ! -x "$root/usr/bin/apt-get" ]; then
+  log "debootstrap minbase bookworm into $root"
+  debootstrap --variant=minbase bookworm "$root" "$mirror"
+fi
+
+mounted=()
+mount_once() {  # mount_once TARGET mount-arguments...
+  local target="$root/$1"; shift
+  mkdir -p "$target"
+  mountpoint -q "$target" || { mount "$@" "$target"; mounted=("$target" "${mounted[@]}"); }
+}
+cleanup() { for m in "${mounted[@]}"; do umount -l "$m" || true; done; }
+trap cleanup EXIT
+mount_once proc -t proc proc
+mount_once sys -t sysfs sysfs
+mount_once dev --bind /dev
+mount_once dev/pts -t devpts devpts
+mount_once dev/shm -t tmpfs -o mode=1777 shm
+mount_once mnt/peluit.git --bind -o ro "$git_dir"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+
+in_chroot() { chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+
+log "apt-get install git (nothing else)"
+in_chroot apt-get update -qq
+in_chroot env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq git >/dev/null
+
+log "clone branch $branch and run bin/test"
+in_chroot rm -rf /root/peluit
+in_chroot git clone -q --branch "$branch" /mnt/peluit.git /root/peluit
+in_chroot bash -c 'cd /root/peluit && git log -1 --format="commit %H" && exec bin/test "$@"' bin/test "$@"
