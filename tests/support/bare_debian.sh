@@ -41,7 +41,14 @@ mount_once dev/shm -t tmpfs -o mode=1777 shm
 mount_once mnt/peluit.git --bind -o ro "$git_dir"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 
-in_chroot() { chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+chroot_env=(HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
+# Where this machine reaches PyPI through a TLS-inspecting proxy, pip needs the host's CA bundle (a public
+# certificate, no secret); a real bare machine does not. Nothing else of the host's environment goes in.
+if [ -n "${PIP_CERT:-}" ] && [ -r "$PIP_CERT" ]; then
+  cp "$PIP_CERT" "$root/etc/host-ca-bundle.crt"
+  chroot_env+=(PIP_CERT=/etc/host-ca-bundle.crt)
+fi
+in_chroot() { chroot "$root" /usr/bin/env -i "${chroot_env[@]}" "$@"; }
 
 log "apt-get install git (nothing else)"
 in_chroot apt-get update -qq
