@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
+
+from tests.support.browser import browser_problem
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run inside one unless told
 # it is safe. It is: the loop only talks to the browser process.
@@ -29,7 +30,10 @@ def browser() -> Iterator[object]:
     """A headless Chromium shared by the e2e tests of one run."""
     from playwright.sync_api import sync_playwright
 
-    assert shutil.which(CHROMIUM) or os.path.exists(CHROMIUM), f"{CHROMIUM} missing: bin/bootstrap installs chromium"
+    # Name a missing library or browser rather than fail with "Connection closed while reading from the driver".
+    problem = browser_problem(CHROMIUM)
+    if problem:
+        pytest.fail(problem, pytrace=False)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
