@@ -4,7 +4,8 @@
 # none of this machine's environment (SQLite and the embedded broker).
 #
 # Usage, as root:  tests/support/bare_debian.sh [pytest arguments]
-#   PELUIT_CHROOT   where the chroot lives (default /work/debian-chroot; reused when it exists)
+#   PELUIT_CHROOT   where the chroot lives (default /work/debian-chroot; made anew from the minbase tarball
+#                   $PELUIT_CHROOT.minbase.tar on every run, debootstrapped once when that is missing)
 #   PELUIT_MIRROR   Debian mirror (default http://deb.debian.org/debian)
 # Needs the Debian package debootstrap on this machine. Takes long: the first run downloads the base system,
 # the Debian packages of bin/bootstrap and the Python wheels.
@@ -20,10 +21,22 @@ log() { printf '\033[1m[bare-debian]\033[0m %s\n' "$*" >&2; }
 [ "$(id -u)" -eq 0 ] || { log "run as root"; exit 2; }
 command -v debootstrap >/dev/null || { log "apt-get install debootstrap first"; exit 2; }
 
-if [ ! -x "$root/usr/bin/apt-get" ]; then
-  log "debootstrap minbase bookworm into $root"
-  debootstrap --variant=minbase bookworm "$root" "$mirror"
+# Every run starts from the untouched minbase system (kept as a tarball beside the chroot), so nothing an
+# earlier run installed can hide a missing step.
+base_tar="$root.minbase.tar"
+if [ ! -f "$base_tar" ]; then
+  log "debootstrap minbase bookworm (kept as $base_tar)"
+  rm -rf --one-file-system "$root.new"
+  debootstrap --variant=minbase bookworm "$root.new" "$mirror"
+  tar -C "$root.new" -cf "$base_tar.part" . && mv "$base_tar.part" "$base_tar"
+  rm -rf --one-file-system "$root.new"
 fi
+if findmnt -rno TARGET | grep -q "^$root/"; then
+  log "something is still mounted under $root: unmount it first"; exit 2
+fi
+rm -rf --one-file-system "$root"
+mkdir -p "$root"
+tar -C "$root" -xf "$base_tar"
 
 mounted=()
 mount_once() {  # mount_once TARGET mount-arguments...
