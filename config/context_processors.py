@@ -7,6 +7,9 @@ from django.http import HttpRequest
 from django.urls import translate_url
 from django.utils.translation import get_language
 
+from config.institution import current as current_institution
+from intake.middleware import is_reporter_path
+
 
 def language_links(request: HttpRequest) -> dict[str, list[tuple[str, str, str]]]:
     """Return links to the current page in the other languages, as (code, name, url)."""
@@ -17,3 +20,8 @@ def language_links(request: HttpRequest) -> dict[str, list[tuple[str, str, str]]
         if code != current
     ]
     return {"language_links": links}
+
+
+def institution(request: HttpRequest) -> dict[str, object]:
+    """Return the institution's face, and whether this is a reporter page (quick exit, how to check the site)."""
+    return {"institution": current_institution(), "reporter_page": is_reporter_path(request.path_info)}

@@ -2,17 +2,20 @@
 
 Environment variables (see README): DATABASE_URL, CELERY_BROKER_URL, CELERY_RESULT_BACKEND,
 PELUIT_MEDIA_ROOT, PELUIT_SIGNING_P12, PELUIT_PEPPER, PELUIT_SECRET_KEY, PELUIT_ALLOWED_HOSTS,
-PELUIT_DEBUG, PELUIT_INSECURE_HTTP, PELUIT_VAR_DIR, PELUIT_KDF_PROFILE.
+PELUIT_DEBUG, PELUIT_INSECURE_HTTP, PELUIT_VAR_DIR, PELUIT_KDF_PROFILE, PELUIT_INSTITUTION_* (name, logo, address,
+phone, e-mail, domain), PELUIT_ONION_ADDRESS.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.secrets import load_or_create
@@ -90,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.NoStoreMiddleware",
+    "config.middleware.OnionLocationMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The cookie half of the split-key console session (vault/console.py).
     "vault.middleware.ConsoleKeyCookieMiddleware",
@@ -120,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.language_links",
+                "config.context_processors.institution",
             ],
         },
     },
@@ -226,6 +231,29 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Jakarta"
 USE_TZ = True
+
+# --- The institution: its name and contacts on every reporter page and PDF ---------------------------
+# Defaults are Inspektorat Kota Semarang's (check them before going live). The logo is a file of our own
+# (SVG, PNG or JPEG, at most 256 KiB): reporter pages inline it, so they load nothing from anywhere else.
+PELUIT_INSTITUTION_NAME = os.environ.get("PELUIT_INSTITUTION_NAME", "Inspektorat Kota Semarang")
+PELUIT_INSTITUTION_LOGO = Path(os.environ.get("PELUIT_INSTITUTION_LOGO", BASE_DIR / "static" / "institution-logo.svg"))
+PELUIT_INSTITUTION_ADDRESS = os.environ.get(
+    "PELUIT_INSTITUTION_ADDRESS", "Kompleks Balai Kota Semarang, Jl. Pemuda No. 148, Semarang 50132"
+)
+PELUIT_INSTITUTION_PHONE = os.environ.get("PELUIT_INSTITUTION_PHONE", "1708")
+PELUIT_INSTITUTION_EMAIL = os.environ.get("PELUIT_INSTITUTION_EMAIL", "inspektorat@semarangkota.go.id")
+# The one host name reporters should see in the address bar (over HTTPS); named on every reporter page.
+PELUIT_INSTITUTION_DOMAIN = os.environ.get("PELUIT_INSTITUTION_DOMAIN", "inspektorat.semarangkota.go.id")
+# Optional Tor onion service of the same site (v3 address): shown to reporters and sent as Onion-Location.
+PELUIT_ONION_ADDRESS = (
+    os.environ.get("PELUIT_ONION_ADDRESS", "").strip().lower().removeprefix("http://").removeprefix("https://")
+).rstrip("/")
+if PELUIT_ONION_ADDRESS and not re.fullmatch(r"[a-z2-7]{56}\.onion", PELUIT_ONION_ADDRESS):
+    raise ImproperlyConfigured("PELUIT_ONION_ADDRESS must be a v3 onion address (56 characters, then .onion)")
+if PELUIT_INSTITUTION_LOGO.suffix.lower() not in {".svg", ".png", ".jpg", ".jpeg"}:
+    raise ImproperlyConfigured("PELUIT_INSTITUTION_LOGO must be an .svg, .png or .jpg file")
+if not PELUIT_INSTITUTION_LOGO.is_file() or PELUIT_INSTITUTION_LOGO.stat().st_size > 256 * 1024:
+    raise ImproperlyConfigured(f"PELUIT_INSTITUTION_LOGO {PELUIT_INSTITUTION_LOGO} is missing or over 256 KiB")
 
 # --- Reporter attachments and abuse control (intake) -------------------------------------------------
 PELUIT_MAX_ATTACHMENTS = int(os.environ.get("PELUIT_MAX_ATTACHMENTS", "20"))
