@@ -25,11 +25,6 @@ class Institution:
     logo_src: str
 
     @property
-    def site_url(self) -> str:
-        """The official address reporters should see in the address bar."""
-        return f"https://{self.domain}/"
-
-    @property
     def onion_url(self) -> str:
         """The onion service's address, or an empty string when there is none."""
         return f"http://{self.onion}/" if self.onion else ""
