@@ -19,6 +19,7 @@ class Action(models.TextChoices):
     STAFF_SECOND_FACTOR_RESET = "staff.second_factor_reset", _("Staff authenticator reset by an administrator")
     STAFF_DEACTIVATED = "staff.deactivated", _("Staff account deactivated")
     STAFF_REACTIVATED = "staff.reactivated", _("Staff account reactivated")
+    STAFF_ROLE_CHANGED = "staff.role_changed", _("Staff role changed")
     LOGIN_FAILED = "auth.login_failed", _("Login failed")
     LOGIN_SUCCEEDED = "auth.login_succeeded", _("Login succeeded")
     LOGOUT = "auth.logout", _("Logged out")

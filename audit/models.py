@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.actions import Action
 
+# The permission of the auditor view (defined on ``AuditEvent``).
+READ_AUDIT_LOG = "audit.read_audit_log"
 
 class ActorKind(models.TextChoices):
     """Who did it: a staff member, the (anonymous) reporter, or the system itself."""
@@ -49,6 +51,8 @@ class AuditEvent(models.Model):
         ordering = ["seq"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
+        # READ_AUDIT_LOG; granted to roles by the staff side (casework), checked with ``user.has_perm``.
+        permissions = [("read_audit_log", _("Can read the audit log"))]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"

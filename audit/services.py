@@ -10,9 +10,9 @@ import ipaddress
 import re
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
 from audit import chain
@@ -20,9 +20,6 @@ from audit.actions import Action
 from audit.db import lock_writers
 from audit.exceptions import AuditError
 from audit.models import ActorKind, AuditEvent
-
-if TYPE_CHECKING:
-    from casework.models import StaffUser
 
 DetailValue = str | int | bool | None
 
@@ -81,7 +78,7 @@ def _check_detail(key: str, value: object) -> None:
         raise AuditError(f"audit detail {key!r} looks like a receipt; the log never holds them")
 
 
-def _actor_fields(actor: StaffUser | str) -> tuple[str, int | None, str]:
+def _actor_fields(actor: AbstractBaseUser | str) -> tuple[str, int | None, str]:
     if isinstance(actor, str):
         if actor == ActorKind.REPORTER:
             return ActorKind.REPORTER.value, None, ""
@@ -96,7 +93,7 @@ def _actor_fields(actor: StaffUser | str) -> tuple[str, int | None, str]:
 def record(
     *,
     action: Action,
-    actor: StaffUser | str,
+    actor: AbstractBaseUser | str,
     case_ref: str = "",
     details: Mapping[str, DetailValue] | None = None,
 ) -> AuditEvent:

@@ -1,18 +1,14 @@
 """The auditor view: the audit log filtered, one event with its inclusion proof, and the latest checkpoint.
 
 Mounted under /console/audit/, so the console middleware already demands a password and a verified second
-factor; each view also requires a role that may read the audit log. Auditors see events, never report content
-(the log holds none).
+factor; each view also requires the ``audit.read_audit_log`` permission. Auditors see events, never report
+content (the log holds none).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,25 +18,13 @@ from django.views.decorators.http import require_GET, require_POST
 from audit.checkpoints import current_checkpoint, latest_checkpoint
 from audit.exceptions import AuditError
 from audit.forms import EventFilterForm
-from audit.models import AuditEvent
+from audit.models import READ_AUDIT_LOG, AuditEvent
 from audit.selectors import event_proof, events_filtered
-from casework.roles import can_read_audit_log
 from vault import checkpoint_signer
 
 PAGE_SIZE = 50
-View = Callable[..., HttpResponse]
-
-
-def auditors_only(view: View) -> View:
-    """Let only staff who may read the audit log (auditors, supervisors) reach ``view``; 403 otherwise."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not can_read_audit_log(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Only staff who may read the audit log (auditors, supervisors) reach these views; 403 for anyone else.
+auditors_only = permission_required(READ_AUDIT_LOG, raise_exception=True)
 
 
 @auditors_only

@@ -54,7 +54,7 @@ def run(tmp: Path, mib: int) -> None:
     from django.core.files.uploadedfile import TemporaryUploadedFile
     from django.core.management import call_command
 
-    from casework.services import staff_create
+    from casework.staff.services import staff_create
     from intake import services
     from intake.forms import WbsReportForm
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -54,7 +53,9 @@ def _rate(fn: Callable[[], object], *, seconds: float = 1.0) -> float:
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    from tests.support.memory import peak_rss_kib  # importable once _setup put the project root on sys.path
+
+    return peak_rss_kib() / 1024
 
 
 def phase_text(workdir: Path, _size_mb: int) -> dict[str, Any]:
@@ -78,7 +79,7 @@ def phase_text(workdir: Path, _size_mb: int) -> dict[str, Any]:
 
 def phase_seal_report(workdir: Path, _size_mb: int) -> dict[str, Any]:
     _setup(workdir, migrate=True)
-    from casework import services as staff
+    from casework.staff import services as staff
     from vault import services as vault
 
     password = "benchmark passphrase 1"  # noqa: S105 - throw-away accounts in a temporary database

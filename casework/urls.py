@@ -2,14 +2,16 @@
 
 from django.urls import include, path
 
-from casework import case_views, staff_views, views
+from casework import views
+from casework.cases import views as case_views
+from casework.staff import views as staff_views
 
 app_name = "console"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("security/backup-codes/", views.backup_codes, name="backup_codes"),
-    path("security/password/", views.password_change, name="password_change"),
+    path("security/backup-codes/", staff_views.backup_codes, name="backup_codes"),
+    path("security/password/", staff_views.password_change, name="password_change"),
     path("staff/", staff_views.staff_list, name="staff_list"),
     path("staff/new/", staff_views.staff_create, name="staff_create"),
     path("staff/<int:pk>/", staff_views.staff_detail, name="staff_detail"),

@@ -56,6 +56,9 @@ PELUIT_SIGNING_P12 = os.environ.get("PELUIT_SIGNING_P12", "")
 # Argon2id costs of the vault: "production", or "test" (the libsodium minimum, for the test suite only).
 # The costs used are recorded in every stored blob; see vault/conf.py and docs/vault.md.
 VAULT_KDF_PROFILE = os.environ.get("PELUIT_KDF_PROFILE", "production")
+# The model whose primary key is the vault's report id; the vault names cases by its ``number`` in the audit log
+# (a swappable model, as AUTH_USER_MODEL, so vault/ imports nothing of casework/).
+VAULT_REPORT_MODEL = "casework.Case"
 
 DEBUG = env_bool("PELUIT_DEBUG")
 ALLOWED_HOSTS = [
@@ -102,7 +105,7 @@ MIDDLEWARE = [
     "config.csrf.NoReferrerCsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "casework.middleware.ConsoleRequiresVerifiedStaffMiddleware",
+    "casework.staff.middleware.ConsoleRequiresVerifiedStaffMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.middleware.MethodNotAllowedPageMiddleware",
     # Last, as django-axes requires.
@@ -174,7 +177,7 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 # Tries while locked do not push the end of the lock further away: it opens 15 minutes after the failures.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_LOCKOUT_CALLABLE = "casework.auth_views.lockout_response"
+AXES_LOCKOUT_CALLABLE = "casework.staff.auth_views.lockout_response"
 AXES_VERBOSE = False
 
 # TOTP: 30 s steps, one step of drift either way; failures slow the device down exponentially.

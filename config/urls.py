@@ -22,7 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns += i18n_patterns(
-    path("auth/", include("casework.auth_urls")),
+    path("auth/", include("casework.staff.auth_urls")),
     path("console/", include("casework.urls")),
     path("", include("intake.urls")),
     prefix_default_language=False,

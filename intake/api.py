@@ -37,6 +37,7 @@ from intake.forms import (
 )
 from intake.recipients import intake_recipient_candidates
 from intake.throttle import Throttled, check_receipt_attempt
+from vault import services as vault
 from vault.exceptions import FollowupExpired, NotSetUp, UnknownReceipt
 
 RECEIPT_HEADER = "X-Peluit-Receipt"
@@ -265,14 +266,15 @@ ReporterApi.form_bodies = {
 }
 
 
-def _access(request: HttpRequest) -> Any:
+def _access(request: HttpRequest) -> vault.ReporterAccess:
     """Return the reporter access for the receipt header (throttled, audited)."""
     check_receipt_attempt(request)
     return services.open_followup(receipt=request.headers.get(RECEIPT_HEADER, ""), channel="api")
 
 
-def _followup_out(access: Any) -> dict[str, Any]:
+def _followup_out(access: vault.ReporterAccess) -> dict[str, Any]:
     view = services.followup_overview(access=access)
+    services.followup_mark_read(view=view)  # returned now: the Inspektorat's messages are read by the reporter
     return {
         "case_number": view.number,
         "kind": view.kind,

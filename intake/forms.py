@@ -1,13 +1,15 @@
 """Reporter forms: the WBS report (5W1H), the gratification report (KPK form), follow-up login and reply.
 
-The JSON API binds the same forms, so the browser and the API validate alike. Every field is bounded.
+The JSON API binds the same forms, so the browser and the API validate alike. Every field is bounded. The
+labels, choices and sections of the report fields come from ``casework.cases.content``, where officers read the
+same words.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
@@ -15,9 +17,13 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import GiftOccasion, GiftType, GiverRelationship, Organisation, ViolationType
+from casework.cases.content import GRATIFICATION_REPORT, WBS_REPORT, ReportField
+from casework.models import Organisation
 from intake.attachments import RejectedAttachment, check_attachment_count
 from intake.recipients import intake_recipient_candidates
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise as Label
 
 SHORT = 200
 MEDIUM = 500
@@ -54,19 +60,33 @@ class MultipleFileField(forms.FileField):
         return cleaned
 
 
-def _text(label: Any, *, required: bool = False, max_length: int = SHORT, **kwargs: Any) -> forms.CharField:
-    return forms.CharField(label=label, required=required, max_length=max_length, **kwargs)
+W = WBS_REPORT.fields
+G = GRATIFICATION_REPORT.fields
 
 
-def _textarea(label: Any, *, required: bool = False, max_length: int = LONG, **kwargs: Any) -> forms.CharField:
+def _label(field: ReportField | Label) -> Label:
+    return field.label if isinstance(field, ReportField) else field
+
+
+def _text(field: ReportField, *, required: bool = False, max_length: int = SHORT, **kwargs: Any) -> forms.CharField:
+    return forms.CharField(label=field.label, required=required, max_length=max_length, **kwargs)
+
+
+def _textarea(
+    field: ReportField | Label, *, required: bool = False, max_length: int = LONG, **kwargs: Any
+) -> forms.CharField:
     return forms.CharField(
-        label=label, required=required, max_length=max_length, widget=forms.Textarea(attrs={"rows": 5}), **kwargs
+        label=_label(field),
+        required=required,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        **kwargs,
     )
 
 
-def _date(label: Any, *, required: bool = False, **kwargs: Any) -> forms.DateField:
+def _date(field: ReportField, *, required: bool = False, **kwargs: Any) -> forms.DateField:
     return forms.DateField(
-        label=label,
+        label=field.label,
         required=required,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"],
@@ -74,9 +94,9 @@ def _date(label: Any, *, required: bool = False, **kwargs: Any) -> forms.DateFie
     )
 
 
-def _rupiah(label: Any, *, required: bool = False, **kwargs: Any) -> forms.DecimalField:
+def _rupiah(field: ReportField, *, required: bool = False, **kwargs: Any) -> forms.DecimalField:
     return forms.DecimalField(
-        label=label,
+        label=field.label,
         required=required,
         min_value=0,
         max_digits=18,
@@ -86,9 +106,9 @@ def _rupiah(label: Any, *, required: bool = False, **kwargs: Any) -> forms.Decim
     )
 
 
-def _organisation(label: Any, *, required: bool) -> forms.ModelChoiceField[Organisation]:
+def _organisation(field: ReportField, *, required: bool) -> forms.ModelChoiceField[Organisation]:
     return forms.ModelChoiceField(
-        label=label,
+        label=field.label,
         required=required,
         queryset=Organisation.objects.filter(active=True).order_by("name"),
         to_field_name="code",
@@ -96,10 +116,10 @@ def _organisation(label: Any, *, required: bool) -> forms.ModelChoiceField[Organ
     )
 
 
-def _yes_no(label: Any) -> forms.TypedChoiceField:
+def _yes_no(field: ReportField) -> forms.TypedChoiceField:
     """Return a No/Yes radio field cleaned to a bool; missing means No."""
     return forms.TypedChoiceField(
-        label=label,
+        label=field.label,
         choices=[("no", _("No")), ("yes", _("Yes"))],
         initial="no",
         coerce=lambda v: v == "yes",
@@ -109,9 +129,9 @@ def _yes_no(label: Any) -> forms.TypedChoiceField:
     )
 
 
-def _choice(label: Any, choices: Any, *, required: bool = True, **kwargs: Any) -> forms.ChoiceField:
+def _choice(field: ReportField, *, required: bool = True, **kwargs: Any) -> forms.ChoiceField:
     blank = [("", _("(choose)"))]
-    return forms.ChoiceField(label=label, required=required, choices=blank + list(choices), **kwargs)
+    return forms.ChoiceField(label=field.label, required=required, choices=blank + list(field.choices), **kwargs)
 
 
 class NotInFutureMixin:
@@ -168,27 +188,27 @@ class ReportForm(NotInFutureMixin, forms.Form):
 class WbsReportForm(ReportForm):
     """A whistleblowing report following 5W1H (DOMAIN.md §2). Identity is optional and sealed separately."""
 
-    title = _text(_("Short title of the report"), required=True)
-    violation_type = _choice(_("Type of violation"), ViolationType.choices)
-    what = _textarea(_("What happened?"), required=True, min_length=10)
-    who_name = _text(_("Name of the person reported"))
-    who_position = _text(_("Their position"))
-    who_unit = _text(_("Their work unit"))
-    others_involved = _textarea(_("Other people involved"), max_length=5_000)
-    organisation = _organisation(_("Organisation concerned"), required=False)
-    where = _text(_("Where did it happen? (kecamatan/kelurahan, address, office)"), max_length=MEDIUM)
-    when_date = _date(_("When did it happen? (date, if known)"))
-    when_period = _text(_("...or the period (e.g. March to May 2026)"))
-    how = _textarea(_("How was it done?"))
-    estimated_loss = _rupiah(_("Estimated loss (Rp)"))
-    reported_elsewhere = _yes_no(_("Have you reported this elsewhere?"))
-    reported_elsewhere_detail = _text(_("If yes: to whom and when?"), max_length=MEDIUM)
-    identity_name = _text(_("Your name"))
-    identity_nik = _text(_("Your NIK"), max_length=16, validators=[nik_validator])
-    identity_address = _text(_("Your address"), max_length=MEDIUM)
-    identity_phone = _text(_("Your phone number"), max_length=24, validators=[phone_validator])
-    identity_email = forms.EmailField(label=_("Your e-mail address"), required=False, max_length=254)
-    identity_occupation = _text(_("Your occupation"))
+    title = _text(W["title"], required=True)
+    violation_type = _choice(W["violation_type"])
+    what = _textarea(W["what"], required=True, min_length=10)
+    who_name = _text(W["who_name"])
+    who_position = _text(W["who_position"])
+    who_unit = _text(W["who_unit"])
+    others_involved = _textarea(W["others_involved"], max_length=5_000)
+    organisation = _organisation(W["organisation"], required=False)
+    where = _text(W["where"], max_length=MEDIUM)
+    when_date = _date(W["when_date"])
+    when_period = _text(W["when_period"])
+    how = _textarea(W["how"])
+    estimated_loss = _rupiah(W["estimated_loss"])
+    reported_elsewhere = _yes_no(W["reported_elsewhere"])
+    reported_elsewhere_detail = _text(W["reported_elsewhere_detail"], max_length=MEDIUM)
+    identity_name = _text(W["identity_name"])
+    identity_nik = _text(W["identity_nik"], max_length=16, validators=[nik_validator])
+    identity_address = _text(W["identity_address"], max_length=MEDIUM)
+    identity_phone = _text(W["identity_phone"], max_length=24, validators=[phone_validator])
+    identity_email = forms.EmailField(label=W["identity_email"].label, required=False, max_length=254)
+    identity_occupation = _text(W["identity_occupation"])
     exclude_recipients = forms.TypedMultipleChoiceField(
         label=_("Staff who must not read this report"),
         required=False,
@@ -201,33 +221,8 @@ class WbsReportForm(ReportForm):
     )
 
     past_date_fields = ("when_date",)
-    identity_fields = (
-        "identity_name",
-        "identity_nik",
-        "identity_address",
-        "identity_phone",
-        "identity_email",
-        "identity_occupation",
-    )
-    sections = (
-        (_("The report"), ("title", "violation_type", "what", "how")),
-        (_("Who"), ("who_name", "who_position", "who_unit", "others_involved")),
-        (_("Where and when"), ("organisation", "where", "when_date", "when_period")),
-        (_("Loss and other reports"), ("estimated_loss", "reported_elsewhere", "reported_elsewhere_detail")),
-        (_("Evidence"), ("attachments",)),
-        (
-            _("Your identity (optional, encrypted separately)"),
-            (
-                "identity_name",
-                "identity_nik",
-                "identity_address",
-                "identity_phone",
-                "identity_email",
-                "identity_occupation",
-            ),
-        ),
-        (_("If the report concerns Inspektorat staff"), ("exclude_recipients",)),
-    )
+    identity_fields = WBS_REPORT.identity_fields
+    sections = WBS_REPORT.sections
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -249,116 +244,53 @@ class GratificationReportForm(ReportForm):
     """A gratification report (KPK form, DOMAIN.md §3): receipt or refusal; the recipient is identified."""
 
     report_type = forms.ChoiceField(
-        label=_("What are you reporting?"),
-        choices=[("receipt", _("I received a gift")), ("refusal", _("I refused a gift"))],
-        initial="receipt",
-        widget=forms.RadioSelect,
+        label=G["report_type"].label, choices=G["report_type"].choices, initial="receipt", widget=forms.RadioSelect
     )
     # Recipient (the reporter).
-    recipient_name = _text(_("Full name"), required=True)
-    recipient_nik = _text(_("NIK"), required=True, max_length=16, validators=[nik_validator])
-    birth_place = _text(_("Place of birth"), required=True)
-    birth_date = _date(_("Date of birth"), required=True)
-    position = _text(_("Position (jabatan)"), required=True)
-    rank_grade = _text(_("Rank and grade (pangkat/golongan)"))
-    agency = _text(_("Agency"), initial="Pemerintah Kota Semarang")
-    organisation = _organisation(_("Work unit (OPD)"), required=True)
-    email = forms.EmailField(label=_("E-mail address"), required=False, max_length=254)
-    phone_mobile = _text(_("Mobile phone"), max_length=24, validators=[phone_validator])
-    phone_home = _text(_("Home phone"), max_length=24, validators=[phone_validator])
-    phone_office = _text(_("Office phone"), max_length=24, validators=[phone_validator])
-    office_address = _text(_("Office address"), max_length=MEDIUM)
-    sk_delivery = _choice(
-        _("Where should the KPK decision (SK) be sent?"),
-        [("office", _("Office address")), ("home", _("Home address")), ("email", _("E-mail"))],
-    )
-    home_address = _text(_("Home address (if the SK goes there)"), max_length=MEDIUM)
+    recipient_name = _text(G["recipient_name"], required=True)
+    recipient_nik = _text(G["recipient_nik"], required=True, max_length=16, validators=[nik_validator])
+    birth_place = _text(G["birth_place"], required=True)
+    birth_date = _date(G["birth_date"], required=True)
+    position = _text(G["position"], required=True)
+    rank_grade = _text(G["rank_grade"])
+    agency = _text(G["agency"], initial="Pemerintah Kota Semarang")
+    organisation = _organisation(G["organisation"], required=True)
+    email = forms.EmailField(label=G["email"].label, required=False, max_length=254)
+    phone_mobile = _text(G["phone_mobile"], max_length=24, validators=[phone_validator])
+    phone_home = _text(G["phone_home"], max_length=24, validators=[phone_validator])
+    phone_office = _text(G["phone_office"], max_length=24, validators=[phone_validator])
+    office_address = _text(G["office_address"], max_length=MEDIUM)
+    sk_delivery = _choice(G["sk_delivery"])
+    home_address = _text(G["home_address"], max_length=MEDIUM)
     # Gift.
-    gift_type = _choice(_("Type of gift"), GiftType.choices)
-    gift_description = _textarea(_("Describe the gift"), required=True, max_length=5_000)
-    value = _rupiah(_("Value or estimate"), required=True)
-    currency = forms.ChoiceField(
-        label=_("Currency"),
-        choices=[("IDR", "Rp (IDR)"), ("USD", "USD"), ("SGD", "SGD"), ("EUR", "EUR"), ("OTHER", _("Other"))],
-        initial="IDR",
-    )
-    occasion = _choice(_("Occasion"), GiftOccasion.choices)
-    occasion_detail = _text(_("Occasion in your words"), max_length=MEDIUM)
-    received_place = _text(_("Where was it given or offered?"), required=True, max_length=MEDIUM)
-    received_on = _date(_("Date it was given or offered"), required=True)
+    gift_type = _choice(G["gift_type"])
+    gift_description = _textarea(G["gift_description"], required=True, max_length=5_000)
+    value = _rupiah(G["value"], required=True)
+    currency = forms.ChoiceField(label=G["currency"].label, choices=G["currency"].choices, initial="IDR")
+    occasion = _choice(G["occasion"])
+    occasion_detail = _text(G["occasion_detail"], max_length=MEDIUM)
+    received_place = _text(G["received_place"], required=True, max_length=MEDIUM)
+    received_on = _date(G["received_on"], required=True)
     # Giver.
-    giver_name = _text(_("Giver's name"), required=True)
-    giver_occupation = _text(_("Giver's occupation or position"))
-    giver_relationship = _choice(_("Giver's relationship to you"), GiverRelationship.choices)
-    giver_relationship_detail = _text(_("Relationship in your words"))
-    giver_address = _text(_("Giver's address"), max_length=MEDIUM)
-    giver_phone = _text(_("Giver's phone"), max_length=24, validators=[phone_validator])
-    giver_email = forms.EmailField(label=_("Giver's e-mail"), required=False, max_length=254)
+    giver_name = _text(G["giver_name"], required=True)
+    giver_occupation = _text(G["giver_occupation"])
+    giver_relationship = _choice(G["giver_relationship"])
+    giver_relationship_detail = _text(G["giver_relationship_detail"])
+    giver_address = _text(G["giver_address"], max_length=MEDIUM)
+    giver_phone = _text(G["giver_phone"], max_length=24, validators=[phone_validator])
+    giver_email = forms.EmailField(label=G["giver_email"].label, required=False, max_length=254)
     # Reason, chronology, handling.
-    reason = _textarea(_("Why was the gift given?"), required=True, max_length=10_000)
-    chronology = _textarea(_("Chronology"), required=True)
-    notes = _textarea(_("Other notes"), max_length=5_000)
-    compensation_willing = _yes_no(_("If the gift becomes state property, would you rather pay its value and keep it?"))
-    handed_to_upg = _yes_no(_("Have you handed the gift to the UPG?"))
-    handed_on = _date(_("Date handed over"))
-    handover_receipt = _text(_("Hand-over receipt number"), max_length=100)
-    storage_location = _text(_("Where is the gift kept now?"), max_length=MEDIUM)
+    reason = _textarea(G["reason"], required=True, max_length=10_000)
+    chronology = _textarea(G["chronology"], required=True)
+    notes = _textarea(G["notes"], max_length=5_000)
+    compensation_willing = _yes_no(G["compensation_willing"])
+    handed_to_upg = _yes_no(G["handed_to_upg"])
+    handed_on = _date(G["handed_on"])
+    handover_receipt = _text(G["handover_receipt"], max_length=100)
+    storage_location = _text(G["storage_location"], max_length=MEDIUM)
 
     past_date_fields = ("birth_date", "received_on", "handed_on")
-    sections = (
-        (_("Receipt or refusal"), ("report_type",)),
-        (
-            _("You, the recipient"),
-            (
-                "recipient_name",
-                "recipient_nik",
-                "birth_place",
-                "birth_date",
-                "position",
-                "rank_grade",
-                "agency",
-                "organisation",
-                "email",
-                "phone_mobile",
-                "phone_home",
-                "phone_office",
-                "office_address",
-                "sk_delivery",
-                "home_address",
-            ),
-        ),
-        (
-            _("The gift"),
-            (
-                "gift_type",
-                "gift_description",
-                "value",
-                "currency",
-                "occasion",
-                "occasion_detail",
-                "received_place",
-                "received_on",
-            ),
-        ),
-        (
-            _("The giver"),
-            (
-                "giver_name",
-                "giver_occupation",
-                "giver_relationship",
-                "giver_relationship_detail",
-                "giver_address",
-                "giver_phone",
-                "giver_email",
-            ),
-        ),
-        (_("Reason and chronology"), ("reason", "chronology", "notes")),
-        (_("Documents"), ("attachments",)),
-        (
-            _("Handling of the gift"),
-            ("compensation_willing", "handed_to_upg", "handed_on", "handover_receipt", "storage_location"),
-        ),
-    )
+    sections = GRATIFICATION_REPORT.sections
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

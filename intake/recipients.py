@@ -12,14 +12,12 @@ from collections.abc import Collection
 from django.db.models import QuerySet
 
 from casework.models import StaffUser
-from casework.roles import CASE_READERS
+from casework.staff.selectors import case_key_holders
 
 
 def intake_recipient_candidates() -> QuerySet[StaffUser]:
     """Return active officers and supervisors, the people a reporter may exclude, by name."""
-    return StaffUser.objects.filter(is_active=True, role__in=list(CASE_READERS)).order_by(
-        "first_name", "last_name", "username"
-    )
+    return case_key_holders()
 
 
 def intake_recipients(*, excluded_ids: Collection[int] = ()) -> list[StaffUser]:

@@ -16,35 +16,34 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from audit.actions import Action
 from audit.services import record as audit_record
-from casework import sealed
-from casework.case_numbers import allocate_case_number
-from casework.deadlines import due_date, working_days_for
-from casework.gratification import Gift, gift_warnings
+from casework.cases import sealed
+from casework.cases.content import split_report_data
+from casework.cases.gratification import Gift, gift_warnings
+from casework.cases.numbers import allocate_case_number
+from casework.cases.services import mark_thread_read
+from casework.cases.threads import Reader, Thread, ThreadView, open_thread
 from casework.models import (
     INITIAL_STATUS,
     Case,
     CaseAttachment,
     CaseKind,
     CaseMessage,
-    Organisation,
     PublicStatus,
 )
+from casework.rules.deadlines import due_date, working_days_for
 from intake.attachments import CleanAttachment, RejectedAttachment, check_attachment_count, inspect_and_clean
 from intake.models import SubmissionToken
 from intake.recipients import intake_recipient_candidates, intake_recipients
 from vault import services as vault
 from vault.exceptions import UnknownReceipt
 
-IDENTITY_PREFIX = "identity_"
-# Form fields that are not report content: files are stored separately, exclusions are metadata.
-NOT_CONTENT = frozenset({"attachments", "exclude_recipients", "submission_token"})
 # How long a spent form token is remembered.
 TOKEN_MEMORY = timedelta(days=2)
 
@@ -84,69 +83,18 @@ class Submission:
 
 
 @dataclass(frozen=True)
-class MessageView:
-    """A message as the reporter sees it: "Inspektorat" or "You", never an officer's name."""
-
-    id: uuid.UUID
-    from_reporter: bool
-    sender: str
-    created_at: datetime
-    body: str
-    unread: bool
-
-
-@dataclass(frozen=True)
-class AttachmentView:
-    """A file on the case as the reporter sees it."""
-
-    id: uuid.UUID
-    name: str
-    size: int
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class FollowupView:
-    """Everything the follow-up inbox shows."""
+class FollowupView(ThreadView):
+    """Everything the follow-up inbox shows: the coarse status and the thread as the reporter reads it
+    (``messages`` from "You" or "Inspektorat", never an officer's name, and ``attachments``)."""
 
     number: str
     kind: str
     received_at: datetime
     status: PublicStatus
-    messages: list[MessageView]
-    attachments: list[AttachmentView]
+    thread: Thread
 
 
 # --- Content ---------------------------------------------------------------------------------------------
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Organisation):
-        return {"code": value.code, "name": value.name}
-    if isinstance(value, models.Model):
-        return str(value.pk)
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def _split(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Return (content, identity) from cleaned form data; empty values are dropped from the identity."""
-    content: dict[str, Any] = {}
-    identity: dict[str, Any] = {}
-    for name, value in data.items():
-        if name in NOT_CONTENT:
-            continue
-        if name.startswith(IDENTITY_PREFIX):
-            if value not in (None, ""):
-                identity[name.removeprefix(IDENTITY_PREFIX)] = _jsonable(value)
-        else:
-            content[name] = _jsonable(value)
-    return content, identity
-
-
 def _excluded_ids(data: Mapping[str, Any]) -> list[int]:
     wanted = {int(v) for v in data.get("exclude_recipients") or []}
     return list(intake_recipient_candidates().filter(pk__in=wanted).values_list("pk", flat=True))
@@ -251,7 +199,7 @@ def _close_all(cleaned: Sequence[CleanAttachment]) -> None:
 
 def _store_all(
     *,
-    access: Any,
+    access: vault.Access,
     case: Case,
     cleaned: Sequence[CleanAttachment],
     on_stored: Callable[[str], None],
@@ -305,7 +253,7 @@ def _submit(
     acknowledgement: Callable[[str, date], str],
     warnings: list[str],
 ) -> Submission:
-    content, identity = _split(data)
+    content, identity = split_report_data(data)
     content["language"] = get_language() or ""
     excluded = _excluded_ids(data) if kind == CaseKind.WBS else []
     cleaned = _inspect_all(attachments)
@@ -427,7 +375,7 @@ def submit_gratification_report(
 
 
 # --- Follow-up -------------------------------------------------------------------------------------------
-def open_followup(*, receipt: str, channel: str = "web") -> Any:
+def open_followup(*, receipt: str, channel: str = "web") -> vault.ReporterAccess:
     """Return the vault's reporter access for ``receipt``, auditing the login or the failed attempt.
 
     Raises ``vault.exceptions.UnknownReceipt`` (with a reporter-facing ``message``) for a wrong receipt.
@@ -450,48 +398,24 @@ def followup_login(*, receipt: str) -> str:
     return vault.followup_begin(access=access)
 
 
-def followup_overview(*, access: Any, mark_read: bool = True) -> FollowupView:
-    """Return the coarse status, the messages (opened) and the files of the reporter's case."""
+def followup_overview(*, access: vault.ReporterAccess) -> FollowupView:
+    """Return the coarse status, the messages (opened) and the files of the reporter's case. Writes nothing."""
     case = Case.objects.get(pk=access.report_id)
-    messages = []
-    unread_ids = []
-    for message in case.messages.all():
-        from_reporter = message.sender == CaseMessage.Sender.REPORTER
-        unread = not from_reporter and not message.read_by_reporter
-        if unread:
-            unread_ids.append(message.pk)
-        messages.append(
-            MessageView(
-                id=message.id,
-                from_reporter=from_reporter,
-                sender=_("You") if from_reporter else _("Inspektorat"),
-                created_at=message.created_at,
-                body=sealed.open_message(access=access, message=message),
-                unread=unread,
-            )
-        )
-    attachments = [
-        AttachmentView(
-            id=item.id,
-            name=sealed.open_attachment_name(access=access, attachment=item),
-            size=item.size,
-            created_at=item.created_at,
-        )
-        for item in case.attachments.all()
-    ]
-    if mark_read and unread_ids:
-        CaseMessage.objects.filter(pk__in=unread_ids).update(read_by_reporter=True)
     return FollowupView(
         number=case.number,
         kind=case.kind,
         received_at=case.received_at,
         status=case.public_status,
-        messages=messages,
-        attachments=attachments,
+        thread=open_thread(access=access, case=case, reader=Reader.REPORTER),
     )
 
 
-def post_reporter_message(*, access: Any, body: str) -> CaseMessage:
+def followup_mark_read(*, view: FollowupView) -> None:
+    """Mark the Inspektorat's messages the reporter was just shown as read by the reporter."""
+    mark_thread_read(thread=view.thread)
+
+
+def post_reporter_message(*, access: vault.ReporterAccess, body: str) -> CaseMessage:
     """Add the reporter's message to their case (sealed) and audit it."""
     with transaction.atomic():
         case = Case.objects.get(pk=access.report_id)
@@ -500,7 +424,9 @@ def post_reporter_message(*, access: Any, body: str) -> CaseMessage:
     return message
 
 
-def add_reporter_attachment(*, access: Any, attachments: Sequence[UploadedFile[bytes]]) -> list[CaseAttachment]:
+def add_reporter_attachment(
+    *, access: vault.ReporterAccess, attachments: Sequence[UploadedFile[bytes]]
+) -> list[CaseAttachment]:
     """Clean, encrypt and store files the reporter adds to their case; audit each one.
 
     Raises ``SubmissionRejected`` (nothing stored) when a file is refused.

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from casework.deadlines import working_days_for
+from casework.rules.deadlines import working_days_for
 from intake import services
 from intake.forms import AttachmentForm, GratificationReportForm, ReceiptForm, ReplyForm, ReportForm, WbsReportForm
 from intake.throttle import Throttled, check_receipt_attempt
@@ -124,7 +124,7 @@ def _session_gone(request: HttpRequest) -> HttpResponse:
     return _to_login("expired" if request.COOKIES.get(FOLLOWUP_COOKIE) else "")
 
 
-def _resume(request: HttpRequest) -> Any:
+def _resume(request: HttpRequest) -> vault.ReporterAccess:
     """Return the reporter access of the follow-up cookie; raise FollowupExpired without a valid one."""
     value = request.COOKIES.get(FOLLOWUP_COOKIE, "")
     if not value:
@@ -161,13 +161,14 @@ def followup_login(request: HttpRequest) -> HttpResponse:
 
 def _inbox(
     request: HttpRequest,
-    access: Any,
+    access: vault.ReporterAccess,
     *,
     reply: ReplyForm | None = None,
     attach: AttachmentForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     view = services.followup_overview(access=access)
+    services.followup_mark_read(view=view)  # shown now: the Inspektorat's messages are read by the reporter
     context = {
         "view": view,
         "reply_form": reply or ReplyForm(),

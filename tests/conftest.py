@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from casework.models import StaffUser
-from casework.roles import Role
+from casework.staff.roles import Role
 from tests.support.reference import ensure_reference_data
 from tests.support.staff import StaffFactory
 
@@ -23,6 +24,14 @@ def _fast_password_hashing(settings: pytest.FixtureRequest) -> None:
 def _fast_vault_kdf(settings: pytest.FixtureRequest) -> None:
     """Use the vault's cheapest Argon2id costs in tests (recorded in each blob, so nothing else changes)."""
     settings.VAULT_KDF_PROFILE = "test"  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Path) -> Path:
+    """Keep the encrypted blobs of each test in its own folder (never var/media); return that folder."""
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = str(media)
+    return media
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,8 @@
 """Who may reach a report's keys: an officer's keyring, the escrow keyring, or the reporter's access.
 
 These objects hold key material in memory for one request; they are never stored or logged (their ``repr``
-hides the keys). ``data_key_for`` is the one place that turns an access object into a report key.
+hides the keys). ``unseal_report_key`` is the one place that turns an access object into a report key, and
+the one place that audits an unseal for reading.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from audit.actions import Action
-from casework.models import StaffUser
-from casework.roles import can_hold_case_keys
 from vault import events, formats
 from vault.exceptions import AccessDenied, CorruptCiphertext
 from vault.models import CaseKey
+from vault.permissions import Staff, may_hold_case_keys
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 class Keyring:
     """An officer's unlocked private key, for the duration of one request."""
 
-    user: StaffUser
+    user: Staff
     _private_key: bytes
     _keys: dict[tuple[uuid.UUID, str], bytes] = field(default_factory=dict)
     _audited: set[tuple[uuid.UUID, str]] = field(default_factory=set)
@@ -39,7 +39,7 @@ class Keyring:
 class EscrowKeyring:
     """The unlocked escrow private key; ``holder`` is None when it was opened with the recovery code."""
 
-    holder: StaffUser | None
+    holder: Staff | None
     _private_key: bytes
     _public_key: bytes
     _keys: dict[tuple[uuid.UUID, str], bytes] = field(default_factory=dict)
@@ -49,7 +49,7 @@ class EscrowKeyring:
         return "<EscrowKeyring>"
 
     @property
-    def actor(self) -> StaffUser | str:
+    def actor(self) -> Staff | str:
         """Who acts with this keyring, for the audit log."""
         return self.holder if self.holder is not None else "system"
 
@@ -65,7 +65,10 @@ class ReporterAccess:
         return "<ReporterAccess>"
 
 
+# Anything that may use a report's keys: what ``seal``, ``open`` and the attachment functions accept.
 Access = Keyring | EscrowKeyring | ReporterAccess
+# Staff access: what may open a reporter's identity (after a disclosure grant).
+StaffAccess = Keyring | EscrowKeyring
 
 
 def case_key_context(report_id: uuid.UUID, scope: str) -> bytes:
@@ -81,31 +84,31 @@ def _unseal(private_key: bytes, row: CaseKey, report_id: uuid.UUID, scope: str) 
         raise CorruptCiphertext() from exc
 
 
-def data_key_for(
-    access: Access, report_id: uuid.UUID, *, scope: str = CaseKey.Scope.DATA, audit_unseal: bool = True
-) -> bytes:
-    """Return the report's data key (or identity key) that ``access`` may use; raise ``AccessDenied`` otherwise.
+def unseal_report_key(access: Access, report_id: uuid.UUID, *, scope: str = CaseKey.Scope.DATA, audit: bool) -> bytes:
+    """Unseal and return the report's data key (or identity key) with ``access``; ``AccessDenied`` if it may not.
 
-    For staff, the first unseal of a report with a keyring records one ``REPORT_UNSEALED`` event.
+    With ``audit`` (the key is used to read), staff access records one ``REPORT_UNSEALED`` event per report,
+    scope and keyring (inside the caller's transaction, if any). Callers that only re-seal the key or encrypt
+    new content pass ``audit=False``: their own event says what they did.
     """
     if isinstance(access, ReporterAccess):
         if access.report_id != report_id or scope != CaseKey.Scope.DATA:
             raise AccessDenied()
         return access._data_key
-    if isinstance(access, Keyring) and not can_hold_case_keys(access.user):
+    if isinstance(access, Keyring) and not may_hold_case_keys(access.user):
         raise AccessDenied()
     cache_key = (report_id, str(scope))
     cached = access._keys.get(cache_key)
     if cached is None:
         if isinstance(access, Keyring):
-            row = CaseKey.objects.filter(report_id=report_id, scope=scope, officer=access.user).first()
+            row = CaseKey.objects.filter(report_id=report_id, scope=scope, officer_id=access.user.pk).first()
         else:
             row = CaseKey.objects.filter(report_id=report_id, scope=scope, officer__isnull=True).first()
         if row is None:
             raise AccessDenied()
         cached = _unseal(access._private_key, row, report_id, str(scope))
         access._keys[cache_key] = cached
-    if audit_unseal and cache_key not in access._audited:
+    if audit and cache_key not in access._audited:
         with transaction.atomic():
             events.record(
                 action=Action.REPORT_UNSEALED,

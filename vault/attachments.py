@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vault import conf, formats
-from vault.access import Access, data_key_for
+from vault.access import Access, unseal_report_key
 from vault.exceptions import CorruptCiphertext, VaultError
 from vault.models import AttachmentBlob
 
@@ -112,7 +112,7 @@ def store_attachment(*, access: Access, report_id: uuid.UUID, chunks: Iterable[b
     Raises ``AccessDenied`` when ``access`` cannot use the report's key. If reading ``chunks`` fails (e.g.
     the sanitiser rejects the file half-way), the partial blob is deleted and the error propagates.
     """
-    data_key = data_key_for(access, report_id, audit_unseal=False)
+    data_key = unseal_report_key(access, report_id, audit=False)
     storage = attachment_storage()
     name = _new_name()
     size = 0
@@ -151,7 +151,7 @@ def open_attachment(*, access: Access, report_id: uuid.UUID, name: str) -> Itera
     in (flipped bits, reordered or missing chunks, truncation) raises ``CorruptCiphertext`` while iterating,
     before any forged chunk is returned.
     """
-    data_key = data_key_for(access, report_id)
+    data_key = unseal_report_key(access, report_id, audit=True)
     storage = attachment_storage()
     try:
         handle: IO[Any] = storage.open(name, "rb")

@@ -50,6 +50,9 @@ def pepper() -> str:
 CONSOLE_COOKIE: str = getattr(settings, "VAULT_CONSOLE_COOKIE", "peluit_vault")
 FOLLOWUP_TTL: timedelta = getattr(settings, "VAULT_FOLLOWUP_TTL", timedelta(minutes=15))
 ATTACHMENT_PREFIX: str = getattr(settings, "VAULT_ATTACHMENT_PREFIX", "vault")
+# The model ("app_label.Model") whose primary key is the report id and whose ``number`` names the case in the
+# audit log, as AUTH_USER_MODEL names the user model; without it the audit log names the report id.
+REPORT_MODEL: str = getattr(settings, "VAULT_REPORT_MODEL", "")
 
 # Receipt costs used before the current profile; lookups try these too (always all, so the time spent does
 # not depend on which one matches). Append the old value here when changing the receipt profile.

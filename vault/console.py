@@ -16,16 +16,16 @@ import contextlib
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 
-from casework.models import StaffUser
-from casework.roles import Role, can_hold_case_keys, has_role, is_verified_staff
 from vault import conf, crypto, formats
 from vault.access import EscrowKeyring, Keyring
 from vault.escrow import escrow_create, escrow_exists, escrow_keyring_for
 from vault.exceptions import VaultError, VaultLocked
 from vault.models import OfficerKey
 from vault.officers import enrol_officer, unwrap_private_key
+from vault.permissions import Staff, is_verified, may_hold_case_keys, may_hold_escrow_key
 
 SESSION_KEY = "peluit_vault_key"
 _SET_COOKIE = "_peluit_vault_set_cookie"
@@ -71,22 +71,22 @@ def _decode(value: str) -> bytes:
     return raw
 
 
-def unlock_console(request: HttpRequest, *, user: StaffUser, password: str) -> None:
+def unlock_console(request: HttpRequest, *, user: Staff, password: str) -> None:
     """Unwrap the officer's private key with ``password`` and keep it in the split-key session.
 
     Call right after the password check and before the second factor; the key is usable only once the
-    session is verified (``officer_keyring``). Staff whose role holds no case keys get nothing. An officer
-    without a key pair yet (created before the vault) is enrolled with this password, and a supervisor becomes
-    the escrow holder if there is no escrow key yet. Raises
+    session is verified (``officer_keyring``). Staff who may not hold case keys get nothing. An officer
+    without a key pair yet (created before the vault) is enrolled with this password, and staff who may hold
+    the escrow key (supervisors) become its holder if there is no escrow key yet. Raises
     ``WrongPassword`` when the password does not unwrap the key (it was changed outside the console).
     """
     request.session.pop(SESSION_KEY, None)
     setattr(request, _CACHED_KEYRING, None)
-    if not can_hold_case_keys(user):
+    if not may_hold_case_keys(user):
         return
-    if not OfficerKey.objects.filter(user=user).exists():
+    if not OfficerKey.objects.filter(user_id=user.pk).exists():
         enrol_officer(user=user, password=password, actor=user)
-    if has_role(user, Role.SUPERVISOR) and not escrow_exists():
+    if may_hold_escrow_key(user) and not escrow_exists():
         # Same rule as staff creation: the first supervisor holds the escrow key (databases older than it).
         with contextlib.suppress(VaultError):  # another supervisor was first
             escrow_create(holder=user, actor=user)
@@ -115,7 +115,7 @@ def officer_keyring(request: HttpRequest) -> Keyring:
     if isinstance(cached, Keyring):
         return cached
     user = getattr(request, "user", None)
-    if not isinstance(user, StaffUser) or not is_verified_staff(user) or not can_hold_case_keys(user):
+    if not isinstance(user, get_user_model()) or not is_verified(user) or not may_hold_case_keys(user):
         raise VaultLocked()
     blob_text = request.session.get(SESSION_KEY)
     cookie_value = _cookie_value(request)

@@ -17,12 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.actions import Action
-from casework.models import StaffUser
-from casework.roles import can_hold_case_keys
 from vault import conf, crypto, events, formats
 from vault.access import EscrowKeyring, Keyring
 from vault.exceptions import AccessDenied, CorruptCiphertext, NotSetUp, VaultError, WrongPassword
 from vault.models import EscrowKey, EscrowShare, OfficerKey
+from vault.permissions import Staff, may_hold_case_keys
 
 RECOVERY_CODE_BYTES = 20  # 160 bits, 32 base32 characters
 _RECOVERY_SHAPE = re.compile(r"[A-Z2-7]{32}")
@@ -72,25 +71,25 @@ def escrow_status() -> EscrowStatus:
     )
 
 
-def is_escrow_holder(user: StaffUser) -> bool:
+def is_escrow_holder(user: Staff) -> bool:
     """Return True when ``user`` holds a share of the escrow key."""
-    return EscrowShare.objects.filter(holder=user).exists()
+    return EscrowShare.objects.filter(holder_id=user.pk).exists()
 
 
-def _seal_share(holder: StaffUser, escrow_private_key: bytes, escrow_public: bytes) -> None:
-    if not can_hold_case_keys(holder):
+def _seal_share(holder: Staff, escrow_private_key: bytes, escrow_public: bytes) -> None:
+    if not may_hold_case_keys(holder):
         raise AccessDenied(_("Only a supervisor or officer with a key can hold the escrow key."))
-    officer_key = OfficerKey.objects.filter(user=holder).first()
+    officer_key = OfficerKey.objects.filter(user_id=holder.pk).first()
     if officer_key is None:
         raise NotSetUp(_("This staff member has no key yet; they must log in once first."))
     sealed = formats.sealed_key(
         bytes(officer_key.public_key), escrow_private_key, context=_share_context(escrow_public)
     )
-    EscrowShare.objects.update_or_create(holder=holder, defaults={"sealed_private_key": sealed})
+    EscrowShare.objects.update_or_create(holder_id=holder.pk, defaults={"sealed_private_key": sealed})
 
 
 @transaction.atomic
-def escrow_create(*, holder: StaffUser, actor: StaffUser | str = "system") -> None:
+def escrow_create(*, holder: Staff, actor: Staff | str = "system") -> None:
     """Create the escrow key pair, its private key sealed to ``holder`` (who must have an officer key)."""
     if EscrowKey.objects.exists():
         raise VaultError(_("The escrow key already exists."))
@@ -105,7 +104,7 @@ def escrow_create(*, holder: StaffUser, actor: StaffUser | str = "system") -> No
 
 
 @transaction.atomic
-def escrow_add_holder(*, escrow: EscrowKeyring, holder: StaffUser) -> None:
+def escrow_add_holder(*, escrow: EscrowKeyring, holder: Staff) -> None:
     """Seal the escrow key to another holder (e.g. a new head of the inspectorate)."""
     _seal_share(holder, escrow._private_key, escrow._public_key)
     events.record(action=Action.ESCROW_HOLDER_ADDED, actor=escrow.actor, details={"holder": holder.username})
@@ -113,9 +112,9 @@ def escrow_add_holder(*, escrow: EscrowKeyring, holder: StaffUser) -> None:
 
 def escrow_keyring_for(*, keyring: Keyring) -> EscrowKeyring:
     """Return the escrow keyring of an unlocked holder; raise ``AccessDenied`` for anyone else."""
-    share = EscrowShare.objects.filter(holder=keyring.user).first()
+    share = EscrowShare.objects.filter(holder_id=keyring.user.pk).first()
     row = EscrowKey.objects.first()
-    if share is None or row is None or not can_hold_case_keys(keyring.user):
+    if share is None or row is None or not may_hold_case_keys(keyring.user):
         raise AccessDenied()
     public_key = bytes(row.public_key)
     try:

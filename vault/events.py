@@ -10,16 +10,19 @@ from django.db import DatabaseError
 
 from audit.actions import Action
 from audit.services import record as audit_record
-from casework.models import StaffUser
+from vault import conf
+from vault.permissions import Staff
 
 
 def case_ref_for(report_id: uuid.UUID | None, given: str = "") -> str:
-    """Return the case number for the audit log: ``given``, else the case's ``number``, else the report id."""
+    """Return the case number for the audit log: ``given``, else ``number`` of ``VAULT_REPORT_MODEL``, else the id."""
     if given or report_id is None:
         return given
+    if not conf.REPORT_MODEL:
+        return str(report_id)
     try:
-        case_model = apps.get_model("casework", "Case")
-    except LookupError:
+        case_model = apps.get_model(conf.REPORT_MODEL)
+    except (LookupError, ValueError):
         return str(report_id)
     try:
         number = case_model.objects.filter(pk=report_id).values_list("number", flat=True).first()
@@ -31,7 +34,7 @@ def case_ref_for(report_id: uuid.UUID | None, given: str = "") -> str:
 def record(
     *,
     action: Action,
-    actor: StaffUser | str,
+    actor: Staff | str,
     report_id: uuid.UUID | None = None,
     case_ref: str = "",
     details: Mapping[str, str | int | bool | None] | None = None,

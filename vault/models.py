@@ -62,6 +62,8 @@ class EscrowShare(models.Model):
     class Meta:
         verbose_name = _("escrow share")
         verbose_name_plural = _("escrow shares")
+        # vault.permissions.HOLD_ESCROW_KEY
+        permissions = [("hold_escrow_key", _("Can become the escrow key holder when there is none yet"))]
 
     def __str__(self) -> str:
         return f"escrow share of user {self.holder_id}"
@@ -92,6 +94,8 @@ class CaseKey(models.Model):
     class Meta:
         verbose_name = _("case key")
         verbose_name_plural = _("case keys")
+        # vault.permissions.HOLD_CASE_KEYS
+        permissions = [("hold_case_keys", _("Can hold case keys and read the cases granted"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["report_id", "scope", "officer"],

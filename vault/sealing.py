@@ -1,4 +1,8 @@
-"""Sealed reports: data keys, content, grants, the reporter's receipt and the separately sealed identity."""
+"""Sealed reports: data keys, content, grants, the reporter's receipt and the separately sealed identity.
+
+Who holds which report is read here too (``holder_ids``, ``granted_report_ids``, ``holds_report``), as
+querysets callers can use as subqueries; nothing outside the vault queries ``CaseKey`` itself.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from audit.actions import Action
-from casework.models import StaffUser
-from casework.roles import can_hold_case_keys
 from vault import crypto, formats, receipts
-from vault.access import Access, EscrowKeyring, Keyring, ReporterAccess, case_key_context, data_key_for
+from vault.access import (
+    Access,
+    EscrowKeyring,
+    Keyring,
+    ReporterAccess,
+    StaffAccess,
+    case_key_context,
+    unseal_report_key,
+)
 from vault.events import record
 from vault.exceptions import AccessDenied, CorruptCiphertext, NotSetUp, UnknownReceipt, VaultError
 from vault.models import AttachmentBlob, CaseKey, EscrowKey, OfficerKey, ReceiptKey, SealedIdentity
+from vault.permissions import Staff, may_hold_case_keys
 
 logger = logging.getLogger(__name__)
 
@@ -35,14 +47,17 @@ class NewReport:
         return "<NewReport>"
 
 
-def _seal_case_key(report_id: uuid.UUID, scope: str, key: bytes, public_key: bytes, officer: StaffUser | None) -> None:
+def _seal_case_key(report_id: uuid.UUID, scope: str, key: bytes, public_key: bytes, officer: Staff | None) -> None:
     sealed = formats.sealed_key(public_key, key, context=case_key_context(report_id, scope))
-    CaseKey.objects.update_or_create(report_id=report_id, scope=scope, officer=officer, defaults={"sealed_key": sealed})
+    officer_id = officer.pk if officer is not None else None
+    CaseKey.objects.update_or_create(
+        report_id=report_id, scope=scope, officer_id=officer_id, defaults={"sealed_key": sealed}
+    )
 
 
-def _officer_public_key(officer: StaffUser) -> bytes:
-    row = OfficerKey.objects.filter(user=officer).first()
-    if row is None or not can_hold_case_keys(officer):
+def _officer_public_key(officer: Staff) -> bytes:
+    row = OfficerKey.objects.filter(user_id=officer.pk).first()
+    if row is None or not may_hold_case_keys(officer):
         raise AccessDenied(_("This staff member cannot be given access to cases."))
     return bytes(row.public_key)
 
@@ -51,7 +66,7 @@ def _officer_public_key(officer: StaffUser) -> bytes:
 def seal_report(
     *,
     report_id: uuid.UUID,
-    recipients: Sequence[StaffUser],
+    recipients: Sequence[Staff],
     identity: bytes | None = None,
     case_ref: str = "",
 ) -> NewReport:
@@ -81,7 +96,7 @@ def seal_report(
             actor="system",
             report_id=report_id,
             case_ref=case_ref,
-            details={"officer": officer.username, "via": "intake"},
+            details={"officer": officer.get_username(), "via": "intake"},
         )
     receipt = _create_receipt(report_id, data_key)
     if identity is not None:
@@ -152,7 +167,7 @@ def seal(*, access: Access, report_id: uuid.UUID, purpose: str, plaintext: bytes
     The result is a versioned blob (format 0x01) for the caller's ``BinaryField``. Raises ``AccessDenied``
     when ``access`` has no key for the report.
     """
-    data_key = data_key_for(access, report_id, audit_unseal=False)
+    data_key = unseal_report_key(access, report_id, audit=False)
     return formats.content_seal(data_key, report_id, purpose, plaintext)
 
 
@@ -162,7 +177,7 @@ def open(*, access: Access, report_id: uuid.UUID, purpose: str, ciphertext: byte
     A blob sealed for another report or purpose counts as changed. Staff access records one
     ``REPORT_UNSEALED`` audit event per report and keyring (that is, per request).
     """
-    data_key = data_key_for(access, report_id)
+    data_key = unseal_report_key(access, report_id, audit=True)
     try:
         return formats.content_open(data_key, report_id, purpose, bytes(ciphertext))
     except formats.FormatError as exc:
@@ -170,63 +185,102 @@ def open(*, access: Access, report_id: uuid.UUID, purpose: str, ciphertext: byte
         raise CorruptCiphertext() from exc
 
 
+def _grant(
+    *,
+    access: Keyring | EscrowKeyring,
+    report_id: uuid.UUID,
+    officer: Staff,
+    scope: str,
+    action: Action,
+    actor: Staff | str,
+    case_ref: str,
+    details: dict[str, str] | None = None,
+) -> None:
+    """Unseal the report's key of ``scope`` with ``access``, seal it to ``officer`` and record ``action``.
+
+    The one path of every grant (a holder's grant, an escrow re-grant, an identity disclosure); the caller
+    holds the transaction. Raises ``AccessDenied`` when ``access`` cannot open the key or ``officer`` may not
+    hold case keys.
+    """
+    key = unseal_report_key(access, report_id, scope=scope, audit=False)
+    _seal_case_key(report_id, scope, key, _officer_public_key(officer), officer)
+    record(
+        action=action,
+        actor=actor,
+        report_id=report_id,
+        case_ref=case_ref,
+        details={"officer": officer.get_username(), **(details or {})},
+    )
+
+
 @transaction.atomic
-def grant_case(*, report_id: uuid.UUID, keyring: Keyring, officer: StaffUser, case_ref: str = "") -> None:
+def grant_case(*, report_id: uuid.UUID, keyring: Keyring, officer: Staff, case_ref: str = "") -> None:
     """Seal the report's data key to ``officer``, using a keyring that already holds it.
 
     Who may grant is the caller's rule (casework); the vault only checks that the keyring can open the
     report (``AccessDenied`` otherwise) and that the officer may hold case keys.
     """
-    data_key = data_key_for(keyring, report_id, audit_unseal=False)
-    _seal_case_key(report_id, CaseKey.Scope.DATA, data_key, _officer_public_key(officer), officer)
-    record(
+    _grant(
+        access=keyring,
+        report_id=report_id,
+        officer=officer,
+        scope=CaseKey.Scope.DATA,
         action=Action.CASE_GRANTED,
         actor=keyring.user,
-        report_id=report_id,
         case_ref=case_ref,
-        details={"officer": officer.username},
     )
 
 
 @transaction.atomic
-def revoke_case(
-    *, report_id: uuid.UUID, officer: StaffUser, actor: StaffUser | str = "system", case_ref: str = ""
-) -> None:
+def revoke_case(*, report_id: uuid.UUID, officer: Staff, actor: Staff | str = "system", case_ref: str = "") -> None:
     """Delete the officer's keys to the report (content and, if disclosed, identity).
 
     What the officer already read cannot be taken back; this stops any further reading.
     """
-    removed, _by_model = CaseKey.objects.filter(report_id=report_id, officer=officer).delete()
+    removed, _by_model = CaseKey.objects.filter(report_id=report_id, officer_id=officer.pk).delete()
     record(
         action=Action.CASE_REVOKED,
         actor=actor,
         report_id=report_id,
         case_ref=case_ref,
-        details={"officer": officer.username, "keys_removed": removed},
+        details={"officer": officer.get_username(), "keys_removed": removed},
     )
 
 
 @transaction.atomic
-def escrow_regrant(*, report_id: uuid.UUID, escrow: EscrowKeyring, officer: StaffUser, case_ref: str = "") -> None:
+def escrow_regrant(*, report_id: uuid.UUID, escrow: EscrowKeyring, officer: Staff, case_ref: str = "") -> None:
     """Re-grant a report to ``officer`` from the escrow copy (officer left, forgot a password, was reset)."""
-    data_key = data_key_for(escrow, report_id, audit_unseal=False)
-    _seal_case_key(report_id, CaseKey.Scope.DATA, data_key, _officer_public_key(officer), officer)
-    record(
+    _grant(
+        access=escrow,
+        report_id=report_id,
+        officer=officer,
+        scope=CaseKey.Scope.DATA,
         action=Action.CASE_REGRANTED_BY_ESCROW,
         actor=escrow.actor,
-        report_id=report_id,
         case_ref=case_ref,
-        details={"officer": officer.username},
+    )
+
+
+def holder_ids(*, report_id: uuid.UUID) -> QuerySet[CaseKey, int]:
+    """Return (as a subquery) the ids of the staff who hold the report's data key."""
+    return CaseKey.objects.filter(report_id=report_id, scope=CaseKey.Scope.DATA, officer__isnull=False).values_list(
+        "officer_id", flat=True
     )
 
 
 def granted_officer_ids(*, report_id: uuid.UUID) -> set[int]:
     """Return the ids of the staff who hold the report's data key."""
-    return set(
-        CaseKey.objects.filter(report_id=report_id, scope=CaseKey.Scope.DATA, officer__isnull=False).values_list(
-            "officer_id", flat=True
-        )
-    )
+    return set(holder_ids(report_id=report_id))
+
+
+def granted_report_ids(*, user: Staff) -> QuerySet[CaseKey, uuid.UUID]:
+    """Return (as a subquery) the ids of the reports whose data key is sealed to ``user``."""
+    return CaseKey.objects.filter(officer_id=user.pk, scope=CaseKey.Scope.DATA).values_list("report_id", flat=True)
+
+
+def holds_report(*, user: Staff, report_id: uuid.UUID) -> bool:
+    """Return True when ``user`` may hold case keys and holds the report's data key (granted, not revoked)."""
+    return may_hold_case_keys(user) and holder_ids(report_id=report_id).filter(officer_id=user.pk).exists()
 
 
 def has_identity(*, report_id: uuid.UUID) -> bool:
@@ -235,24 +289,25 @@ def has_identity(*, report_id: uuid.UUID) -> bool:
 
 
 @transaction.atomic
-def grant_identity(*, report_id: uuid.UUID, escrow: EscrowKeyring, officer: StaffUser, case_ref: str = "") -> None:
+def grant_identity(*, report_id: uuid.UUID, escrow: EscrowKeyring, officer: Staff, case_ref: str = "") -> None:
     """Seal the report's identity key to ``officer``: the cryptographic step of an approved disclosure.
 
     The disclosure rule (stated reason, second approval) is casework's; this needs the escrow keyring, so
     the escrow holder's action is always part of it. Raises ``AccessDenied`` when there is no identity.
     """
-    identity_key = data_key_for(escrow, report_id, scope=CaseKey.Scope.IDENTITY, audit_unseal=False)
-    _seal_case_key(report_id, CaseKey.Scope.IDENTITY, identity_key, _officer_public_key(officer), officer)
-    record(
+    _grant(
+        access=escrow,
+        report_id=report_id,
+        officer=officer,
+        scope=CaseKey.Scope.IDENTITY,
         action=Action.CASE_GRANTED,
         actor=escrow.actor,
-        report_id=report_id,
         case_ref=case_ref,
-        details={"officer": officer.username, "scope": "identity"},
+        details={"scope": "identity"},
     )
 
 
-def open_identity(*, access: Keyring | EscrowKeyring, report_id: uuid.UUID) -> bytes:
+def open_identity(*, access: StaffAccess, report_id: uuid.UUID) -> bytes:
     """Return the reporter's sealed identity bytes (as given to ``seal_report``).
 
     Raises ``AccessDenied`` without an identity grant (or when the reporter gave no identity). Each opening
@@ -261,7 +316,7 @@ def open_identity(*, access: Keyring | EscrowKeyring, report_id: uuid.UUID) -> b
     row = SealedIdentity.objects.filter(report_id=report_id).first()
     if row is None:
         raise AccessDenied()
-    identity_key = data_key_for(access, report_id, scope=CaseKey.Scope.IDENTITY)
+    identity_key = unseal_report_key(access, report_id, scope=CaseKey.Scope.IDENTITY, audit=True)
     try:
         return formats.content_open(identity_key, report_id, IDENTITY_PURPOSE, bytes(row.ciphertext))
     except formats.FormatError as exc:

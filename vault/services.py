@@ -6,7 +6,7 @@ The functions live in small modules named after what they hold; this module gath
 
 from __future__ import annotations
 
-from vault.access import EscrowKeyring, Keyring, ReporterAccess
+from vault.access import Access, EscrowKeyring, Keyring, ReporterAccess, StaffAccess
 from vault.attachments import (
     StoredAttachment,
     delete_attachment,
@@ -35,7 +35,10 @@ from vault.sealing import (
     grant_case,
     grant_identity,
     granted_officer_ids,
+    granted_report_ids,
     has_identity,
+    holder_ids,
+    holds_report,
     open,
     open_identity,
     reporter_access,
@@ -46,11 +49,13 @@ from vault.sealing import (
 )
 
 __all__ = [
+    "Access",
     "EscrowKeyring",
     "EscrowStatus",
     "Keyring",
     "NewReport",
     "ReporterAccess",
+    "StaffAccess",
     "StoredAttachment",
     "delete_attachment",
     "enrol_officer",
@@ -70,8 +75,11 @@ __all__ = [
     "grant_case",
     "grant_identity",
     "granted_officer_ids",
+    "granted_report_ids",
     "has_identity",
     "has_officer_key",
+    "holder_ids",
+    "holds_report",
     "is_escrow_holder",
     "lock_console",
     "normalise_receipt",

@@ -16,7 +16,7 @@ from audit.checkpoints import create_checkpoint
 from audit.models import AuditEvent
 from audit.note import parse_checkpoint, parse_signed_note
 from audit.services import record
-from casework.roles import Role
+from casework.staff.roles import Role
 from tests.audit.helpers import write_events
 from tests.support.staff import PASSWORD, login
 

@@ -19,9 +19,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.actions import Action
 from audit.models import AuditEvent
-from casework import sealed, services, two_factor
+from casework.cases import sealed
 from casework.models import Case, StaffUser
-from casework.roles import Role
+from casework.staff import services, two_factor
+from casework.staff.roles import Role
 from intake import services as intake_services
 from intake.forms import WbsReportForm
 from tests.intake.conftest import wbs_post
@@ -239,7 +240,7 @@ SCENARIOS = [
         setup=_logged_in_officer,
     ),
     Scenario("logout", lambda w: w.client.post("/auth/logout/"), (Action.LOGOUT,), setup=_logged_in_officer),
-    # Staff management by an administrator (casework.services)
+    # Staff management by an administrator (casework.staff.services)
     Scenario(
         "staff_reset_password (officer: new, empty vault key)",
         lambda w: services.staff_reset_password(
@@ -258,6 +259,18 @@ SCENARIOS = [
         "staff_set_active(False)",
         lambda w: services.staff_set_active(user=w.state["user"], active=False, changed_by=w.state["admin"]),
         (Action.STAFF_DEACTIVATED,),
+        setup=_officer_and_admin,
+    ),
+    Scenario(
+        "staff_set_role (officer becomes auditor)",
+        lambda w: services.staff_set_role(user=w.state["user"], role=Role.AUDITOR, changed_by=w.state["admin"]),
+        (Action.STAFF_ROLE_CHANGED,),
+        setup=_officer_and_admin,
+    ),
+    Scenario(
+        "staff_set_role to the same role changes nothing",
+        lambda w: services.staff_set_role(user=w.state["user"], role=Role.OFFICER, changed_by=w.state["admin"]),
+        (),
         setup=_officer_and_admin,
     ),
     Scenario(
@@ -296,7 +309,7 @@ SCENARIOS = [
         (Action.CASE_REVOKED,),
         setup=_submitted,
     ),
-    # The case console (casework.case_views, casework.case_services)
+    # The case console (casework.cases.views, casework.cases.services)
     Scenario(
         "console: open a case (one unseal for content, messages and files)",
         lambda w: w.client.get(_case_url(w)),

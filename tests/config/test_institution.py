@@ -118,8 +118,7 @@ def test_quick_exit_leads_to_a_neutral_page_and_clears_the_site(client: Client, 
     assert "default-src 'none'" in response["Content-Security-Policy"]
 
 
-def test_follow_up_logout_clears_the_site_data(client: Client, make_staff: Any, settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+def test_follow_up_logout_clears_the_site_data(client: Client, make_staff: Any) -> None:
     create_intake_staff(make_staff)
     receipt = receipt_of(client.post("/report/wbs/", wbs_post()))
     assert client.post("/follow/", {"receipt": receipt}).status_code == 302

@@ -15,12 +15,11 @@ from django.urls import Resolver404, resolve
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
-from casework import sealed
+from casework.cases import sealed
 from casework.models import Case, CaseMessage, StaffUser
-from casework.roles import Role
-from tests.intake.conftest import IntakeStaff, create_intake_staff, jpeg_with_gps
+from casework.staff.roles import Role
+from tests.intake.conftest import IntakeStaff, jpeg_with_gps
 from tests.support.accessibility import horizontal_overflow, keyboard_problems, serious_violations
-from tests.support.reference import ensure_reference_data
 from tests.support.staff import PASSWORD, totp_code
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -29,17 +28,6 @@ LANGUAGES = {"id": "", "en": "/en"}
 LINKED_PAGES = ["/", "/report/wbs/", "/report/gratification/", "/follow/", "/libur/", "/tidak-ada/"]
 PUBLIC_PAGES_TO_COME = ["/verify/", "/transparansi/", "/standar-layanan/"]
 BAD_RECEIPT = "1234-5678-9012-3456"
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-@pytest.fixture
-def intake_staff(make_staff: Any) -> IntakeStaff:
-    ensure_reference_data()
-    return create_intake_staff(make_staff)
 
 
 def _context(browser: Any, live_server: Any, language: str, **options: Any) -> Any:

@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from casework import sealed
+from casework.cases import sealed
 from casework.models import Case
-from tests.intake.conftest import IntakeStaff, create_intake_staff, jpeg_with_gps
-from tests.support.reference import ensure_reference_data
+from tests.intake.conftest import IntakeStaff, jpeg_with_gps
 from tests.support.staff import PASSWORD, totp_code
 from vault import services as vault
 
@@ -25,28 +24,6 @@ RECEIPT = re.compile(r"^\d{4} \d{4} \d{4} \d{4}$")
 WHAT = "Petugas loket meminta uang Rp50.000 agar KTP cepat jadi."
 QUESTION = "Kapan tepatnya kejadian itu dan siapa saksinya?"
 ANSWER = "Tanggal 2 Maret pagi, saksinya pemohon lain di antrean."
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-@pytest.fixture
-def intake_staff(make_staff: Any) -> IntakeStaff:
-    """The staff who receive new reports, with vault keys and the escrow key (and the reference data)."""
-    ensure_reference_data()
-    return create_intake_staff(make_staff)
-
-
-@pytest.fixture
-def officer_page(browser: Any, live_server: Any) -> Any:
-    """A second browser (own cookies) for the officer, JavaScript off like the reporter's."""
-    context = browser.new_context(java_script_enabled=False, base_url=live_server.url, locale="id-ID")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
 
 
 def test_reporter_and_officer_round_trip(

@@ -15,12 +15,10 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from casework import sealed
+from casework.cases import sealed
 from casework.models import Case, CaseMessage
 from tests.intake.conftest import (
     IntakeStaff,
-    create_intake_staff,
-    ensure_reference_data,
     jpeg_with_gps,
     pdf_with_author,
 )
@@ -28,18 +26,6 @@ from vault import services as vault
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 RECEIPT = re.compile(r"^\d{4} \d{4} \d{4} \d{4}$")
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-@pytest.fixture
-def intake_staff(make_staff: Any) -> IntakeStaff:
-    """The staff who receive new reports, with vault keys and the escrow key (and the reference data)."""
-    ensure_reference_data()
-    return create_intake_staff(make_staff)
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import base64
 import pytest
 from django_otp.oath import totp
 
-from casework import services
-from casework.roles import Role
+from casework.staff import services
+from casework.staff.roles import Role
 from tests.support.staff import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from casework.models import StaffUser
-from casework.roles import Role
+from casework.staff.roles import Role
 from tests.support.reference import ensure_reference_data
 from tests.support.staff import PASSWORD
 from vault import services as vault
@@ -32,11 +32,6 @@ class IntakeStaff:
     def keyring(self, user: StaffUser) -> Keyring:
         """Return the unlocked keyring of ``user`` (as the console would hold it after login)."""
         return Keyring(user=user, _private_key=unwrap_private_key(user=user, password=PASSWORD))
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture

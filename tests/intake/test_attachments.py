@@ -728,15 +728,7 @@ MEMORY_SCRIPT = textwrap.dedent(
     from django.conf import settings
     from django.core.files.uploadedfile import UploadedFile
     from intake.attachments import inspect_and_clean
-
-    def peak_rss_kib():
-        # VmHWM belongs to this process image; ru_maxrss would also count the forking parent's pages.
-        with open("/proc/self/status") as status:
-            return int(next(line for line in status if line.startswith("VmHWM:")).split()[1])
-
-    def reset_peak_rss():
-        with open("/proc/self/clear_refs", "w") as clear:
-            clear.write("5")
+    from tests.support.memory import peak_rss_kib, reset_peak_rss
 
     size = int(sys.argv[2])
     settings.PELUIT_MAX_ATTACHMENT_BYTES = size + 1024

@@ -15,7 +15,7 @@ from django.utils import translation
 from PIL import Image
 
 from audit.models import AuditEvent
-from casework import sealed
+from casework.cases import sealed
 from casework.models import Case, CaseAttachment, CaseKind, CaseMessage, CaseNumberSequence, CaseStatus
 from intake import services
 from intake.forms import GratificationReportForm, WbsReportForm
@@ -198,6 +198,8 @@ def test_followup_login_read_reply_and_attach(intake_staff: IntakeStaff) -> None
     assert [m.sender for m in view.messages] == ["Inspektorat", "Inspektorat"]
     assert view.messages[1].body == "Mohon kirim bukti." and view.messages[1].unread
     assert all("Budi" not in m.sender and "petugas" not in m.sender for m in view.messages)
+    assert services.followup_overview(access=access).messages[1].unread  # reading alone marks nothing
+    services.followup_mark_read(view=view)
     assert not services.followup_overview(access=access).messages[1].unread  # marked read
 
     services.post_reporter_message(access=access, body="Bukti terlampir.")

@@ -23,7 +23,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 
-from casework import services as staff_services  # noqa: E402
+from casework.staff import services as staff_services  # noqa: E402
 from vault import services as vault  # noqa: E402
 from vault.exceptions import CorruptCiphertext  # noqa: E402
 

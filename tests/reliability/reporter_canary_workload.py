@@ -25,7 +25,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from casework import services as staff_services  # noqa: E402
+from casework.staff import services as staff_services  # noqa: E402
 from tests.intake.conftest import gratification_post, jpeg_with_gps, pdf_with_author, wbs_post  # noqa: E402
 
 PASSWORD = "canary test passphrase 1"

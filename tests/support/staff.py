@@ -9,9 +9,9 @@ from django.test import Client
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from casework import services
 from casework.models import StaffUser
-from casework.roles import Role
+from casework.staff import services
+from casework.staff.roles import Role
 
 PASSWORD = "correct horse battery staple"
 

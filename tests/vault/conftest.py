@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
 from casework.models import StaffUser
-from casework.roles import Role
+from casework.staff.roles import Role
 from tests.support.staff import PASSWORD
 from vault import services as vault
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings: pytest.FixtureRequest, tmp_path: Path) -> Path:
-    """Keep encrypted blobs of each test in its own folder."""
-    media = tmp_path / "media"
-    settings.MEDIA_ROOT = media  # type: ignore[attr-defined]
-    return media
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.test import Client
 
 from casework.models import StaffUser
-from casework.roles import Role
+from casework.staff.roles import Role
 from tests.support.staff import PASSWORD, login
 from vault import services as vault
 from vault.console import SESSION_KEY, console_cookies

@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 
 from audit.models import AuditEvent
 from casework.models import StaffUser
-from casework.roles import Role
+from casework.staff.roles import Role
 from tests.support.staff import PASSWORD
 from vault import services as vault
 from vault.exceptions import WrongPassword

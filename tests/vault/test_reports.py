@@ -11,7 +11,8 @@ import pytest
 
 from audit.models import AuditEvent
 from casework.models import StaffUser
-from casework.roles import Role
+from casework.staff import services as staff_services
+from casework.staff.roles import Role
 from tests.support.staff import PASSWORD
 from vault import services as vault
 from vault.exceptions import AccessDenied, CorruptCiphertext, NotSetUp, UnknownReceipt, VaultError, WrongPassword
@@ -80,8 +81,7 @@ def test_wrong_officer_admin_and_auditor_are_denied(
 def test_officer_who_became_admin_loses_access(officer: StaffUser, sealed: Sealed, keyring_of: KeyringOf) -> None:
     report_id, _new, content = sealed
     keyring = keyring_of(officer)
-    officer.role = Role.ADMIN
-    officer.save()
+    staff_services.staff_set_role(user=officer, role=Role.ADMIN)
     with pytest.raises(AccessDenied):
         vault.open(access=keyring, report_id=report_id, purpose="report", ciphertext=content)
 

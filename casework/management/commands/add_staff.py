@@ -9,9 +9,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from casework import services, two_factor
-from casework.models import StaffUser
-from casework.roles import Role
+from casework.staff import services, two_factor
+from casework.staff.models import StaffUser
+from casework.staff.roles import Role
 
 
 class Command(BaseCommand):

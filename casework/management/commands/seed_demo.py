@@ -9,9 +9,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from casework import services, two_factor
-from casework.models import StaffUser
-from casework.roles import Role
+from casework.staff import services, two_factor
+from casework.staff.models import StaffUser
+from casework.staff.roles import Role
 
 # Synthetic people only. Their NIKs (when later issues add them) use an invalid region prefix.
 DEMO_STAFF = [

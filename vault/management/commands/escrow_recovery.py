@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from casework.models import StaffUser
 from vault import services as vault
 from vault.exceptions import VaultError
 from vault.management.commands._prompts import secret_from_env_or_prompt
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        holder = StaffUser.objects.filter(username=options["holder"], is_active=True).first()
+        holder = get_user_model().objects.filter(username=options["holder"], is_active=True).first()
         if holder is None:
             raise CommandError(f"No active staff account named {options['holder']!r}.")
         password = secret_from_env_or_prompt("PELUIT_PASSWORD", f"Password of {holder.username}: ")

@@ -1,0 +1,326 @@
+"""Cases: reference data (organisations, gratification thresholds), cases, their numbers, messages and files."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework.rules import gratification as gift_rules
+from casework.staff.models import StaffUser
+
+
+class Organisation(models.Model):
+    """A unit of the city government (OPD, kecamatan, badan ...) that a report or gift may concern."""
+
+    class Kind(models.TextChoices):
+        KECAMATAN = "kecamatan", _("District (kecamatan)")
+        BADAN = "badan", _("Agency (badan)")
+        DINAS = "dinas", _("Department (dinas)")
+        LAINNYA = "lainnya", _("Other unit")
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- Cases ------------------------------------------------------------------------------------------------
+
+
+class CaseKind(models.TextChoices):
+    """The two kinds of report Peluit receives."""
+
+    WBS = "wbs", _("Whistleblowing report")
+    GRATIFICATION = "gratification", _("Gratification report")
+
+
+# Human-readable case number prefixes: WBS-2026-000123, GRT-2026-000045.
+CASE_NUMBER_PREFIX = {CaseKind.WBS: "WBS", CaseKind.GRATIFICATION: "GRT"}
+
+
+class CaseStatus(models.TextChoices):
+    """Every status a case can have (DOMAIN.md §2-3). The transitions between them are a later issue."""
+
+    # WBS
+    DITERIMA = "diterima", _("Received")
+    VERIFIKASI = "verifikasi", _("Administrative check")
+    PERLU_DILENGKAPI = "perlu_dilengkapi", _("Needs completion")
+    TIDAK_MEMENUHI_SYARAT = "tidak_memenuhi_syarat", _("Not processable")
+    BUKAN_WEWENANG = "bukan_wewenang", _("Outside remit, forwarded")
+    TELAAH = "telaah", _("Analysis")
+    BERKADAR_PENGAWASAN = "berkadar_pengawasan", _("Needs an examination")
+    TIDAK_BERKADAR_PENGAWASAN = "tidak_berkadar_pengawasan", _("No examination needed")
+    PEMERIKSAAN = "pemeriksaan", _("Investigative audit")
+    REKOMENDASI = "rekomendasi", _("Recommendation")
+    DITERUSKAN_APH = "diteruskan_aph", _("Forwarded to law enforcement")
+    TINDAK_LANJUT_KEPEGAWAIAN = "tindak_lanjut_kepegawaian", _("Disciplinary follow-up")
+    SELESAI = "selesai", _("Closed")
+    DIARSIPKAN = "diarsipkan", _("Archived")
+    # Gratification
+    DITERIMA_UPG = "diterima_upg", _("Received by the UPG")
+    DIVERIFIKASI = "diverifikasi", _("Verified")
+    DITERUSKAN_KPK = "diteruskan_kpk", _("Forwarded to the KPK")
+    SK_TERBIT = "sk_terbit", _("KPK decision issued")
+    TIDAK_DAPAT_DITINDAKLANJUTI = "tidak_dapat_ditindaklanjuti", _("Cannot be followed up")
+    DITOLAK_DIKEMBALIKAN = "ditolak_dikembalikan", _("Refused and returned")
+    DISALURKAN_SOSIAL = "disalurkan_sosial", _("Given to a social institution")
+
+
+INITIAL_STATUS = {CaseKind.WBS: CaseStatus.DITERIMA, CaseKind.GRATIFICATION: CaseStatus.DITERIMA_UPG}
+
+
+class PublicStatus(models.TextChoices):
+    """The coarse status a reporter sees; internal steps stay internal."""
+
+    RECEIVED = "received", _("Received")
+    NEEDS_INFO = "needs_info", _("More information needed")
+    IN_PROGRESS = "in_progress", _("Being handled")
+    FORWARDED = "forwarded", _("Forwarded to the competent authority")
+    CLOSED = "closed", _("Closed")
+
+
+# Internal status -> what the reporter sees. Data, so the Inspektorat can change it without code.
+PUBLIC_STATUS: dict[str, PublicStatus] = {
+    CaseStatus.DITERIMA: PublicStatus.RECEIVED,
+    CaseStatus.DITERIMA_UPG: PublicStatus.RECEIVED,
+    CaseStatus.VERIFIKASI: PublicStatus.IN_PROGRESS,
+    CaseStatus.PERLU_DILENGKAPI: PublicStatus.NEEDS_INFO,
+    CaseStatus.TIDAK_MEMENUHI_SYARAT: PublicStatus.CLOSED,
+    CaseStatus.BUKAN_WEWENANG: PublicStatus.FORWARDED,
+    CaseStatus.TELAAH: PublicStatus.IN_PROGRESS,
+    CaseStatus.BERKADAR_PENGAWASAN: PublicStatus.IN_PROGRESS,
+    CaseStatus.TIDAK_BERKADAR_PENGAWASAN: PublicStatus.IN_PROGRESS,
+    CaseStatus.PEMERIKSAAN: PublicStatus.IN_PROGRESS,
+    CaseStatus.REKOMENDASI: PublicStatus.IN_PROGRESS,
+    CaseStatus.DITERUSKAN_APH: PublicStatus.FORWARDED,
+    CaseStatus.TINDAK_LANJUT_KEPEGAWAIAN: PublicStatus.IN_PROGRESS,
+    CaseStatus.SELESAI: PublicStatus.CLOSED,
+    CaseStatus.DIARSIPKAN: PublicStatus.CLOSED,
+    CaseStatus.DIVERIFIKASI: PublicStatus.IN_PROGRESS,
+    CaseStatus.DITERUSKAN_KPK: PublicStatus.FORWARDED,
+    CaseStatus.SK_TERBIT: PublicStatus.IN_PROGRESS,
+    CaseStatus.TIDAK_DAPAT_DITINDAKLANJUTI: PublicStatus.CLOSED,
+    CaseStatus.DITOLAK_DIKEMBALIKAN: PublicStatus.CLOSED,
+    CaseStatus.DISALURKAN_SOSIAL: PublicStatus.CLOSED,
+}
+
+
+class ViolationType(models.TextChoices):
+    """WBS violation types (DOMAIN.md §2)."""
+
+    KORUPSI = "korupsi", _("Corruption")
+    SUAP = "suap", _("Bribery")
+    GRATIFIKASI = "gratifikasi", _("Gratification")
+    PEMERASAN = "pemerasan", _("Extortion")
+    PUNGLI = "pungli", _("Illegal levy")
+    PENGGELAPAN = "penggelapan", _("Embezzlement")
+    BENTURAN_KEPENTINGAN = "benturan_kepentingan", _("Conflict of interest")
+    PENYALAHGUNAAN_WEWENANG = "penyalahgunaan_wewenang", _("Abuse of power")
+    PENGADAAN = "pengadaan", _("Procurement fraud")
+    LAINNYA = "lainnya", _("Other")
+
+
+class GiftType(models.TextChoices):
+    """Gift types of the KPK gratification form (DOMAIN.md §3)."""
+
+    UANG = "uang", _("Cash")
+    VOUCHER = "voucher", _("Voucher or cash equivalent")
+    LOGAM_MULIA = "logam_mulia", _("Gold or precious metal")
+    BARANG = "barang", _("Goods")
+    PARSEL = "parsel", _("Hamper")
+    HIDANGAN = "hidangan", _("Meal")
+    CENDERAMATA = "cenderamata", _("Souvenir")
+    TIKET = "tiket", _("Ticket")
+    PENGINAPAN = "penginapan", _("Lodging")
+    SPONSORSHIP = "sponsorship", _("Sponsorship")
+    KARANGAN_BUNGA = "karangan_bunga", _("Flower arrangement")
+    DISKON = "diskon", _("Discount or rebate")
+    PINJAMAN = "pinjaman", _("Interest-free loan")
+    FASILITAS_LAINNYA = "fasilitas_lainnya", _("Other facility")
+
+
+class GiftOccasion(models.TextChoices):
+    """Occasions (peristiwa) of the KPK gratification form."""
+
+    PERNIKAHAN = gift_rules.OCCASION_CEREMONY, _("Wedding, birth or religious/customary ceremony")
+    MUSIBAH = gift_rules.OCCASION_CALAMITY, _("Calamity or bereavement")
+    HARI_RAYA = "hari_raya", _("Religious holiday")
+    PISAH_SAMBUT = gift_rules.OCCASION_COLLEAGUE_EVENT, _("Farewell, retirement, promotion or birthday")
+    KUNJUNGAN_DINAS = "kunjungan_dinas", _("Official visit")
+    SEMINAR = "seminar", _("Seminar or meeting")
+    PELAYANAN = "pelayanan", _("Public service")
+    PENGADAAN = "pengadaan", _("Procurement")
+    AUDIT = "audit", _("Audit or inspection")
+    KEPEGAWAIAN = "kepegawaian", _("Recruitment, promotion or transfer")
+    LAINNYA = "lainnya", _("Other")
+
+
+class GiverRelationship(models.TextChoices):
+    """How the giver relates to the recipient."""
+
+    KELUARGA = gift_rules.RELATIONSHIP_FAMILY, _("Family")
+    REKAN_KERJA = gift_rules.RELATIONSHIP_COLLEAGUE, _("Colleague")
+    ATASAN_BAWAHAN = "atasan_bawahan", _("Superior or subordinate")
+    REKANAN = "rekanan", _("Contractor, supplier or business partner")
+    PENGGUNA_LAYANAN = "pengguna_layanan", _("Member of the public using a service")
+    LAINNYA = "lainnya", _("Other")
+
+
+class CaseNumberSequence(models.Model):
+    """The last case number handed out per kind and year; its row is locked while a number is allocated."""
+
+    kind = models.CharField(max_length=16, choices=CaseKind.choices)
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "year"], name="case_number_sequence_kind_year")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.last_value}"
+
+
+class Case(models.Model):
+    """A report received by the inspectorate: numbering and statistics metadata in clear, content sealed.
+
+    The primary key is the vault's report id, bound into every ciphertext of the case.
+    """
+
+    # Purposes bound as associated data into the case's ciphertexts (see vault.services.seal).
+    CONTENT_PURPOSE = "report"
+
+    id = models.UUIDField(primary_key=True)
+    number = models.CharField(_("case number"), max_length=20, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=CaseKind.choices)
+    status = models.CharField(_("status"), max_length=32, choices=CaseStatus.choices)
+    received_at = models.DateTimeField(_("received at"))
+    # Statistics only; nothing here identifies the reporter.
+    violation_type = models.CharField(_("violation type"), max_length=32, choices=ViolationType.choices, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="cases",
+    )
+    gift_type = models.CharField(_("gift type"), max_length=32, choices=GiftType.choices, blank=True)
+    is_refusal = models.BooleanField(_("refusal report"), default=False)
+    identity_given = models.BooleanField(_("reporter identity given"), default=False)
+    excluded_recipients = models.ManyToManyField(
+        StaffUser, verbose_name=_("excluded recipients"), blank=True, related_name="excluded_from_cases",
+        help_text=_("Staff the reporter asked to keep away from this case; their keys were not used."),
+    )
+    content = models.BinaryField(_("sealed content"))
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        # casework.staff.roles.SUPERVISE_CASES
+        permissions = [("supervise_cases", _("Can see every case and take access away"))]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def public_status(self) -> PublicStatus:
+        """Return the coarse status the reporter sees."""
+        return PUBLIC_STATUS.get(self.status, PublicStatus.IN_PROGRESS)
+
+
+class CaseMessage(models.Model):
+    """A message on a case between the reporter and the inspectorate; the body is sealed."""
+
+    class Sender(models.TextChoices):
+        REPORTER = "reporter", _("Reporter")
+        INSPECTORATE = "inspectorate", _("Inspektorat")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    sender = models.CharField(max_length=16, choices=Sender.choices)
+    # The staff member who wrote an inspectorate message (never shown to the reporter); empty when automatic.
+    author = models.ForeignKey(
+        StaffUser, on_delete=models.PROTECT, null=True, blank=True, related_name="case_messages"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    body = models.BinaryField()
+    read_by_reporter = models.BooleanField(default=False)
+    read_by_staff = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.sender} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def purpose(self) -> str:
+        """Return the associated-data purpose that binds the sealed body to this message."""
+        return f"message:{self.id}"
+
+
+class CaseAttachment(models.Model):
+    """An encrypted file on a case: the blob lives in storage, its original name is sealed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        CaseMessage, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    storage_name = models.CharField(max_length=255, unique=True)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=127)
+    metadata_removed = models.BooleanField(
+        default=False, help_text=_("False means the file may still carry metadata (author, location, device).")
+    )
+    original_name = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.content_type} {self.size}"
+
+    @property
+    def name_purpose(self) -> str:
+        """Return the associated-data purpose that binds the sealed file name to this attachment."""
+        return f"attachment-name:{self.id}"
+
+
+class GratificationThreshold(models.Model):
+    """An exemption threshold of the gratification rules, effective-dated by the date the gift was received.
+
+    Filled by a data migration from DOMAIN.md §3 (Peraturan KPK 2/2019, amended by 1/2026 from 2026-01-20).
+    """
+
+    class Category(models.TextChoices):
+        CEREMONY = gift_rules.CEREMONY, _("Wedding, engagement, birth or religious/customary ceremony")
+        COLLEAGUE = gift_rules.COLLEAGUE, _("Non-cash gift between colleagues")
+        COLLEAGUE_OCCASION = (
+            gift_rules.COLLEAGUE_OCCASION,
+            _("Colleague gift for farewell, retirement, promotion or birthday"),
+        )
+        CALAMITY = gift_rules.CALAMITY, _("Calamity")
+
+    category = models.CharField(max_length=32, choices=Category.choices)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_until = models.DateField(null=True, blank=True)
+    per_giver_limit = models.PositiveBigIntegerField(help_text=_("Rupiah, per giver per event."))
+    yearly_limit = models.PositiveBigIntegerField(null=True, blank=True, help_text=_("Rupiah, same giver per year."))
+    non_cash_only = models.BooleanField(default=False)
+    source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["category", "valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.valid_from}..{self.valid_until}: {self.per_giver_limit}"

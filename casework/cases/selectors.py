@@ -1,0 +1,149 @@
+"""Reads for the console's case pages: who sees which case, queue rows, and a case opened for reading.
+
+Lists show metadata only (number, kind, dates, status, counts); nothing sealed is opened for a list. Opening
+content happens in ``open_case`` with the officer's keyring, which the vault audits once per request. Who
+holds which case is the vault's to say (its ``CaseKey`` queries); who may see what is a permission.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from casework.cases import sealed
+from casework.cases.content import ContentField, content_fields
+from casework.cases.models import Case, CaseKind, CaseMessage
+from casework.cases.threads import Reader, Thread, ThreadView, open_thread
+from casework.rules.deadlines import due_date
+from casework.staff.models import StaffUser
+from casework.staff.roles import SUPERVISE_CASES
+from casework.staff.selectors import case_key_holders
+from vault import services as vault
+from vault.permissions import may_hold_case_keys
+
+# The first clock of each kind, shown as the due date in the queue (DOMAIN.md §4): a WBS report without
+# supervisory content must be answered within 14 working days; the UPG forwards a gratification report
+# to the KPK within 10 working days.
+QUEUE_DEADLINE = {CaseKind.WBS: "ADUAN_TIDAK_BERKADAR", CaseKind.GRATIFICATION: "GRAT_UPG_TERUSKAN"}
+HOME_ROWS = 10
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One case in a list: metadata only."""
+
+    case: Case
+    unread: int
+    due_on: date | None
+
+    @property
+    def overdue(self) -> bool:
+        """True when the queue deadline has passed (today, Asia/Jakarta, is after the due date)."""
+        return self.due_on is not None and timezone.localdate() > self.due_on
+
+
+def holds_case(user: StaffUser, case: Case) -> bool:
+    """Return True when ``user`` holds the case's data key (granted, not revoked)."""
+    return vault.holds_report(user=user, report_id=case.id)
+
+
+def visible_cases(user: StaffUser, *, kind: str = "", status: str = "") -> QuerySet[Case]:
+    """Return the cases ``user`` may list, newest first: supervisors every case, officers the ones they hold.
+
+    Staff who may not hold case keys (auditors, administrators) get nothing. Each case carries ``unread``
+    (reporter messages no staff member has read yet).
+    """
+    cases = Case.objects.all()
+    if not may_hold_case_keys(user):
+        return Case.objects.none()
+    if not user.has_perm(SUPERVISE_CASES):
+        cases = cases.filter(id__in=vault.granted_report_ids(user=user))
+    if kind:
+        cases = cases.filter(kind=kind)
+    if status:
+        cases = cases.filter(status=status)
+    unread = Count(
+        "messages",
+        filter=Q(messages__sender=CaseMessage.Sender.REPORTER, messages__read_by_staff=False),
+    )
+    return cases.annotate(unread=unread).order_by("-received_at", "-number")
+
+
+def queue_due_date(case: Case) -> date | None:
+    """Return the due date of the case's first deadline, counted from the day of receipt (Asia/Jakarta)."""
+    code = QUEUE_DEADLINE.get(CaseKind(case.kind)) if case.kind in CaseKind.values else None
+    if code is None:
+        return None
+    return due_date(code, start=timezone.localdate(case.received_at))
+
+
+def case_rows(cases: Any) -> list[CaseRow]:
+    """Return list rows for already-sliced ``cases`` (from ``visible_cases``)."""
+    return [CaseRow(case=case, unread=int(getattr(case, "unread", 0)), due_on=queue_due_date(case)) for case in cases]
+
+
+def home_cases(user: StaffUser) -> dict[str, Any]:
+    """Return what the console home page shows about cases: the first rows and the escrow warning."""
+    context: dict[str, Any] = {}
+    if may_hold_case_keys(user):
+        cases = visible_cases(user)
+        context["case_rows"] = case_rows(cases[:HOME_ROWS])
+        context["case_total"] = cases.count()
+    if vault.is_escrow_holder(user):
+        context["escrow_status"] = vault.escrow_status()
+    return context
+
+
+# --- One case, opened --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OpenedCase(ThreadView):
+    """Everything the case page shows to an officer who holds the case (``messages``, ``attachments``, ...)."""
+
+    case: Case
+    fields: list[ContentField]
+    thread: Thread
+    identity_given: bool
+
+
+def open_case(*, keyring: vault.Keyring, case: Case) -> OpenedCase:
+    """Open the case content, messages and file names with ``keyring``. Writes nothing but the vault's audit.
+
+    The page that shows it marks the reporter's messages read (``services.mark_thread_read``). Raises the
+    vault's ``AccessDenied`` when the keyring does not hold the case and ``CorruptCiphertext`` when something
+    sealed was changed. The vault records one ``REPORT_UNSEALED`` event for the request.
+    """
+    content = sealed.open_content(access=keyring, case=case)
+    return OpenedCase(
+        case=case,
+        fields=content_fields(CaseKind(case.kind), content),
+        thread=open_thread(access=keyring, case=case, reader=Reader.STAFF),
+        identity_given=case.identity_given,
+    )
+
+
+def grant_candidates(case: Case) -> QuerySet[StaffUser]:
+    """Return the staff a case may be granted to: active officers and supervisors with a vault key who do not
+    hold it yet and whom the reporter did not exclude."""
+    return (
+        case_key_holders()
+        .filter(officer_key__isnull=False)
+        .exclude(pk__in=vault.holder_ids(report_id=case.id))
+        .exclude(pk__in=case.excluded_recipients.values_list("pk", flat=True))
+    )
+
+
+def case_holders(case: Case) -> QuerySet[StaffUser]:
+    """Return the staff who hold the case's data key, by name."""
+    return StaffUser.objects.filter(pk__in=vault.holder_ids(report_id=case.id)).order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+def staff_label(user: StaffUser) -> str:
+    """Return how a staff member is named in the console: full name and username."""
+    full = user.get_full_name()
+    return f"{full} ({user.username})" if full else user.username

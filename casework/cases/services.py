@@ -1,0 +1,114 @@
+"""Use cases of cases that change data: reply to the reporter, grant, revoke, escrow re-grant, mark read.
+
+Keyword-only arguments, one transaction each; the audit event commits with the change. Who may do what is
+decided here (the vault only checks keys): refusals raise ``CaseActionRefused`` with a translated message.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from audit.actions import Action
+from audit.services import record as audit_record
+from casework.cases import sealed
+from casework.cases.models import Case, CaseMessage
+from casework.cases.threads import Reader, Thread
+from casework.staff.models import StaffUser
+from casework.staff.roles import SUPERVISE_CASES
+from vault import services as vault
+from vault.permissions import may_hold_case_keys
+
+MAX_REPLY = 10_000
+
+
+class CaseActionRefused(Exception):
+    """The action is not allowed (role, exclusion, already granted ...); nothing was changed."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+def _check_recipient(case: Case, officer: StaffUser) -> None:
+    if not may_hold_case_keys(officer) or not vault.has_officer_key(user=officer):
+        raise CaseActionRefused(_("This staff member cannot be given access to cases."))
+    if case.excluded_recipients.filter(pk=officer.pk).exists():
+        raise CaseActionRefused(_("The reporter asked that this staff member must not read this report."))
+    if officer.pk in vault.granted_officer_ids(report_id=case.id):
+        raise CaseActionRefused(_("This staff member already has access to this case."))
+
+
+@transaction.atomic
+def case_reply(*, case: Case, keyring: vault.Keyring, body: str) -> CaseMessage:
+    """Post a message from "Inspektorat" to the reporter, written by the keyring's officer (audited).
+
+    The reporter sees only "Inspektorat"; the author is kept for staff. Raises ``CaseActionRefused`` for an
+    empty or over-long body and the vault's ``AccessDenied`` when the keyring does not hold the case.
+    """
+    text = body.strip()
+    if not text:
+        raise CaseActionRefused(_("Write a message first."))
+    if len(text) > MAX_REPLY:
+        raise CaseActionRefused(_("The message is too long (at most 10,000 characters)."))
+    author = keyring.user
+    assert isinstance(author, StaffUser)  # a keyring belongs to a staff member (AUTH_USER_MODEL)
+    message = sealed.add_message(
+        access=keyring, case=case, sender=CaseMessage.Sender.INSPECTORATE, body=text, author=author
+    )
+    audit_record(
+        action=Action.INSPECTORATE_MESSAGE,
+        actor=keyring.user,
+        case_ref=case.number,
+        details={"message_id": str(message.id)},
+    )
+    return message
+
+
+@transaction.atomic
+def case_grant(*, case: Case, keyring: vault.Keyring, officer: StaffUser) -> None:
+    """Give ``officer`` access to the case, sealing its key with the granter's keyring (audited by the vault).
+
+    Any officer or supervisor who holds the case may grant it. Refused for staff who cannot hold case keys,
+    staff the reporter excluded and staff who already hold it; ``AccessDenied`` when the granter does not.
+    """
+    _check_recipient(case, officer)
+    vault.grant_case(report_id=case.id, keyring=keyring, officer=officer, case_ref=case.number)
+
+
+@transaction.atomic
+def case_revoke(*, case: Case, officer: StaffUser, revoked_by: StaffUser) -> None:
+    """Take the case away from ``officer`` (a supervisor's decision; audited by the vault).
+
+    What the officer already read cannot be taken back. Refused for non-supervisors and for an officer who
+    does not hold the case.
+    """
+    if not revoked_by.has_perm(SUPERVISE_CASES):
+        raise CaseActionRefused(_("Only a supervisor can take a case away from someone."))
+    if officer.pk not in vault.granted_officer_ids(report_id=case.id):
+        raise CaseActionRefused(_("This staff member does not have access to this case."))
+    vault.revoke_case(report_id=case.id, officer=officer, actor=revoked_by, case_ref=case.number)
+
+
+@transaction.atomic
+def case_escrow_regrant(*, case: Case, escrow: vault.EscrowKeyring, officer: StaffUser) -> None:
+    """Re-grant the case to ``officer`` from the escrow copy (the holder need not hold the case; audited)."""
+    _check_recipient(case, officer)
+    vault.escrow_regrant(report_id=case.id, escrow=escrow, officer=officer, case_ref=case.number)
+
+
+@transaction.atomic
+def mark_thread_read(*, thread: Thread) -> int:
+    """Mark the messages that were new to the thread's reader as read by that side; return how many.
+
+    Only the messages the reader was shown (``thread.unread_ids``) are marked, so one that arrived meanwhile
+    stays new. Staff read for all staff: opening a case marks the reporter's messages read for everyone.
+    Not audited: the opening itself is (``REPORT_UNSEALED`` for staff, ``FOLLOWUP_LOGIN`` for the reporter).
+    """
+    ids = thread.unread_ids
+    if not ids:
+        return 0
+    messages = CaseMessage.objects.filter(case=thread.case, pk__in=ids)
+    if thread.reader is Reader.STAFF:
+        return messages.filter(sender=CaseMessage.Sender.REPORTER).update(read_by_staff=True)
+    return messages.filter(sender=CaseMessage.Sender.INSPECTORATE).update(read_by_reporter=True)

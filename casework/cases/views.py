@@ -1,0 +1,272 @@
+"""Case pages of the console (/console/cases/...): the queue, one case opened, replies, grants, downloads.
+
+Only staff who may hold case keys (officers, supervisors) reach them; auditors and administrators get 403 and
+never see content. A case
+is opened only by someone who holds its key, with the keyring of the split-key console session: without it
+(cookie lost, session expired) the page asks to log in again instead of failing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from casework.cases import sealed, selectors
+from casework.cases.forms import CaseFilterForm, CaseReplyForm, StaffChoiceForm
+from casework.cases.models import Case, CaseAttachment
+from casework.cases.services import (
+    CaseActionRefused,
+    case_escrow_regrant,
+    case_grant,
+    case_reply,
+    case_revoke,
+    mark_thread_read,
+)
+from casework.staff.models import StaffUser
+from casework.staff.roles import SUPERVISE_CASES
+from vault import services as vault
+from vault.exceptions import AccessDenied, CorruptCiphertext, VaultError, VaultLocked
+from vault.permissions import HOLD_CASE_KEYS
+
+PAGE_SIZE = 50
+# Officers and supervisors: the staff who may hold case keys (403 for anyone else).
+case_readers_only = permission_required(HOLD_CASE_KEYS, raise_exception=True)
+supervisors_only = permission_required(SUPERVISE_CASES, raise_exception=True)
+
+
+def _user(request: HttpRequest) -> StaffUser:
+    user = request.user
+    assert isinstance(user, StaffUser)  # the console middleware lets only verified staff through
+    return user
+
+
+def _locked(request: HttpRequest) -> HttpResponse:
+    """The console key is not available (cookie or session half missing): ask to log in again."""
+    return render(request, "casework/case_locked.html", {"message": VaultLocked().message}, status=403)
+
+
+def _denied(request: HttpRequest, case: Case) -> HttpResponse:
+    """The user does not hold this case: say so; the escrow holder may re-grant it from here."""
+    user = _user(request)
+    context: dict[str, Any] = {"case": case}
+    if vault.is_escrow_holder(user):
+        context["regrant_form"] = StaffChoiceForm(queryset=selectors.grant_candidates(case))
+    return render(request, "casework/case_denied.html", context, status=403)
+
+
+def _corrupt(request: HttpRequest, exc: CorruptCiphertext) -> HttpResponse:
+    return render(request, "error.html", {"title": _("The case cannot be read"), "message": exc.message}, status=422)
+
+
+@case_readers_only
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    """Officers: the cases they hold. Supervisors: every case (the triage queue). Metadata only."""
+    user = _user(request)
+    form = CaseFilterForm(request.GET or None)
+    cases = selectors.visible_cases(user, **form.filters())
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "casework/case_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": selectors.case_rows(page.object_list),
+            "is_queue": user.has_perm(SUPERVISE_CASES),
+            "query": query.urlencode(),
+        },
+    )
+
+
+def _detail(request: HttpRequest, case: Case, *, reply_form: CaseReplyForm | None = None) -> HttpResponse:
+    user = _user(request)
+    if not selectors.holds_case(user, case):
+        return _denied(request, case)
+    try:
+        keyring = vault.officer_keyring(request)
+        opened = selectors.open_case(keyring=keyring, case=case)
+    except VaultLocked:
+        return _locked(request)
+    except AccessDenied:  # revoked between the check and the opening
+        return _denied(request, case)
+    except CorruptCiphertext as exc:
+        return _corrupt(request, exc)
+    mark_thread_read(thread=opened.thread)  # the reporter's new messages were shown: read for all staff
+    candidates = selectors.grant_candidates(case)
+    context: dict[str, Any] = {
+        "opened": opened,
+        "case": case,
+        "reply_form": reply_form or CaseReplyForm(),
+        "holders": [selectors.staff_label(u) for u in selectors.case_holders(case)],
+        "grant_form": StaffChoiceForm(queryset=candidates) if candidates.exists() else None,
+        "revoke_form": (
+            StaffChoiceForm(queryset=selectors.case_holders(case)) if user.has_perm(SUPERVISE_CASES) else None
+        ),
+        "due_on": selectors.queue_due_date(case),
+    }
+    status = 400 if reply_form is not None and reply_form.errors else 200
+    return render(request, "casework/case_detail.html", context, status=status)
+
+
+@case_readers_only
+@require_GET
+def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+    """One case opened: the report field by field, the files, the messages, reply and grant forms."""
+    case = get_object_or_404(Case, number=number)
+    response = _detail(request, case)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@case_readers_only
+@require_POST
+def case_reply_view(request: HttpRequest, number: str) -> HttpResponse:
+    """Post a message to the reporter, signed "Inspektorat"."""
+    case = get_object_or_404(Case, number=number)
+    user = _user(request)
+    if not selectors.holds_case(user, case):
+        return _denied(request, case)
+    form = CaseReplyForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, case, reply_form=form)
+    try:
+        case_reply(case=case, keyring=vault.officer_keyring(request), body=form.cleaned_data["body"])
+    except VaultLocked:
+        return _locked(request)
+    except AccessDenied:
+        return _denied(request, case)
+    except CaseActionRefused as exc:
+        form.add_error("body", exc.message)
+        return _detail(request, case, reply_form=form)
+    messages.success(request, _("Your message has been sent to the reporter."))
+    return redirect("console:case_detail", number=case.number)
+
+
+def _chosen(request: HttpRequest, queryset: Any) -> StaffUser | None:
+    form = StaffChoiceForm(request.POST, queryset=queryset)
+    if form.is_valid():
+        officer = form.cleaned_data["officer"]
+        assert isinstance(officer, StaffUser)
+        return officer
+    messages.error(request, _("Choose a staff member from the list."))
+    return None
+
+
+@case_readers_only
+@require_POST
+def case_grant_view(request: HttpRequest, number: str) -> HttpResponse:
+    """Give another officer or supervisor access to a case one holds."""
+    case = get_object_or_404(Case, number=number)
+    user = _user(request)
+    if not selectors.holds_case(user, case):
+        return _denied(request, case)
+    officer = _chosen(request, selectors.grant_candidates(case))
+    if officer is not None:
+        try:
+            case_grant(case=case, keyring=vault.officer_keyring(request), officer=officer)
+        except VaultLocked:
+            return _locked(request)
+        except AccessDenied:
+            return _denied(request, case)
+        except CaseActionRefused as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("%(name)s now has access to this case.") % {"name": selectors.staff_label(officer)}
+            )
+    return redirect("console:case_detail", number=case.number)
+
+
+@supervisors_only
+@require_POST
+def case_revoke_view(request: HttpRequest, number: str) -> HttpResponse:
+    """A supervisor takes a case away from someone (their key to it is deleted)."""
+    case = get_object_or_404(Case, number=number)
+    officer = _chosen(request, selectors.case_holders(case))
+    if officer is not None:
+        try:
+            case_revoke(case=case, officer=officer, revoked_by=_user(request))
+        except CaseActionRefused as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("%(name)s no longer has access to this case.") % {"name": selectors.staff_label(officer)}
+            )
+    if selectors.holds_case(_user(request), case):
+        return redirect("console:case_detail", number=case.number)
+    return redirect("console:case_list")
+
+
+@case_readers_only
+@require_POST
+def case_regrant_view(request: HttpRequest, number: str) -> HttpResponse:
+    """The escrow holder re-grants a case from the escrow copy (they need not hold the case)."""
+    case = get_object_or_404(Case, number=number)
+    user = _user(request)
+    if not vault.is_escrow_holder(user):
+        return render(
+            request,
+            "error.html",
+            {"title": _("Access denied"), "message": _("Only the holder of the escrow key can re-grant cases.")},
+            status=403,
+        )
+    officer = _chosen(request, selectors.grant_candidates(case))
+    if officer is not None:
+        try:
+            case_escrow_regrant(case=case, escrow=vault.escrow_keyring(request), officer=officer)
+        except VaultLocked:
+            return _locked(request)
+        except VaultError as exc:  # the escrow share does not open (e.g. the holder's key was reset)
+            return render(request, "error.html", {"title": _("Access denied"), "message": exc.message}, status=403)
+        except CaseActionRefused as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("%(name)s now has access to this case.") % {"name": selectors.staff_label(officer)}
+            )
+    if selectors.holds_case(user, case):
+        return redirect("console:case_detail", number=case.number)
+    return redirect("console:case_list")
+
+
+@case_readers_only
+@require_GET
+def case_attachment(request: HttpRequest, number: str, attachment_id: uuid.UUID) -> HttpResponse:
+    """Stream a file of the case, decrypted chunk by chunk, as a download (never shown inline)."""
+    case = get_object_or_404(Case, number=number)
+    attachment = get_object_or_404(CaseAttachment, case=case, pk=attachment_id)
+    user = _user(request)
+    if not selectors.holds_case(user, case):
+        return _denied(request, case)
+    try:
+        keyring = vault.officer_keyring(request)
+        name = sealed.open_attachment_name(access=keyring, attachment=attachment)
+        chunks = sealed.open_attachment_content(access=keyring, attachment=attachment)
+        first = next(chunks, b"")  # header and first chunk checked before the response starts
+    except VaultLocked:
+        return _locked(request)
+    except AccessDenied:
+        return _denied(request, case)
+    except CorruptCiphertext as exc:
+        return _corrupt(request, exc)
+    response = StreamingHttpResponse(
+        itertools.chain([first], chunks), content_type=attachment.content_type or "application/octet-stream"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["Content-Length"] = str(attachment.size)
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response  # type: ignore[return-value]  # permission_required is typed for HttpResponse views
