@@ -262,8 +262,13 @@ if not PELUIT_INSTITUTION_LOGO.is_file() or PELUIT_INSTITUTION_LOGO.stat().st_si
 PELUIT_MAX_ATTACHMENTS = int(os.environ.get("PELUIT_MAX_ATTACHMENTS", "20"))
 PELUIT_MAX_ATTACHMENT_BYTES = int(os.environ.get("PELUIT_MAX_ATTACHMENT_BYTES", str(100 * 1024 * 1024)))
 PELUIT_MAX_IMAGE_PIXELS = int(os.environ.get("PELUIT_MAX_IMAGE_PIXELS", "120000000"))
-# Uploads over 256 KiB are spooled to disk, not memory; the cleaner's own temporary files are nameless.
+# Uploads over 256 KiB are spooled to disk, not memory, into nameless temporary files (intake/uploads.py): a
+# killed worker leaves no plaintext behind. Nothing with a name belongs in FILE_UPLOAD_TEMP_DIR: it is swept.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "intake.uploads.NamelessTemporaryFileUploadHandler",
+]
 FILE_UPLOAD_TEMP_DIR = VAR_DIR / "tmp"
 FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 # In-memory sliding windows (per process): (requests, seconds). See intake/throttle.py.
@@ -300,6 +305,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "audit-checkpoint": {"task": "audit.tasks.checkpoint_if_grown", "schedule": timedelta(minutes=10)},
     # Expired reporter follow-up sessions and blobs of failed uploads.
     "vault-housekeeping": {"task": "vault.tasks.housekeeping", "schedule": timedelta(hours=1)},
+    # Files left in the upload folder (uploads are spooled nameless, so none should be there).
+    "intake-housekeeping": {"task": "intake.tasks.housekeeping", "schedule": timedelta(hours=1)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -110,6 +110,12 @@ class SubmissionOut(Schema):
     receipt_formatted: str = Field(description="The receipt grouped 4-4-4-4.")
     case_number: str
     warnings: list[str] = Field(description="E.g. that a gift looks exempt from reporting; never an error.")
+    uncleaned_files: list[str] = Field(
+        description=(
+            "Files that could not be cleaned of location, author or device details and were stored as they came, "
+            "because send_uncleaned was true. Empty otherwise."
+        )
+    )
 
 
 class MessageOut(Schema):
@@ -127,6 +133,9 @@ class AttachmentOut(Schema):
     name: str
     size: int
     created_at: datetime
+    metadata_removed: bool = Field(
+        description="False for a file that could not be cleaned and was sent as it came (send_uncleaned)."
+    )
 
 
 class FollowupOut(Schema):
@@ -213,6 +222,7 @@ def _submit(request: HttpRequest, form_class: type[ReportForm], submit: Any) -> 
             "receipt_formatted": submission.formatted_receipt,
             "case_number": submission.case.number,
             "warnings": submission.warnings,
+            "uncleaned_files": submission.uncleaned_files,
         },
     )
 
@@ -285,7 +295,10 @@ def _followup_out(access: vault.ReporterAccess) -> dict[str, Any]:
             {"sender": m.sender, "from_reporter": m.from_reporter, "created_at": m.created_at, "body": m.body}
             for m in view.messages
         ],
-        "attachments": [{"name": a.name, "size": a.size, "created_at": a.created_at} for a in view.attachments],
+        "attachments": [
+            {"name": a.name, "size": a.size, "created_at": a.created_at, "metadata_removed": a.metadata_removed}
+            for a in view.attachments
+        ],
     }
 
 
@@ -335,7 +348,10 @@ def post_followup_message(request: HttpRequest, payload: ReplyIn) -> Status[dict
 @csrf_exempt
 @speaks_client_language
 def add_followup_attachments(request: HttpRequest) -> Status[dict[str, Any]]:
-    """Add files (multipart/form-data, field ``attachments``); metadata is removed before encryption."""
+    """Add files (multipart/form-data, field ``attachments``); metadata is removed before encryption.
+
+    A file that cannot be cleaned is refused (400, the message names it) unless ``send_uncleaned`` is true.
+    """
     access = _access(request)
     refused = _files_sent_as_text(request)
     if refused is not None:
@@ -344,7 +360,11 @@ def add_followup_attachments(request: HttpRequest) -> Status[dict[str, Any]]:
     if not form.is_valid():
         return _invalid(form)
     try:
-        services.add_reporter_attachment(access=access, attachments=form.cleaned_data["attachments"])
+        services.add_reporter_attachment(
+            access=access,
+            attachments=form.cleaned_data["attachments"],
+            send_uncleaned=form.cleaned_data["send_uncleaned"],
+        )
     except services.SubmissionRejected as exc:
         return Status(400, {"detail": exc.message, "errors": {exc.field: [exc.message]}})
     return Status(201, _followup_out(access))

@@ -5,7 +5,13 @@ directory listing and vanishes when closed, also when the process dies), asks li
 rejects what is not accepted, and cleans it into a second nameless temporary file. The result streams the
 cleaned bytes in pieces of at most 64 KiB, so memory stays flat however large the file is.
 
-File names and contents are never logged and never appear in an exception.
+Nothing identifying leaves silently: a file the cleaner cannot clean completely (damaged, too large to decode,
+a legacy Office format, a video FFmpeg cannot copy) is refused with a message naming it, unless the reporter
+chose to send such files as they are (``send_uncleaned``); it is then kept byte for byte and flagged
+(``metadata_removed=False``) for the reporter's receipt and the officer's case page.
+
+File names and contents are never logged. The exception args never carry them either; only the ``message``
+shown to the reporter names a refused file.
 """
 
 from __future__ import annotations
@@ -14,7 +20,6 @@ import functools
 import logging
 import tempfile
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -25,9 +30,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
-from intake import metadata
+from intake import metadata, video, zip_limits
 
 logger = logging.getLogger(__name__)
 
@@ -38,13 +43,15 @@ MAX_NAME_LENGTH = 200
 class RejectedAttachment(Exception):
     """An attachment that is not accepted; ``message`` is translated and safe to show the reporter.
 
-    ``code`` says why, for API clients: ``type``, ``empty``, ``too_large`` or ``count``.
+    ``code`` says why, for API clients: ``type``, ``empty``, ``too_large``, ``count`` or ``uncleanable`` (then
+    ``file_name`` is the cleaned-up name the message shows).
     """
 
-    def __init__(self, message: str, *, code: str = "invalid") -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, code: str = "invalid", file_name: str = "") -> None:
+        super().__init__(code)  # the args may reach a log: the code only, never the message naming the file
         self.message = message
         self.code = code
+        self.file_name = file_name
 
 
 class _FileChunks(Iterator[bytes]):
@@ -80,8 +87,8 @@ class _FileChunks(Iterator[bytes]):
 class CleanAttachment:
     """A checked, cleaned attachment ready for ``vault.services.store_attachment(chunks=...)``.
 
-    ``chunks`` can be read once. ``metadata_removed`` is False when the file was kept as it came (video,
-    legacy Office formats, files the cleaner could not parse): officers see it flagged.
+    ``chunks`` can be read once. ``metadata_removed`` is False only when the reporter chose to send a file the
+    cleaner could not clean as it is: the receipt and the officer's case page list it.
     """
 
     chunks: Iterator[bytes]
@@ -115,6 +122,16 @@ def _clean_image(source: BinaryIO, target: BinaryIO, *, content_type: str) -> st
     return metadata.clean_image(source, target, content_type=content_type, max_pixels=max_pixels)
 
 
+def _remuxed(content_type: str, *suffixes: str, detected: str = "") -> FileKind:
+    """Return a kind cleaned by writing its MP4-family container again (video, and M4A sound)."""
+    return FileKind(content_type, suffixes, functools.partial(_remux, content_type=detected or content_type))
+
+
+def _remux(source: BinaryIO, target: BinaryIO, *, content_type: str) -> bool:
+    video.remux(source, target, content_type=content_type)
+    return True
+
+
 _DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -124,7 +141,7 @@ _ODP = "application/vnd.oasis.opendocument.presentation"
 _TEXT = FileKind("text/plain", (".txt", ".text", ".csv", ".log", ".md"), lambda s, t: metadata.copy_stream(s, t))
 _WAV = FileKind("audio/wav", (".wav",), metadata.clean_wav)
 _OGG = FileKind("audio/ogg", (".ogg", ".oga", ".opus"), metadata.clean_ogg)
-_M4A = FileKind("audio/mp4", (".m4a", ".mp4", ".aac"), metadata.clean_m4a)
+_M4A = _remuxed("audio/mp4", ".m4a", ".mp4", ".aac")
 
 # Content types as libmagic reports them -> what we accept them as.
 ACCEPTED: dict[str, FileKind] = {
@@ -153,8 +170,11 @@ ACCEPTED: dict[str, FileKind] = {
     "audio/x-wav": _WAV,
     "audio/wav": _WAV,
     "audio/vnd.wave": _WAV,
-    "video/mp4": FileKind("video/mp4", (".mp4", ".m4v"), None),
-    "video/quicktime": FileKind("video/quicktime", (".mov",), None),
+    "video/mp4": _remuxed("video/mp4", ".mp4", ".m4v"),
+    "video/x-m4v": _remuxed("video/mp4", ".m4v", ".mp4", detected="video/x-m4v"),
+    "video/quicktime": _remuxed("video/quicktime", ".mov", ".qt"),
+    "video/3gpp": _remuxed("video/3gpp", ".3gp"),
+    "video/3gpp2": _remuxed("video/3gpp2", ".3g2"),
 }
 # Text that a browser or an office program would run or render is still accepted, but only as plain text.
 _TEXT_PREFIX = "text/"
@@ -173,22 +193,33 @@ _OOXML_MAIN_TYPES = {
 }
 
 
+# The parts read to tell Office packages apart are small; larger ones are not what they claim.
+_MAX_MIMETYPE_PART = 256
+_MAX_CONTENT_TYPES_PART = 1024 * 1024
+
+
 def _office_type_inside(stream: BinaryIO) -> str | None:
-    """Return the Office content type of a zip package, or None when it is some other zip."""
-    stream.seek(0)
+    """Return the Office content type of a zip package, or None when it is some other zip.
+
+    Every read is bounded (``intake.zip_limits``): a package that breaks a bound is not recognised here, and
+    the cleaner refuses it later.
+    """
     try:
-        with zipfile.ZipFile(stream) as package:
+        with zip_limits.open_zip(stream) as package:
             names = set(package.namelist())
             if "mimetype" in names:
-                declared = package.read("mimetype")[:100].decode("ascii", "replace").strip()
-                return declared if declared in {_ODT, _ODS, _ODP} else None
+                declared = zip_limits.read_member(package, "mimetype", limit=_MAX_MIMETYPE_PART)
+                text = declared.decode("ascii", "replace").strip()
+                return text if text in {_ODT, _ODS, _ODP} else None
             if "[Content_Types].xml" in names:
-                types = package.read("[Content_Types].xml")
+                types = zip_limits.read_member(package, "[Content_Types].xml", limit=_MAX_CONTENT_TYPES_PART)
                 for part, content_type in _OOXML_MAIN_PARTS.items():
                     if part in names and _OOXML_MAIN_TYPES[content_type] in types:
                         return content_type
-    except Exception:  # any damage to the zip means it is not an Office document we can read
+    except Exception:  # any damage to the zip, or a broken bound, means it is not an Office document we read
         return None
+    finally:
+        stream.seek(0)
     return None
 
 
@@ -219,7 +250,7 @@ def _wrong_type() -> RejectedAttachment:
         _(
             "This type of file is not accepted. You can attach photos (JPEG, PNG, GIF, WebP, HEIC), PDF, "
             "Office documents (Word, Excel, PowerPoint, OpenDocument), plain text, audio (MP3, M4A, OGG, WAV) "
-            "and MP4 video."
+            "and video (MP4, MOV, 3GP)."
         ),
         code="type",
     )
@@ -295,30 +326,54 @@ def _spool(upload: UploadedFile[bytes], limit: int) -> BinaryIO:
         raise
 
 
+# The label of the reporter's choice, on the forms and in the refusal message that points to it.
+SEND_UNCLEANED_LABEL = gettext_lazy("Send files that cannot be cleaned as they are")
+
+
+def uncleanable_message(names: list[str]) -> str:
+    """Return the refusal of the files ``names`` that could not be cleaned, pointing to the reporter's choice."""
+    quoted = ", ".join(f"“{name}”" for name in names)
+    return ngettext(
+        "%(names)s cannot be cleaned: it may still show where, when or with which device it was made, or who "
+        "made it, so it was not accepted. Remove it, or tick “%(choice)s” to send it anyway. Nothing has been "
+        "saved.",
+        "%(names)s cannot be cleaned: they may still show where, when or with which device they were made, or "
+        "who made them, so they were not accepted. Remove them, or tick “%(choice)s” to send them anyway. "
+        "Nothing has been saved.",
+        len(names),
+    ) % {"names": quoted, "choice": SEND_UNCLEANED_LABEL}
+
+
 def _clean(kind: FileKind, original: BinaryIO) -> tuple[BinaryIO, str, bool]:
-    """Return (file to send, its content type, whether metadata was removed); closes what it does not return."""
+    """Return (file to send, its content type, whether metadata was removed); closes what it does not return.
+
+    A file that cannot be cleaned completely comes back as it was, with False.
+    """
     if kind.cleaner is None:
         return original, kind.content_type, False
     cleaned = _temporary_file()
     try:
         outcome = kind.cleaner(original, cleaned)
-    except Exception as exc:  # hostile input makes parsers raise anything; keep the file and flag it
-        logger.warning("attachment of type %s kept uncleaned (%s)", kind.content_type, type(exc).__name__)
+    except Exception as exc:  # hostile input makes parsers raise anything: the file cannot be cleaned
+        logger.info("attachment of type %s cannot be cleaned (%s)", kind.content_type, type(exc).__name__)
+        cleaned.close()
+        return original, kind.content_type, False
+    if outcome is False:
         cleaned.close()
         return original, kind.content_type, False
     original.close()
     cleaned.flush()
     content_type = outcome if isinstance(outcome, str) else kind.content_type
-    removed = outcome is not False
-    return cleaned, content_type, removed
+    return cleaned, content_type, True
 
 
-def inspect_and_clean(upload: UploadedFile[bytes]) -> CleanAttachment:
+def inspect_and_clean(upload: UploadedFile[bytes], *, send_uncleaned: bool = False) -> CleanAttachment:
     """Check an uploaded file by its content and return it cleaned of identifying metadata.
 
     Raises RejectedAttachment (with a translated ``message``) for an empty file, a file over
-    ``PELUIT_MAX_ATTACHMENT_BYTES`` or a type that is not accepted, whatever its name says. Files that
-    cannot be cleaned are returned unchanged with ``metadata_removed=False``.
+    ``PELUIT_MAX_ATTACHMENT_BYTES`` or a type that is not accepted, whatever its name says, and (code
+    ``uncleanable``, the message naming the file) for a file that cannot be cleaned completely, unless
+    ``send_uncleaned``: such a file is then returned exactly as it came, with ``metadata_removed=False``.
     """
     limit = max_attachment_bytes()
     if upload.size is not None and upload.size > limit:
@@ -330,10 +385,13 @@ def inspect_and_clean(upload: UploadedFile[bytes]) -> CleanAttachment:
         original.close()
         raise
     stream, content_type, removed = _clean(kind, original)
+    name = safe_name(upload.name or "", ACCEPTED.get(content_type, kind))
+    if not removed and not send_uncleaned:
+        stream.close()
+        raise RejectedAttachment(uncleanable_message([name]), code="uncleanable", file_name=name)
     stream.seek(0, 2)
     size = stream.tell()
     chunks = _FileChunks(stream)
-    name = safe_name(upload.name or "", ACCEPTED.get(content_type, kind))
     return CleanAttachment(
         chunks=chunks,
         content_type=content_type,

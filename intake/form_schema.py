@@ -87,6 +87,9 @@ def field_schema(field: forms.Field) -> dict[str, Any]:
             schema["maxItems"] = 0
     elif isinstance(field, forms.ChoiceField):
         schema = {"type": "string", "enum": _choices(field)}
+    elif isinstance(field, forms.BooleanField):
+        # A multipart text part: "true" or "false" (absent means false).
+        schema = {"type": "boolean"}
     elif isinstance(field, forms.DateField):
         schema = {"type": "string", "format": "date"}
     elif isinstance(field, forms.DecimalField):

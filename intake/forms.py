@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.cases.content import GRATIFICATION_REPORT, WBS_REPORT, ReportField
 from casework.models import Organisation
-from intake.attachments import RejectedAttachment, check_attachment_count
+from intake.attachments import SEND_UNCLEANED_LABEL, RejectedAttachment, check_attachment_count
 from intake.recipients import intake_recipient_candidates
 
 if TYPE_CHECKING:
@@ -39,6 +39,33 @@ class MultipleFileInput(forms.ClearableFileInput):
     """A file input that accepts several files."""
 
     allow_multiple_selected = True
+
+
+class ExplicitCheckboxInput(forms.CheckboxInput):
+    """A checkbox that is ticked only by an explicit yes: "on" (browsers), "true", "1" or "yes".
+
+    Django's own reads any other text, such as "0" or "no" from an API client, as ticked.
+    """
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> bool:
+        value = data.get(name)
+        return isinstance(value, str) and value.strip().lower() in {"on", "true", "1", "yes"}
+
+
+def send_uncleaned_field() -> forms.BooleanField:
+    """Return the reporter's explicit choice to send files that cannot be cleaned as they are (off by default)."""
+    return forms.BooleanField(
+        label=SEND_UNCLEANED_LABEL,
+        label_suffix="",  # the label follows the box
+        required=False,
+        widget=ExplicitCheckboxInput,
+        help_text=_(
+            "Leave this unticked unless you need it. A file that cannot be cleaned (a damaged photo, a very large "
+            "image, an old Word, Excel or PowerPoint file, RTF) may still show where, when or with which device it "
+            "was made, or who made it; such files are refused. Tick this to send them anyway: they are listed on "
+            "your receipt, and the Inspektorat sees which files were sent as they are."
+        ),
+    )
 
 
 class MultipleFileField(forms.FileField):
@@ -166,9 +193,10 @@ class ReportForm(NotInFutureMixin, forms.Form):
         label=_("Evidence (photos, documents, audio, video)"),
         help_text=_(
             "Up to 20 files, 100 MB each. Location, author and device details are removed before the files are "
-            "encrypted."
+            "encrypted; a file that cannot be cleaned is refused unless you tick the box below."
         ),
     )
+    send_uncleaned = send_uncleaned_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -329,4 +357,12 @@ class ReplyForm(forms.Form):
 class AttachmentForm(forms.Form):
     """Files added to a report during follow-up."""
 
-    attachments = MultipleFileField(label=_("Files"), required=True)
+    attachments = MultipleFileField(
+        label=_("Files"),
+        required=True,
+        help_text=_(
+            "Location, author and device details are removed before the files are encrypted; a file that cannot "
+            "be cleaned is refused unless you tick the box below."
+        ),
+    )
+    send_uncleaned = send_uncleaned_field()

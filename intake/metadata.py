@@ -3,7 +3,8 @@
 A cleaner reads ``source`` (a seekable binary file) and writes the cleaned file into ``target`` (an empty,
 seekable binary file). It returns True when every metadata store it knows of was removed and False when
 it had to leave part of the file as it was. It raises :class:`CannotClean`, or whatever the parsing
-library raises, when the file cannot be parsed; the caller then keeps the original and flags it.
+library raises, when the file cannot be parsed. Either way the file cannot be cleaned: it is refused, unless the
+reporter chose to send such files as they are (``intake.attachments``).
 
 Nothing here logs, and no exception raised here carries file content or names.
 """
@@ -20,7 +21,6 @@ from typing import BinaryIO
 import mutagen
 import mutagen.apev2
 import mutagen.mp3
-import mutagen.mp4
 import mutagen.oggflac
 import mutagen.oggopus
 import mutagen.oggspeex
@@ -29,14 +29,17 @@ import pikepdf
 import pillow_heif
 from PIL import Image, ImageOps, ImageSequence
 
+from intake import zip_limits
+
 pillow_heif.register_heif_opener()
 
 COPY_CHUNK = 64 * 1024
 
-# A decoded image needs about 4 bytes a pixel; past this many pixels the file is kept and flagged.
+# A decoded image needs about 4 bytes a pixel; past this many pixels (all frames together) it cannot be cleaned.
 DEFAULT_MAX_IMAGE_PIXELS = 120_000_000
-# Office zips whose parts unpack to more than this are kept and flagged (zip bombs).
-MAX_UNPACKED_OFFICE_BYTES = 1024 * 1024 * 1024
+# Frames of an animation: each costs time to decode and re-encode however small it is (a 30 s GIF at 25 frames
+# a second has 750).
+MAX_IMAGE_FRAMES = 2_000
 # XML parts up to this size are rewritten in memory; larger ones are copied and the file flagged.
 MAX_REWRITTEN_XML_PART = 32 * 1024 * 1024
 
@@ -155,26 +158,44 @@ def _bare_copy(frame: Image.Image) -> Image.Image:
     return copy
 
 
+def _frames_within_budget(image: Image.Image, *, max_pixels: int) -> Iterator[Image.Image]:
+    """Yield bare copies of the frames of ``image`` one at a time, within the pixel and frame budgets.
+
+    Every frame is decoded onto the whole canvas, so each counts as width x height pixels. Raises CannotClean
+    as soon as the frames so far exceed ``max_pixels`` or ``MAX_IMAGE_FRAMES``, before decoding the next one:
+    the frame count is never asked for up front (for a GIF that means reading every frame).
+    """
+    canvas = image.width * image.height
+    for index, frame in enumerate(ImageSequence.Iterator(image)):
+        if index >= MAX_IMAGE_FRAMES or (index + 1) * canvas > max_pixels:
+            raise CannotClean("animation too large to re-encode")
+        yield _bare_copy(frame)
+
+
 def clean_image(source: BinaryIO, target: BinaryIO, *, content_type: str, max_pixels: int) -> str:
     """Re-encode an image without EXIF, GPS, XMP, ICC profile or comments; return the new content type.
 
     The EXIF orientation is applied to the pixels first, so the picture still shows the right way up.
-    Animated GIF, WebP and PNG keep their frames. HEIC/HEIF is written as JPEG.
+    Animated GIF, WebP and PNG keep their frames, streamed one by one into the writer; frames x pixels count
+    against ``max_pixels``. HEIC/HEIF is written as JPEG.
     """
     source.seek(0)
     with Image.open(source, formats=IMAGE_FORMATS[content_type]) as image:
-        frames = getattr(image, "n_frames", 1)
-        if image.width * image.height * max(frames, 1) > max_pixels:
+        if image.width * image.height > max_pixels:
             raise CannotClean("image too large to re-encode")
-        animated = image.format in {"GIF", "WEBP", "PNG"} and frames > 1
+        # is_animated looks for a second frame only; n_frames would read them all.
+        animated = image.format in {"GIF", "WEBP", "PNG"} and getattr(image, "is_animated", False)
         if animated:
-            sequence = [_bare_copy(frame) for frame in ImageSequence.Iterator(image)]
-            first = sequence[0]
+            frames = _frames_within_budget(image, max_pixels=max_pixels)
+            first = next(frames)
+            # Pillow's GIF writer pulls the frames one at a time; its PNG and WebP writers go over the list more
+            # than once, so those get a list (still within the budget, checked while it is built).
+            rest: Iterator[Image.Image] | list[Image.Image] = frames if image.format == "GIF" else list(frames)
             first.save(
                 target,
                 format=image.format,
                 save_all=True,
-                append_images=sequence[1:],
+                append_images=rest,
                 **({"quality": 90} if image.format == "WEBP" else {}),
             )
             return content_type
@@ -197,20 +218,43 @@ def clean_image(source: BinaryIO, target: BinaryIO, *, content_type: str, max_pi
 
 # --- PDF (pikepdf) ----------------------------------------------------------------------------------
 
-# Actions that run code, open other programs or send data somewhere: removed wherever they appear.
-_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/ResetForm", "/Rendition", "/GoToE"}
-# Dictionary keys that hold metadata, scripts or embedded files.
+# The one action a reporter's PDF keeps: a jump to a place inside the same document. Every other type (URI,
+# Launch, GoToR and GoToE, SubmitForm, ImportData, JavaScript, Rendition, Named, Thread, Sound, Movie, Hide,
+# SetOCGState, ...) reaches outside the file, runs code or changes the document, and is removed.
+_KEPT_ACTION = "/GoTo"
+# Keys whose value is an action: annotations and outline items (/A), the document (/OpenAction, which may also be
+# a plain destination array), and a link's former URI action (/PA).
+_ACTION_KEYS = ("/A", "/OpenAction", "/PA")
+# An action chain (/Next) deeper than this is cut; real documents chain one or two actions.
+_MAX_ACTION_CHAIN = 32
+# Dictionary keys that hold metadata, scripts, additional (triggered) actions or embedded files.
 _PDF_DROPPED_KEYS = ("/AA", "/JS", "/Metadata", "/PieceInfo", "/EF", "/LastModified")
+# Annotations that embed files or media (which carry their own metadata) are removed from the pages.
+_DROPPED_ANNOTATIONS = {"/FileAttachment", "/Sound", "/Movie", "/Screen", "/RichMedia", "/3D"}
 
 
-def _is_active_action(value: object) -> bool:
-    return isinstance(value, pikepdf.Dictionary) and str(value.get("/S", "")) in _ACTIVE_ACTIONS
+def _keep_action(action: object, depth: int = 0) -> bool:
+    """Return whether ``action`` is an internal GoTo; prune its /Next chain to internal GoTo actions as well."""
+    if depth > _MAX_ACTION_CHAIN or not isinstance(action, pikepdf.Dictionary):
+        return False
+    if action.get("/S") != _KEPT_ACTION:
+        return False
+    if "/Next" in action:
+        chained = action.Next
+        items = list(chained) if isinstance(chained, pikepdf.Array) else [chained]
+        kept = [item for item in items if _keep_action(item, depth + 1)]
+        if not kept:
+            del action["/Next"]
+        elif len(kept) != len(items):
+            action.Next = pikepdf.Array(kept)
+    return True
 
 
 def _scrub_pdf_object(obj: object, depth: int = 0) -> None:
-    """Remove scripts, metadata streams and embedded files from ``obj`` and its direct children.
+    """Remove scripts, actions other than internal GoTo, metadata streams and embedded files from ``obj``.
 
-    Indirect children are visited on their own by the caller, which walks every object of the file.
+    Direct children are visited here; indirect ones are visited on their own by the caller, which walks every
+    object of the file. An indirect action dictionary of another type is emptied wherever it is referenced from.
     """
     if depth > 64:
         return
@@ -218,8 +262,11 @@ def _scrub_pdf_object(obj: object, depth: int = 0) -> None:
         for key in _PDF_DROPPED_KEYS:
             if key in obj:
                 del obj[key]
-        for key in ("/A", "/OpenAction", "/Next"):
-            if key in obj and _is_active_action(obj[key]):
+        for key in _ACTION_KEYS:
+            if key in obj and isinstance(obj[key], pikepdf.Dictionary) and not _keep_action(obj[key]):
+                del obj[key]
+        if obj.get("/Type") == "/Action" and not _keep_action(obj):
+            for key in list(obj.keys()):
                 del obj[key]
         children = [obj[key] for key in list(obj.keys())]
     elif isinstance(obj, pikepdf.Array):
@@ -265,7 +312,10 @@ def _strip_pdf_jpeg(obj: object, budget: list[int]) -> bool:
 
 
 def clean_pdf(source: BinaryIO, target: BinaryIO) -> bool:
-    """Write the PDF again without document info, XMP, JavaScript, automatic actions or embedded files.
+    """Write the PDF again without document info, XMP, scripts, actions other than internal jumps, or embedded files.
+
+    Actions are removed wherever a reader would run them: document open and additional actions, links and other
+    annotations, form fields, outline entries, and every action chained behind another with /Next.
 
     JPEG pictures inside keep their pixels but lose their EXIF (GPS, camera) and XMP segments.
     """
@@ -277,18 +327,18 @@ def clean_pdf(source: BinaryIO, target: BinaryIO) -> bool:
             if key in pdf.trailer:
                 del pdf.trailer[key]
         root = pdf.Root
-        for key in ("/OpenAction", "/AA", "/Metadata", "/PieceInfo", "/Threads", "/SpiderInfo"):
+        for key in ("/AA", "/Metadata", "/PieceInfo", "/Threads", "/SpiderInfo"):
             if key in root:
                 del root[key]
         if "/Names" in root:
-            for key in ("/JavaScript", "/EmbeddedFiles"):
+            for key in ("/JavaScript", "/EmbeddedFiles", "/Renditions"):
                 if key in root.Names:
                     del root.Names[key]
         if "/AcroForm" in root and "/XFA" in root.AcroForm:
             del root.AcroForm["/XFA"]
         for page in pdf.pages:
             if "/Annots" in page.obj:
-                kept = [a for a in page.obj.Annots if a.get("/Subtype") != "/FileAttachment"]
+                kept = [a for a in page.obj.Annots if a.get("/Subtype") not in _DROPPED_ANNOTATIONS]
                 page.obj.Annots = pdf.make_indirect(pikepdf.Array(kept))
         for obj in pdf.objects:
             _scrub_pdf_object(obj)
@@ -376,12 +426,10 @@ def clean_office_zip(source: BinaryIO, target: BinaryIO) -> bool:
     EXIF/XMP from the JPEG and PNG pictures inside, and drops zip comments, timestamps and extra fields.
     Part order and compression are kept (ODF needs its uncompressed ``mimetype`` first).
     """
-    source.seek(0)
     complete = True
-    with zipfile.ZipFile(source) as zin:
+    # Every part's size and compression ratio is checked before anything is unpacked (zip bombs).
+    with zip_limits.open_zip(source) as zin:
         entries = zin.infolist()
-        if sum(entry.file_size for entry in entries) > MAX_UNPACKED_OFFICE_BYTES:
-            raise CannotClean("package unpacks too large")
         with zipfile.ZipFile(target, "w") as zout:
             for entry in entries:
                 fresh = zipfile.ZipInfo(entry.filename, date_time=(1980, 1, 1, 0, 0, 0))
@@ -392,14 +440,14 @@ def clean_office_zip(source: BinaryIO, target: BinaryIO) -> bool:
                 elif entry.filename in _REPLACED_PARTS:
                     zout.writestr(fresh, _REPLACED_PARTS[entry.filename])
                 elif _is_picture(entry.filename) and entry.file_size <= MAX_REWRITTEN_XML_PART:
-                    data = zin.read(entry)
+                    data = zip_limits.read_member(zin, entry, limit=MAX_REWRITTEN_XML_PART)
                     try:
                         data = strip_picture(entry.filename, data) or data
                     except CannotClean:
                         complete = False
                     zout.writestr(fresh, data)
                 elif (rewrites := _rewrites_for(entry.filename)) and entry.file_size <= MAX_REWRITTEN_XML_PART:
-                    data = zin.read(entry)
+                    data = zip_limits.read_member(zin, entry, limit=MAX_REWRITTEN_XML_PART)
                     for rewrite in rewrites:
                         data = rewrite(data)
                     zout.writestr(fresh, data)
@@ -451,44 +499,6 @@ def clean_ogg(source: BinaryIO, target: BinaryIO) -> bool:
     """Copy an Ogg Vorbis, Opus, FLAC or Speex stream and delete its comments."""
     copy_stream(source, target)
     return _clean_with_mutagen(target, _OGG_TYPES)
-
-
-# MP4 atoms that carry a place or a person; any left after mutagen's pass flags the file.
-_MP4_TELLTALES = (b"\xa9xyz", b"ISO6709", b"\xa9nam", b"\xa9ART", b"\xa9day", b"com.apple.quicktime.location")
-
-
-def _mp4_atoms(stream: BinaryIO) -> Iterator[tuple[bytes, int, int]]:
-    """Yield (type, offset of the body, size of the body) for the top-level atoms of an MP4 file."""
-    stream.seek(0, 2)
-    end = stream.tell()
-    offset = 0
-    while offset + 8 <= end:
-        stream.seek(offset)
-        size, kind = struct.unpack(">I4s", stream.read(8))
-        header = 8
-        if size == 1:
-            size = struct.unpack(">Q", stream.read(8))[0]
-            header = 16
-        elif size == 0:
-            size = end - offset
-        if size < header:
-            raise CannotClean("bad atom")
-        yield kind, offset + header, size - header
-        offset += size
-
-
-def clean_m4a(source: BinaryIO, target: BinaryIO) -> bool:
-    """Copy an M4A (MP4 audio) file and delete its iTunes-style tags; flag it if places or names remain."""
-    copy_stream(source, target)
-    complete = _clean_with_mutagen(target, (mutagen.mp4.MP4,))
-    for kind, body, size in _mp4_atoms(target):
-        if kind == b"moov":
-            if size > MAX_REWRITTEN_XML_PART:
-                return False
-            target.seek(body)
-            moov = target.read(size)
-            complete = complete and not any(mark in moov for mark in _MP4_TELLTALES)
-    return complete
 
 
 # WAV chunks that describe the sound; everything else (LIST/INFO, id3, bext, iXML, cue labels) goes.

@@ -38,7 +38,13 @@ from casework.models import (
     PublicStatus,
 )
 from casework.rules.deadlines import due_date, working_days_for
-from intake.attachments import CleanAttachment, RejectedAttachment, check_attachment_count, inspect_and_clean
+from intake.attachments import (
+    CleanAttachment,
+    RejectedAttachment,
+    check_attachment_count,
+    inspect_and_clean,
+    uncleanable_message,
+)
 from intake.models import SubmissionToken
 from intake.recipients import intake_recipient_candidates, intake_recipients
 from vault import services as vault
@@ -75,6 +81,8 @@ class Submission:
     case: Case
     receipt: str
     warnings: list[str] = field(default_factory=list)
+    # Files the cleaner could not clean, sent as they are at the reporter's request (shown on the receipt).
+    uncleaned_files: list[str] = field(default_factory=list)
 
     @property
     def formatted_receipt(self) -> str:
@@ -176,13 +184,24 @@ def gratification_acknowledgement(
 
 
 # --- Submission ------------------------------------------------------------------------------------------
-def _inspect_all(uploads: Sequence[UploadedFile[bytes]]) -> list[CleanAttachment]:
-    """Check and clean every upload before anything is written; refuse them all if one is refused."""
+def _inspect_all(uploads: Sequence[UploadedFile[bytes]], *, send_uncleaned: bool) -> list[CleanAttachment]:
+    """Check and clean every upload before anything is written; refuse them all if one is refused.
+
+    Files that cannot be cleaned are refused together, in one message naming each, unless ``send_uncleaned``.
+    """
     cleaned: list[CleanAttachment] = []
+    uncleanable: list[str] = []
     try:
         check_attachment_count(len(uploads))
         for upload in uploads:
-            cleaned.append(inspect_and_clean(upload))
+            try:
+                cleaned.append(inspect_and_clean(upload, send_uncleaned=send_uncleaned))
+            except RejectedAttachment as exc:
+                if exc.code != "uncleanable":
+                    raise
+                uncleanable.append(exc.file_name)
+        if uncleanable:
+            raise RejectedAttachment(uncleanable_message(uncleanable), code="uncleanable")
     except RejectedAttachment as exc:
         _close_all(cleaned)
         raise SubmissionRejected(exc.message) from exc
@@ -256,7 +275,7 @@ def _submit(
     content, identity = split_report_data(data)
     content["language"] = get_language() or ""
     excluded = _excluded_ids(data) if kind == CaseKind.WBS else []
-    cleaned = _inspect_all(attachments)
+    cleaned = _inspect_all(attachments, send_uncleaned=bool(data.get("send_uncleaned")))
     stored_names: list[str] = []
     try:
         with transaction.atomic():
@@ -304,6 +323,7 @@ def _submit(
                     "kind": str(kind),
                     "report_id": str(case.id),
                     "attachments": len(cleaned),
+                    "attachments_uncleaned": sum(not item.metadata_removed for item in cleaned),
                     "identity_given": bool(identity),
                 },
             )
@@ -311,14 +331,20 @@ def _submit(
         _close_all(cleaned)
         _delete_blobs(stored_names)
         raise
-    return Submission(case=case, receipt=new_report.receipt, warnings=warnings)
+    return Submission(
+        case=case,
+        receipt=new_report.receipt,
+        warnings=warnings,
+        uncleaned_files=[item.original_name for item in cleaned if not item.metadata_removed],
+    )
 
 
 def submit_wbs_report(*, data: Mapping[str, Any], attachments: Sequence[UploadedFile[bytes]] = ()) -> Submission:
     """Store a whistleblowing report from validated ``WbsReportForm`` data and return its receipt.
 
     ``identity_*`` fields, when given, are sealed separately through the vault; ``exclude_recipients`` lists
-    staff ids whose keys are not used. Raises ``SubmissionRejected`` when an attachment is refused and
+    staff ids whose keys are not used; ``send_uncleaned`` keeps files that cannot be cleaned as they are (listed
+    in ``Submission.uncleaned_files``). Raises ``SubmissionRejected`` when an attachment is refused and
     ``AlreadySubmitted`` when ``submission_token`` was spent before.
     """
     return _submit(
@@ -425,20 +451,26 @@ def post_reporter_message(*, access: vault.ReporterAccess, body: str) -> CaseMes
 
 
 def add_reporter_attachment(
-    *, access: vault.ReporterAccess, attachments: Sequence[UploadedFile[bytes]]
+    *, access: vault.ReporterAccess, attachments: Sequence[UploadedFile[bytes]], send_uncleaned: bool = False
 ) -> list[CaseAttachment]:
     """Clean, encrypt and store files the reporter adds to their case; audit each one.
 
-    Raises ``SubmissionRejected`` (nothing stored) when a file is refused.
+    Raises ``SubmissionRejected`` (nothing stored) when a file is refused, including a file that cannot be
+    cleaned unless ``send_uncleaned``.
     """
-    cleaned = _inspect_all(attachments)
+    cleaned = _inspect_all(attachments, send_uncleaned=send_uncleaned)
     stored_names: list[str] = []
     try:
         with transaction.atomic():
             case = Case.objects.get(pk=access.report_id)
             stored = _store_all(access=access, case=case, cleaned=cleaned, on_stored=stored_names.append)
-            for _item in stored:
-                audit_record(action=Action.REPORTER_ATTACHMENT, actor="reporter", case_ref=case.number)
+            for item in stored:
+                audit_record(
+                    action=Action.REPORTER_ATTACHMENT,
+                    actor="reporter",
+                    case_ref=case.number,
+                    details={"metadata_removed": item.metadata_removed},
+                )
     except BaseException:
         _close_all(cleaned)
         _delete_blobs(stored_names)

@@ -213,7 +213,11 @@ def followup_attach(request: HttpRequest) -> HttpResponse:
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.add_reporter_attachment(access=access, attachments=form.cleaned_data["attachments"])
+            services.add_reporter_attachment(
+                access=access,
+                attachments=form.cleaned_data["attachments"],
+                send_uncleaned=form.cleaned_data["send_uncleaned"],
+            )
         except services.SubmissionRejected as exc:
             form.add_error("attachments", exc.message)
         else:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 # Form fields that are never report content: files are stored apart, exclusions are metadata, the token is
 # the form's own. (Identity fields are content of their own, sealed apart: see ``split_report_data``.)
-NOT_CONTENT = frozenset({"attachments", "exclude_recipients", "submission_token"})
+NOT_CONTENT = frozenset({"attachments", "exclude_recipients", "submission_token", "send_uncleaned"})
 IDENTITY_PREFIX = "identity_"
 
 
@@ -95,7 +95,7 @@ WBS_REPORT = ReportLayout(
         (_("Who"), ("who_name", "who_position", "who_unit", "others_involved")),
         (_("Where and when"), ("organisation", "where", "when_date", "when_period")),
         (_("Loss and other reports"), ("estimated_loss", "reported_elsewhere", "reported_elsewhere_detail")),
-        (_("Evidence"), ("attachments",)),
+        (_("Evidence"), ("attachments", "send_uncleaned")),
         (_("Your identity (optional, encrypted separately)"), _WBS_IDENTITY),
         (_("If the report concerns Inspektorat staff"), ("exclude_recipients",)),
     ),
@@ -207,7 +207,7 @@ GRATIFICATION_REPORT = ReportLayout(
             ),
         ),
         (_("Reason and chronology"), ("reason", "chronology", "notes")),
-        (_("Documents"), ("attachments",)),
+        (_("Documents"), ("attachments", "send_uncleaned")),
         (
             _("Handling of the gift"),
             ("compensation_willing", "handed_to_upg", "handed_on", "handover_receipt", "storage_location"),

@@ -16,6 +16,7 @@ import wave
 import zipfile
 from pathlib import Path
 
+import magic
 import mutagen._vorbis
 import mutagen.id3
 import mutagen.mp3
@@ -41,6 +42,7 @@ from intake.attachments import (
     check_attachment_count,
     inspect_and_clean,
 )
+from tests.support import media
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "Budi Santoso"  # the reporter's name, planted in metadata and searched for afterwards
@@ -48,9 +50,21 @@ COMPANY = "Dinas Pekerjaan Umum"
 GPS_LATITUDE = (6.0, 58.0, 12.34)
 
 
-def clean(name: str, data: bytes) -> tuple[CleanAttachment, bytes]:
-    result = inspect_and_clean(SimpleUploadedFile(name, data))
+def clean(name: str, data: bytes, *, send_uncleaned: bool = False) -> tuple[CleanAttachment, bytes]:
+    result = inspect_and_clean(SimpleUploadedFile(name, data), send_uncleaned=send_uncleaned)
     return result, b"".join(result.chunks)
+
+
+def assert_refused_unless_sent_as_is(name: str, data: bytes) -> CleanAttachment:
+    """The file is refused with a message naming it; sent as it is on request, it comes back byte for byte."""
+    with translation.override("en"), pytest.raises(RejectedAttachment) as caught:
+        inspect_and_clean(SimpleUploadedFile(name, data))
+    assert caught.value.code == "uncleanable" and caught.value.file_name == name
+    assert f"“{name}” cannot be cleaned" in caught.value.message
+    assert name not in str(caught.value), "the exception args (which may be logged) never carry the name"
+    result, kept = clean(name, data, send_uncleaned=True)
+    assert kept == data and result.metadata_removed is False and result.original_name == name
+    return result
 
 
 def open_fds() -> int:
@@ -162,27 +176,22 @@ def test_heic_becomes_a_jpeg_without_metadata() -> None:
     assert result.metadata_removed is True
 
 
-def test_an_image_too_large_to_decode_is_kept_and_flagged(settings) -> None:
+def test_an_image_too_large_to_decode_is_refused_unless_sent_as_is(settings) -> None:
     settings.PELUIT_MAX_IMAGE_PIXELS = 100
     data = io.BytesIO()
     Image.new("RGB", (20, 20)).save(data, "JPEG", exif=exif_with_gps())
 
-    result, cleaned = clean("big.jpg", data.getvalue())
-
-    assert cleaned == data.getvalue()
-    assert result.metadata_removed is False
+    assert_refused_unless_sent_as_is("big.jpg", data.getvalue())
 
 
-def test_a_broken_jpeg_is_kept_and_flagged() -> None:
+def test_a_broken_jpeg_is_refused_unless_sent_as_is() -> None:
     data = io.BytesIO()
     Image.new("RGB", (20, 20)).save(data, "JPEG")
     broken = data.getvalue()[:40] + b"\x00" * 50
 
-    result, cleaned = clean("broken.jpg", broken)
+    result = assert_refused_unless_sent_as_is("broken.jpg", broken)
 
     assert result.content_type == "image/jpeg"
-    assert cleaned == broken
-    assert result.metadata_removed is False
 
 
 # --- PDF -------------------------------------------------------------------------------------------
@@ -305,14 +314,12 @@ def test_photos_inside_a_docx_lose_their_exif_and_what_follows_the_picture(progr
     assert Image.open(io.BytesIO(picture)).tobytes() == Image.open(io.BytesIO(photo)).tobytes()
 
 
-def test_a_broken_picture_inside_a_docx_flags_the_file() -> None:
+def test_a_broken_picture_inside_a_docx_makes_the_file_uncleanable() -> None:
     data = io.BytesIO(docx())
     with zipfile.ZipFile(data, "a") as package:
         package.writestr("word/media/image1.jpeg", b"\xff\xd8\xff\xe1\x00")
 
-    result, _cleaned = clean("surat.docx", data.getvalue())
-
-    assert result.metadata_removed is False
+    assert_refused_unless_sent_as_is("surat.docx", data.getvalue())
 
 
 def test_exe_renamed_pdf_is_rejected() -> None:
@@ -585,15 +592,10 @@ def atom(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I4s", 8 + len(body), kind) + body
 
 
-def m4a_bytes() -> bytes:
-    mvhd = atom(b"mvhd", b"\x00" * 4 + struct.pack(">IIII", 0, 0, 1000, 1000) + b"\x00" * 80)
-    return atom(b"ftyp", b"M4A \x00\x00\x02\x00M4A isom") + atom(b"moov", mvhd) + atom(b"mdat", b"\x00" * 64)
-
-
-def test_m4a_loses_its_tags() -> None:
-    data = io.BytesIO(m4a_bytes())
+def test_m4a_loses_its_tags_and_the_place_outside_them() -> None:
+    data = io.BytesIO(media.tagged_m4a())
     tagged = mutagen.mp4.MP4(data)
-    tagged.add_tags()
+    assert tagged.tags is not None  # FFmpeg wrote an iTunes-style title and artist
     tagged.tags["\xa9ART"] = [NAME]
     tagged.tags["\xa9cmt"] = ["direkam di kantor"]
     tagged.save(data)
@@ -605,19 +607,32 @@ def test_m4a_loses_its_tags() -> None:
     assert result.content_type == "audio/mp4" and result.metadata_removed is True
     assert not mutagen.mp4.MP4(io.BytesIO(cleaned)).tags
     assert NAME.encode() not in cleaned and b"kantor" not in cleaned
+    # The position FFmpeg wrote into udta (a binary "loci" atom), which deleting the tags alone left behind.
+    assert b"loci" in original and b"loci" not in cleaned
+    assert media.video_metadata(cleaned)["container"].keys() <= media.BRAND_KEYS
+    assert mutagen.mp4.MP4(io.BytesIO(cleaned)).info.sample_rate == 8000
 
 
-def test_video_is_kept_unchanged_and_flagged() -> None:
+def test_a_video_ffmpeg_cannot_read_is_refused_unless_sent_as_is() -> None:
     video = atom(b"ftyp", b"isom\x00\x00\x02\x00isomiso2avc1mp41") + atom(b"mdat", b"\x00" * 256)
 
-    result, cleaned = clean("rekaman.mp4", video)
+    result = assert_refused_unless_sent_as_is("rekaman.mp4", video)
 
     assert result.content_type == "video/mp4"
-    assert cleaned == video
-    assert result.metadata_removed is False
 
 
-@pytest.mark.parametrize("detected", ["application/msword", "application/vnd.ms-excel", "text/rtf", "video/quicktime"])
+def test_rtf_is_refused_unless_sent_as_is() -> None:
+    rtf = b"{\\rtf1\\ansi{\\info{\\author " + NAME.encode() + b"}}Bukti pungutan.\\par}"
+    assert magic.from_buffer(rtf, mime=True) == "text/rtf"
+
+    result = assert_refused_unless_sent_as_is("catatan.rtf", rtf)
+
+    assert result.content_type == "application/rtf"
+
+
+@pytest.mark.parametrize(
+    "detected", ["application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint", "text/rtf"]
+)
 def test_formats_without_a_cleaner_are_kept_exactly_and_flagged(detected: str) -> None:
     original = tempfile.TemporaryFile()
     original.write(b"\xd0\xcf\x11\xe0 legacy content by " + NAME.encode())
@@ -785,7 +800,7 @@ SEEDS = {
     "wav": wav_bytes,
     "mp3": mp3_bytes,
     "ogg": ogg_vorbis_bytes,
-    "m4a": m4a_bytes,
+    "m4a": media.tagged_m4a,
 }
 
 
@@ -795,7 +810,7 @@ SEEDS = {
     cut=st.integers(min_value=1, max_value=4000),
     flips=st.lists(st.tuples(st.integers(min_value=0, max_value=4000), st.integers(0, 255)), max_size=8),
 )
-def test_damaged_files_are_kept_flagged_or_rejected_never_an_error(seed: str, cut: int, flips: list) -> None:
+def test_damaged_files_are_cleaned_or_refused_never_an_error(seed: str, cut: int, flips: list) -> None:
     data = bytearray(SEEDS[seed]())
     for position, value in flips:
         if position < len(data):
@@ -804,9 +819,14 @@ def test_damaged_files_are_kept_flagged_or_rejected_never_an_error(seed: str, cu
     try:
         result = inspect_and_clean(SimpleUploadedFile("x", damaged))
     except RejectedAttachment as exc:
-        assert exc.code in {"type", "empty"}
+        assert exc.code in {"type", "empty", "uncleanable"}
+        if exc.code != "uncleanable":
+            return
+        # Sent as it is at the reporter's request: kept exactly as it came, and flagged.
+        result = inspect_and_clean(SimpleUploadedFile("x", damaged), send_uncleaned=True)
+        assert result.metadata_removed is False
+        assert b"".join(result.chunks) == damaged, "what cannot be cleaned is kept exactly as it came"
         return
     cleaned = b"".join(result.chunks)
     assert result.size == len(cleaned) > 0
-    if not result.metadata_removed and seed in {"jpeg", "wav"}:  # these cleaners succeed fully or not at all
-        assert cleaned == damaged, "what cannot be cleaned is kept exactly as it came"
+    assert result.metadata_removed is True

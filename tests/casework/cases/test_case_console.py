@@ -172,7 +172,7 @@ def test_metadata_not_removed_is_flagged(staff: IntakeStaff) -> None:
     assert "metadata-flag" not in client.get(url(case)).content.decode()
     CaseAttachment.objects.filter(case=case).update(metadata_removed=False)
     html = client.get(url(case, lang="en")).content.decode()
-    assert 'class="error metadata-flag">metadata not removed<' in html
+    assert 'class="error metadata-flag">sent as it is by the reporter: could not be cleaned' in html
 
 
 def test_thread_shows_which_officer_wrote_to_staff_only(staff: IntakeStaff) -> None:
