@@ -7,8 +7,8 @@ from django.http import HttpRequest
 from django.urls import translate_url
 from django.utils.translation import get_language
 
-from config.institution import current as current_institution
 from intake.middleware import is_reporter_path
+from reports.rendering import institution as letterhead
 
 
 def language_links(request: HttpRequest) -> dict[str, list[tuple[str, str, str]]]:
@@ -23,5 +23,8 @@ def language_links(request: HttpRequest) -> dict[str, list[tuple[str, str, str]]
 
 
 def institution(request: HttpRequest) -> dict[str, object]:
-    """Return the institution's face, and whether this is a reporter page (quick exit, how to check the site)."""
-    return {"institution": current_institution(), "reporter_page": is_reporter_path(request.path_info)}
+    """Return the institution as the PDFs' letterhead shows it (name, contacts, logo as a ``data:`` URI) plus
+    the onion address, and whether this is a reporter page (quick exit, how to check the site)."""
+    onion = settings.PELUIT_ONION_ADDRESS
+    face = {**letterhead(), "onion_url": f"http://{onion}/" if onion else ""}
+    return {"institution": face, "reporter_page": is_reporter_path(request.path_info)}

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from config import views
 from intake.api import api as reporter_api
+from reports.verify_views import verify
 
 handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"
@@ -24,6 +25,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 urlpatterns += i18n_patterns(
     path("auth/", include("casework.staff.auth_urls")),
     path("console/", include("casework.urls")),
+    path("verify/", verify, name="verify"),
     path("", include("intake.urls")),
     prefix_default_language=False,
 )

@@ -20,7 +20,16 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from casework.rules.deadlines import working_days_for
 from intake import services
-from intake.forms import AttachmentForm, GratificationReportForm, ReceiptForm, ReplyForm, ReportForm, WbsReportForm
+from intake.forms import (
+    FILE_FIELDS,
+    AttachmentForm,
+    GratificationReportForm,
+    ReceiptForm,
+    ReplyForm,
+    ReportForm,
+    WbsReportForm,
+)
+from intake.held import HELD_FIELD, HeldFilesRefused, held_uploads, hold_uploads, select_held
 from intake.throttle import Throttled, check_receipt_attempt
 from vault import services as vault
 from vault.exceptions import FollowupExpired, NotSetUp, UnknownReceipt
@@ -40,27 +49,62 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/landing.html", context)
 
 
+def _already_sent(request: HttpRequest, exc: services.AlreadySubmitted, *, kind: str) -> HttpResponse:
+    """The answer to a re-sent form (reloading the receipt page): HTTP 409 and a link to a new, empty form."""
+    context = {"message": exc.message, "new_form_url": reverse(f"intake:{kind}_report")}
+    return render(request, "intake/already_sent.html", context, status=409)
+
+
 def _report(
     request: HttpRequest, *, form_class: type[ReportForm], submit: Any, template: str, kind: str
 ) -> HttpResponse:
+    """Show the form; on POST, send the report, or show the form again with the chosen files kept (held)."""
     if request.method != "POST":
-        return render(request, template, {"form": form_class()})
+        return render(request, template, {"form": form_class(), "held": []})
+    token = request.POST.get("submission_token", "")
+    if services.token_spent(token=token):
+        return _already_sent(request, services.AlreadySubmitted(), kind=kind)
+    attachments = request.FILES.getlist("attachments")
+    voice_recordings = request.FILES.getlist("voice_recordings")
+    try:
+        held = select_held(
+            token=token,
+            kept_ids=request.POST.getlist(HELD_FIELD),
+            new_files=len(attachments) + len(voice_recordings),
+        )
+    except HeldFilesRefused as exc:
+        # Nothing of this request is kept: the form comes back with its text and no files.
+        form = form_class(request.POST)
+        form.is_valid()
+        form.add_error(None, exc.message)
+        return render(request, template, {"form": form, "held": []}, status=400)
     form = form_class(request.POST, request.FILES)
+    rejected: services.SubmissionRejected | None = None
     if form.is_valid():
         data = dict(form.cleaned_data)
-        attachments = data.pop("attachments", [])
+        for name in FILE_FIELDS:
+            data.pop(name, None)
         try:
-            submission = submit(data=data, attachments=attachments)
+            submission = submit(data=data, attachments=attachments, voice_recordings=voice_recordings, held=held)
         except services.SubmissionRejected as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            rejected = exc
         except services.AlreadySubmitted as exc:
-            return render(request, "error.html", {"title": _("Already sent"), "message": exc.message}, status=409)
+            return _already_sent(request, exc, kind=kind)
         except NotSetUp:
             message = _("Reports cannot be received right now. Please try again later.")
             return render(request, "error.html", {"title": message, "message": message}, status=503)
         else:
             return render(request, "intake/receipt.html", {"submission": submission, "kind": kind})
-    return render(request, template, {"form": form}, status=400)
+    # A form error: keep the files chosen so far (cleaned, sealed against the form token) for the next try.
+    send_uncleaned = bool(form.cleaned_data.get("send_uncleaned"))
+    refused = hold_uploads(
+        token=token, attachments=attachments, voice_recordings=voice_recordings, send_uncleaned=send_uncleaned
+    )
+    if rejected is not None and not refused:  # refused for a reason holding does not repeat (e.g. a late refusal)
+        refused = [(rejected.field if rejected.field in form.fields else "attachments", rejected.message)]
+    for field, message in refused:
+        form.add_error(field, message)
+    return render(request, template, {"form": form, "held": held_uploads(token=token)}, status=400)
 
 
 @require_http_methods(["GET", "POST"])
@@ -216,10 +260,11 @@ def followup_attach(request: HttpRequest) -> HttpResponse:
             services.add_reporter_attachment(
                 access=access,
                 attachments=form.cleaned_data["attachments"],
+                voice_recordings=form.cleaned_data["voice_recordings"],
                 send_uncleaned=form.cleaned_data["send_uncleaned"],
             )
         except services.SubmissionRejected as exc:
-            form.add_error("attachments", exc.message)
+            form.add_error(exc.field, exc.message)
         else:
             return HttpResponseRedirect(f"{reverse('intake:followup_inbox')}?added=1")
     return _inbox(request, access, attach=form, status=400)
