@@ -6,11 +6,13 @@ axe-core runs in a context where JavaScript is on only for the check; the pages 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import Resolver404, resolve
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -18,7 +20,8 @@ from audit.models import AuditEvent
 from casework.cases import sealed
 from casework.models import Case, CaseMessage, StaffUser
 from casework.staff.roles import Role
-from tests.intake.conftest import IntakeStaff, jpeg_with_gps
+from reports.models import ReportExport
+from tests.intake.conftest import IntakeStaff, gratification_post, jpeg_with_gps
 from tests.support.accessibility import horizontal_overflow, keyboard_problems, serious_violations
 from tests.support.staff import PASSWORD, totp_code
 
@@ -75,15 +78,24 @@ def existing(paths: list[str]) -> list[str]:
     return present
 
 
-def file_wbs_report(page: Any, prefix: str, photo: Path) -> str:
-    """File a WBS report through the form; return the receipt from the receipt page (left open)."""
+def send_wbs_form(page: Any, prefix: str, photo: Path, *, token: str = "") -> str:
+    """Fill in and send the WBS form, under ``token`` when given; return the one-time token it was sent with."""
     page.goto(f"{prefix}/report/wbs/")
+    if token:  # the token of a form already sent: the answer is the "already sent" page (409)
+        page.evaluate("(t) => { document.querySelector('input[name=submission_token]').value = t; }", token)
+    sent_with = str(page.get_attribute("input[name=submission_token]", "value"))
     page.fill("#id_title", "Pungli pembuatan KTP")
     page.select_option("#id_violation_type", "pungli")
     page.fill("#id_what", "Petugas meminta uang Rp50.000 agar KTP cepat jadi.")
     page.select_option("#id_organisation", "kecamatan-tembalang")
     page.set_input_files("#id_attachments", [str(photo)])
     page.click("form.report button[type=submit]")
+    return sent_with
+
+
+def file_wbs_report(page: Any, prefix: str, photo: Path) -> str:
+    """File a WBS report through the form; return the receipt from the receipt page (left open)."""
+    send_wbs_form(page, prefix, photo)
     return page.inner_text(".receipt-code code").strip()
 
 
@@ -129,10 +141,21 @@ def test_reporter_pages_after_a_post_pass_axe_and_the_keyboard(
         page.click("main button[type=submit]")
         assert page.locator(".error").count() > 0
         check(page)
+        if existing(["/verify/"]):  # a photo is not a signed PDF: the verdict
+            page.goto(f"{prefix}/verify/")
+            page.set_input_files("#id_document", [str(photo)])
+            page.click("#verify-form button[type=submit]")
+            assert page.locator("#verify-error, #verdict").count() > 0
+            check(page)
 
-    # The receipt page, then the inbox with a message from the inspectorate.
-    receipt = file_wbs_report(axe_page, prefix, photo)
+    # The receipt page, the "already sent" page of a form sent twice, then the inbox with a message.
+    token = send_wbs_form(axe_page, prefix, photo)
+    receipt = axe_page.inner_text(".receipt-code code").strip()
     assert_accessible(axe_page)
+    send_wbs_form(axe_page, prefix, photo, token=token)
+    assert axe_page.locator("main h1").inner_text() in ("Sudah terkirim", "Already sent")
+    assert_accessible(axe_page)
+    assert_keyboard_usable(axe_page)
     sealed.add_message(
         access=intake_staff.keyring(intake_staff.officer),
         case=Case.objects.get(),
@@ -143,7 +166,7 @@ def test_reporter_pages_after_a_post_pass_axe_and_the_keyboard(
     open_inbox(axe_page, prefix, receipt)
     assert_accessible(axe_page)
     reply = "form[action$='/follow/reply/']"
-    axe_page.evaluate(f"() => {{ document.querySelector(\"{reply}\").noValidate = true; }}")
+    axe_page.evaluate(f'() => {{ document.querySelector("{reply}").noValidate = true; }}')
     axe_page.click(f"{reply} button[type=submit]")  # an empty reply: the inbox with an error
     assert axe_page.locator(".error").count() > 0
     assert_accessible(axe_page)
@@ -181,19 +204,63 @@ def log_in(page: Any, user: StaffUser) -> None:
     assert page.url.endswith("/console/"), page.url
 
 
-def console_pages(users: dict[str, StaffUser], case: Case) -> dict[StaffUser, list[str]]:
-    """Every console page, by who can open it."""
+def console_pages(users: dict[str, StaffUser], case: Case, gift: Case) -> dict[StaffUser, list[str]]:
+    """Console pages to start from, by who can open them; every console link on them is followed as well."""
     event = AuditEvent.objects.order_by("-seq").first()
     assert event is not None
+    export = ReportExport.objects.create(kind="recap", requested_by=users["auditor"], progress=40)  # in progress
     common = ["/console/", "/console/security/password/", "/console/security/backup-codes/"]
     officer_pk = users["officer"].pk
     return {
-        users["officer"]: [*common, "/console/cases/", f"/console/cases/{case.number}/"],
+        users["officer"]: [
+            *common,
+            "/console/cases/",
+            f"/console/cases/{case.number}/",
+            f"/console/cases/{gift.number}/",
+        ],
         users["newcomer"]: [f"/console/cases/{case.number}/"],  # not granted: the "no access" page
-        users["supervisor"]: [*common, "/console/cases/", f"/console/cases/{case.number}/"],
+        users["supervisor"]: [
+            *common,
+            "/console/cases/",
+            f"/console/cases/{case.number}/",
+            f"/console/cases/{gift.number}/",
+            f"/console/cases/{case.number}/retention/",
+            "/console/sla/",
+            "/console/reports/",
+            "/console/reports/statistics/",
+            "/console/reports/forwarding/",
+            f"/console/reports/forwarding/{case.number}/",
+        ],
         users["admin"]: [*common, "/console/staff/", "/console/staff/new/", f"/console/staff/{officer_pk}/"],
-        users["auditor"]: [*common, "/console/audit/", f"/console/audit/events/{event.seq}/"],
+        users["auditor"]: [
+            *common,
+            "/console/audit/",
+            f"/console/audit/events/{event.seq}/",
+            f"/console/reports/exports/{export.pk}/",
+        ],
     }
+
+
+# Links that are downloads or actions, not pages.
+NOT_A_PAGE = re.compile(r"/files/|/pdf/|\.csv|/logout/")
+MAX_PAGES_PER_USER = 60
+
+
+def page_kind(path: str) -> str:
+    """Pages that differ only by a number (an audit event, a staff account, a case) share one template."""
+    return re.sub(r"\d+", "N", path)
+
+
+def console_links(page: Any, prefix: str) -> list[str]:
+    """Return the console pages this page links to (same language, without the fragment), in page order."""
+    hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
+    found = []
+    for href in hrefs:
+        path = href.split("#")[0]
+        if not path.startswith(f"{prefix}/console/") or NOT_A_PAGE.search(path):
+            continue
+        found.append(path.removeprefix(prefix))
+    return found
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -206,6 +273,8 @@ def test_console_pages_fit_a_360_px_screen(
     reporter = _context(browser, live_server, language, java_script_enabled=False).new_page()
     file_wbs_report(reporter, prefix, photo)
     case = Case.objects.get()
+    assert Client().post(f"{prefix}/report/gratification/", gratification_post()).status_code == 200
+    gift = Case.objects.exclude(pk=case.pk).get()
     sealed.add_message(
         access=intake_staff.keyring(intake_staff.officer),
         case=case,
@@ -221,20 +290,31 @@ def test_console_pages_fit_a_360_px_screen(
         "auditor": make_staff(Role.AUDITOR, username="auditor"),
     }
 
-    wide = []
-    for user, paths in console_pages(users, case).items():
+    wide: list[str] = []
+    visited: set[str] = set()
+    for user, paths in console_pages(users, case, gift).items():
         # JavaScript off, as the console needs none; a phone-sized, touch viewport.
         context = _context(
             browser, live_server, language, java_script_enabled=False, viewport={"width": 360, "height": 740}
         )
         page = context.new_page()
         log_in(page, user)
-        for path in paths:
-            page.goto(prefix + path)
+        queue, seen = list(paths), set(paths)
+        kinds = {page_kind(path) for path in paths}
+        while queue:  # the given pages, then every console page they link to (transitions, triage, ...)
+            path = queue.pop(0)
+            response = page.goto(prefix + path)
+            assert response is not None and response.status < 500, page.url
             assert page.locator("main h1").count() == 1, page.url
             overflow = horizontal_overflow(page)
             if overflow:
                 wide.append(f"{prefix}{path} as {user.username}: {overflow} px too wide")
+            for link in console_links(page, prefix):
+                if page_kind(link) not in kinds and len(seen) < MAX_PAGES_PER_USER:
+                    kinds.add(page_kind(link))
+                    seen.add(link)
+                    queue.append(link)
+        visited.update(f"{path} ({user.username})" for path in seen)
         context.close()
     for path in ("/auth/login/", "/auth/verify/"):
         page = _context(browser, live_server, language, viewport={"width": 360, "height": 740}).new_page()
@@ -243,3 +323,8 @@ def test_console_pages_fit_a_360_px_screen(
             wide.append(f"{prefix}{path}: {horizontal_overflow(page)} px too wide")
         page.context.close()
     assert not wide, "\n".join(wide)
+    # The crawl reached the pages the case detail links to, not only the ones named above.
+    assert any("/status/" in page for page in visited), sorted(visited)
+    assert any("/triage/" in page for page in visited), sorted(visited)
+    assert any("/upg/" in page for page in visited), sorted(visited)
+    assert any("/calendar/" in page for page in visited), sorted(visited)
