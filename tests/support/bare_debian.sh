@@ -3,7 +3,7 @@
 # inside; clone this repository's current branch (committed work only) and run bin/test there as root, with
 # none of this machine's environment (SQLite and the embedded broker).
 #
-# Usage, as root:  tests/support/bare_debian.sh [pytest arguments]
+# Usage, as root:  [PYTEST_ADDOPTS="-n 2"] tests/support/bare_debian.sh [pytest arguments]
 #   PELUIT_CHROOT   where the chroot lives (default /work/debian-chroot; made anew from the minbase tarball
 #                   $PELUIT_CHROOT.minbase.tar on every run, debootstrapped once when that is missing)
 #   PELUIT_MIRROR   Debian mirror (default http://deb.debian.org/debian)
@@ -37,6 +37,10 @@ fi
 rm -rf --one-file-system "$root"
 mkdir -p "$root"
 tar -C "$root" -xf "$base_tar"
+# As in every chroot or container image: packages may not start their services (nginx's would listen on this
+# machine's port 80). Peluit's tests start their own nginx on a free port.
+printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
+chmod 755 "$root/usr/sbin/policy-rc.d"
 
 mounted=()
 mount_once() {  # mount_once TARGET mount-arguments...
@@ -60,6 +64,10 @@ chroot_env=(HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 if [ -n "${PIP_CERT:-}" ] && [ -r "$PIP_CERT" ]; then
   cp "$PIP_CERT" "$root/etc/host-ca-bundle.crt"
   chroot_env+=(PIP_CERT=/etc/host-ca-bundle.crt)
+fi
+# PYTEST_ADDOPTS (e.g. "-n 2 -q") passes through, so bin/test still runs whole (ruff, mypy, import boundary).
+if [ -n "${PYTEST_ADDOPTS:-}" ]; then
+  chroot_env+=("PYTEST_ADDOPTS=$PYTEST_ADDOPTS")
 fi
 in_chroot() { chroot "$root" /usr/bin/env -i "${chroot_env[@]}" "$@"; }
 
