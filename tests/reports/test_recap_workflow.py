@@ -60,7 +60,7 @@ def _dataset(seed: int = 11) -> list[dict[str, Any]]:
             unit="working_days",
             started_at=received,
             start_day=received.date(),
-            due_on=due if state in ("on_time", "late") else (date(2020, 1, 1) if state == "overdue" else date(2100, 1, 1)),
+            due_on={"overdue": date(2020, 1, 1), "running": date(2100, 1, 1)}.get(state, due),
             state=CaseClock.State.STOPPED if state in ("on_time", "late") else CaseClock.State.RUNNING,
             stopped_at=received + timedelta(days=3) if state in ("on_time", "late") else None,
             met={"on_time": True, "late": False}.get(state),
