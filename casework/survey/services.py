@@ -77,6 +77,13 @@ def survey_submit(
     """
     checked = check_scores(scores)
     comment = comment.strip()
+    try:
+        comment.encode("utf-8")
+    except UnicodeEncodeError:
+        raise SurveyRefused(
+            _("The comment holds characters that cannot be stored. Nothing has been saved."),
+            errors={"comment": _("Remove the unreadable characters.")},
+        ) from None
     if len(comment) > MAX_COMMENT_CHARS:
         raise SurveyRefused(
             _("The comment may be at most %(n)s characters long. Nothing has been saved.") % {"n": MAX_COMMENT_CHARS},
