@@ -253,7 +253,7 @@ def case_attachment(request: HttpRequest, number: str, attachment_id: uuid.UUID)
         return _denied(request, case)
     try:
         keyring = vault.officer_keyring(request)
-        name = sealed.open_attachment_name(access=keyring, attachment=attachment)
+        meta = sealed.open_attachment_meta(access=keyring, attachment=attachment)
         chunks = sealed.open_attachment_content(access=keyring, attachment=attachment)
         first = next(chunks, b"")  # header and first chunk checked before the response starts
     except VaultLocked:
@@ -263,10 +263,10 @@ def case_attachment(request: HttpRequest, number: str, attachment_id: uuid.UUID)
     except CorruptCiphertext as exc:
         return _corrupt(request, exc)
     response = StreamingHttpResponse(
-        itertools.chain([first], chunks), content_type=attachment.content_type or "application/octet-stream"
+        itertools.chain([first], chunks), content_type=meta.content_type or "application/octet-stream"
     )
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    response["Content-Length"] = str(attachment.size)
+    response["Content-Disposition"] = content_disposition_header(True, meta.name)
+    response["Content-Length"] = str(meta.size)
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response  # type: ignore[return-value]  # permission_required is typed for HttpResponse views

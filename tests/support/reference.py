@@ -31,4 +31,4 @@ def ensure_reference_data() -> None:
     if not Transition.objects.exists() and not DeadlineRule.objects.exists():
         importlib.import_module("casework.migrations.0008_flow_lifecycle_data").add(apps, None)
     if not SurveyElement.objects.exists() and not SatisfactionCategory.objects.exists():
-        importlib.import_module("casework.migrations.0010_survey_data").add(apps, None)
+        importlib.import_module("casework.migrations.0011_survey_data").add(apps, None)

@@ -87,6 +87,6 @@ def remove(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("casework", "0009_survey")]
+    dependencies = [("casework", "0010_survey")]
 
     operations = [migrations.RunPython(add, remove)]
