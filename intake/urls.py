@@ -15,5 +15,6 @@ urlpatterns = [
     path("follow/inbox/", views.followup_inbox, name="followup_inbox"),
     path("follow/reply/", views.followup_reply, name="followup_reply"),
     path("follow/attach/", views.followup_attach, name="followup_attach"),
+    path("follow/survey/", views.followup_survey, name="followup_survey"),
     path("follow/logout/", views.followup_logout, name="followup_logout"),
 ]
