@@ -450,3 +450,8 @@ LOGGING = {
 # Staff logins are locked by username, not by address: inspectorate staff share office NAT addresses, and
 # one person's typos must not lock out the whole office.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Openness (docs/openness.md): the open data's licence (an SPDX id), the fewest survey answers an index may
+# describe, and the service pledge (maklumat pelayanan) shown with the service standard (empty: the default text).
+PELUIT_OPEN_DATA_LICENSE = os.environ.get("PELUIT_OPEN_DATA_LICENSE", "CC-BY-4.0")
+PELUIT_SKM_MIN_ANSWERS = int(os.environ.get("PELUIT_SKM_MIN_ANSWERS", "10"))
+PELUIT_SERVICE_PLEDGE = os.environ.get("PELUIT_SERVICE_PLEDGE", "")

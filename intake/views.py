@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from casework.rules.deadlines import working_days_for
+from casework.survey.services import SurveyRefused
 from intake import services
 from intake.forms import (
     FILE_FIELDS,
@@ -27,6 +28,7 @@ from intake.forms import (
     ReceiptForm,
     ReplyForm,
     ReportForm,
+    SurveyForm,
     WbsReportForm,
 )
 from intake.held import HELD_FIELD, HeldFilesRefused, held_uploads, hold_uploads, select_held
@@ -209,6 +211,8 @@ def _inbox(
     *,
     reply: ReplyForm | None = None,
     attach: AttachmentForm | None = None,
+    survey: SurveyForm | None = None,
+    survey_error: str = "",
     status: int = 200,
 ) -> HttpResponse:
     view = services.followup_overview(access=access)
@@ -217,8 +221,11 @@ def _inbox(
         "view": view,
         "reply_form": reply or ReplyForm(),
         "attach_form": attach or AttachmentForm(),
+        "survey_form": survey or (SurveyForm() if view.survey_open else None),
+        "survey_error": survey_error,
         "sent": bool(request.GET.get("sent")),
         "added": bool(request.GET.get("added")),
+        "surveyed": bool(request.GET.get("survey")),
     }
     return render(request, "intake/followup_inbox.html", context, status=status)
 
@@ -272,6 +279,24 @@ def followup_attach(request: HttpRequest) -> HttpResponse:
 
 # Asks the browser to drop this site's cookies, storage and cached pages (the follow-up cookie among them).
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
+
+
+@require_POST
+def followup_survey(request: HttpRequest) -> HttpResponse:
+    """Answer the satisfaction survey (closed cases, once); the answer is stored without a link to the case."""
+    try:
+        access = _resume(request)
+    except FollowupExpired:
+        return _session_gone(request)
+    form = SurveyForm(request.POST)
+    if not form.is_valid():
+        message = _("Please answer every question with 1 to 4. Nothing has been saved.")
+        return _inbox(request, access, survey=form, survey_error=message, status=400)
+    try:
+        services.answer_survey(access=access, scores=form.scores(), comment=form.cleaned_data["comment"])
+    except SurveyRefused as exc:
+        return _inbox(request, access, survey=form, survey_error=exc.message, status=exc.status)
+    return HttpResponseRedirect(f"{reverse('intake:followup_inbox')}?survey=1")
 
 
 @require_POST
