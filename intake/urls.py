@@ -17,4 +17,6 @@ urlpatterns = [
     path("follow/attach/", views.followup_attach, name="followup_attach"),
     path("follow/survey/", views.followup_survey, name="followup_survey"),
     path("follow/logout/", views.followup_logout, name="followup_logout"),
+    # The "quick exit" target: a bland address and a page that says nothing about reporting.
+    path("libur/", views.quick_exit, name="quick_exit"),
 ]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import holidays
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -276,6 +277,10 @@ def followup_attach(request: HttpRequest) -> HttpResponse:
     return _inbox(request, access, attach=form, status=400)
 
 
+# Asks the browser to drop this site's cookies, storage and cached pages (the follow-up cookie among them).
+CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
+
+
 @require_POST
 def followup_survey(request: HttpRequest) -> HttpResponse:
     """Answer the satisfaction survey (closed cases, once); the answer is stored without a link to the case."""
@@ -296,8 +301,26 @@ def followup_survey(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def followup_logout(request: HttpRequest) -> HttpResponse:
-    """End the follow-up session and forget the cookie."""
+    """End the follow-up session; the browser forgets the cookie and everything else it kept of this site."""
     value = request.COOKIES.get(FOLLOWUP_COOKIE, "")
     if value:
         services.followup_logout(cookie_value=value)
-    return _to_login("ended")
+    response = _to_login("ended")
+    response["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response
+
+
+# --- Quick exit --------------------------------------------------------------------------------------------
+@require_safe
+def quick_exit(request: HttpRequest) -> HttpResponse:
+    """A neutral page of our own for the "quick exit" link: this year's public holidays, nothing of Peluit.
+
+    Our own page rather than another site's: following the link then sends no request to a third party. The
+    browser is also asked to forget this site's cookies and cached pages, so "back" cannot reopen an inbox.
+    """
+    year = timezone.localdate().year
+    language = "id" if translation.get_language() == "id" else "en_US"
+    calendar = holidays.country_holidays("ID", years=year, categories=("public", "government"), language=language)
+    response = render(request, "intake/quick_exit.html", {"year": year, "days": sorted(calendar.items())})
+    response["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response

@@ -7,13 +7,13 @@ second one with its own cookies for an officer) and the staff who receive new re
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.intake.conftest import IntakeStaff, create_intake_staff
+from tests.support.browser import browser_problem
 from tests.support.reference import ensure_reference_data
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run inside one unless told
@@ -37,7 +37,10 @@ def browser() -> Iterator[object]:
     """A headless Chromium shared by the e2e tests of one run."""
     from playwright.sync_api import sync_playwright
 
-    assert shutil.which(CHROMIUM) or os.path.exists(CHROMIUM), f"{CHROMIUM} missing: bin/bootstrap installs chromium"
+    # Name a missing library or browser rather than fail with "Connection closed while reading from the driver".
+    problem = browser_problem(CHROMIUM)
+    if problem:
+        pytest.fail(problem, pytrace=False)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
