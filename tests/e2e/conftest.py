@@ -51,7 +51,7 @@ def _page(browser: Any, live_server: Any, **options: Any) -> Iterator[Any]:
     """Yield a page in a new browser context (own cookies) with JavaScript disabled; close it afterwards."""
     context = browser.new_context(java_script_enabled=False, base_url=live_server.url, locale="id-ID", **options)
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(60_000)  # generous: a loaded 2-core machine renders a recap in 20+ s
     yield page
     context.close()
 
