@@ -17,6 +17,7 @@ from vault.attachments import (
     write_attachment,
 )
 from vault.console import escrow_keyring, lock_console, officer_keyring, unlock_console
+from vault.envelopes import envelope_readers, open_envelope, seal_envelope
 from vault.escrow import (
     EscrowStatus,
     escrow_add_holder,
@@ -80,6 +81,7 @@ __all__ = [
     "can_hold",
     "delete_attachment",
     "enrol_officer",
+    "envelope_readers",
     "escrow_add_holder",
     "escrow_create",
     "escrow_exists",
@@ -109,6 +111,7 @@ __all__ = [
     "officer_keyring",
     "open",
     "open_attachment",
+    "open_envelope",
     "open_held_file",
     "open_identity",
     "prepare_receipt",
@@ -122,6 +125,7 @@ __all__ = [
     "revoke_case",
     "rewrap_officer_key",
     "seal",
+    "seal_envelope",
     "seal_report",
     "shred_report",
     "store_attachment",
