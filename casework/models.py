@@ -2,8 +2,8 @@
 
 Staff accounts live in ``casework.staff.models``; cases, their messages and files and the reference data in
 ``casework.cases.models``; the lifecycles' data in ``casework.workflow.models``; notes, links and identity
-disclosures in ``casework.handling.models``. The app label stays ``casework``, so migrations and
-``AUTH_USER_MODEL`` are unchanged by the split.
+disclosures in ``casework.handling.models``; the satisfaction survey in ``casework.survey.models``. The app
+label stays ``casework``, so migrations and ``AUTH_USER_MODEL`` are unchanged by the split.
 """
 
 from casework.cases.models import (
@@ -31,6 +31,7 @@ from casework.cases.models import (
 from casework.handling.models import CaseLink, CaseNote, IdentityDisclosure
 from casework.staff.models import ConsoleDenialWindow, StaffUser
 from casework.staff.roles import Role
+from casework.survey.models import SatisfactionCategory, SurveyElement, SurveyResponse
 from casework.workflow.models import (
     CalendarOverride,
     CaseClock,
@@ -74,8 +75,11 @@ __all__ = [
     "Outcome",
     "PublicStatus",
     "Role",
+    "SatisfactionCategory",
     "StaffUser",
     "StatusChange",
+    "SurveyElement",
+    "SurveyResponse",
     "Transition",
     "ViolationType",
     "gift_value_band",

@@ -28,6 +28,7 @@ urlpatterns += i18n_patterns(
     path("auth/", include("casework.staff.auth_urls")),
     path("console/", include("casework.urls")),
     path("verify/", verify, name="verify"),
+    path("", include("reports.public_urls")),
     path("", include("intake.urls")),
     prefix_default_language=False,
 )

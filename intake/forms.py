@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from casework.cases.content import GRATIFICATION_REPORT, WBS_REPORT, ReportField
 from casework.models import Organisation
 from intake.attachments import SEND_UNCLEANED_LABEL, RejectedAttachment, check_attachment_count
-from intake.recipients import intake_recipient_candidates
+from intake.recipients import roster
 from intake.voice import DEFAULT_MAX_VOICE_SECONDS
 
 if TYPE_CHECKING:
@@ -317,16 +317,13 @@ class WbsReportForm(ReportForm):
         super().__init__(*args, **kwargs)
         field = self.fields["exclude_recipients"]
         assert isinstance(field, forms.TypedMultipleChoiceField)
-        field.choices = [(user.pk, display_name(user)) for user in intake_recipient_candidates()]
+        field.choices = list(roster().candidates)
 
     def identity(self) -> dict[str, str]:
         """Return the identity fields the reporter filled in (empty when anonymous)."""
         return {name: str(self.cleaned_data[name]) for name in self.identity_fields if self.cleaned_data.get(name)}
 
 
-def display_name(user: Any) -> str:
-    """Return how a staff member is listed to reporters: full name, else username."""
-    return str(user.get_full_name() or user.get_username())
 
 
 _ONE_OF_CONTACTS = _("Required: a mobile phone or an e-mail address (at least one of the two).")
@@ -417,6 +414,43 @@ class ReplyForm(ReporterForm):
     """A message from the reporter to the inspectorate."""
 
     body = _textarea(_("Your message"), required=True, max_length=10_000)
+
+
+class SurveyForm(ReporterForm):
+    """The satisfaction survey (SKM): one answer from 1 to 4 per element asked, and an optional comment.
+
+    The elements and their words are data (``casework.SurveyElement``); the form is built from them.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from casework.survey.selectors import survey_elements
+        from casework.survey.services import MAX_COMMENT_CHARS
+
+        super().__init__(*args, **kwargs)
+        self.elements = survey_elements()
+        for element in self.elements:
+            self.fields[element.code] = forms.TypedChoiceField(
+                label=f"{element.code}. {element.question}",
+                choices=[(score, f"{score} – {text}") for score, text in enumerate(element.answers, start=1)],
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": _("Choose an answer from 1 to 4."),
+                    "invalid_choice": _("An answer is a whole number from 1 to 4."),
+                },
+            )
+        self.fields["comment"] = forms.CharField(
+            label=_("Comment or suggestion (optional)"),
+            help_text=_("Sealed like a message; read only by the inspectorate's supervisors, without your report."),
+            required=False,
+            max_length=MAX_COMMENT_CHARS,
+            widget=forms.Textarea(attrs={"rows": 4}),
+        )
+        self.fields["comment"].validators.append(refuse_surrogates)
+
+    def scores(self) -> dict[str, int]:
+        """The validated scores per element code."""
+        return {e.code: int(self.cleaned_data[e.code]) for e in self.elements}
 
 
 class AttachmentForm(ReporterForm):

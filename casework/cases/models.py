@@ -279,6 +279,9 @@ class Case(models.Model):
         StaffUser, verbose_name=_("staff with a declared conflict of interest"), blank=True,
         related_name="conflicted_cases",
     )
+    # The reporter answered the satisfaction survey (once per case). The answer itself is not linked to the
+    # case (casework.survey.models.SurveyResponse); this flag is all the case knows.
+    survey_answered = models.BooleanField(_("survey answered"), default=False)
 
     class Meta:
         ordering = ["-received_at"]
