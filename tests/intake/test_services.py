@@ -17,6 +17,7 @@ from PIL import Image
 from audit.models import AuditEvent
 from casework.cases import sealed
 from casework.models import Case, CaseAttachment, CaseKind, CaseMessage, CaseNumberSequence, CaseStatus
+from casework.staff.roles import Role
 from intake import services
 from intake.forms import GratificationReportForm, WbsReportForm
 from tests.intake.conftest import (
@@ -290,26 +291,32 @@ def test_spent_tokens_are_purged_by_the_hourly_housekeeping_after_two_days() -> 
 
 
 def test_the_recipient_roster_is_kept_for_its_lifetime_and_exclusions_apply_on_every_submission(
-    intake_staff: IntakeStaff, settings: Any, django_assert_num_queries: Any
+    intake_staff: IntakeStaff, make_staff: Any, settings: Any, django_assert_num_queries: Any
 ) -> None:
     from intake.recipients import forget_roster, roster
 
+    second_supervisor = make_staff(Role.SUPERVISOR, username="kepala2")
+    assert vault.has_officer_key(user=second_supervisor)
     settings.PELUIT_RECIPIENT_CACHE_SECONDS = 60
     forget_roster()
     first = roster()
     with django_assert_num_queries(0):
         assert roster() is first
-    ids = {key.staff_id for key in first.keys}
-    assert {intake_staff.officer.pk, intake_staff.other_officer.pk} <= ids
-    assert intake_staff.officer.pk not in {k.staff_id for k in first.keys_without([intake_staff.officer.pk])}
+    # Officers may be excluded by name, but new reports are sealed to the supervisors only.
+    assert {intake_staff.officer.pk, intake_staff.other_officer.pk, second_supervisor.pk} <= first.candidate_ids()
+    assert {key.staff_id for key in first.keys} == {intake_staff.supervisor.pk, second_supervisor.pk}
+    supervisor = intake_staff.supervisor
+    assert supervisor.pk not in {k.staff_id for k in first.keys_without([supervisor.pk])}
     submission = services.submit_wbs_report(
-        data=valid(WbsReportForm, wbs_post(exclude_recipients=[str(intake_staff.officer.pk)])), attachments=[]
+        data=valid(WbsReportForm, wbs_post(exclude_recipients=[str(supervisor.pk)])), attachments=[]
     )
     with pytest.raises(AccessDenied):
+        sealed.open_content(access=intake_staff.keyring(supervisor), case=submission.case)
+    with pytest.raises(AccessDenied):
         sealed.open_content(access=intake_staff.keyring(intake_staff.officer), case=submission.case)
-    assert sealed.open_content(access=intake_staff.keyring(intake_staff.other_officer), case=submission.case)
-    intake_staff.other_officer.is_active = False
-    intake_staff.other_officer.save()
+    assert sealed.open_content(access=intake_staff.keyring(second_supervisor), case=submission.case)
+    second_supervisor.is_active = False
+    second_supervisor.save()
     assert roster() is first, "kept for its lifetime"
     forget_roster()
-    assert intake_staff.other_officer.pk not in {key.staff_id for key in roster().keys}
+    assert second_supervisor.pk not in {key.staff_id for key in roster().keys}
