@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from casework import views
+from casework.cases import file_views
 from casework.cases import views as case_views
 from casework.staff import views as staff_views
 
@@ -23,4 +24,10 @@ urlpatterns = [
     path("cases/<str:number>/revoke/", case_views.case_revoke_view, name="case_revoke"),
     path("cases/<str:number>/regrant/", case_views.case_regrant_view, name="case_regrant"),
     path("cases/<str:number>/files/<uuid:attachment_id>/", case_views.case_attachment, name="case_attachment"),
+    # Safe viewing (issue 11 item 10, queue): files drawn as pictures on the server.
+    path(
+        "cases/<str:number>/files/<uuid:attachment_id>/view/",
+        file_views.case_attachment_view,
+        name="case_attachment_view",
+    ),
 ]

@@ -8,7 +8,6 @@ is opened only by someone who holds its key, with the keyring of the split-key c
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from typing import Any
 
@@ -21,11 +20,12 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from casework.cases import sealed, selectors
+from casework.cases import selectors
 from casework.cases.forms import CaseFilterForm, CaseReplyForm, StaffChoiceForm
 from casework.cases.models import Case, CaseAttachment
 from casework.cases.services import (
     CaseActionRefused,
+    attachment_download,
     case_escrow_regrant,
     case_grant,
     case_reply,
@@ -245,17 +245,14 @@ def case_regrant_view(request: HttpRequest, number: str) -> HttpResponse:
 @case_readers_only
 @require_GET
 def case_attachment(request: HttpRequest, number: str, attachment_id: uuid.UUID) -> HttpResponse:
-    """Stream a file of the case, decrypted chunk by chunk, as a download (never shown inline)."""
+    """Stream a file of the case, decrypted chunk by chunk, as a download (never shown inline; audited)."""
     case = get_object_or_404(Case, number=number)
     attachment = get_object_or_404(CaseAttachment, case=case, pk=attachment_id)
     user = _user(request)
     if not selectors.holds_case(user, case):
         return _denied(request, case)
     try:
-        keyring = vault.officer_keyring(request)
-        name = sealed.open_attachment_name(access=keyring, attachment=attachment)
-        chunks = sealed.open_attachment_content(access=keyring, attachment=attachment)
-        first = next(chunks, b"")  # header and first chunk checked before the response starts
+        download = attachment_download(keyring=vault.officer_keyring(request), case=case, attachment=attachment)
     except VaultLocked:
         return _locked(request)
     except AccessDenied:
@@ -263,9 +260,9 @@ def case_attachment(request: HttpRequest, number: str, attachment_id: uuid.UUID)
     except CorruptCiphertext as exc:
         return _corrupt(request, exc)
     response = StreamingHttpResponse(
-        itertools.chain([first], chunks), content_type=attachment.content_type or "application/octet-stream"
+        download.chunks, content_type=attachment.content_type or "application/octet-stream"
     )
-    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["Content-Disposition"] = content_disposition_header(True, download.name)
     response["Content-Length"] = str(attachment.size)
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
