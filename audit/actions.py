@@ -45,10 +45,9 @@ class Action(models.TextChoices):
     REPORTER_ATTACHMENT = "intake.reporter_attachment", _("Reporter added an attachment")
     # Casework
     INSPECTORATE_MESSAGE = "casework.inspectorate_message", _("Inspectorate sent a message")
-    # Casework: safe viewing, downloads and search in held cases (issue 11 items 10-11)
+    # Casework: safe viewing and downloads (issue 11 item 10)
     ATTACHMENT_VIEWED = "casework.attachment_viewed", _("File viewed in the console")
     ATTACHMENT_DOWNLOADED = "casework.attachment_downloaded", _("File downloaded")
-    CASES_SEARCHED = "casework.cases_searched", _("Held cases searched")
     # Intake: reports received by other channels (issue 11 item 8)
     REPORT_RECORDED = "intake.report_recorded", _("Report received by another channel recorded by an officer")
     # Audit itself

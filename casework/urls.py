@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from casework import views
-from casework.cases import file_views
+from casework.cases import file_views, search_views
 from casework.cases import views as case_views
 from casework.staff import views as staff_views
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("staff/<int:pk>/", staff_views.staff_detail, name="staff_detail"),
     path("audit/", include("audit.urls")),
     path("cases/", case_views.case_list, name="case_list"),
+    # Search in held cases (issue 11 item 11, queue).
+    path("search/", search_views.case_search, name="case_search"),
     path("cases/<str:number>/", case_views.case_detail, name="case_detail"),
     path("cases/<str:number>/reply/", case_views.case_reply_view, name="case_reply"),
     path("cases/<str:number>/grant/", case_views.case_grant_view, name="case_grant"),

@@ -6,7 +6,7 @@ The functions live in small modules named after what they hold; this module gath
 
 from __future__ import annotations
 
-from vault.access import Access, EscrowKeyring, Keyring, ReporterAccess, StaffAccess
+from vault.access import Access, EscrowKeyring, HeldReports, Keyring, ReporterAccess, StaffAccess, unseal_held_reports
 from vault.attachments import (
     StoredAttachment,
     delete_attachment,
@@ -52,6 +52,7 @@ __all__ = [
     "Access",
     "EscrowKeyring",
     "EscrowStatus",
+    "HeldReports",
     "Keyring",
     "NewReport",
     "ReporterAccess",
@@ -98,4 +99,5 @@ __all__ = [
     "sweep_orphaned_blobs",
     "unlock_console",
     "unlock_keyring",
+    "unseal_held_reports",
 ]

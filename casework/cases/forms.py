@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from casework.cases.models import CaseKind, CaseStatus
+from casework.cases.search import MAX_QUERY
 from casework.cases.selectors import staff_label
 from casework.cases.services import MAX_REPLY
 from casework.staff.models import StaffUser
@@ -27,6 +28,21 @@ class CaseFilterForm(forms.Form):
         if not self.is_valid():
             return {"kind": "", "status": ""}
         return {"kind": self.cleaned_data["kind"], "status": self.cleaned_data["status"]}
+
+
+class CaseSearchForm(forms.Form):
+    """Words to look for in the cases one holds (posted, so the query never appears in a URL)."""
+
+    q = forms.CharField(
+        label=_("Search in the cases you hold"),
+        max_length=MAX_QUERY,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autofocus": True}),
+        help_text=_(
+            'Every word must occur in the case (report, messages or file names); put a phrase in "quotes". '
+            "The cases are decrypted for this search only: nothing is indexed or kept, and the words you "
+            "search for are not recorded."
+        ),
+    )
 
 
 class CaseReplyForm(forms.Form):
