@@ -45,7 +45,8 @@ class Action(models.TextChoices):
     REPORTER_ATTACHMENT = "intake.reporter_attachment", _("Reporter added an attachment")
     # Casework
     INSPECTORATE_MESSAGE = "casework.inspectorate_message", _("Inspectorate sent a message")
-    # Casework: safe viewing and downloads (issue 11 item 10)
+    # Casework: the queue's saved view, safe viewing and downloads (issue 11 items 1 and 10)
+    QUEUE_VIEW_SAVED = "casework.queue_view_saved", _("Saved queue view changed")
     ATTACHMENT_VIEWED = "casework.attachment_viewed", _("File viewed in the console")
     ATTACHMENT_DOWNLOADED = "casework.attachment_downloaded", _("File downloaded")
     # Intake: reports received by other channels (issue 11 item 8)

@@ -21,6 +21,7 @@ from casework.cases.models import (
     GratificationThreshold,
     Organisation,
     PublicStatus,
+    SavedQueueView,
     ViolationType,
 )
 from casework.staff.models import StaffUser
@@ -43,6 +44,7 @@ __all__ = [
     "Organisation",
     "PublicStatus",
     "Role",
+    "SavedQueueView",
     "StaffUser",
     "ViolationType",
 ]

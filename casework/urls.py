@@ -18,6 +18,8 @@ urlpatterns = [
     path("staff/<int:pk>/", staff_views.staff_detail, name="staff_detail"),
     path("audit/", include("audit.urls")),
     path("cases/", case_views.case_list, name="case_list"),
+    # The queue's saved "my work" view (issue 11 item 1, queue).
+    path("cases/my-work/", case_views.case_list_save_view, name="case_list_save_view"),
     # Search in held cases (issue 11 item 11, queue).
     path("search/", search_views.case_search, name="case_search"),
     path("cases/<str:number>/", case_views.case_detail, name="case_detail"),

@@ -1,33 +1,136 @@
-"""Forms of the case console: list filters, the reply to the reporter, and choosing a staff member."""
+"""Forms of the case console: the queue's filters, search, the reply to the reporter, choosing a staff member."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from casework.cases.models import CaseKind, CaseStatus
+from casework.cases.models import CaseKind, CaseStatus, GiftType, Organisation, PublicStatus, ViolationType
+from casework.cases.queue import QueueFilters, Sort, State
 from casework.cases.search import MAX_QUERY
 from casework.cases.selectors import staff_label
 from casework.cases.services import MAX_REPLY
 from casework.staff.models import StaffUser
+from casework.staff.selectors import case_key_holders
+
+
+class StaffModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A staff member, shown by full name and username."""
+
+    def label_from_instance(self, obj: StaffUser) -> str:
+        return staff_label(obj)
+
+
+def _choices(everything: Any, choices: Any) -> list[tuple[str, Any]]:
+    return [("", everything), *choices]
 
 
 class CaseFilterForm(forms.Form):
-    """Filters of the case list (GET): kind and status; unknown values are ignored."""
+    """Filters and order of the case queue (GET). Invalid values are reported and ignored, the rest apply."""
 
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *CaseKind.choices])
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=_choices(_("All kinds"), CaseKind.choices))
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All statuses")), *CaseStatus.choices]
+        label=_("Status"), required=False, choices=_choices(_("All statuses"), CaseStatus.choices)
+    )
+    public_status = forms.ChoiceField(
+        label=_("Status the reporter sees"),
+        required=False,
+        choices=_choices(_("Any"), PublicStatus.choices),
+    )
+    state = forms.ChoiceField(
+        label=_("Open or closed"),
+        required=False,
+        choices=_choices(_("Open and closed"), [(State.OPEN, _("Open")), (State.CLOSED, _("Closed"))]),
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        required=False,
+        queryset=Organisation.objects.order_by("name"),
+        to_field_name="code",
+        empty_label=_("All organisations"),
+    )
+    violation_type = forms.ChoiceField(
+        label=_("Violation type"), required=False, choices=_choices(_("Any"), ViolationType.choices)
+    )
+    gift_type = forms.ChoiceField(label=_("Gift type"), required=False, choices=_choices(_("Any"), GiftType.choices))
+    holder = StaffModelChoiceField(
+        label=_("Handled by"),
+        required=False,
+        queryset=StaffUser.objects.none(),
+        empty_label=_("Anyone"),
+        help_text=_("Cases this staff member has access to."),
+    )
+    received_from = forms.DateField(
+        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    received_to = forms.DateField(
+        label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[
+            (Sort.NEWEST, _("Newest first")),
+            (Sort.OLDEST, _("Oldest first")),
+            (Sort.NUMBER, _("Case number")),
+            (Sort.STATUS, _("Status")),
+        ],
     )
 
-    def filters(self) -> dict[str, str]:
-        """Return the valid filters (empty when the form is invalid)."""
-        if not self.is_valid():
-            return {"kind": "", "status": ""}
-        return {"kind": self.cleaned_data["kind"], "status": self.cleaned_data["status"]}
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["holder"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = case_key_holders()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("received_from"), cleaned.get("received_to")
+        if start and end and end < start:
+            self.add_error("received_to", _("The end of the period is before its start."))
+        return cleaned
+
+    def query_string(self) -> str:
+        """Return the valid, non-empty filters as a query string (what the pager and a saved view keep)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        pairs = []
+        for name in self.fields:
+            value = data.get(name)
+            if value in (None, ""):
+                continue
+            if isinstance(value, Organisation):
+                value = value.code
+            elif isinstance(value, StaffUser):
+                value = value.pk
+            elif isinstance(value, date):
+                value = value.isoformat()
+            pairs.append((name, str(value)))
+        return urlencode(pairs)
+
+    def filters(self) -> QueueFilters:
+        """Return the filters of the valid fields (an invalid field counts as not set)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        organisation = data.get("organisation")
+        return QueueFilters(
+            kind=data.get("kind") or "",
+            status=data.get("status") or "",
+            public_status=data.get("public_status") or "",
+            state=data.get("state") or "",
+            organisation=organisation.code if organisation is not None else "",
+            violation_type=data.get("violation_type") or "",
+            gift_type=data.get("gift_type") or "",
+            holder=data.get("holder"),
+            received_from=data.get("received_from"),
+            received_to=data.get("received_to"),
+            sort=Sort(data.get("sort") or Sort.NEWEST),
+        )
 
 
 class CaseSearchForm(forms.Form):
@@ -54,13 +157,6 @@ class CaseReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_('The reporter sees it signed "Inspektorat", never with your name.'),
     )
-
-
-class StaffModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    """A staff member, shown by full name and username."""
-
-    def label_from_instance(self, obj: StaffUser) -> str:
-        return staff_label(obj)
 
 
 class StaffChoiceForm(forms.Form):

@@ -224,6 +224,12 @@ class Case(models.Model):
         ordering = ["-received_at"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        # The queue's orders and most used filters (casework.cases.queue): a page is read along an index.
+        indexes = [
+            models.Index(fields=["received_at", "number"], name="case_queue_received"),
+            models.Index(fields=["status", "received_at"], name="case_queue_status"),
+            models.Index(fields=["kind", "received_at"], name="case_queue_kind"),
+        ]
         # casework.staff.roles.SUPERVISE_CASES
         permissions = [("supervise_cases", _("Can see every case and take access away"))]
 
@@ -324,3 +330,20 @@ class GratificationThreshold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} {self.valid_from}..{self.valid_until}: {self.per_giver_limit}"
+
+
+class SavedQueueView(models.Model):
+    """A staff member's saved queue filters (today one: "my work"), as the query string of the list page."""
+
+    MY_WORK = "my-work"
+
+    user = models.ForeignKey(StaffUser, on_delete=models.CASCADE, related_name="saved_queue_views")
+    name = models.SlugField(max_length=32)
+    query = models.CharField(max_length=1000, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_queue_view_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.name}"

@@ -7,11 +7,13 @@ holds which case is the vault's to say (its ``CaseKey`` queries); who may see wh
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from casework.cases import sealed
@@ -51,26 +53,52 @@ def holds_case(user: StaffUser, case: Case) -> bool:
     return vault.holds_report(user=user, report_id=case.id)
 
 
-def visible_cases(user: StaffUser, *, kind: str = "", status: str = "") -> QuerySet[Case]:
-    """Return the cases ``user`` may list, newest first: supervisors every case, officers the ones they hold.
+# The columns a list row shows (and sorts and filters by); the sealed ``content`` is never among them.
+LIST_COLUMNS = (
+    "id",
+    "number",
+    "kind",
+    "status",
+    "received_at",
+    "violation_type",
+    "gift_type",
+    "is_refusal",
+    "identity_given",
+    "organisation__name",
+)
 
-    Staff who may not hold case keys (auditors, administrators) get nothing. Each case carries ``unread``
-    (reporter messages no staff member has read yet).
+
+def visible_cases(user: StaffUser, *, kind: str = "", status: str = "") -> QuerySet[Case]:
+    """Return the cases ``user`` may list, newest first, without the sealed content.
+
+    Supervisors: every case; officers: the cases whose key they hold (one subquery); staff who may not hold
+    case keys (auditors, administrators): none. Unread counts come per page (``case_rows``), never as a
+    count over every case. ``casework.cases.queue`` adds the queue's filters and orders.
     """
-    cases = Case.objects.all()
     if not may_hold_case_keys(user):
         return Case.objects.none()
+    cases = Case.objects.select_related("organisation").only(*LIST_COLUMNS)
     if not user.has_perm(SUPERVISE_CASES):
         cases = cases.filter(id__in=vault.granted_report_ids(user=user))
     if kind:
         cases = cases.filter(kind=kind)
     if status:
         cases = cases.filter(status=status)
-    unread = Count(
-        "messages",
-        filter=Q(messages__sender=CaseMessage.Sender.REPORTER, messages__read_by_staff=False),
+    return cases.order_by("-received_at", "-number")
+
+
+def unread_counts(case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Return, for the given cases only, how many reporter messages no staff member has read (one query)."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    rows = (
+        CaseMessage.objects.filter(case_id__in=ids, sender=CaseMessage.Sender.REPORTER, read_by_staff=False)
+        .values("case_id")
+        .annotate(unread=Count("id"))
+        .values_list("case_id", "unread")
     )
-    return cases.annotate(unread=unread).order_by("-received_at", "-number")
+    return dict(rows)
 
 
 def queue_due_date(case: Case) -> date | None:
@@ -81,9 +109,11 @@ def queue_due_date(case: Case) -> date | None:
     return due_date(code, start=timezone.localdate(case.received_at))
 
 
-def case_rows(cases: Any) -> list[CaseRow]:
-    """Return list rows for already-sliced ``cases`` (from ``visible_cases``)."""
-    return [CaseRow(case=case, unread=int(getattr(case, "unread", 0)), due_on=queue_due_date(case)) for case in cases]
+def case_rows(cases: Iterable[Case]) -> list[CaseRow]:
+    """Return list rows for already-sliced ``cases`` (from ``visible_cases``); unread counts cost one query."""
+    listed = list(cases)
+    unread = unread_counts(case.pk for case in listed)
+    return [CaseRow(case=case, unread=unread.get(case.pk, 0), due_on=queue_due_date(case)) for case in listed]
 
 
 def home_cases(user: StaffUser) -> dict[str, Any]:

@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.actions import Action
 from audit.services import record as audit_record
 from casework.cases import preview, sealed
-from casework.cases.models import Case, CaseAttachment, CaseMessage
+from casework.cases.models import Case, CaseAttachment, CaseMessage, SavedQueueView
 from casework.cases.threads import Reader, Thread
 from casework.cases.viewing import FilePreview, max_image_pixels, read_plaintext
 from casework.staff.models import StaffUser
@@ -179,3 +180,26 @@ def attachment_download(*, keyring: vault.Keyring, case: Case, attachment: CaseA
             details={"attachment_id": str(attachment.pk), "metadata_removed": attachment.metadata_removed},
         )
     return Download(name=name, chunks=itertools.chain([first], chunks))
+
+
+# --- The queue's saved view (issue 11 item 1) -------------------------------------------------------------------
+MAX_SAVED_QUERY = 1000
+
+
+@transaction.atomic
+def queue_view_save(*, user: StaffUser, name: str, query: str) -> SavedQueueView | None:
+    """Save ``query`` (the list page's validated filters as a query string) as ``user``'s view ``name``.
+
+    An empty ``query`` removes the saved view (back to the default). Audited; the filters are metadata only.
+    """
+    if len(query) > MAX_SAVED_QUERY:
+        raise CaseActionRefused(_("These filters are too long to be saved."))
+    if not query:
+        SavedQueueView.objects.filter(user=user, name=name).delete()
+        saved = None
+    else:
+        saved, _created = SavedQueueView.objects.update_or_create(
+            user=user, name=name, defaults={"query": query, "updated_at": timezone.now()}
+        )
+    audit_record(action=Action.QUEUE_VIEW_SAVED, actor=user, details={"name": name, "query": query})
+    return saved

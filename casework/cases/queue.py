@@ -1,0 +1,143 @@
+"""The case queue: which cases a staff member may list, filtered and sorted, one page at a time. Metadata only.
+
+Supervisors list every case (the triage queue), officers the cases they hold (the vault's ``CaseKey``, as a
+subquery); staff who may not hold case keys list nothing. Nothing sealed is read: the sealed ``content``
+column is never selected. The page is built from a constant number of queries whatever the number of cases:
+the page's rows (through an index on the sort order), the total for the pager, and the unread reporter
+messages of the page's cases only (no count over every case). ``docs/queue.md`` describes the filters,
+sorting, indexes and the benchmark.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from casework.cases.models import PUBLIC_STATUS, Case, PublicStatus, SavedQueueView
+from casework.cases.selectors import CaseRow, case_rows, visible_cases
+from casework.staff.models import StaffUser
+from vault import services as vault
+
+PAGE_SIZE = 50
+
+
+class Sort(enum.StrEnum):
+    """The orders the queue offers; each ends with the case number so pages never overlap."""
+
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    NUMBER = "number"
+    STATUS = "status"
+
+
+ORDERING: dict[Sort, tuple[str, ...]] = {
+    Sort.NEWEST: ("-received_at", "-number"),
+    Sort.OLDEST: ("received_at", "number"),
+    Sort.NUMBER: ("number",),
+    Sort.STATUS: ("status", "-received_at", "-number"),
+}
+
+
+class State(enum.StrEnum):
+    """Open (not closed for the reporter) or closed cases."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the queue is narrowed to; empty values mean "any"."""
+
+    kind: str = ""
+    status: str = ""
+    public_status: str = ""
+    state: str = ""
+    organisation: str = ""  # organisation code
+    violation_type: str = ""
+    gift_type: str = ""
+    holder: StaffUser | None = None  # cases this staff member holds (has been given access to)
+    received_from: date | None = None
+    received_to: date | None = None
+    sort: Sort = Sort.NEWEST
+
+
+def statuses_shown_as(public_status: str) -> list[str]:
+    """Return the internal statuses the reporter sees as ``public_status``."""
+    return sorted(status for status, shown in PUBLIC_STATUS.items() if shown == public_status)
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def filter_cases(cases: QuerySet[Case], filters: QueueFilters) -> QuerySet[Case]:
+    """Return ``cases`` narrowed by ``filters`` and put in the chosen order."""
+    if filters.kind:
+        cases = cases.filter(kind=filters.kind)
+    if filters.status:
+        cases = cases.filter(status=filters.status)
+    if filters.public_status:
+        cases = cases.filter(status__in=statuses_shown_as(filters.public_status))
+    if filters.state == State.OPEN:
+        cases = cases.exclude(status__in=statuses_shown_as(PublicStatus.CLOSED))
+    elif filters.state == State.CLOSED:
+        cases = cases.filter(status__in=statuses_shown_as(PublicStatus.CLOSED))
+    if filters.organisation:
+        cases = cases.filter(organisation__code=filters.organisation)
+    if filters.violation_type:
+        cases = cases.filter(violation_type=filters.violation_type)
+    if filters.gift_type:
+        cases = cases.filter(gift_type=filters.gift_type)
+    if filters.holder is not None:
+        cases = cases.filter(id__in=vault.granted_report_ids(user=filters.holder))
+    if filters.received_from is not None:
+        cases = cases.filter(received_at__gte=_day_start(filters.received_from))
+    if filters.received_to is not None:
+        cases = cases.filter(received_at__lt=_day_start(filters.received_to + timedelta(days=1)))
+    return cases.order_by(*ORDERING[filters.sort])
+
+
+def queue_cases(user: StaffUser, filters: QueueFilters) -> QuerySet[Case]:
+    """Return the cases ``user`` may list, filtered and sorted (a lazy queryset: slice it for a page)."""
+    return filter_cases(visible_cases(user), filters)
+
+
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue: its rows and the pager."""
+
+    rows: list[CaseRow]
+    page: Page[Case]
+
+
+def queue_page(user: StaffUser, filters: QueueFilters, *, page: Any = 1, per_page: int = PAGE_SIZE) -> QueuePage:
+    """Return the page ``page`` of ``user``'s queue (an invalid or out-of-range number gives the nearest page)."""
+    paginator = Paginator(queue_cases(user, filters), per_page)
+    shown = paginator.get_page(page)
+    return QueuePage(rows=case_rows(shown.object_list), page=shown)
+
+
+def my_work_query(user: StaffUser) -> str:
+    """Return the filters of ``user``'s "my work" view: the saved ones, else the cases they hold that are
+    still open, oldest first."""
+    saved = (
+        SavedQueueView.objects.filter(user=user, name=SavedQueueView.MY_WORK).values_list("query", flat=True).first()
+    )
+    if saved:
+        return saved
+    return urlencode({"holder": user.pk, "state": State.OPEN, "sort": Sort.OLDEST})
+
+
+def has_saved_my_work(user: StaffUser) -> bool:
+    """True when ``user`` saved their own "my work" filters."""
+    return SavedQueueView.objects.filter(user=user, name=SavedQueueView.MY_WORK).exists()
