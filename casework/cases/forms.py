@@ -8,6 +8,9 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.db.models import QuerySet
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from casework.cases.models import CaseKind, CaseStatus, GiftType, Organisation, PublicStatus, ViolationType
@@ -26,6 +29,25 @@ class StaffModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return staff_label(obj)
 
 
+class QuickSelect(forms.Select):
+    """A ``<select>`` written in Python instead of Django's template per option.
+
+    The queue's filters have about 150 options; rendering each through ``select_option.html`` took most of
+    the list page's time on a loaded machine. Same markup, same escaping (``format_html``), no option groups.
+    """
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        chosen = {str(v) for v in self.format_value(value)}
+        options = [
+            format_html('<option value="{}" selected>{}</option>', key, label)
+            if str(key) in chosen
+            else format_html('<option value="{}">{}</option>', key, label)
+            for key, label in self.choices
+        ]
+        attributes = flatatt(self.build_attrs(self.attrs, attrs))
+        return format_html('<select name="{}"{}>{}</select>', name, attributes, mark_safe("".join(options)))  # noqa: S308 - each option escaped by format_html
+
+
 def _choices(everything: Any, choices: Any) -> list[tuple[str, Any]]:
     return [("", everything), *choices]
 
@@ -33,36 +55,44 @@ def _choices(everything: Any, choices: Any) -> list[tuple[str, Any]]:
 class CaseFilterForm(forms.Form):
     """Filters and order of the case queue (GET). Invalid values are reported and ignored, the rest apply."""
 
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=_choices(_("All kinds"), CaseKind.choices))
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=_choices(_("All kinds"), CaseKind.choices), widget=QuickSelect
+    )
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=_choices(_("All statuses"), CaseStatus.choices)
+        label=_("Status"), required=False, choices=_choices(_("All statuses"), CaseStatus.choices), widget=QuickSelect
     )
     public_status = forms.ChoiceField(
         label=_("Status the reporter sees"),
         required=False,
+        widget=QuickSelect,
         choices=_choices(_("Any"), PublicStatus.choices),
     )
     state = forms.ChoiceField(
         label=_("Open or closed"),
         required=False,
+        widget=QuickSelect,
         choices=_choices(_("Open and closed"), [(State.OPEN, _("Open")), (State.CLOSED, _("Closed"))]),
     )
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
         required=False,
-        queryset=Organisation.objects.order_by("name"),
+        queryset=Organisation.objects.only("code", "name").order_by("name"),
         to_field_name="code",
         empty_label=_("All organisations"),
+        widget=QuickSelect,
     )
     violation_type = forms.ChoiceField(
-        label=_("Violation type"), required=False, choices=_choices(_("Any"), ViolationType.choices)
+        label=_("Violation type"), required=False, choices=_choices(_("Any"), ViolationType.choices), widget=QuickSelect
     )
-    gift_type = forms.ChoiceField(label=_("Gift type"), required=False, choices=_choices(_("Any"), GiftType.choices))
+    gift_type = forms.ChoiceField(
+        label=_("Gift type"), required=False, choices=_choices(_("Any"), GiftType.choices), widget=QuickSelect
+    )
     holder = StaffModelChoiceField(
         label=_("Handled by"),
         required=False,
         queryset=StaffUser.objects.none(),
         empty_label=_("Anyone"),
+        widget=QuickSelect,
         help_text=_("Cases this staff member has access to."),
     )
     received_from = forms.DateField(
@@ -74,6 +104,7 @@ class CaseFilterForm(forms.Form):
     sort = forms.ChoiceField(
         label=_("Order"),
         required=False,
+        widget=QuickSelect,
         choices=[
             (Sort.NEWEST, _("Newest first")),
             (Sort.OLDEST, _("Oldest first")),
