@@ -16,7 +16,8 @@ created and dropped here, reached through ``PELUIT_BENCH_PG_URL``, default ``...
    - ``officer_queue``: the officer's list of the cases they hold; ``my_work``: their "my work" view;
    - ``case_page``: the officer opens one case (content, messages, files decrypted);
    - ``search_held``: the officer searches the text of every case they hold (``--held`` of them).
-3. References measured in the same run: ``healthz`` (the same client on the cheapest page: the stack's
+3. References measured in the same run: ``python_loop_1e6`` (a million additions: how fast this processor is
+   right now, on a shared machine), ``healthz`` (the same client on the cheapest page: the stack's
    floor), ``sql_limit_50`` (a bare ``SELECT ... ORDER BY received_at DESC LIMIT 50`` on the case table), and
    ``unseal_keys`` (opening ``--held`` sealed data keys in one thread: the search's cryptographic floor).
    Ratios to these are printed, so a figure can be compared across machines and loads.
@@ -170,7 +171,13 @@ def _references(client: Any, held: int, repeat: int) -> dict[str, Any]:
         for blob in boxes:
             crypto.box_open(private, blob[1:], public_key=public)
 
+    def python_loop() -> None:
+        total = 0
+        for number in range(1_000_000):
+            total += number
+
     return {
+        "python_loop_1e6": _timed(python_loop, 3),
         "healthz": _timed(_get(client, "/healthz"), repeat),
         "sql_limit_50": _timed(plain_sql, repeat),
         "unseal_keys": {**_timed(unseal, 3), "keys": held},

@@ -130,12 +130,32 @@ PARALLEL_UNSEAL_FROM = 256
 MAX_UNSEAL_THREADS = 4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class HeldReports:
-    """The reports whose data keys a keyring opened at once, and how many sealed keys did not open."""
+    """The reports whose data keys a keyring opened at once (``report_ids``), and how many did not open.
+
+    ``open`` decrypts their sealed blobs with the opened keys, without a query or a permission check per blob
+    (both were done once). It holds key material for one request: never stored or logged.
+    """
 
     report_ids: list[uuid.UUID]
     unreadable: int
+    _keys: dict[uuid.UUID, bytes]
+
+    def __repr__(self) -> str:
+        return f"<HeldReports {len(self.report_ids)}>"
+
+    def open(self, report_id: uuid.UUID, purpose: str, ciphertext: bytes) -> bytes:
+        """Return the plaintext of a ``seal`` blob of one of these reports; ``AccessDenied`` for another report,
+        ``CorruptCiphertext`` when it was changed or belongs elsewhere."""
+        key = self._keys.get(report_id)
+        if key is None:
+            raise AccessDenied()
+        try:
+            return formats.content_open(key, report_id, purpose, ciphertext)
+        except formats.FormatError as exc:
+            logger.error("vault: ciphertext of report %s (%s) does not open", report_id, purpose)
+            raise CorruptCiphertext() from exc
 
 
 def _open_rows(
@@ -156,8 +176,9 @@ def unseal_held_reports(keyring: Keyring, *, purpose: str) -> HeldReports:
     """Unseal the data key of every report the keyring's officer holds, and audit it as one event.
 
     One query reads the officer's sealed keys; they are opened (over several threads when there are many) into
-    the keyring's cache for this request, so ``open`` and the attachment functions use them without a query and
-    without an event of their own. One ``REPORT_UNSEALED`` event records the officer, how many reports were
+    the returned ``HeldReports`` (whose ``open`` decrypts blobs of those reports) and into the keyring's cache
+    for this request, so ``vault.open`` and the attachment functions use them without a query and without an
+    event of their own. One ``REPORT_UNSEALED`` event records the officer, how many reports were
     unsealed and ``purpose`` (e.g. ``search``). A key that does not open is counted in ``unreadable`` and
     logged (by row id, never content); the rest stay usable. ``AccessDenied`` when the officer may not hold
     case keys.
@@ -184,6 +205,7 @@ def unseal_held_reports(keyring: Keyring, *, purpose: str) -> HeldReports:
                 for item in part
             ]
     report_ids: list[uuid.UUID] = []
+    keys: dict[uuid.UUID, bytes] = {}
     for report_id, key in opened:
         if key is None:
             logger.error("vault: sealed data key of report %s does not open for user %s", report_id, keyring.user.pk)
@@ -191,6 +213,7 @@ def unseal_held_reports(keyring: Keyring, *, purpose: str) -> HeldReports:
         cache_key = (report_id, str(CaseKey.Scope.DATA))
         keyring._keys[cache_key] = key
         keyring._audited.add(cache_key)
+        keys[report_id] = key
         report_ids.append(report_id)
     with transaction.atomic():
         events.record(
@@ -203,4 +226,4 @@ def unseal_held_reports(keyring: Keyring, *, purpose: str) -> HeldReports:
                 "purpose": purpose,
             },
         )
-    return HeldReports(report_ids=report_ids, unreadable=len(opened) - len(report_ids))
+    return HeldReports(report_ids=report_ids, unreadable=len(opened) - len(report_ids), _keys=keys)
