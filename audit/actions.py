@@ -49,7 +49,5 @@ class Action(models.TextChoices):
     QUEUE_VIEW_SAVED = "casework.queue_view_saved", _("Saved queue view changed")
     ATTACHMENT_VIEWED = "casework.attachment_viewed", _("File viewed in the console")
     ATTACHMENT_DOWNLOADED = "casework.attachment_downloaded", _("File downloaded")
-    # Intake: reports received by other channels (issue 11 item 8)
-    REPORT_RECORDED = "intake.report_recorded", _("Report received by another channel recorded by an officer")
     # Audit itself
     CHECKPOINT_CREATED = "audit.checkpoint_created", _("Audit checkpoint created")

@@ -26,6 +26,7 @@ from audit.services import record as audit_record
 from casework.cases import sealed
 from casework.cases.content import split_report_data
 from casework.cases.gratification import Gift, gift_warnings
+from casework.cases.models import RECORDED_CHANNELS
 from casework.cases.numbers import allocate_case_number
 from casework.cases.services import mark_thread_read
 from casework.cases.threads import Reader, Thread, ThreadView, open_thread
@@ -35,7 +36,9 @@ from casework.models import (
     CaseAttachment,
     CaseKind,
     CaseMessage,
+    Channel,
     PublicStatus,
+    StaffUser,
 )
 from casework.rules.deadlines import due_date, working_days_for
 from intake.attachments import (
@@ -263,6 +266,15 @@ def _delete_blobs(names: Sequence[str]) -> None:
             continue
 
 
+@dataclass(frozen=True)
+class Recording:
+    """A report an officer records from another channel: which channel, who, and when it was received."""
+
+    channel: str
+    officer: StaffUser
+    received_at: datetime
+
+
 def _submit(
     *,
     kind: CaseKind,
@@ -271,6 +283,7 @@ def _submit(
     metadata: Mapping[str, Any],
     acknowledgement: Callable[[str, date], str],
     warnings: list[str],
+    recording: Recording | None = None,
 ) -> Submission:
     content, identity = split_report_data(data)
     content["language"] = get_language() or ""
@@ -280,7 +293,8 @@ def _submit(
     try:
         with transaction.atomic():
             now = timezone.now()
-            today = timezone.localdate(now)
+            received_at = recording.received_at if recording is not None else now
+            today = timezone.localdate(received_at)
             if data.get("submission_token"):
                 _spend_token(str(data["submission_token"]), now=now)
             report_id = uuid.uuid4()
@@ -290,8 +304,9 @@ def _submit(
                 number=f"NEW-{report_id.hex[:16]}",
                 kind=kind,
                 status=INITIAL_STATUS[kind],
-                received_at=now,
+                received_at=received_at,
                 identity_given=bool(identity),
+                channel=recording.channel if recording is not None else Channel.WEB,
                 **metadata,
             )
             identity_bytes = sealed.json_bytes(identity) if identity else None
@@ -314,18 +329,21 @@ def _submit(
                 sender=CaseMessage.Sender.INSPECTORATE,
                 body=acknowledgement(case.number, today),
             )
+            details: dict[str, str | int | bool | None] = {
+                "kind": str(kind),
+                "report_id": str(case.id),
+                "attachments": len(cleaned),
+                "attachments_uncleaned": sum(not item.metadata_removed for item in cleaned),
+                "identity_given": bool(identity),
+            }
+            if recording is not None:  # another channel: the officer who recorded it answers for it
+                details.update(channel=recording.channel, received_on=today.isoformat())
             audit_record(
                 action=Action.REPORT_SUBMITTED,
-                actor="reporter",
+                actor=recording.officer if recording is not None else "reporter",
                 case_ref=case.number,
                 # The vault's intake grant events above name the report id (the number did not exist yet).
-                details={
-                    "kind": str(kind),
-                    "report_id": str(case.id),
-                    "attachments": len(cleaned),
-                    "attachments_uncleaned": sum(not item.metadata_removed for item in cleaned),
-                    "identity_given": bool(identity),
-                },
+                details=details,
             )
     except BaseException:
         _close_all(cleaned)
@@ -339,8 +357,15 @@ def _submit(
     )
 
 
-def submit_wbs_report(*, data: Mapping[str, Any], attachments: Sequence[UploadedFile[bytes]] = ()) -> Submission:
+def submit_wbs_report(
+    *,
+    data: Mapping[str, Any],
+    attachments: Sequence[UploadedFile[bytes]] = (),
+    recording: Recording | None = None,
+) -> Submission:
     """Store a whistleblowing report from validated ``WbsReportForm`` data and return its receipt.
+
+    ``recording`` is set when an officer records a report received by another channel (``record_report``).
 
     ``identity_*`` fields, when given, are sealed separately through the vault; ``exclude_recipients`` lists
     staff ids whose keys are not used; ``send_uncleaned`` keeps files that cannot be cleaned as they are (listed
@@ -357,11 +382,15 @@ def submit_wbs_report(*, data: Mapping[str, Any], attachments: Sequence[Uploaded
         },
         acknowledgement=lambda number, today: wbs_acknowledgement(number=number, received_on=today),
         warnings=[],
+        recording=recording,
     )
 
 
 def submit_gratification_report(
-    *, data: Mapping[str, Any], attachments: Sequence[UploadedFile[bytes]] = ()
+    *,
+    data: Mapping[str, Any],
+    attachments: Sequence[UploadedFile[bytes]] = (),
+    recording: Recording | None = None,
 ) -> Submission:
     """Store a gratification report (receipt or refusal) from validated ``GratificationReportForm`` data.
 
@@ -397,7 +426,41 @@ def submit_gratification_report(
             warnings=warnings,
         ),
         warnings=warnings,
+        recording=recording,
     )
+
+
+# --- Other channels (issue 11 item 8) -------------------------------------------------------------------------
+def record_report(
+    *,
+    kind: CaseKind,
+    data: Mapping[str, Any],
+    attachments: Sequence[UploadedFile[bytes]] = (),
+    channel: str,
+    received_on: date,
+    officer: StaffUser,
+) -> Submission:
+    """Store a report an officer received by phone, fax, SMS/WhatsApp, e-mail, letter, in person, LAPOR!/SP4N or
+    from the KPK, exactly as a web report of ``kind`` is stored (same form data, cleaning, sealing, receipt).
+
+    The case records ``channel`` and is received on ``received_on`` (today: now; an earlier day: its start,
+    Asia/Jakarta), which its clocks count from. The ``REPORT_SUBMITTED`` event names the officer as actor, the
+    channel and the day. Raises ``SubmissionRejected`` for a channel an officer cannot record (web, API) or a day
+    in the future, and everything ``submit_wbs_report`` / ``submit_gratification_report`` raise.
+    """
+    if channel not in {choice.value for choice in RECORDED_CHANNELS}:
+        raise SubmissionRejected(_("Choose how the report was received."), field="channel")
+    today = timezone.localdate()
+    if received_on > today:
+        raise SubmissionRejected(_("The day of receipt cannot be in the future."), field="received_on")
+    received_at = (
+        timezone.now()
+        if received_on == today
+        else timezone.make_aware(datetime.combine(received_on, datetime.min.time()))
+    )
+    recording = Recording(channel=channel, officer=officer, received_at=received_at)
+    submit = submit_wbs_report if kind == CaseKind.WBS else submit_gratification_report
+    return submit(data=data, attachments=attachments, recording=recording)
 
 
 # --- Follow-up -------------------------------------------------------------------------------------------

@@ -116,6 +116,25 @@ PUBLIC_STATUS: dict[str, PublicStatus] = {
 }
 
 
+class Channel(models.TextChoices):
+    """How a report reached the inspectorate: the web form and the API, or another channel an officer records."""
+
+    WEB = "web", _("Web form")
+    API = "api", _("JSON API")
+    PHONE = "phone", _("Telephone")
+    FAX = "fax", _("Fax")
+    SMS_WHATSAPP = "sms_whatsapp", _("SMS/WhatsApp 1708")
+    EMAIL = "email", _("E-mail")
+    LETTER = "letter", _("Letter")
+    IN_PERSON = "in_person", _("In person")
+    LAPOR = "lapor", _("LAPOR!/SP4N")
+    KPK_REFERRAL = "kpk_referral", _("Referral from the KPK")
+
+
+# The channels an officer records a report from (the web form and the API file their own).
+RECORDED_CHANNELS = [choice for choice in Channel if choice not in (Channel.WEB, Channel.API)]
+
+
 class ViolationType(models.TextChoices):
     """WBS violation types (DOMAIN.md §2)."""
 
@@ -214,6 +233,7 @@ class Case(models.Model):
     gift_type = models.CharField(_("gift type"), max_length=32, choices=GiftType.choices, blank=True)
     is_refusal = models.BooleanField(_("refusal report"), default=False)
     identity_given = models.BooleanField(_("reporter identity given"), default=False)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.WEB)
     excluded_recipients = models.ManyToManyField(
         StaffUser, verbose_name=_("excluded recipients"), blank=True, related_name="excluded_from_cases",
         help_text=_("Staff the reporter asked to keep away from this case; their keys were not used."),
