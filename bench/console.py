@@ -211,7 +211,9 @@ def run_vendor(vendor: str, cases: int, held: int, small: int, repeat: int, sear
         case_number = Case.objects.get(pk=made.held_ids[-1]).number
         at_small = _measure(clients, case_number, repeat, search_repeat)
         started = time.perf_counter()
-        create_cases(cases - small, seed=2, start=Case.objects.order_by("received_at").first().received_at.replace(year=2024))
+        create_cases(
+            cases - small, seed=2, start=Case.objects.order_by("received_at").first().received_at.replace(year=2024)
+        )
         seeded_rest = time.perf_counter() - started
         if vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -219,7 +221,7 @@ def run_vendor(vendor: str, cases: int, held: int, small: int, repeat: int, sear
         at_full = _measure(clients, case_number, repeat, search_repeat)
         references = _references(clients["supervisor"], held, repeat)
         floor = references["healthz"]["p95_ms"]
-        for name, figure in at_full.items():
+        for figure in at_full.values():
             figure["ratio_to_healthz_p95"] = round(figure["p95_ms"] / floor, 1) if floor else None
         at_full["search_held"]["ratio_to_unseal_keys_p50"] = round(
             at_full["search_held"]["p50_ms"] / references["unseal_keys"]["p50_ms"], 2

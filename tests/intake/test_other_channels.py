@@ -58,9 +58,7 @@ def test_an_officer_records_a_phone_report_like_a_web_report(intake_staff: Intak
     assert 'name="received-channel"' in page and 'name="what"' in page and 'name="submission_token"' in page
     assert "Rekam laporan" in page and 'value="web"' not in page and 'value="phone"' in page
     photo = upload("foto.jpg", jpeg_with_gps(), "image/jpeg")
-    response = client.post(
-        "/console/record/wbs/", {**wbs_post(what=WHAT), **channel("phone"), "attachments": [photo]}
-    )
+    response = client.post("/console/record/wbs/", {**wbs_post(what=WHAT), **channel("phone"), "attachments": [photo]})
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     html = response.content.decode()
     assert 'id="receipt-slip"' in html and "Telepon" in html
@@ -95,17 +93,31 @@ def test_a_letter_received_days_ago_counts_from_its_day(intake_staff: IntakeStaf
     assert day.strftime("%d-%m-%Y") in response.content.decode()
     assert case.number.startswith(f"GRT-{day.year}-")
     first = case.messages.get()  # the acknowledgement names the day of receipt, not the day of recording
-    assert day.strftime("%d-%m-%Y") in sealed.open_message(access=intake_staff.keyring(intake_staff.supervisor), message=first)
+    assert day.strftime("%d-%m-%Y") in sealed.open_message(
+        access=intake_staff.keyring(intake_staff.supervisor), message=first
+    )
 
 
 @pytest.mark.parametrize(
     ("post", "field", "message"),
     [
         ({**wbs_post(what=""), **channel()}, "what", "This field is required."),
-        ({**wbs_post(), "received-received_on": timezone.localdate().isoformat()}, "received-channel", "This field is required."),
+        (
+            {**wbs_post(), "received-received_on": timezone.localdate().isoformat()},
+            "received-channel",
+            "This field is required.",
+        ),
         ({**wbs_post(), **channel("web")}, "received-channel", "Select a valid choice."),
-        ({**wbs_post(), **channel("phone", timezone.localdate() + timedelta(days=1))}, "received-received_on", "cannot be in the future"),
-        ({**wbs_post(), **channel("phone", timezone.localdate() - timedelta(days=91))}, "received-received_on", "more than 90 days ago"),
+        (
+            {**wbs_post(), **channel("phone", timezone.localdate() + timedelta(days=1))},
+            "received-received_on",
+            "cannot be in the future",
+        ),
+        (
+            {**wbs_post(), **channel("phone", timezone.localdate() - timedelta(days=91))},
+            "received-received_on",
+            "more than 90 days ago",
+        ),
         ({**wbs_post(identity_nik="123"), **channel()}, "identity_nik", "A NIK has exactly 16 digits."),
     ],
 )

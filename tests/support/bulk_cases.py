@@ -45,7 +45,12 @@ WBS_STATUSES = [
     CaseStatus.SELESAI,
     CaseStatus.DIARSIPKAN,
 ]
-GRATIFICATION_STATUSES = [CaseStatus.DITERIMA_UPG, CaseStatus.DIVERIFIKASI, CaseStatus.DITERUSKAN_KPK, CaseStatus.SELESAI]
+GRATIFICATION_STATUSES = [
+    CaseStatus.DITERIMA_UPG,
+    CaseStatus.DIVERIFIKASI,
+    CaseStatus.DITERUSKAN_KPK,
+    CaseStatus.SELESAI,
+]
 WORDS = (
     "petugas meminta uang tambahan untuk surat keterangan di kantor kelurahan pada pagi hari tanpa kuitansi "
     "pengadaan barang dinas rekanan proyek harga laporan bendahara pasar pedagang setoran bulanan kepala seksi"
@@ -108,7 +113,7 @@ def create_cases(
     ``markers`` puts a word into the report text of the case with that index (for search tests). A share
     ``unread_share`` of the cases gets an unread message from the reporter besides the acknowledgement.
     """
-    rng = random.Random(seed)  # noqa: S311 - test data, not secrets
+    rng = random.Random(seed)
     markers = markers or {}
     organisations = list(Organisation.objects.all()) or [None]
     escrow = EscrowKey.objects.first()
@@ -120,9 +125,7 @@ def create_cases(
     now = timezone.now()
     start = start or now - timedelta(minutes=10 * count)
     step = (now - start) / max(count, 1)
-    sequence_base = {
-        kind: (Case.objects.filter(kind=kind).count()) for kind in (CaseKind.WBS, CaseKind.GRATIFICATION)
-    }
+    sequence_base = {kind: (Case.objects.filter(kind=kind).count()) for kind in (CaseKind.WBS, CaseKind.GRATIFICATION)}
     ids: list[uuid.UUID] = []
     held_ids: list[uuid.UUID] = []
     for first in range(0, count, batch):

@@ -93,7 +93,10 @@ def test_every_filter_narrows_the_queue(staff: IntakeStaff) -> None:
     day = timezone.localdate(middle)
     same_day = [c for c in every if timezone.localdate(c.received_at) == day]
     check(QueueFilters(received_from=day, received_to=day), same_day)
-    check(QueueFilters(received_from=day + timedelta(days=1)), [c for c in every if timezone.localdate(c.received_at) > day])
+    check(
+        QueueFilters(received_from=day + timedelta(days=1)),
+        [c for c in every if timezone.localdate(c.received_at) > day],
+    )
     # Officers' filters stay inside what they hold.
     assert set(numbers(queue_cases(staff.officer, QueueFilters(kind=CaseKind.WBS)))) == set(
         numbers(every.filter(kind=CaseKind.WBS, pk__in=Case.objects.order_by("received_at")[30:]))
@@ -154,8 +157,9 @@ def test_bad_filters_are_named_and_the_rest_still_apply(staff: IntakeStaff) -> N
     html = response.content.decode()
     assert response.status_code == 400 and "The end of the period is before its start." in html
     assert ROW.findall(html.replace("/en/console/", "/console/")) == numbers(
-        Case.objects.filter(kind="wbs", received_at__gte=timezone.make_aware(timezone.datetime(2026, 5, 10)))
-        .order_by("-received_at", "-number")
+        Case.objects.filter(kind="wbs", received_at__gte=timezone.make_aware(timezone.datetime(2026, 5, 10))).order_by(
+            "-received_at", "-number"
+        )
     )
     for query in ("?received_from=yesterday", "?holder=999999", "?organisation=nowhere", "?sort=random"):
         bad = client.get(f"/en/console/cases/{query}")
@@ -194,10 +198,19 @@ def _queries(client: Client, path: str) -> int:
 def test_the_number_of_queries_does_not_grow_with_the_cases(staff: IntakeStaff) -> None:
     create_cases(5, holders=[staff.officer], held=5, unread_share=1.0, seed=21)
     supervisor, officer = logged_in(staff.supervisor), logged_in(staff.officer)
-    paths = ["/console/cases/", "/console/cases/?kind=wbs&sort=oldest&state=open", "/console/cases/?view=my-work", "/console/"]
-    small = {(who, path): _queries(client, path) for who, client in (("s", supervisor), ("o", officer)) for path in paths}
+    paths = [
+        "/console/cases/",
+        "/console/cases/?kind=wbs&sort=oldest&state=open",
+        "/console/cases/?view=my-work",
+        "/console/",
+    ]
+    small = {
+        (who, path): _queries(client, path) for who, client in (("s", supervisor), ("o", officer)) for path in paths
+    }
     create_cases(150, holders=[staff.officer], held=120, unread_share=1.0, seed=22)
-    large = {(who, path): _queries(client, path) for who, client in (("s", supervisor), ("o", officer)) for path in paths}
+    large = {
+        (who, path): _queries(client, path) for who, client in (("s", supervisor), ("o", officer)) for path in paths
+    }
     assert large == small
     assert max(large.values()) <= 16, large  # session, user, 2FA, permissions, form choices, the page
 

@@ -223,7 +223,7 @@ def test_the_child_can_write_no_file(tmp_path: Path) -> None:
         f"fd = os.open({str(target)!r}, os.O_WRONLY | os.O_CREAT, 0o600)\n"
         "os.write(fd, b'plaintext' * 100)\n"
     )
-    child = subprocess.run(  # noqa: S603
+    child = subprocess.run(
         [sys.executable, "-c", code],
         cwd=Path(preview.__file__).resolve().parents[2],
         capture_output=True,
