@@ -13,7 +13,15 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from casework.cases.models import CaseKind, CaseStatus, GiftType, Organisation, PublicStatus, ViolationType
+from casework.cases.models import (
+    CaseKind,
+    CaseStatus,
+    Channel,
+    GiftType,
+    Organisation,
+    PublicStatus,
+    ViolationType,
+)
 from casework.cases.queue import QueueFilters, Sort, State
 from casework.cases.search import MAX_QUERY
 from casework.cases.selectors import staff_label
@@ -87,6 +95,9 @@ class CaseFilterForm(forms.Form):
     gift_type = forms.ChoiceField(
         label=_("Gift type"), required=False, choices=_choices(_("Any"), GiftType.choices), widget=QuickSelect
     )
+    channel = forms.ChoiceField(
+        label=_("Received by"), required=False, choices=_choices(_("Any"), Channel.choices), widget=QuickSelect
+    )
     holder = StaffModelChoiceField(
         label=_("Handled by"),
         required=False,
@@ -157,6 +168,7 @@ class CaseFilterForm(forms.Form):
             organisation=organisation.code if organisation is not None else "",
             violation_type=data.get("violation_type") or "",
             gift_type=data.get("gift_type") or "",
+            channel=data.get("channel") or "",
             holder=data.get("holder"),
             received_from=data.get("received_from"),
             received_to=data.get("received_to"),

@@ -63,6 +63,7 @@ class QueueFilters:
     organisation: str = ""  # organisation code
     violation_type: str = ""
     gift_type: str = ""
+    channel: str = ""
     holder: StaffUser | None = None  # cases this staff member holds (has been given access to)
     received_from: date | None = None
     received_to: date | None = None
@@ -96,6 +97,8 @@ def filter_cases(cases: QuerySet[Case], filters: QueueFilters) -> QuerySet[Case]
         cases = cases.filter(violation_type=filters.violation_type)
     if filters.gift_type:
         cases = cases.filter(gift_type=filters.gift_type)
+    if filters.channel:
+        cases = cases.filter(channel=filters.channel)
     if filters.holder is not None:
         cases = cases.filter(id__in=vault.granted_report_ids(user=filters.holder))
     if filters.received_from is not None:

@@ -19,7 +19,16 @@ from django.utils import timezone
 
 from casework.cases import sealed
 from casework.cases.content import ContentField, content_fields
-from casework.cases.models import Case, CaseKind, CaseMessage, CaseStatus, GiftType, PublicStatus, ViolationType
+from casework.cases.models import (
+    Case,
+    CaseKind,
+    CaseMessage,
+    CaseStatus,
+    Channel,
+    GiftType,
+    PublicStatus,
+    ViolationType,
+)
 from casework.cases.threads import Reader, Thread, ThreadView, open_thread
 from casework.rules.deadlines import due_date
 from casework.staff.models import StaffUser
@@ -46,6 +55,7 @@ class CaseRow:
     status_label: str = ""
     public_status_label: str = ""
     type_label: str = ""  # the violation type (WBS) or the gift type (gratification)
+    channel_label: str = ""
     overdue: bool = False
     url: str = ""
     received: str = ""  # dd-mm-yyyy hh:mm, Asia/Jakarta
@@ -76,6 +86,7 @@ LIST_COLUMNS = (
     "gift_type",
     "is_refusal",
     "identity_given",
+    "channel",
     "organisation__name",
 )
 
@@ -127,6 +138,7 @@ def case_rows(cases: Iterable[Case]) -> list[CaseRow]:
     unread = unread_counts(case.pk for case in listed)
     kinds, statuses = _labels(CaseKind.choices), _labels(CaseStatus.choices)
     public, types = _labels(PublicStatus.choices), _labels(ViolationType.choices, GiftType.choices)
+    channels = _labels(Channel.choices)
     today = timezone.localdate()
     # One reverse() for the page: the case number is the only part that changes (50 reverses cost ~10 ms).
     url = reverse("console:case_detail", args=[_NUMBER_SLOT])
@@ -142,6 +154,7 @@ def case_rows(cases: Iterable[Case]) -> list[CaseRow]:
                 status_label=statuses.get(case.status, case.status),
                 public_status_label=public.get(str(case.public_status), ""),
                 type_label=types.get(case.violation_type or case.gift_type, ""),
+                channel_label=channels.get(case.channel, case.channel),
                 overdue=due_on is not None and today > due_on,
                 url=url.replace(_NUMBER_SLOT, case.number),
                 received=timezone.localtime(case.received_at).strftime("%d-%m-%Y %H:%M"),

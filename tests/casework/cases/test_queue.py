@@ -88,6 +88,10 @@ def test_every_filter_narrows_the_queue(staff: IntakeStaff) -> None:
     check(QueueFilters(violation_type=violation), every.filter(violation_type=violation))
     gift = Case.objects.exclude(gift_type="").first().gift_type  # type: ignore[union-attr]
     check(QueueFilters(gift_type=gift), every.filter(gift_type=gift))
+    by_phone = list(Case.objects.order_by("number").values_list("pk", flat=True)[:7])
+    Case.objects.filter(pk__in=by_phone).update(channel="phone")
+    check(QueueFilters(channel="phone"), every.filter(pk__in=by_phone))
+    check(QueueFilters(channel="web"), every.exclude(pk__in=by_phone))
     check(QueueFilters(holder=staff.officer), every.filter(pk__in=Case.objects.order_by("received_at")[30:]))
     middle = sorted(every, key=lambda c: c.received_at)[20].received_at
     day = timezone.localdate(middle)
