@@ -111,6 +111,55 @@ def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
     return path
 
 
+class TreeCache:
+    """Every perfect subtree's hash over a fixed list of leaves, for many inclusion proofs in one go.
+
+    ``inclusion_proof`` above rehashes the tree for each proof (O(n)); after building this cache once (about
+    n hashes) each proof costs O(log² n) look-ups. Used for the audit-trail export (a proof per event).
+    """
+
+    __slots__ = ("_levels",)
+
+    def __init__(self, leaves: Sequence[bytes]) -> None:
+        levels: list[list[bytes]] = [list(leaves)]
+        while len(levels[-1]) > 1:
+            below = levels[-1]
+            levels.append([_sha256(b"\x01" + below[i] + below[i + 1]).digest() for i in range(0, len(below) - 1, 2)])
+        self._levels = levels
+
+    @property
+    def size(self) -> int:
+        """The number of leaves."""
+        return len(self._levels[0])
+
+    def subtree_root(self, lo: int, hi: int) -> bytes:
+        """Return the root of the tree over leaves ``lo`` to ``hi - 1`` (RFC 6962 split)."""
+        if hi <= lo:
+            return EMPTY_ROOT
+        size = hi - lo
+        if size & (size - 1) == 0 and lo % size == 0:
+            return self._levels[size.bit_length() - 1][lo // size]
+        k = _split(size)
+        return node_hash(self.subtree_root(lo, lo + k), self.subtree_root(lo + k, hi))
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        """Return PATH(index, D[size]) over the first ``size`` leaves; raise ``ProofError`` when out of range."""
+        if not 0 < size <= self.size or not 0 <= index < size:
+            raise ProofError(f"leaf index {index} is outside a tree of size {size}")
+        path: list[bytes] = []
+        lo, hi = 0, size
+        while hi - lo > 1:
+            k = _split(hi - lo)
+            if index - lo < k:
+                path.append(self.subtree_root(lo + k, hi))
+                hi = lo + k
+            else:
+                path.append(self.subtree_root(lo, lo + k))
+                lo = lo + k
+        path.reverse()
+        return path
+
+
 def consistency_proof(old_size: int, leaves: Sequence[bytes]) -> list[bytes]:
     """Return PROOF(old_size, D[n]): the consistency proof from the tree of ``old_size`` to the tree over ``leaves``.
 

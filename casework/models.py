@@ -1,14 +1,13 @@
 """Every model of the casework app, gathered from its sub-packages so Django (and callers) find them here.
 
 Staff accounts live in ``casework.staff.models``; cases, their messages and files and the reference data in
-``casework.cases.models``. The app label stays ``casework``, so migrations and ``AUTH_USER_MODEL`` are
-unchanged by the split.
+``casework.cases.models``; the lifecycles' data in ``casework.workflow.models``. The app label stays
+``casework``, so migrations and ``AUTH_USER_MODEL`` are unchanged by the split.
 """
 
 from casework.cases.models import (
     CASE_NUMBER_PREFIX,
     INITIAL_STATUS,
-    PUBLIC_STATUS,
     RECORDED_CHANNELS,
     Case,
     CaseAttachment,
@@ -17,38 +16,65 @@ from casework.cases.models import (
     CaseNumberSequence,
     CaseStatus,
     Channel,
+    ForwardedTo,
     GiftOccasion,
     GiftType,
+    GiftValueBand,
     GiverRelationship,
     GratificationThreshold,
     Organisation,
+    Outcome,
     PublicStatus,
     SavedQueueView,
     ViolationType,
+    gift_value_band,
 )
 from casework.staff.models import StaffUser
 from casework.staff.roles import Role
+from casework.workflow.models import (
+    CalendarOverride,
+    CaseClock,
+    DeadlineRule,
+    DestructionRequest,
+    GratificationRecord,
+    KpkDecision,
+    Notification,
+    StatusChange,
+    Transition,
+)
 
 __all__ = [
     "CASE_NUMBER_PREFIX",
     "INITIAL_STATUS",
-    "PUBLIC_STATUS",
     "RECORDED_CHANNELS",
+    "CalendarOverride",
     "Case",
     "CaseAttachment",
+    "CaseClock",
     "CaseKind",
     "CaseMessage",
     "CaseNumberSequence",
     "CaseStatus",
     "Channel",
+    "DeadlineRule",
+    "DestructionRequest",
+    "ForwardedTo",
     "GiftOccasion",
     "GiftType",
+    "GiftValueBand",
     "GiverRelationship",
+    "GratificationRecord",
     "GratificationThreshold",
+    "KpkDecision",
+    "Notification",
     "Organisation",
+    "Outcome",
     "PublicStatus",
     "Role",
     "SavedQueueView",
     "StaffUser",
+    "StatusChange",
+    "Transition",
     "ViolationType",
+    "gift_value_band",
 ]

@@ -6,6 +6,7 @@ from casework import views
 from casework.cases import file_views, search_views
 from casework.cases import views as case_views
 from casework.staff import views as staff_views
+from casework.workflow import views as workflow_views
 
 app_name = "console"
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("staff/new/", staff_views.staff_create, name="staff_create"),
     path("staff/<int:pk>/", staff_views.staff_detail, name="staff_detail"),
     path("audit/", include("audit.urls")),
+    path("reports/", include("reports.urls")),
     path("cases/", case_views.case_list, name="case_list"),
     # The queue's saved "my work" view (issue 11 item 1, queue).
     path("cases/my-work/", case_views.case_list_save_view, name="case_list_save_view"),
@@ -34,4 +36,30 @@ urlpatterns = [
         file_views.case_attachment_view,
         name="case_attachment_view",
     ),
+    # Lifecycles, clocks, triage, gratification steps, retention, reminders, SLA, calendar (flow workstream)
+    path(
+        "cases/<str:number>/status/<int:transition_id>/",
+        workflow_views.case_transition_view,
+        name="case_transition",
+    ),
+    path("cases/<str:number>/triage/", workflow_views.case_triage_view, name="case_triage"),
+    path("cases/<str:number>/upg/", workflow_views.case_upg_view, name="case_upg"),
+    path("cases/<str:number>/clocks/start/", workflow_views.case_clock_start_view, name="case_clock_start"),
+    path("cases/<str:number>/retention/", workflow_views.case_retention_view, name="case_retention"),
+    path("cases/<str:number>/retention/hold/", workflow_views.case_legal_hold_view, name="case_legal_hold"),
+    path(
+        "cases/<str:number>/retention/request/",
+        workflow_views.case_destruction_request_view,
+        name="case_destruction_request",
+    ),
+    path(
+        "cases/<str:number>/retention/decide/",
+        workflow_views.case_destruction_decide_view,
+        name="case_destruction_decide",
+    ),
+    path("notifications/read/", workflow_views.notifications_read_view, name="notifications_read"),
+    path("gratification/forwarding/", workflow_views.forwarding_view, name="gratification_forwarding"),
+    path("sla/", workflow_views.sla_view, name="sla"),
+    path("calendar/", workflow_views.calendar_view, name="calendar"),
+    path("calendar/<int:override_id>/remove/", workflow_views.calendar_remove_view, name="calendar_remove"),
 ]

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from casework.cases.selectors import home_cases
 from casework.staff.models import StaffUser
 from casework.staff.roles import Role
+from casework.workflow.selectors import home_notifications
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -15,4 +16,5 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, StaffUser)  # the console middleware lets only verified staff through
     role = Role(user.role)
-    return render(request, "casework/home.html", {"role": role, "role_label": role.label, **home_cases(user)})
+    context = {"role": role, "role_label": role.label, "reminders": home_notifications(user), **home_cases(user)}
+    return render(request, "casework/home.html", context)

@@ -2,7 +2,8 @@
 
 Environment variables (see README): DATABASE_URL, CELERY_BROKER_URL, CELERY_RESULT_BACKEND,
 PELUIT_MEDIA_ROOT, PELUIT_SIGNING_P12, PELUIT_PEPPER, PELUIT_SECRET_KEY, PELUIT_ALLOWED_HOSTS,
-PELUIT_DEBUG, PELUIT_INSECURE_HTTP, PELUIT_VAR_DIR, PELUIT_KDF_PROFILE.
+PELUIT_DEBUG, PELUIT_INSECURE_HTTP, PELUIT_VAR_DIR, PELUIT_KDF_PROFILE, PELUIT_INSTITUTION_*, and the reports'
+PELUIT_SIGNING_*, PELUIT_PDF_SIGNER, PELUIT_TSA_URL, PELUIT_PADES_LEVEL, PELUIT_MIN_CELL (docs/reports.md).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -234,6 +236,8 @@ USE_TZ = True
 PELUIT_MAX_ATTACHMENTS = int(os.environ.get("PELUIT_MAX_ATTACHMENTS", "20"))
 PELUIT_MAX_ATTACHMENT_BYTES = int(os.environ.get("PELUIT_MAX_ATTACHMENT_BYTES", str(100 * 1024 * 1024)))
 PELUIT_MAX_IMAGE_PIXELS = int(os.environ.get("PELUIT_MAX_IMAGE_PIXELS", "120000000"))
+# Total duration of the recordings of the reporter's own voice that one submission may disguise (intake/voice.py).
+PELUIT_MAX_VOICE_SECONDS = int(os.environ.get("PELUIT_MAX_VOICE_SECONDS", str(10 * 60)))
 # Uploads over 256 KiB are spooled to disk, not memory, into nameless temporary files (intake/uploads.py): a
 # killed worker leaves no plaintext behind. Nothing with a name belongs in FILE_UPLOAD_TEMP_DIR: it is swept.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
@@ -250,6 +254,59 @@ PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (int(os.environ.get("PELUIT_THROTTLE_RECEI
 PELUIT_THROTTLE_RECEIPT_GLOBAL = (int(os.environ.get("PELUIT_THROTTLE_RECEIPT_GLOBAL", "100")), 600)
 # How many reverse proxies of ours append to X-Forwarded-For (0: the client connects directly).
 PELUIT_TRUSTED_PROXIES = int(os.environ.get("PELUIT_TRUSTED_PROXIES", "0"))
+
+# --- Lifecycles: working days, retention, reminders (casework/workflow) -----------------------------
+# Whether cuti bersama (collective leave, SKB 3 Menteri) closes the office for the working-day clocks.
+PELUIT_CUTI_BERSAMA_IS_LEAVE = env_bool("PELUIT_CUTI_BERSAMA_IS_LEAVE", True)
+# Years a closed case is kept before it is crypto-shredded, per kind (PELUIT_RETENTION_YEARS for both, or
+# PELUIT_RETENTION_YEARS_WBS / PELUIT_RETENTION_YEARS_GRATIFICATION).
+_RETENTION_YEARS = int(os.environ.get("PELUIT_RETENTION_YEARS", "5"))
+PELUIT_RETENTION_YEARS = {
+    "wbs": int(os.environ.get("PELUIT_RETENTION_YEARS_WBS", _RETENTION_YEARS)),
+    "gratification": int(os.environ.get("PELUIT_RETENTION_YEARS_GRATIFICATION", _RETENTION_YEARS)),
+}
+# E-mail (deadline reminders only; never report content). Off unless PELUIT_EMAIL_HOST is set.
+EMAIL_HOST = os.environ.get("PELUIT_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("PELUIT_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("PELUIT_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("PELUIT_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("PELUIT_EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = env_bool("PELUIT_EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("PELUIT_EMAIL_FROM", "peluit@localhost")
+PELUIT_EMAIL_REMINDERS = bool(EMAIL_HOST)
+
+# --- Institution (PDF exports; the reporter pages use the same names) ----------------------------------
+PELUIT_INSTITUTION_NAME = os.environ.get("PELUIT_INSTITUTION_NAME", "Inspektorat Kota Semarang")
+# A static file name (e.g. "logo.svg") or an absolute path to an SVG or PNG; empty: no logo.
+PELUIT_INSTITUTION_LOGO = os.environ.get("PELUIT_INSTITUTION_LOGO", "institution-logo.svg")
+PELUIT_INSTITUTION_ADDRESS = os.environ.get("PELUIT_INSTITUTION_ADDRESS", "Jl. Pemuda No. 148, Kota Semarang")
+PELUIT_INSTITUTION_PHONE = os.environ.get("PELUIT_INSTITUTION_PHONE", "1708")
+PELUIT_INSTITUTION_EMAIL = os.environ.get("PELUIT_INSTITUTION_EMAIL", "inspektorat@semarangkota.go.id")
+PELUIT_INSTITUTION_DOMAIN = os.environ.get("PELUIT_INSTITUTION_DOMAIN", "semarangkota.go.id")
+
+# --- Reports: signed PDF exports (reports/, docs/reports.md) --------------------------------------------
+# The signer strategy (dotted path, like PASSWORD_HASHERS): the local test CA made by `manage.py
+# signing_test_ca` (bin/run, bin/test), or the institution's PKCS#12 when PELUIT_SIGNING_P12 is set.
+PELUIT_SIGNING_DIR = Path(os.environ.get("PELUIT_SIGNING_DIR", VAR_DIR / "signing"))
+PELUIT_SIGNING_P12_PASSWORD = os.environ.get("PELUIT_SIGNING_P12_PASSWORD", "")
+PELUIT_PDF_SIGNER = os.environ.get(
+    "PELUIT_PDF_SIGNER",
+    "reports.signers.Pkcs12Signer" if PELUIT_SIGNING_P12 else "reports.signers.LocalTestCaSigner",
+)
+# Extra trust anchors (PEM files, comma-separated) for /verify/, e.g. the root of the institution's CA.
+PELUIT_SIGNING_TRUST_ROOTS = [
+    p.strip() for p in os.environ.get("PELUIT_SIGNING_TRUST_ROOTS", "").split(",") if p.strip()
+]
+# An RFC 3161 time-stamping authority: PAdES B-T, and B-LT (validation data embedded) by default with it.
+PELUIT_TSA_URL = os.environ.get("PELUIT_TSA_URL", "")
+# "B-B", "B-T" or "B-LT"; empty: B-LT with a TSA, else B-B.
+PELUIT_PADES_LEVEL = os.environ.get("PELUIT_PADES_LEVEL", "")
+# Statistics: counts under this are suppressed (and totals that would reveal them by subtraction).
+PELUIT_MIN_CELL = int(os.environ.get("PELUIT_MIN_CELL", "5"))
+# Bounds: events in one audit-trail PDF, bytes accepted by /verify/.
+PELUIT_AUDIT_TRAIL_MAX_EVENTS = int(os.environ.get("PELUIT_AUDIT_TRAIL_MAX_EVENTS", "2000"))
+PELUIT_VERIFY_MAX_BYTES = int(os.environ.get("PELUIT_VERIFY_MAX_BYTES", str(20 * 1024 * 1024)))
 
 # --- Static files ------------------------------------------------------------------------------------
 STORAGES = {
@@ -277,8 +334,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "audit-checkpoint": {"task": "audit.tasks.checkpoint_if_grown", "schedule": timedelta(minutes=10)},
     # Expired reporter follow-up sessions and blobs of failed uploads.
     "vault-housekeeping": {"task": "vault.tasks.housekeeping", "schedule": timedelta(hours=1)},
+    # Files held for reporters across a form error live for an hour; purge them soon after.
+    "vault-held-files": {"task": "vault.tasks.purge_held_files", "schedule": timedelta(minutes=10)},
     # Files left in the upload folder (uploads are spooled nameless, so none should be there).
     "intake-housekeeping": {"task": "intake.tasks.housekeeping", "schedule": timedelta(hours=1)},
+    # Deadline reminders every working morning's start, and crypto-shredding of expired cases at night.
+    "deadline-reminders": {"task": "casework.tasks.deadline_reminders", "schedule": crontab(hour=6, minute=30)},
+    "retention-shred": {"task": "casework.tasks.retention_shred", "schedule": crontab(hour=2, minute=15)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -305,6 +367,11 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # qpdf's warnings about a reporter's damaged PDF describe the file; keep only errors.
         "pikepdf": {"level": "ERROR"},
+        # WeasyPrint reports every rendering step at INFO; fontTools chatters while subsetting.
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "ERROR"},
+        # pyHanko warns that B-LT validation data is gathered without network fetching (on purpose).
+        "pyhanko": {"level": "ERROR"},
     },
 }
 

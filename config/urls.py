@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from config import views
 from intake.api import api as reporter_api
+from reports.verify_views import verify
 
 handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"
@@ -26,6 +27,7 @@ urlpatterns += i18n_patterns(
     # Reports received by other channels: intake's forms and services, inside the console (password + TOTP).
     path("console/record/", include("intake.console_urls")),
     path("console/", include("casework.urls")),
+    path("verify/", verify, name="verify"),
     path("", include("intake.urls")),
     prefix_default_language=False,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -28,9 +29,21 @@ def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpR
     return render(request, "error.html", {"title": title, "message": message}, status=status)
 
 
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """Render the 400 page."""
-    return _error(request, 400, _("Bad request"), _("The request could not be understood."))
+    """Render the 400 page (JSON under ``/api/``; 413 there for a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``)."""
+    if isinstance(exception, RequestDataTooBig):
+        status, detail = 413, gettext_lazy("The request is too large. Send less text at once.")
+    elif isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        status, detail = 400, gettext_lazy("The request has too many fields or files.")
+    else:
+        status, detail = 400, gettext_lazy("The request could not be understood.")
+    if _is_api(request):
+        return api_error(request, status, detail)
+    return _error(request, status, _("Bad request"), str(detail))
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -46,13 +59,15 @@ def api_error(request: HttpRequest, status: int, detail: StrOrPromise) -> HttpRe
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Render the 404 page (JSON under ``/api/``)."""
-    if request.path_info.startswith("/api/"):
+    if _is_api(request):
         return api_error(request, 404, gettext_lazy("There is no such API endpoint."))
     return _error(request, 404, _("Page not found"), _("The page you asked for does not exist."))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """Render the 500 page without touching the database or the session."""
+    """Render the 500 page (JSON under ``/api/``) without touching the database or the session."""
+    if _is_api(request):
+        return api_error(request, 500, gettext_lazy("Something went wrong. Please try again later."))
     return _error(
         request, 500, _("Something went wrong"), _("The error has been noted. Please try again later.")
     )

@@ -25,9 +25,11 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
+from casework.cases.models import Channel
 from intake import services
 from intake.form_schema import NOT_BLANK_PATTERN, multipart_body
 from intake.forms import (
+    FILE_FIELDS,
     AttachmentForm,
     GratificationReportForm,
     ReplyForm,
@@ -178,8 +180,20 @@ RECEIPT_PARAMETER = {
         }
     ]
 }
-SUBMIT_RESPONSES: dict[int, Any] = {201: SubmissionOut, 400: ErrorOut, 409: ErrorOut, 429: ErrorOut, 503: ErrorOut}
-FOLLOWUP_RESPONSES: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 429: ErrorOut}
+# 413: text fields over DATA_UPLOAD_MAX_MEMORY_SIZE (answered by config.views.bad_request, JSON under /api/).
+SUBMIT_RESPONSES: dict[int, Any] = {
+    201: SubmissionOut,
+    400: ErrorOut,
+    409: ErrorOut,
+    413: ErrorOut,
+    429: ErrorOut,
+    503: ErrorOut,
+}
+FOLLOWUP_RESPONSES: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 429: ErrorOut}
+
+
+class MissingReceipt(Exception):
+    """A follow-up call without the ``X-Peluit-Receipt`` header (not a wrong receipt: nothing was tried)."""
 
 
 def _form_errors(form: forms.Form) -> dict[str, list[str]]:
@@ -192,12 +206,13 @@ def _invalid(form: forms.Form) -> Status[dict[str, Any]]:
 
 
 def _files_sent_as_text(request: HttpRequest) -> Status[dict[str, Any]] | None:
-    """Refuse ``attachments`` sent as text parts (the document says files); a form would silently ignore them."""
-    if "attachments" not in request.POST:
+    """Refuse file fields sent as text parts (the document says files); a form would silently ignore them."""
+    as_text = [name for name in FILE_FIELDS if name in request.POST]
+    if not as_text:
         return None
     message = _("Send attachments as files (multipart/form-data parts with a file name), not as text.")
     detail = _("Please correct the fields listed in errors. Nothing has been saved.")
-    return Status(400, {"detail": detail, "errors": {"attachments": [message]}})
+    return Status(400, {"detail": detail, "errors": {name: [message] for name in as_text}})
 
 
 def _submit(request: HttpRequest, form_class: type[ReportForm], submit: Any) -> Status[dict[str, Any]]:
@@ -208,9 +223,11 @@ def _submit(request: HttpRequest, form_class: type[ReportForm], submit: Any) -> 
     if not form.is_valid():
         return _invalid(form)
     data = dict(form.cleaned_data)
-    attachments = data.pop("attachments", [])
+    attachments, voice_recordings = data.pop("attachments", []), data.pop("voice_recordings", [])
     try:
-        submission = submit(data=data, attachments=attachments)
+        submission = submit(
+            data=data, attachments=attachments, voice_recordings=voice_recordings, channel=Channel.API
+        )
     except services.SubmissionRejected as exc:
         return Status(400, {"detail": exc.message, "errors": {exc.field: [exc.message]}})
     except services.AlreadySubmitted as exc:
@@ -277,9 +294,12 @@ ReporterApi.form_bodies = {
 
 
 def _access(request: HttpRequest) -> vault.ReporterAccess:
-    """Return the reporter access for the receipt header (throttled, audited)."""
+    """Return the reporter access for the receipt header (throttled, audited); ``MissingReceipt`` without one."""
+    receipt = request.headers.get(RECEIPT_HEADER, "").strip()
+    if not receipt:
+        raise MissingReceipt()
     check_receipt_attempt(request)
-    return services.open_followup(receipt=request.headers.get(RECEIPT_HEADER, ""), channel="api")
+    return services.open_followup(receipt=receipt, channel="api")
 
 
 def _followup_out(access: vault.ReporterAccess) -> dict[str, Any]:
@@ -329,10 +349,10 @@ def get_followup(request: HttpRequest) -> Status[dict[str, Any]]:
 @speaks_client_language
 def post_followup_message(request: HttpRequest, payload: ReplyIn) -> Status[dict[str, Any]]:
     """Add a message to the report; returns the updated inbox."""
+    access = _access(request)
     form = ReplyForm({"body": payload.body})
     if not form.is_valid():
         return _invalid(form)
-    access = _access(request)
     services.post_reporter_message(access=access, body=form.cleaned_data["body"])
     return Status(201, _followup_out(access))
 
@@ -348,7 +368,8 @@ def post_followup_message(request: HttpRequest, payload: ReplyIn) -> Status[dict
 @csrf_exempt
 @speaks_client_language
 def add_followup_attachments(request: HttpRequest) -> Status[dict[str, Any]]:
-    """Add files (multipart/form-data, field ``attachments``); metadata is removed before encryption.
+    """Add files (multipart/form-data: ``attachments``, and ``voice_recordings`` of the reporter's own voice,
+    which are disguised); metadata is removed before encryption. At least one file.
 
     A file that cannot be cleaned is refused (400, the message names it) unless ``send_uncleaned`` is true.
     """
@@ -363,6 +384,7 @@ def add_followup_attachments(request: HttpRequest) -> Status[dict[str, Any]]:
         services.add_reporter_attachment(
             access=access,
             attachments=form.cleaned_data["attachments"],
+            voice_recordings=form.cleaned_data["voice_recordings"],
             send_uncleaned=form.cleaned_data["send_uncleaned"],
         )
     except services.SubmissionRejected as exc:
@@ -392,6 +414,15 @@ def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(MultiPartParserError)
 def _on_broken_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
     return _error_response(request, 400, _("The request could not be understood. Check the fields and try again."))
+
+
+@api.exception_handler(MissingReceipt)
+def _on_missing_receipt(request: HttpRequest, exc: MissingReceipt) -> HttpResponse:
+    response = _error_response(
+        request, 401, _("Send your 16-digit receipt in the X-Peluit-Receipt header to follow up a report.")
+    )
+    response["WWW-Authenticate"] = f'{RECEIPT_HEADER} realm="follow-up"'
+    return response
 
 
 @api.exception_handler(UnknownReceipt)

@@ -32,7 +32,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from intake import metadata, video, zip_limits
+from intake import metadata, video, voice, zip_limits
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,8 @@ class RejectedAttachment(Exception):
     """An attachment that is not accepted; ``message`` is translated and safe to show the reporter.
 
     ``code`` says why, for API clients: ``type``, ``empty``, ``too_large``, ``count`` or ``uncleanable`` (then
-    ``file_name`` is the cleaned-up name the message shows).
+    ``file_name`` is the cleaned-up name the message shows), or for a recording to disguise ``voice_type``,
+    ``voice_unreadable``, ``voice_too_long``, ``voice_too_slow``.
     """
 
     def __init__(self, message: str, *, code: str = "invalid", file_name: str = "") -> None:
@@ -367,13 +368,38 @@ def _clean(kind: FileKind, original: BinaryIO) -> tuple[BinaryIO, str, bool]:
     return cleaned, content_type, True
 
 
-def inspect_and_clean(upload: UploadedFile[bytes], *, send_uncleaned: bool = False) -> CleanAttachment:
+def _disguise(kind: FileKind, original: BinaryIO, budget: voice.VoiceBudget) -> tuple[BinaryIO, str, bool]:
+    """Return the recording in ``original`` with the voice disguised, as WAV; closes ``original``."""
+    try:
+        if not kind.content_type.startswith("audio/"):
+            raise RejectedAttachment(
+                _("Only audio recordings (MP3, M4A, OGG, WAV) can be disguised."), code="voice_type"
+            )
+        disguised = _temporary_file()
+        try:
+            voice.disguise_voice(original, disguised, budget=budget)
+        except voice.CannotDisguise as exc:
+            disguised.close()
+            raise RejectedAttachment(exc.message, code=exc.code) from exc
+        except BaseException:
+            disguised.close()
+            raise
+    finally:
+        original.close()
+    return disguised, "audio/wav", True
+
+
+def inspect_and_clean(
+    upload: UploadedFile[bytes], *, send_uncleaned: bool = False, disguise: voice.VoiceBudget | None = None
+) -> CleanAttachment:
     """Check an uploaded file by its content and return it cleaned of identifying metadata.
 
     Raises RejectedAttachment (with a translated ``message``) for an empty file, a file over
     ``PELUIT_MAX_ATTACHMENT_BYTES`` or a type that is not accepted, whatever its name says, and (code
     ``uncleanable``, the message naming the file) for a file that cannot be cleaned completely, unless
     ``send_uncleaned``: such a file is then returned exactly as it came, with ``metadata_removed=False``.
+    With ``disguise`` (the submission's voice budget) the file must be an audio recording of the reporter's
+    own voice: it comes back disguised as WAV (``intake/voice.py``), or is refused when it cannot be decoded.
     """
     limit = max_attachment_bytes()
     if upload.size is not None and upload.size > limit:
@@ -384,7 +410,10 @@ def inspect_and_clean(upload: UploadedFile[bytes], *, send_uncleaned: bool = Fal
     except BaseException:
         original.close()
         raise
-    stream, content_type, removed = _clean(kind, original)
+    if disguise is not None:
+        stream, content_type, removed = _disguise(kind, original, disguise)
+    else:
+        stream, content_type, removed = _clean(kind, original)
     name = safe_name(upload.name or "", ACCEPTED.get(content_type, kind))
     if not removed and not send_uncleaned:
         stream.close()

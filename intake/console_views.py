@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
+from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -23,7 +23,7 @@ from casework.models import CaseKind, StaffUser
 from intake import services
 from intake.console_forms import ChannelForm
 from intake.forms import GratificationReportForm, ReportForm, WbsReportForm
-from vault.exceptions import NotSetUp
+from intake.views import ReportPage, report_page
 from vault.permissions import HOLD_CASE_KEYS
 
 # Officers and supervisors record reports (the staff who handle them); auditors and administrators do not.
@@ -42,46 +42,32 @@ def record_start(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters()  # every field is the reporter's words: never in an error report
 @require_http_methods(["GET", "POST"])
 def record_report(request: HttpRequest, kind: str) -> HttpResponse:
-    """The report form of ``kind`` with the channel and day of receipt; on success the receipt page (shown once)."""
-    form_class = FORMS[kind]
-    context: dict[str, Any] = {"kind": kind, "kind_label": CaseKind(kind).label}
-    if request.method != "POST":
-        return render(
-            request, "intake/console_record_form.html", {**context, "form": form_class(), "channel_form": ChannelForm()}
+    """The report form of ``kind`` with the channel and day of receipt; on success the receipt page (shown once).
+
+    The reporter's own page logic runs underneath (``intake.views.report_page``): the same validation, files
+    kept across a form error, one-time token; only the service call adds the recording.
+    """
+    officer = request.user
+    assert isinstance(officer, StaffUser)  # the console middleware lets only verified staff through
+    channel_form = ChannelForm(request.POST if request.method == "POST" else None)
+
+    def submit(**kwargs: Any) -> services.Submission:
+        return services.record_report(
+            kind=CaseKind(kind),
+            channel=channel_form.cleaned_data["channel"],
+            received_on=channel_form.cleaned_data["received_on"],
+            officer=officer,
+            **kwargs,
         )
-    form = form_class(request.POST, request.FILES)
-    channel_form = ChannelForm(request.POST)
-    if form.is_valid() and channel_form.is_valid():
-        data = dict(form.cleaned_data)
-        attachments = data.pop("attachments", [])
-        officer = request.user
-        assert isinstance(officer, StaffUser)  # the console middleware lets only verified staff through
-        try:
-            submission = services.record_report(
-                kind=CaseKind(kind),
-                data=data,
-                attachments=attachments,
-                channel=channel_form.cleaned_data["channel"],
-                received_on=channel_form.cleaned_data["received_on"],
-                officer=officer,
-            )
-        except services.SubmissionRejected as exc:
-            target = form if exc.field in form.fields else channel_form
-            target.add_error(exc.field if exc.field in target.fields else None, exc.message)
-        except services.AlreadySubmitted as exc:
-            return render(request, "error.html", {"title": _("Already recorded"), "message": exc.message}, status=409)
-        except NotSetUp:
-            message = _("Reports cannot be stored until the escrow key exists.")
-            return render(request, "error.html", {"title": message, "message": message}, status=503)
-        else:
-            return render(
-                request,
-                "intake/console_receipt.html",
-                {**context, "submission": submission, "channel_label": submission.case.get_channel_display()},
-            )
-    return render(
-        request,
-        "intake/console_record_form.html",
-        {**context, "form": form, "channel_form": channel_form},
-        status=400,
+
+    page = ReportPage(
+        form_class=FORMS[kind],
+        submit=submit,
+        template="intake/console_record_form.html",
+        kind=kind,
+        receipt_template="intake/console_receipt.html",
+        new_form_url=reverse(f"record:{kind}"),
+        extra_form=channel_form,
+        context={"kind_label": CaseKind(kind).label},
     )
+    return report_page(request, page)

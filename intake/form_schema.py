@@ -15,7 +15,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from intake.attachments import max_attachments
-from intake.forms import GratificationReportForm, MultipleFileField
+from intake.forms import FILE_FIELDS, AttachmentForm, GratificationReportForm, MultipleFileField
 
 DECIMAL_PATTERN = r"^[0-9]{1,16}(\.[0-9]{1,2})?$"
 # Django's CharField refuses NUL characters and strips surrounding whitespace before checking "required".
@@ -140,6 +140,9 @@ def _cross_field_rules(form: forms.Form) -> list[dict[str, Any]]:
     What it cannot state (a hand-over date before the gift date, a date in the future, a file's content) is
     said in the field descriptions and answered with a field-level 400.
     """
+    if isinstance(form, AttachmentForm):
+        at_least_one = [{"required": [name], "properties": {name: {"minItems": 1}}} for name in FILE_FIELDS]
+        return [{"anyOf": at_least_one}]
     if not isinstance(form, GratificationReportForm):
         return []
     return [

@@ -12,15 +12,19 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import RegexValidator
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from casework.cases.content import GRATIFICATION_REPORT, WBS_REPORT, ReportField
 from casework.models import Organisation
 from intake.attachments import SEND_UNCLEANED_LABEL, RejectedAttachment, check_attachment_count
 from intake.recipients import intake_recipient_candidates
+from intake.voice import DEFAULT_MAX_VOICE_SECONDS
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise as Label
@@ -33,6 +37,26 @@ nik_validator = RegexValidator(r"^[0-9]{16}\Z", _("A NIK has exactly 16 digits."
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 ()\-]{4,23}\Z", _("Enter a phone number using digits, spaces, dashes or a leading +."), "phone"
 )
+
+
+def refuse_surrogates(value: str) -> None:
+    """Refuse text with lone UTF-16 surrogates (e.g. ``"\\ud800"`` in JSON): it cannot be stored as UTF-8."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise forms.ValidationError(
+            _("This text contains characters that cannot be read as text. Please remove them."), code="surrogates"
+        ) from exc
+
+
+class ReporterForm(forms.Form):
+    """A form a reporter (or an API client) fills in: every text field refuses unencodable characters."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                field.validators.append(refuse_surrogates)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -80,11 +104,44 @@ class MultipleFileField(forms.FileField):
         single = super().clean
         items = data if isinstance(data, list | tuple) else ([data] if data else [])
         cleaned = [single(item, initial) for item in items if item]
+        if self.required and not cleaned:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
         try:
             check_attachment_count(len(cleaned))
         except RejectedAttachment as exc:
             raise forms.ValidationError(exc.message, code=exc.code) from exc
         return cleaned
+
+
+def _voice_help() -> str:
+    minutes = max(1, round(int(getattr(settings, "PELUIT_MAX_VOICE_SECONDS", DEFAULT_MAX_VOICE_SECONDS)) / 60))
+    return gettext(
+        "Only recordings in which you yourself speak (MP3, M4A, OGG or WAV, up to %(minutes)d minutes together): "
+        "the pitch and the character of your voice are changed by random amounts before encryption, so your "
+        "voice is harder to recognise. The original is not kept. The words and your way of speaking stay. "
+        "Do not put recordings of other people here: evidence recordings of others belong with the other "
+        "files, unchanged, so that they keep their value as evidence."
+    ) % {"minutes": minutes}
+
+
+def voice_recordings_field() -> MultipleFileField:
+    """Return the file field for recordings of the reporter's own voice, which are disguised before sealing."""
+    return MultipleFileField(
+        label=_("Recordings of my own voice (will be disguised)"),
+        help_text=lazy(_voice_help, str)(),  # read when shown: the limit is a setting, the text is translated
+    )
+
+
+FILE_FIELDS = ("attachments", "voice_recordings")
+
+
+def check_file_total(form: forms.Form, cleaned: dict[str, Any]) -> None:
+    """Add an error when the files of all file fields together are more than one submission may carry."""
+    total = sum(len(cleaned.get(name) or []) for name in FILE_FIELDS)
+    try:
+        check_attachment_count(total)
+    except RejectedAttachment as exc:
+        form.add_error("attachments", exc.message)
 
 
 W = WBS_REPORT.fields
@@ -174,13 +231,15 @@ class NotInFutureMixin:
                 self.add_error(name, _("This date is in the future."))  # type: ignore[attr-defined]
 
 
-class ReportForm(NotInFutureMixin, forms.Form):
+class ReportForm(NotInFutureMixin, ReporterForm):
     """What both report forms share: sections for rendering and the attachment field."""
 
     # (title, field names) for a well-sectioned single page.
     sections: Sequence[tuple[Any, Sequence[str]]] = ()
     # Fields that are sealed as identity (WBS) rather than as report content.
     identity_fields: Sequence[str] = ()
+    # Fields of which at least one must be filled in (marked on the form before the reporter submits).
+    one_of_required: Sequence[str] = ()
     required_css_class = "required"
 
     submission_token = forms.CharField(
@@ -197,6 +256,7 @@ class ReportForm(NotInFutureMixin, forms.Form):
         ),
     )
     send_uncleaned = send_uncleaned_field()
+    voice_recordings = voice_recordings_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -206,6 +266,7 @@ class ReportForm(NotInFutureMixin, forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         self.check_dates(cleaned)
+        check_file_total(self, cleaned)
         return cleaned
 
     def section_list(self) -> list[tuple[Any, list[forms.BoundField]]]:
@@ -268,6 +329,9 @@ def display_name(user: Any) -> str:
     return str(user.get_full_name() or user.get_username())
 
 
+_ONE_OF_CONTACTS = _("Required: a mobile phone or an e-mail address (at least one of the two).")
+
+
 class GratificationReportForm(ReportForm):
     """A gratification report (KPK form, DOMAIN.md §3): receipt or refusal; the recipient is identified."""
 
@@ -283,8 +347,8 @@ class GratificationReportForm(ReportForm):
     rank_grade = _text(G["rank_grade"])
     agency = _text(G["agency"], initial="Pemerintah Kota Semarang")
     organisation = _organisation(G["organisation"], required=True)
-    email = forms.EmailField(label=G["email"].label, required=False, max_length=254)
-    phone_mobile = _text(G["phone_mobile"], max_length=24, validators=[phone_validator])
+    email = forms.EmailField(label=G["email"].label, required=False, max_length=254, help_text=_ONE_OF_CONTACTS)
+    phone_mobile = _text(G["phone_mobile"], max_length=24, validators=[phone_validator], help_text=_ONE_OF_CONTACTS)
     phone_home = _text(G["phone_home"], max_length=24, validators=[phone_validator])
     phone_office = _text(G["phone_office"], max_length=24, validators=[phone_validator])
     office_address = _text(G["office_address"], max_length=MEDIUM)
@@ -318,6 +382,7 @@ class GratificationReportForm(ReportForm):
     storage_location = _text(G["storage_location"], max_length=MEDIUM)
 
     past_date_fields = ("birth_date", "received_on", "handed_on")
+    one_of_required = ("phone_mobile", "email")
     sections = GRATIFICATION_REPORT.sections
 
     def clean(self) -> dict[str, Any]:
@@ -336,7 +401,7 @@ class GratificationReportForm(ReportForm):
         return cleaned
 
 
-class ReceiptForm(forms.Form):
+class ReceiptForm(ReporterForm):
     """The follow-up login: the 16-digit receipt, spaces and dashes allowed."""
 
     receipt = forms.CharField(
@@ -348,21 +413,30 @@ class ReceiptForm(forms.Form):
     )
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(ReporterForm):
     """A message from the reporter to the inspectorate."""
 
     body = _textarea(_("Your message"), required=True, max_length=10_000)
 
 
-class AttachmentForm(forms.Form):
-    """Files added to a report during follow-up."""
+class AttachmentForm(ReporterForm):
+    """Files added to a report during follow-up: at least one."""
 
     attachments = MultipleFileField(
         label=_("Files"),
-        required=True,
         help_text=_(
             "Location, author and device details are removed before the files are encrypted; a file that cannot "
             "be cleaned is refused unless you tick the box below."
         ),
     )
     send_uncleaned = send_uncleaned_field()
+    voice_recordings = voice_recordings_field()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        if not any(cleaned.get(name) for name in FILE_FIELDS):
+            self.add_error("attachments", _("Choose at least one file to add."))
+        check_file_total(self, cleaned)
+        return cleaned

@@ -39,8 +39,10 @@ from casework.models import (
     Channel,
     PublicStatus,
     StaffUser,
+    gift_value_band,
 )
-from casework.rules.deadlines import due_date, working_days_for
+from casework.workflow.calendar import due_date, working_days_for
+from casework.workflow.clocks import start_initial_clocks
 from intake.attachments import (
     CleanAttachment,
     RejectedAttachment,
@@ -48,8 +50,10 @@ from intake.attachments import (
     inspect_and_clean,
     uncleanable_message,
 )
+from intake.held import HeldSelection
 from intake.models import SubmissionToken
 from intake.recipients import intake_recipient_candidates, intake_recipients
+from intake.voice import VoiceBudget
 from vault import services as vault
 from vault.exceptions import UnknownReceipt
 
@@ -187,15 +191,33 @@ def gratification_acknowledgement(
 
 
 # --- Submission ------------------------------------------------------------------------------------------
-def _inspect_all(uploads: Sequence[UploadedFile[bytes]], *, send_uncleaned: bool) -> list[CleanAttachment]:
+@dataclass(frozen=True)
+class SubmittedFiles:
+    """The files of one submission: new evidence, new recordings of the reporter's voice, files held before."""
+
+    attachments: Sequence[UploadedFile[bytes]] = ()
+    voice_recordings: Sequence[UploadedFile[bytes]] = ()
+    held: HeldSelection | None = None
+
+
+def _inspect_all(
+    uploads: Sequence[UploadedFile[bytes]],
+    voice_recordings: Sequence[UploadedFile[bytes]] = (),
+    *,
+    send_uncleaned: bool,
+    held: Sequence[CleanAttachment] = (),
+) -> list[CleanAttachment]:
     """Check and clean every upload before anything is written; refuse them all if one is refused.
 
-    Files that cannot be cleaned are refused together, in one message naming each, unless ``send_uncleaned``.
+    Files that cannot be cleaned are refused together, in one message naming each, unless ``send_uncleaned``
+    (files held from an earlier try that were kept uncleaned count too). ``voice_recordings`` are the
+    reporter's own voice: they are disguised (``intake/voice.py``) instead of cleaned, within one duration
+    budget for the whole submission. ``held`` files count against the limit.
     """
     cleaned: list[CleanAttachment] = []
     uncleanable: list[str] = []
     try:
-        check_attachment_count(len(uploads))
+        check_attachment_count(len(uploads) + len(voice_recordings) + len(held))
         for upload in uploads:
             try:
                 cleaned.append(inspect_and_clean(upload, send_uncleaned=send_uncleaned))
@@ -203,8 +225,16 @@ def _inspect_all(uploads: Sequence[UploadedFile[bytes]], *, send_uncleaned: bool
                 if exc.code != "uncleanable":
                     raise
                 uncleanable.append(exc.file_name)
+        if not send_uncleaned:
+            uncleanable += [item.original_name for item in held if not item.metadata_removed]
         if uncleanable:
             raise RejectedAttachment(uncleanable_message(uncleanable), code="uncleanable")
+        budget = VoiceBudget()
+        for upload in voice_recordings:
+            try:
+                cleaned.append(inspect_and_clean(upload, disguise=budget))
+            except RejectedAttachment as exc:
+                raise SubmissionRejected(exc.message, field="voice_recordings") from exc
     except RejectedAttachment as exc:
         _close_all(cleaned)
         raise SubmissionRejected(exc.message) from exc
@@ -247,10 +277,20 @@ def _store_all(
     return stored
 
 
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def token_spent(*, token: str) -> bool:
+    """Return True when a report was sent with the form token ``token`` (in the last two days)."""
+    cutoff = timezone.now() - TOKEN_MEMORY
+    return bool(token) and SubmissionToken.objects.filter(digest=_token_digest(token), used_at__gte=cutoff).exists()
+
+
 def _spend_token(token: str, *, now: datetime) -> None:
     """Record the form's one-time token as used; raise AlreadySubmitted if it was used before."""
     SubmissionToken.objects.filter(used_at__lt=now - TOKEN_MEMORY).delete()
-    digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    digest = _token_digest(token)
     try:
         with transaction.atomic():
             SubmissionToken.objects.create(digest=digest, used_at=now)
@@ -279,24 +319,34 @@ def _submit(
     *,
     kind: CaseKind,
     data: Mapping[str, Any],
-    attachments: Sequence[UploadedFile[bytes]],
+    files: SubmittedFiles,
     metadata: Mapping[str, Any],
     acknowledgement: Callable[[str, date], str],
     warnings: list[str],
+    channel: str = Channel.WEB,
+    gift_received_on: date | None = None,
+    is_refusal: bool = False,
     recording: Recording | None = None,
 ) -> Submission:
     content, identity = split_report_data(data)
     content["language"] = get_language() or ""
     excluded = _excluded_ids(data) if kind == CaseKind.WBS else []
-    cleaned = _inspect_all(attachments, send_uncleaned=bool(data.get("send_uncleaned")))
+    token = str(data.get("submission_token") or "")
+    if files.held is not None and files.held.token != token:
+        raise ValueError("held files belong to another form token")
+    held = files.held.as_attachments() if files.held is not None else []
+    cleaned = _inspect_all(
+        files.attachments, files.voice_recordings, send_uncleaned=bool(data.get("send_uncleaned")), held=held
+    )
     stored_names: list[str] = []
     try:
         with transaction.atomic():
             now = timezone.now()
+            now = timezone.now()
             received_at = recording.received_at if recording is not None else now
             today = timezone.localdate(received_at)
-            if data.get("submission_token"):
-                _spend_token(str(data["submission_token"]), now=now)
+            if token:
+                _spend_token(token, now=now)
             report_id = uuid.uuid4()
             case = Case(
                 id=report_id,
@@ -306,7 +356,7 @@ def _submit(
                 status=INITIAL_STATUS[kind],
                 received_at=received_at,
                 identity_given=bool(identity),
-                channel=recording.channel if recording is not None else Channel.WEB,
+                channel=recording.channel if recording is not None else channel,
                 **metadata,
             )
             identity_bytes = sealed.json_bytes(identity) if identity else None
@@ -318,11 +368,14 @@ def _submit(
             case.save(force_insert=True)
             if excluded:
                 case.excluded_recipients.set(excluded)
-            _store_all(access=access, case=case, cleaned=cleaned, on_stored=stored_names.append)
+            _store_all(access=access, case=case, cleaned=[*cleaned, *held], on_stored=stored_names.append)
+            if token:  # the files held for this form are the case's now (or were unticked): delete them
+                vault.release_held_files(token=token)
             # The sequence row stays locked until commit: take it after the slow part (encrypting the files),
             # so concurrent submissions wait milliseconds, not the length of someone else's upload.
             case.number = allocate_case_number(kind=kind, year=today.year)
             case.save(update_fields=["number"])
+            start_initial_clocks(case=case, gift_received_on=gift_received_on, is_refusal=is_refusal)
             sealed.add_message(
                 access=access,
                 case=case,
@@ -332,8 +385,9 @@ def _submit(
             details: dict[str, str | int | bool | None] = {
                 "kind": str(kind),
                 "report_id": str(case.id),
-                "attachments": len(cleaned),
-                "attachments_uncleaned": sum(not item.metadata_removed for item in cleaned),
+                "attachments": len(cleaned) + len(held),
+                "attachments_uncleaned": sum(not item.metadata_removed for item in [*cleaned, *held]),
+                "voice_disguised": len(files.voice_recordings),
                 "identity_given": bool(identity),
             }
             if recording is not None:  # another channel: the officer who recorded it answers for it
@@ -353,7 +407,7 @@ def _submit(
         case=case,
         receipt=new_report.receipt,
         warnings=warnings,
-        uncleaned_files=[item.original_name for item in cleaned if not item.metadata_removed],
+        uncleaned_files=[item.original_name for item in [*cleaned, *held] if not item.metadata_removed],
     )
 
 
@@ -361,27 +415,34 @@ def submit_wbs_report(
     *,
     data: Mapping[str, Any],
     attachments: Sequence[UploadedFile[bytes]] = (),
+    voice_recordings: Sequence[UploadedFile[bytes]] = (),
+    held: HeldSelection | None = None,
+    channel: str = Channel.WEB,
     recording: Recording | None = None,
 ) -> Submission:
     """Store a whistleblowing report from validated ``WbsReportForm`` data and return its receipt.
 
-    ``recording`` is set when an officer records a report received by another channel (``record_report``).
+    ``channel`` records how it arrived (the web form by default; the JSON API passes ``api``); ``recording`` is
+    set instead when an officer records a report received by another channel (``record_report``).
 
     ``identity_*`` fields, when given, are sealed separately through the vault; ``exclude_recipients`` lists
     staff ids whose keys are not used; ``send_uncleaned`` keeps files that cannot be cleaned as they are (listed
-    in ``Submission.uncleaned_files``). Raises ``SubmissionRejected`` when an attachment is refused and
-    ``AlreadySubmitted`` when ``submission_token`` was spent before.
+    in ``Submission.uncleaned_files``). ``voice_recordings`` are disguised before sealing; ``held`` are files
+    held for this form after an earlier error (its token must be ``submission_token``). Raises
+    ``SubmissionRejected`` when an attachment is refused and ``AlreadySubmitted`` when ``submission_token`` was
+    spent before.
     """
     return _submit(
         kind=CaseKind.WBS,
         data=data,
-        attachments=attachments,
+        files=SubmittedFiles(attachments, voice_recordings, held),
         metadata={
             "violation_type": data.get("violation_type") or "",
             "organisation": data.get("organisation"),
         },
         acknowledgement=lambda number, today: wbs_acknowledgement(number=number, received_on=today),
         warnings=[],
+        channel=channel,
         recording=recording,
     )
 
@@ -390,12 +451,16 @@ def submit_gratification_report(
     *,
     data: Mapping[str, Any],
     attachments: Sequence[UploadedFile[bytes]] = (),
+    voice_recordings: Sequence[UploadedFile[bytes]] = (),
+    held: HeldSelection | None = None,
+    channel: str = Channel.WEB,
     recording: Recording | None = None,
 ) -> Submission:
     """Store a gratification report (receipt or refusal) from validated ``GratificationReportForm`` data.
 
-    Returns the receipt and the exemption warnings for the gift (a warning never blocks the report).
-    Raises ``SubmissionRejected`` when an attachment is refused and ``AlreadySubmitted`` for a spent token.
+    Returns the receipt and the exemption warnings for the gift (a warning never blocks the report). Files
+    as for ``submit_wbs_report``. Raises ``SubmissionRejected`` when an attachment is refused and
+    ``AlreadySubmitted`` for a spent token.
     """
     is_refusal = data.get("report_type") == "refusal"
     gift_received_on: date = data["received_on"]
@@ -412,11 +477,14 @@ def submit_gratification_report(
     return _submit(
         kind=CaseKind.GRATIFICATION,
         data=data,
-        attachments=attachments,
+        files=SubmittedFiles(attachments, voice_recordings, held),
         metadata={
             "gift_type": data.get("gift_type") or "",
             "organisation": data.get("organisation"),
             "is_refusal": is_refusal,
+            # Statistics and the statutory clock: the value's band and the gift's date, never the words.
+            "gift_value_band": gift_value_band(data.get("value"), str(data.get("currency") or "IDR")),
+            "gift_received_on": gift_received_on,
         },
         acknowledgement=lambda number, today: gratification_acknowledgement(
             number=number,
@@ -426,6 +494,9 @@ def submit_gratification_report(
             warnings=warnings,
         ),
         warnings=warnings,
+        channel=channel,
+        gift_received_on=gift_received_on,
+        is_refusal=is_refusal,
         recording=recording,
     )
 
@@ -436,6 +507,8 @@ def record_report(
     kind: CaseKind,
     data: Mapping[str, Any],
     attachments: Sequence[UploadedFile[bytes]] = (),
+    voice_recordings: Sequence[UploadedFile[bytes]] = (),
+    held: HeldSelection | None = None,
     channel: str,
     received_on: date,
     officer: StaffUser,
@@ -460,7 +533,9 @@ def record_report(
     )
     recording = Recording(channel=channel, officer=officer, received_at=received_at)
     submit = submit_wbs_report if kind == CaseKind.WBS else submit_gratification_report
-    return submit(data=data, attachments=attachments, recording=recording)
+    return submit(
+        data=data, attachments=attachments, voice_recordings=voice_recordings, held=held, recording=recording
+    )
 
 
 # --- Follow-up -------------------------------------------------------------------------------------------
@@ -494,7 +569,7 @@ def followup_overview(*, access: vault.ReporterAccess) -> FollowupView:
         number=case.number,
         kind=case.kind,
         received_at=case.received_at,
-        status=case.public_status,
+        status=PublicStatus(case.public_status),
         thread=open_thread(access=access, case=case, reader=Reader.REPORTER),
     )
 
@@ -514,14 +589,18 @@ def post_reporter_message(*, access: vault.ReporterAccess, body: str) -> CaseMes
 
 
 def add_reporter_attachment(
-    *, access: vault.ReporterAccess, attachments: Sequence[UploadedFile[bytes]], send_uncleaned: bool = False
+    *,
+    access: vault.ReporterAccess,
+    attachments: Sequence[UploadedFile[bytes]] = (),
+    voice_recordings: Sequence[UploadedFile[bytes]] = (),
+    send_uncleaned: bool = False,
 ) -> list[CaseAttachment]:
     """Clean, encrypt and store files the reporter adds to their case; audit each one.
 
-    Raises ``SubmissionRejected`` (nothing stored) when a file is refused, including a file that cannot be
-    cleaned unless ``send_uncleaned``.
+    ``voice_recordings`` are disguised first. Raises ``SubmissionRejected`` (nothing stored) when a file is
+    refused, including a file that cannot be cleaned unless ``send_uncleaned``.
     """
-    cleaned = _inspect_all(attachments, send_uncleaned=send_uncleaned)
+    cleaned = _inspect_all(attachments, voice_recordings, send_uncleaned=send_uncleaned)
     stored_names: list[str] = []
     try:
         with transaction.atomic():

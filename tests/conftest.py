@@ -58,6 +58,25 @@ def _restore_reference_data_after_flush(request: pytest.FixtureRequest, django_d
             ensure_reference_data()
 
 
+@pytest.fixture(scope="session")
+def test_ca_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One local test CA (ECDSA P-256) for signed PDF exports, made once per run."""
+    from vault import signing_keys
+
+    directory = tmp_path_factory.mktemp("signing")
+    signing_keys.create_test_ca(directory, organisation="Inspektorat Kota Semarang", signer_name="Peluit PDF exports")
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def _pdf_signing(settings: Any, test_ca_dir: Path) -> None:
+    """Sign exports with the run's test CA at PAdES B-B unless a test says otherwise (never var/signing)."""
+    settings.PELUIT_SIGNING_DIR = test_ca_dir
+    settings.PELUIT_PDF_SIGNER = "reports.signers.LocalTestCaSigner"
+    settings.PELUIT_TSA_URL = ""
+    settings.PELUIT_PADES_LEVEL = ""
+
+
 @pytest.fixture
 def make_staff(db: None):
     """Return a function that creates a staff member with a confirmed TOTP device."""

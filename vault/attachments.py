@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO, Any
@@ -100,9 +100,10 @@ class _EncryptingFile(File):  # type: ignore[type-arg]
         return None
 
 
-def _new_name() -> str:
+def new_blob_name(prefix: str = conf.ATTACHMENT_PREFIX) -> str:
+    """Return a random storage name under ``prefix`` (it says nothing about what it holds)."""
     token = uuid.uuid4().hex
-    return f"{conf.ATTACHMENT_PREFIX}/{token[:2]}/{token}"
+    return f"{prefix}/{token[:2]}/{token}"
 
 
 @transaction.atomic
@@ -113,8 +114,18 @@ def store_attachment(*, access: Access, report_id: uuid.UUID, chunks: Iterable[b
     the sanitiser rejects the file half-way), the partial blob is deleted and the error propagates.
     """
     data_key = unseal_report_key(access, report_id, audit=False)
+    name = new_blob_name()
+    size = encrypt_to_storage(key=data_key, bind_id=report_id, name=name, chunks=chunks)
+    AttachmentBlob.objects.create(name=name, report_id=report_id, size=size)
+    return StoredAttachment(name=name, size=size)
+
+
+def encrypt_to_storage(*, key: bytes, bind_id: uuid.UUID, name: str, chunks: Iterable[bytes]) -> int:
+    """Stream ``chunks`` encrypted (format 0x05, bound to ``bind_id`` and ``name``) into storage as ``name``.
+
+    Return the plaintext size. On any failure the partial blob is deleted and the error propagates.
+    """
     storage = attachment_storage()
-    name = _new_name()
     size = 0
 
     def counted() -> Iterator[bytes]:
@@ -123,7 +134,7 @@ def store_attachment(*, access: Access, report_id: uuid.UUID, chunks: Iterable[b
             size += len(chunk)
             yield chunk
 
-    pieces = formats.stream_encrypt(data_key, report_id, name, counted())
+    pieces = formats.stream_encrypt(key, bind_id, name, counted())
     try:
         saved = storage.save(name, _EncryptingFile(pieces, name))
     except BaseException:
@@ -132,8 +143,13 @@ def store_attachment(*, access: Access, report_id: uuid.UUID, chunks: Iterable[b
     if saved != name:  # the name is bound into the ciphertext; a renamed blob would never open
         _delete_quietly(storage, saved)
         raise VaultError(_("The attachment could not be stored."))
-    AttachmentBlob.objects.create(name=name, report_id=report_id, size=size)
-    return StoredAttachment(name=name, size=size)
+    return size
+
+
+def delete_blob_on_commit(name: str) -> None:
+    """Delete blob ``name`` from storage once the current transaction commits (at once outside one)."""
+    storage = attachment_storage()
+    transaction.on_commit(lambda: _delete_quietly(storage, name))
 
 
 def _delete_quietly(storage: Storage, name: str) -> None:
@@ -151,7 +167,14 @@ def open_attachment(*, access: Access, report_id: uuid.UUID, name: str) -> Itera
     in (flipped bits, reordered or missing chunks, truncation) raises ``CorruptCiphertext`` while iterating,
     before any forged chunk is returned.
     """
-    data_key = unseal_report_key(access, report_id, audit=True)
+    return decrypt_from_storage(key=unseal_report_key(access, report_id, audit=True), bind_id=report_id, name=name)
+
+
+def decrypt_from_storage(*, key: bytes, bind_id: uuid.UUID, name: str) -> Iterator[bytes]:
+    """Return an iterator of the decrypted chunks of blob ``name`` (written by ``encrypt_to_storage``).
+
+    A missing blob or a bad header raises ``CorruptCiphertext`` now; tampering further in while iterating.
+    """
     storage = attachment_storage()
     try:
         handle: IO[Any] = storage.open(name, "rb")
@@ -159,7 +182,7 @@ def open_attachment(*, access: Access, report_id: uuid.UUID, name: str) -> Itera
         logger.error("vault: attachment blob %s is missing", name)
         raise CorruptCiphertext() from exc
     try:
-        reader = formats.StreamReader(data_key, report_id, name, handle.read(formats.STREAM_PREAMBLE_BYTES))
+        reader = formats.StreamReader(key, bind_id, name, handle.read(formats.STREAM_PREAMBLE_BYTES))
     except formats.FormatError as exc:
         handle.close()
         raise CorruptCiphertext() from exc
@@ -180,8 +203,7 @@ def _decrypted(reader: formats.StreamReader, handle: IO[Any], name: str) -> Iter
 def delete_attachment(*, name: str) -> None:
     """Forget an attachment blob now and delete its file once the transaction commits."""
     AttachmentBlob.objects.filter(name=name).delete()
-    storage = attachment_storage()
-    transaction.on_commit(lambda: _delete_quietly(storage, name))
+    delete_blob_on_commit(name)
 
 
 def sweep_orphaned_blobs(*, older_than: timedelta = timedelta(hours=1)) -> int:
@@ -189,11 +211,20 @@ def sweep_orphaned_blobs(*, older_than: timedelta = timedelta(hours=1)) -> int:
 
     Only files older than ``older_than`` are considered, so uploads in progress are never touched.
     """
+    return sweep_unrecorded(
+        prefix=conf.ATTACHMENT_PREFIX,
+        recorded=lambda name: AttachmentBlob.objects.filter(name=name).exists(),
+        older_than=older_than,
+    )
+
+
+def sweep_unrecorded(*, prefix: str, recorded: Callable[[str], bool], older_than: timedelta) -> int:
+    """Delete the files under ``prefix`` older than ``older_than`` for which ``recorded(name)`` is False."""
     storage = attachment_storage()
     cutoff = timezone.now() - older_than
     deleted = 0
-    for name in _walk(storage, conf.ATTACHMENT_PREFIX):
-        if AttachmentBlob.objects.filter(name=name).exists():
+    for name in _walk(storage, prefix):
+        if recorded(name):
             continue
         if storage.get_modified_time(name) >= cutoff:
             continue

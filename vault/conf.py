@@ -50,6 +50,9 @@ def pepper() -> str:
 CONSOLE_COOKIE: str = getattr(settings, "VAULT_CONSOLE_COOKIE", "peluit_vault")
 FOLLOWUP_TTL: timedelta = getattr(settings, "VAULT_FOLLOWUP_TTL", timedelta(minutes=15))
 ATTACHMENT_PREFIX: str = getattr(settings, "VAULT_ATTACHMENT_PREFIX", "vault")
+# Files held for a reporter across a form error (vault/held.py): where, and for how long.
+HELD_PREFIX: str = getattr(settings, "VAULT_HELD_PREFIX", "held")
+HELD_TTL: timedelta = getattr(settings, "VAULT_HELD_TTL", timedelta(hours=1))
 # The model ("app_label.Model") whose primary key is the report id and whose ``number`` names the case in the
 # audit log, as AUTH_USER_MODEL names the user model; without it the audit log names the report id.
 REPORT_MODEL: str = getattr(settings, "VAULT_REPORT_MODEL", "")

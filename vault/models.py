@@ -174,3 +174,26 @@ class AttachmentBlob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class HeldBlob(models.Model):
+    """A reporter's file held between a form error and the corrected form (``vault/held.py``).
+
+    Everything is sealed under a key derived from the form's one-time token, which is not stored: the row is
+    found by a keyed hash of the token (``lookup_id``), the file and its description (name, type) open only
+    with the token. Rows older than an hour are treated as gone and purged.
+    """
+
+    id = models.UUIDField(primary_key=True)
+    lookup_id = models.BinaryField(_("lookup id"), max_length=32, db_index=True)
+    name = models.CharField(_("storage name"), max_length=255, unique=True)
+    size = models.PositiveBigIntegerField(_("plaintext size (bytes)"))
+    sealed_label = models.BinaryField(_("sealed description"))
+    created_at = models.DateTimeField(_("created"), db_index=True)
+
+    class Meta:
+        verbose_name = _("held file")
+        verbose_name_plural = _("held files")
+
+    def __str__(self) -> str:
+        return "held file"

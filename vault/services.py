@@ -27,6 +27,15 @@ from vault.escrow import (
     is_escrow_holder,
 )
 from vault.followup import followup_begin, followup_end, followup_resume
+from vault.held import (
+    HeldFile,
+    can_hold,
+    held_files,
+    hold_file,
+    open_held_file,
+    purge_expired_held_files,
+    release_held_files,
+)
 from vault.officers import enrol_officer, has_officer_key, reset_officer_key, rewrap_officer_key, unlock_keyring
 from vault.receipts import format_receipt, normalise_receipt
 from vault.sealing import (
@@ -52,12 +61,14 @@ __all__ = [
     "Access",
     "EscrowKeyring",
     "EscrowStatus",
+    "HeldFile",
     "HeldReports",
     "Keyring",
     "NewReport",
     "ReporterAccess",
     "StaffAccess",
     "StoredAttachment",
+    "can_hold",
     "delete_attachment",
     "enrol_officer",
     "escrow_add_holder",
@@ -79,6 +90,8 @@ __all__ = [
     "granted_report_ids",
     "has_identity",
     "has_officer_key",
+    "held_files",
+    "hold_file",
     "holder_ids",
     "holds_report",
     "is_escrow_holder",
@@ -87,7 +100,10 @@ __all__ = [
     "officer_keyring",
     "open",
     "open_attachment",
+    "open_held_file",
     "open_identity",
+    "purge_expired_held_files",
+    "release_held_files",
     "reporter_access",
     "reset_officer_key",
     "revoke_case",

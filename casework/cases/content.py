@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
 # Form fields that are never report content: files are stored apart, exclusions are metadata, the token is
 # the form's own. (Identity fields are content of their own, sealed apart: see ``split_report_data``.)
-NOT_CONTENT = frozenset({"attachments", "exclude_recipients", "submission_token", "send_uncleaned"})
+NOT_CONTENT = frozenset(
+    {"attachments", "exclude_recipients", "submission_token", "send_uncleaned", "voice_recordings"}
+)
 IDENTITY_PREFIX = "identity_"
 
 
@@ -95,7 +97,7 @@ WBS_REPORT = ReportLayout(
         (_("Who"), ("who_name", "who_position", "who_unit", "others_involved")),
         (_("Where and when"), ("organisation", "where", "when_date", "when_period")),
         (_("Loss and other reports"), ("estimated_loss", "reported_elsewhere", "reported_elsewhere_detail")),
-        (_("Evidence"), ("attachments", "send_uncleaned")),
+        (_("Evidence"), ("attachments", "send_uncleaned", "voice_recordings")),
         (_("Your identity (optional, encrypted separately)"), _WBS_IDENTITY),
         (_("If the report concerns Inspektorat staff"), ("exclude_recipients",)),
     ),
@@ -207,7 +209,7 @@ GRATIFICATION_REPORT = ReportLayout(
             ),
         ),
         (_("Reason and chronology"), ("reason", "chronology", "notes")),
-        (_("Documents"), ("attachments", "send_uncleaned")),
+        (_("Documents"), ("attachments", "send_uncleaned", "voice_recordings")),
         (
             _("Handling of the gift"),
             ("compensation_willing", "handed_to_upg", "handed_on", "handover_receipt", "storage_location"),

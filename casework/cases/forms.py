@@ -22,7 +22,7 @@ from casework.cases.models import (
     PublicStatus,
     ViolationType,
 )
-from casework.cases.queue import QueueFilters, Sort, State
+from casework.cases.queue import Due, QueueFilters, Sort, State
 from casework.cases.search import MAX_QUERY
 from casework.cases.selectors import staff_label
 from casework.cases.services import MAX_REPLY
@@ -81,6 +81,12 @@ class CaseFilterForm(forms.Form):
         widget=QuickSelect,
         choices=_choices(_("Open and closed"), [(State.OPEN, _("Open")), (State.CLOSED, _("Closed"))]),
     )
+    due = forms.ChoiceField(
+        label=_("Deadline"),
+        required=False,
+        widget=QuickSelect,
+        choices=_choices(_("Any"), [(Due.OVERDUE, _("Overdue")), (Due.WEEK, _("Due within 7 days"))]),
+    )
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
         required=False,
@@ -119,6 +125,7 @@ class CaseFilterForm(forms.Form):
         choices=[
             (Sort.NEWEST, _("Newest first")),
             (Sort.OLDEST, _("Oldest first")),
+            (Sort.DUE, _("Deadline, soonest first")),
             (Sort.NUMBER, _("Case number")),
             (Sort.STATUS, _("Status")),
         ],
@@ -165,6 +172,7 @@ class CaseFilterForm(forms.Form):
             status=data.get("status") or "",
             public_status=data.get("public_status") or "",
             state=data.get("state") or "",
+            due=data.get("due") or "",
             organisation=organisation.code if organisation is not None else "",
             violation_type=data.get("violation_type") or "",
             gift_type=data.get("gift_type") or "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal, InvalidOperation
 
 from django.db import models
 from django.utils import timezone
@@ -50,7 +51,7 @@ CASE_NUMBER_PREFIX = {CaseKind.WBS: "WBS", CaseKind.GRATIFICATION: "GRT"}
 
 
 class CaseStatus(models.TextChoices):
-    """Every status a case can have (DOMAIN.md §2-3). The transitions between them are a later issue."""
+    """Every status a case can have (DOMAIN.md §2-3). The transitions between them are data (``Transition``)."""
 
     # WBS
     DITERIMA = "diterima", _("Received")
@@ -90,30 +91,26 @@ class PublicStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-# Internal status -> what the reporter sees. Data, so the Inspektorat can change it without code.
-PUBLIC_STATUS: dict[str, PublicStatus] = {
-    CaseStatus.DITERIMA: PublicStatus.RECEIVED,
-    CaseStatus.DITERIMA_UPG: PublicStatus.RECEIVED,
-    CaseStatus.VERIFIKASI: PublicStatus.IN_PROGRESS,
-    CaseStatus.PERLU_DILENGKAPI: PublicStatus.NEEDS_INFO,
-    CaseStatus.TIDAK_MEMENUHI_SYARAT: PublicStatus.CLOSED,
-    CaseStatus.BUKAN_WEWENANG: PublicStatus.FORWARDED,
-    CaseStatus.TELAAH: PublicStatus.IN_PROGRESS,
-    CaseStatus.BERKADAR_PENGAWASAN: PublicStatus.IN_PROGRESS,
-    CaseStatus.TIDAK_BERKADAR_PENGAWASAN: PublicStatus.IN_PROGRESS,
-    CaseStatus.PEMERIKSAAN: PublicStatus.IN_PROGRESS,
-    CaseStatus.REKOMENDASI: PublicStatus.IN_PROGRESS,
-    CaseStatus.DITERUSKAN_APH: PublicStatus.FORWARDED,
-    CaseStatus.TINDAK_LANJUT_KEPEGAWAIAN: PublicStatus.IN_PROGRESS,
-    CaseStatus.SELESAI: PublicStatus.CLOSED,
-    CaseStatus.DIARSIPKAN: PublicStatus.CLOSED,
-    CaseStatus.DIVERIFIKASI: PublicStatus.IN_PROGRESS,
-    CaseStatus.DITERUSKAN_KPK: PublicStatus.FORWARDED,
-    CaseStatus.SK_TERBIT: PublicStatus.IN_PROGRESS,
-    CaseStatus.TIDAK_DAPAT_DITINDAKLANJUTI: PublicStatus.CLOSED,
-    CaseStatus.DITOLAK_DIKEMBALIKAN: PublicStatus.CLOSED,
-    CaseStatus.DISALURKAN_SOSIAL: PublicStatus.CLOSED,
-}
+class Outcome(models.TextChoices):
+    """How a closed case ended (recorded when it is closed; statistics)."""
+
+    TERBUKTI = "terbukti", _("Proven")
+    TIDAK_TERBUKTI = "tidak_terbukti", _("Not proven")
+    TIDAK_DAPAT_DITINDAKLANJUTI = "tidak_dapat_ditindaklanjuti", _("Cannot be followed up")
+    DITERUSKAN = "diteruskan", _("Forwarded to another authority")
+    DITETAPKAN_KPK = "ditetapkan_kpk", _("Decided by the KPK")
+    DISALURKAN_SOSIAL = "disalurkan_sosial", _("Given to a social institution")
+    DIKEMBALIKAN = "dikembalikan", _("Refused and returned")
+
+
+class ForwardedTo(models.TextChoices):
+    """Authorities a case can be forwarded to."""
+
+    KPK = "kpk", _("KPK")
+    KEJAKSAAN = "kejaksaan", _("Public prosecutor (Kejaksaan)")
+    POLRI = "polri", _("Police (Polri)")
+    APIP = "apip", _("Another internal auditor (APIP)")
+    LAPOR = "lapor", _("LAPOR!/SP4N")
 
 
 class Channel(models.TextChoices):
@@ -133,6 +130,30 @@ class Channel(models.TextChoices):
 
 # The channels an officer records a report from (the web form and the API file their own).
 RECORDED_CHANNELS = [choice for choice in Channel if choice not in (Channel.WEB, Channel.API)]
+
+
+class GiftValueBand(models.TextChoices):
+    """Coarse value of a gift, for statistics (the exact value stays in the sealed report)."""
+
+    UNDER_1M = "lt_1m", _("Under Rp1,000,000")
+    FROM_1M = "1m_10m", _("Rp1,000,000 to under Rp10,000,000")
+    FROM_10M = "ge_10m", _("Rp10,000,000 or more (burden of proof on the recipient)")
+    OTHER_CURRENCY = "other_currency", _("Other currency")
+
+
+def gift_value_band(value: object, currency: str) -> str:
+    """Return the band of a gift's value (``GiftValueBand``), or "" when the value is unknown."""
+    if currency and currency != "IDR":
+        return GiftValueBand.OTHER_CURRENCY
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return ""
+    if amount < 1_000_000:
+        return GiftValueBand.UNDER_1M
+    if amount < 10_000_000:
+        return GiftValueBand.FROM_1M
+    return GiftValueBand.FROM_10M
 
 
 class ViolationType(models.TextChoices):
@@ -233,12 +254,31 @@ class Case(models.Model):
     gift_type = models.CharField(_("gift type"), max_length=32, choices=GiftType.choices, blank=True)
     is_refusal = models.BooleanField(_("refusal report"), default=False)
     identity_given = models.BooleanField(_("reporter identity given"), default=False)
-    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.WEB)
     excluded_recipients = models.ManyToManyField(
         StaffUser, verbose_name=_("excluded recipients"), blank=True, related_name="excluded_from_cases",
         help_text=_("Staff the reporter asked to keep away from this case; their keys were not used."),
     )
     content = models.BinaryField(_("sealed content"))
+    # Lifecycle (casework.workflow): the coarse status comes from the transition table; ``version`` refuses
+    # stale forms; ``due_on`` is the earliest running clock's due date (queryable: overdue, due this week).
+    version = models.PositiveIntegerField(_("version"), default=0)
+    public_status = models.CharField(
+        _("public status"), max_length=16, choices=PublicStatus.choices, default=PublicStatus.RECEIVED, db_index=True
+    )
+    due_on = models.DateField(_("due on"), null=True, blank=True, db_index=True)
+    # Triage metadata in clear, for statistics; the reporter's own words stay sealed.
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.WEB)
+    gift_value_band = models.CharField(
+        _("gift value band"), max_length=16, choices=GiftValueBand.choices, blank=True
+    )
+    gift_received_on = models.DateField(_("gift received on"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=32, choices=Outcome.choices, blank=True)
+    forwarded_to = models.CharField(_("forwarded to"), max_length=16, choices=ForwardedTo.choices, blank=True)
+    forward_reference = models.CharField(_("forwarding reference number"), max_length=100, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Retention: a legal hold stops crypto-shredding; ``shredded_at`` marks a case whose keys are gone.
+    legal_hold = models.BooleanField(_("legal hold"), default=False)
+    shredded_at = models.DateTimeField(_("shredded at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
@@ -257,9 +297,14 @@ class Case(models.Model):
         return self.number
 
     @property
-    def public_status(self) -> PublicStatus:
-        """Return the coarse status the reporter sees."""
-        return PUBLIC_STATUS.get(self.status, PublicStatus.IN_PROGRESS)
+    def public_status_label(self) -> str:
+        """Return the coarse status the reporter sees, in words."""
+        return str(PublicStatus(self.public_status).label)
+
+    @property
+    def is_closed(self) -> bool:
+        """True once a closing transition ran (the retention period counts from then)."""
+        return self.closed_at is not None
 
 
 class CaseMessage(models.Model):

@@ -11,18 +11,19 @@ sorting, indexes and the benchmark.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from casework.cases.models import PUBLIC_STATUS, Case, PublicStatus, SavedQueueView
+from casework.cases.models import Case, PublicStatus, SavedQueueView
 from casework.cases.selectors import CaseRow, case_rows, visible_cases
 from casework.staff.models import StaffUser
+from casework.staff.roles import SUPERVISE_CASES
 from vault import services as vault
 
 PAGE_SIZE = 50
@@ -33,13 +34,16 @@ class Sort(enum.StrEnum):
 
     NEWEST = "newest"
     OLDEST = "oldest"
+    DUE = "due"
     NUMBER = "number"
     STATUS = "status"
 
 
-ORDERING: dict[Sort, tuple[str, ...]] = {
+ORDERING: dict[Sort, tuple[Any, ...]] = {
     Sort.NEWEST: ("-received_at", "-number"),
     Sort.OLDEST: ("received_at", "number"),
+    # Soonest deadline first; cases without a running clock (closed, waiting) after every dated one.
+    Sort.DUE: (F("due_on").asc(nulls_last=True), "received_at", "number"),
     Sort.NUMBER: ("number",),
     Sort.STATUS: ("status", "-received_at", "-number"),
 }
@@ -52,6 +56,16 @@ class State(enum.StrEnum):
     CLOSED = "closed"
 
 
+class Due(enum.StrEnum):
+    """Deadlines: the earliest running clock (``Case.due_on``) has passed, or falls within the next seven days."""
+
+    OVERDUE = "overdue"
+    WEEK = "week"
+
+
+DUE_WINDOW_DAYS = 7
+
+
 @dataclass(frozen=True)
 class QueueFilters:
     """What the queue is narrowed to; empty values mean "any"."""
@@ -60,6 +74,7 @@ class QueueFilters:
     status: str = ""
     public_status: str = ""
     state: str = ""
+    due: str = ""
     organisation: str = ""  # organisation code
     violation_type: str = ""
     gift_type: str = ""
@@ -68,11 +83,6 @@ class QueueFilters:
     received_from: date | None = None
     received_to: date | None = None
     sort: Sort = Sort.NEWEST
-
-
-def statuses_shown_as(public_status: str) -> list[str]:
-    """Return the internal statuses the reporter sees as ``public_status``."""
-    return sorted(status for status, shown in PUBLIC_STATUS.items() if shown == public_status)
 
 
 def _day_start(day: date) -> datetime:
@@ -86,11 +96,17 @@ def filter_cases(cases: QuerySet[Case], filters: QueueFilters) -> QuerySet[Case]
     if filters.status:
         cases = cases.filter(status=filters.status)
     if filters.public_status:
-        cases = cases.filter(status__in=statuses_shown_as(filters.public_status))
+        cases = cases.filter(public_status=filters.public_status)
     if filters.state == State.OPEN:
-        cases = cases.exclude(status__in=statuses_shown_as(PublicStatus.CLOSED))
+        cases = cases.exclude(public_status=PublicStatus.CLOSED)
     elif filters.state == State.CLOSED:
-        cases = cases.filter(status__in=statuses_shown_as(PublicStatus.CLOSED))
+        cases = cases.filter(public_status=PublicStatus.CLOSED)
+    if filters.due:
+        today = timezone.localdate()
+        if filters.due == Due.OVERDUE:
+            cases = cases.filter(due_on__lt=today)
+        else:
+            cases = cases.filter(due_on__gte=today, due_on__lt=today + timedelta(days=DUE_WINDOW_DAYS))
     if filters.organisation:
         cases = cases.filter(organisation__code=filters.organisation)
     if filters.violation_type:
@@ -110,6 +126,8 @@ def filter_cases(cases: QuerySet[Case], filters: QueueFilters) -> QuerySet[Case]
 
 def queue_cases(user: StaffUser, filters: QueueFilters) -> QuerySet[Case]:
     """Return the cases ``user`` may list, filtered and sorted (a lazy queryset: slice it for a page)."""
+    if filters.holder is not None and filters.holder.pk == user.pk and not user.has_perm(SUPERVISE_CASES):
+        filters = replace(filters, holder=None)  # an officer lists only what they hold already: one subquery
     return filter_cases(visible_cases(user), filters)
 
 
@@ -132,13 +150,13 @@ def queue_page(user: StaffUser, filters: QueueFilters, *, page: Any = 1, per_pag
 
 def my_work_query(user: StaffUser) -> str:
     """Return the filters of ``user``'s "my work" view: the saved ones, else the cases they hold that are
-    still open, oldest first."""
+    still open, the soonest deadline first."""
     saved = (
         SavedQueueView.objects.filter(user=user, name=SavedQueueView.MY_WORK).values_list("query", flat=True).first()
     )
     if saved:
         return saved
-    return urlencode({"holder": user.pk, "state": State.OPEN, "sort": Sort.OLDEST})
+    return urlencode({"holder": user.pk, "state": State.OPEN, "sort": Sort.DUE})
 
 
 def has_saved_my_work(user: StaffUser) -> bool:

@@ -30,17 +30,12 @@ from casework.cases.models import (
     ViolationType,
 )
 from casework.cases.threads import Reader, Thread, ThreadView, open_thread
-from casework.rules.deadlines import due_date
 from casework.staff.models import StaffUser
 from casework.staff.roles import SUPERVISE_CASES
 from casework.staff.selectors import case_key_holders
 from vault import services as vault
 from vault.permissions import may_hold_case_keys
 
-# The first clock of each kind, shown as the due date in the queue (DOMAIN.md §4): a WBS report without
-# supervisory content must be answered within 14 working days; the UPG forwards a gratification report
-# to the KPK within 10 working days.
-QUEUE_DEADLINE = {CaseKind.WBS: "ADUAN_TIDAK_BERKADAR", CaseKind.GRATIFICATION: "GRAT_UPG_TERUSKAN"}
 HOME_ROWS = 10
 
 
@@ -87,6 +82,8 @@ LIST_COLUMNS = (
     "is_refusal",
     "identity_given",
     "channel",
+    "public_status",
+    "due_on",
     "organisation__name",
 )
 
@@ -125,11 +122,8 @@ def unread_counts(case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
 
 
 def queue_due_date(case: Case) -> date | None:
-    """Return the due date of the case's first deadline, counted from the day of receipt (Asia/Jakarta)."""
-    code = QUEUE_DEADLINE.get(CaseKind(case.kind)) if case.kind in CaseKind.values else None
-    if code is None:
-        return None
-    return due_date(code, start=timezone.localdate(case.received_at))
+    """Return the earliest due date of the case's running clocks (``Case.due_on``, kept by the lifecycle)."""
+    return case.due_on
 
 
 def case_rows(cases: Iterable[Case]) -> list[CaseRow]:

@@ -33,16 +33,19 @@ class Role(models.TextChoices):
 # Casework's own permissions (defined on ``Case`` and ``StaffUser``).
 SUPERVISE_CASES = "casework.supervise_cases"
 MANAGE_STAFF = "casework.manage_staff"
+# Defined on ``casework.CalendarOverride``: the calendar's overrides, deadline rules and lifecycles.
+MANAGE_WORKFLOW = "casework.manage_workflow"
 
 # What each role may do. Officers and supervisors hold case keys (and read the cases granted to them);
 # supervisors also see every case, take access away, read the audit log and become the escrow holder when
 # there is none; auditors read the audit log; administrators manage staff and never read reports.
-# Migration 0006 holds a frozen copy of this table for the databases it upgrades.
+# Migration 0006 holds a frozen copy of this table for the databases it upgrades; later changes come with
+# a migration of their own (0008 gives administrators MANAGE_WORKFLOW).
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.OFFICER: (HOLD_CASE_KEYS,),
     Role.SUPERVISOR: (HOLD_CASE_KEYS, HOLD_ESCROW_KEY, SUPERVISE_CASES, READ_AUDIT_LOG),
     Role.AUDITOR: (READ_AUDIT_LOG,),
-    Role.ADMIN: (MANAGE_STAFF,),
+    Role.ADMIN: (MANAGE_STAFF, MANAGE_WORKFLOW),
 }
 
 # The attributes where Django's ModelBackend caches a user's permissions.

@@ -10,19 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.actions import Action
 from audit.models import AuditEvent
 from casework.cases import sealed
-from casework.models import Case, StaffUser
+from casework.models import Case, CaseClock, StaffUser, Transition
 from casework.staff import services, two_factor
 from casework.staff.roles import Role
+from casework.workflow import retention
+from casework.workflow.reminders import send_reminders
+from casework.workflow.retention import shred_expired_cases
+from casework.workflow.tables import calendar_override_add
 from intake import services as intake_services
 from intake.forms import WbsReportForm
 from tests.intake.conftest import wbs_post
@@ -34,7 +40,8 @@ from vault.officers import unwrap_private_key
 
 NEW_PASSWORD = "a brand new passphrase 2026"
 # Report content and reporter words that must never reach the log.
-CONTENT_CANARIES = [wbs_post()["what"], wbs_post()["who_name"], wbs_post()["title"], "Ada bukti baru."]
+REASON_CANARY = "Alasan kanari: terlapor disebut jelas."
+CONTENT_CANARIES = [wbs_post()["what"], wbs_post()["who_name"], wbs_post()["title"], "Ada bukti baru.", REASON_CANARY]
 
 
 @dataclass
@@ -179,6 +186,48 @@ def _console_post(world: World, suffix: str, data: dict[str, Any]) -> None:
     assert response.status_code == 302, response.content[:300]
 
 
+def _case(world: World) -> Case:
+    return Case.objects.get(pk=world.state["report_id"])
+
+
+def _transition_url(world: World, to_status: str) -> str:
+    case = _case(world)
+    step = Transition.objects.get(kind=case.kind, from_status=case.status, to_status=to_status)
+    return f"status/{step.pk}/"
+
+
+def _verified_officer_logged_in(world: World) -> None:
+    _submitted_officer_logged_in(world)
+    _console_post(world, _transition_url(world, "verifikasi"), {"version": "0"})
+
+
+def _overdue_clock(world: World) -> None:
+    _submitted(world)
+    CaseClock.objects.filter(case_id=world.state["report_id"]).update(due_on=date(2026, 1, 5))
+
+
+def _closed_long_ago(world: World) -> None:
+    _submitted(world)
+    Case.objects.filter(pk=world.state["report_id"]).update(
+        status="selesai", outcome="terbukti", closed_at=timezone.now() - timedelta(days=6 * 366)
+    )
+
+
+def _second_supervisor_and_request(world: World) -> None:
+    _submitted(world)
+    world.state["second"] = world.make_staff(Role.SUPERVISOR, username="kepala2")
+    world.state["request"] = retention.destruction_request(
+        case=_case(world), actor=world.state["supervisor"], grounds="Laporan ganda"
+    )
+def _case_number(world: World) -> str:
+    return str(Case.objects.get(pk=world.state["report_id"]).number)
+
+
+def _reports_post(world: World, path: str, data: dict[str, Any]) -> None:
+    response = world.client.post(f"/console/reports/{path}", data)
+    assert response.status_code in (200, 302), response.content[:300]
+
+
 SCENARIOS = [
     Scenario(
         "staff_create (auditor)",
@@ -281,9 +330,9 @@ SCENARIOS = [
     ),
     # The reporter's side (intake.services) and the vault's grants and unseals
     Scenario(
-        "submit_wbs_report (sealed to the supervisor and both officers)",
+        "submit_wbs_report (sealed to the supervisor and both officers, its first clock started)",
         _submit_report,
-        (Action.CASE_GRANTED, Action.CASE_GRANTED, Action.CASE_GRANTED, Action.REPORT_SUBMITTED),
+        (Action.CASE_GRANTED, Action.CASE_GRANTED, Action.CASE_GRANTED, Action.CLOCK_STARTED, Action.REPORT_SUBMITTED),
         setup=_inspectorate,
     ),
     Scenario(
@@ -339,6 +388,89 @@ SCENARIOS = [
         lambda w: _console_post(w, "regrant/", {"officer": w.state["supervisor"].pk}),
         (Action.CASE_REGRANTED_BY_ESCROW,),
         setup=_submitted_escrow_holder_without_the_case,
+    ),
+    # Lifecycles, clocks, triage, reminders, retention (casework.workflow)
+    Scenario(
+        "console: case_transition (received -> administrative check)",
+        lambda w: _console_post(w, _transition_url(w, "verifikasi"), {"version": "0"}),
+        (Action.CASE_STATUS_CHANGED,),
+        setup=_submitted_officer_logged_in,
+    ),
+    Scenario(
+        "console: case_transition with a sealed reason (needs completion: clocks pause)",
+        lambda w: _console_post(w, _transition_url(w, "perlu_dilengkapi"), {"version": "1", "reason": REASON_CANARY}),
+        (Action.CASE_STATUS_CHANGED, Action.CLOCK_PAUSED),
+        setup=_verified_officer_logged_in,
+    ),
+    Scenario(
+        "console: case_set_triage",
+        lambda w: _console_post(w, "triage/", {"version": "0", "violation_type": "suap", "organisation": ""}),
+        (Action.CASE_TRIAGED,),
+        setup=_submitted_officer_logged_in,
+    ),
+    Scenario(
+        "console: case_start_clock (PDP_BREACH)",
+        lambda w: _console_post(w, "clocks/start/", {"rule_code": "PDP_BREACH"}),
+        (Action.CLOCK_STARTED,),
+        setup=_submitted_officer_logged_in,
+    ),
+    Scenario(
+        "console: legal hold",
+        lambda w: _console_post(w, "retention/hold/", {"hold": "on", "grounds": "Surat PN 1/2026"}),
+        (Action.LEGAL_HOLD_SET,),
+        setup=_submitted_supervisor_logged_in,
+    ),
+    Scenario(
+        "console: destruction request",
+        lambda w: _console_post(w, "retention/request/", {"grounds": "Laporan ganda"}),
+        (Action.DESTRUCTION_REQUESTED,),
+        setup=_submitted_supervisor_logged_in,
+    ),
+    Scenario(
+        "destruction approved by a second supervisor (the case is shredded)",
+        lambda w: retention.destruction_decide(request=w.state["request"], actor=w.state["second"], approve=True),
+        (Action.DESTRUCTION_APPROVED, Action.CLOCK_STOPPED, Action.CASE_SHREDDED),
+        setup=_second_supervisor_and_request,
+    ),
+    Scenario(
+        "beat: deadline reminders (both officers holding the case)",
+        lambda w: send_reminders(),
+        (Action.REMINDER_SENT, Action.REMINDER_SENT),
+        setup=_overdue_clock,
+    ),
+    Scenario(
+        "beat: retention shreds an expired case",
+        lambda w: shred_expired_cases(),
+        (Action.CLOCK_STOPPED, Action.CASE_SHREDDED),
+        setup=_closed_long_ago,
+    ),
+    Scenario(
+        "calendar_override_add",
+        lambda w: calendar_override_add(
+            actor=w.state["admin"], day=date(2026, 8, 18), kind="holiday", note="Keputusan lokal"
+        ),
+        (Action.CALENDAR_OVERRIDE_ADDED,),
+        setup=_officer_and_admin,
+    ),
+    Scenario(
+        "reports: recap asked for (the task runs after commit)",
+        lambda w: _reports_post(w, "request/recap/", {"date_from": "2026-01-01", "date_to": "2026-12-31"}),
+        (Action.EXPORT_REQUESTED,),
+        setup=_submitted_supervisor_logged_in,
+    ),
+    Scenario(
+        "reports: dossier (checkpoint for the PDF, one unseal, the export with its SHA-256)",
+        lambda w: _reports_post(w, "dossier/", {"case": _case_number(w)}),
+        (Action.CHECKPOINT_CREATED, Action.REPORT_UNSEALED, Action.EXPORT_CREATED),
+        setup=_submitted_officer_logged_in,
+    ),
+    Scenario(
+        "reports: forwarding package (what was sent to whom)",
+        lambda w: _reports_post(
+            w, f"forwarding/{_case_number(w)}/", {"authority": "kpk", "parts": ["what"], "passages": ""}
+        ),
+        (Action.REPORT_UNSEALED, Action.CHECKPOINT_CREATED, Action.FORWARDING_EXPORTED),
+        setup=_submitted_officer_logged_in,
     ),
 ]
 

@@ -26,15 +26,30 @@ def test_a_real_worker_runs_a_task_on_the_configured_broker(tmp_path: Path) -> N
     env = {**os.environ, "CELERY_BROKER_URL": broker, "CELERY_RESULT_BACKEND": backend}
     worker = subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool", "solo",
-            "--without-mingle", "--without-gossip", "--without-heartbeat", "-n", f"{queue}@localhost",
-            "--loglevel", "WARNING",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            queue,
+            "--pool",
+            "solo",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+            "-n",
+            f"{queue}@localhost",
+            "--loglevel",
+            "WARNING",
         ],
         cwd=ROOT,
         env=env,
     )
     try:
-        client = Celery("peluit-test", broker=broker, backend=backend)
+        # Not the current app: shared tasks of later tests in this process must keep the project's app.
+        client = Celery("peluit-test", broker=broker, backend=backend, set_as_current=False)
         result = client.send_task("peluit.ping", queue=queue)
         assert result.get(timeout=90) == "pong"
         assert settings.CELERY_BROKER_URL == (os.environ.get("CELERY_BROKER_URL") or settings.CELERY_BROKER_URL)

@@ -126,11 +126,41 @@ def test_renamed_executable_is_refused(api_client: Client, intake_staff: IntakeS
     assert not Case.objects.exists()
 
 
-def test_wrong_or_missing_receipt(api_client: Client, intake_staff: IntakeStaff) -> None:
-    for headers in ({}, {"X-Peluit-Receipt": "1234"}, {"X-Peluit-Receipt": "1111 2222 3333 4444"}):
+def test_wrong_receipt(api_client: Client, intake_staff: IntakeStaff) -> None:
+    for headers in ({"X-Peluit-Receipt": "1234"}, {"X-Peluit-Receipt": "1111 2222 3333 4444"}):
         response = api_client.get("/api/v1/followup", headers={**headers, "Accept-Language": "en"})
         assert response.status_code == 403 and "receipt" in response.json()["detail"]
-    assert AuditEvent.objects.filter(action="intake.followup_failed").count() == 3
+    assert AuditEvent.objects.filter(action="intake.followup_failed").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/api/v1/followup"), ("post", "/api/v1/followup/attachments"), ("post", "/api/v1/followup/messages")],
+)
+def test_missing_receipt_header_is_a_401_of_its_own(
+    api_client: Client, intake_staff: IntakeStaff, method: str, path: str
+) -> None:
+    for headers in ({}, {"X-Peluit-Receipt": "  "}):
+        kwargs: dict[str, Any] = {"headers": {**headers, "Accept-Language": "en"}}
+        if path.endswith("messages"):
+            kwargs.update(data={"body": "halo"}, content_type="application/json")
+        response = getattr(api_client, method)(path, **kwargs)
+        assert response.status_code == 401, response.content
+        assert "X-Peluit-Receipt" in response.json()["detail"] and "not valid" not in response.json()["detail"]
+        assert response["WWW-Authenticate"]
+    assert not AuditEvent.objects.filter(action="intake.followup_failed").exists()  # not a guess at a receipt
+    assert "401" in api_client.get("/api/v1/openapi.json").json()["paths"][path][method]["responses"]
+
+
+def test_adding_no_file_is_a_400(api_client: Client, intake_staff: IntakeStaff) -> None:
+    receipt = submit(api_client, "wbs", wbs_post()).json()["receipt"]
+    headers = {"X-Peluit-Receipt": receipt, "Accept-Language": "en"}
+    for body in ({}, {"attachments": []}):
+        response = api_client.post("/api/v1/followup/attachments", body, headers=headers)
+        assert response.status_code == 400, response.content
+        assert "Choose at least one file" in response.json()["errors"]["attachments"][0]
+    assert not Case.objects.get().attachments.exists()
+    assert not AuditEvent.objects.filter(action="intake.reporter_attachment").exists()
 
 
 def test_broken_bodies_get_400(api_client: Client, intake_staff: IntakeStaff) -> None:

@@ -80,7 +80,8 @@ def test_api_submissions_never_fail(
     response = client_unthrottled.post(
         "/api/v1/reports/wbs", {**wbs_post(), **changes}, headers={"Accept-Language": language}
     )
-    assert response.status_code in (201, 400)
+    # A generated one-time token may repeat one of an earlier example: "already sent" is then the right answer.
+    assert response.status_code in (201, 400) or (response.status_code == 409 and changes.get("submission_token"))
     assert response["Content-Type"].startswith("application/json")
 
 
@@ -111,8 +112,9 @@ def test_raw_bodies_never_fail(
 @given(receipt=st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60), body=text)
 def test_api_followup_never_fails(client_unthrottled: Client, receipt: str, body: str) -> None:
     headers = {"X-Peluit-Receipt": receipt}
-    assert client_unthrottled.get("/api/v1/followup", headers=headers).status_code == 403
+    refused = 403 if receipt.strip() else 401  # a wrong receipt, or none at all
+    assert client_unthrottled.get("/api/v1/followup", headers=headers).status_code == refused
     response = client_unthrottled.post(
         "/api/v1/followup/messages", {"body": body}, content_type="application/json", headers=headers
     )
-    assert response.status_code in (400, 403)
+    assert response.status_code in (400, refused)

@@ -94,6 +94,9 @@ def test_api_conforms_to_its_document(
     def run(case: Any) -> None:
         if case.headers is not None and "X-Peluit-Receipt" in case.headers and len(statuses) % 2:
             case.headers["X-Peluit-Receipt"] = receipt
+            if isinstance(case.body, dict) and case.body.get("attachments"):
+                # Random bytes are refused by type; half of the uploads carry a plain-text file that passes.
+                case.body["attachments"] = [b"a plain text note"] * len(case.body["attachments"])
         response = case.call_and_validate(checks=CHECKS)
         statuses.append(response.status_code)
 

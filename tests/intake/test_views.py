@@ -168,3 +168,31 @@ def test_a_resent_form_files_no_second_report(client: Client, intake_staff: Inta
     assert again.status_code == 409 and "already been sent" in again.content.decode()
     assert Case.objects.count() == 1
     assert token.group(1) not in client.get("/en/report/wbs/").content.decode()  # each form gets a new one
+    assert 'href="/en/report/wbs/"' in again.content.decode()  # a way on: a new, empty form
+
+
+def test_a_resent_gratification_form_links_to_a_new_gratification_form(
+    client: Client, intake_staff: IntakeStaff
+) -> None:
+    post = {**gratification_post(), "submission_token": "t" * 43}
+    assert client.post("/report/gratification/", post).status_code == 200
+    again = client.post("/report/gratification/", post)
+    assert again.status_code == 409 and 'href="/report/gratification/"' in again.content.decode()
+
+
+def test_adding_no_file_says_so(client: Client, intake_staff: IntakeStaff) -> None:
+    receipt = receipt_of(submit_wbs(client))
+    assert client.post("/en/follow/", {"receipt": receipt}).status_code == 302
+    response = client.post("/en/follow/attach/", {})
+    html = response.content.decode()
+    assert response.status_code == 400 and "Choose at least one file" in html
+    assert "Your files have been added" not in html
+    assert not Case.objects.get().attachments.exists()
+
+
+def test_gratification_form_marks_phone_or_email_as_required(client: Client, intake_staff: IntakeStaff) -> None:
+    html = client.get("/en/report/gratification/").content.decode()
+    for name in ("phone_mobile", "email"):
+        field = re.search(rf'<div class="field[^"]*">\s*<label for="id_{name}">(.*?)</div>', html, re.S)
+        assert field, name
+        assert "required-one" in field.group(0) and "mobile phone or an e-mail address" in field.group(1)

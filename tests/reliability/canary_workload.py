@@ -53,6 +53,12 @@ def main(canary: str) -> None:
         stored = vault.store_attachment(
             access=new.access, report_id=report_id, chunks=[body[i : i + 7000] for i in range(0, len(body), 7000)]
         )
+        # A file held across a form error: sealed under the form's token (which carries the canary too, to
+        # show the token is not stored in clear), its name inside the sealed description.
+        token = f"{canary}-form-token-{number}"
+        held = vault.hold_file(token=token, chunks=[body], label=b'{"name": "%s.pdf"}' % marked)
+        assert b"".join(vault.open_held_file(token=token, held_id=held.id)) == body
+        assert vault.held_files(token=token)[0].label.count(marked) == 1
         # Keep ciphertexts somewhere a dump sees them: a vault row stands in for the case model here.
         with transaction.atomic():
             from vault.models import SealedIdentity

@@ -65,6 +65,15 @@ def main(address: str, user_agent: str) -> None:
     assert match
     receipt = match.group(1)
     expect(client.post("/report/gratification/", {**gratification_post(), "attachments": files()}), 200)
+    # A form error keeps the files (held, sealed against the form token); the corrected form sends them.
+    form = client.get("/report/wbs/").content.decode()  # type: ignore[attr-defined]
+    token = re.search(r'name="submission_token" value="([^"]+)"', form)
+    assert token
+    post = {**wbs_post(), "submission_token": token.group(1)}
+    held = expect(client.post("/report/wbs/", {**post, "title": "", "attachments": files()}), 400)
+    kept = re.findall(r'name="held_files" value="([0-9a-f-]{36})"', held.content.decode())  # type: ignore[attr-defined]
+    assert len(kept) == 2, kept
+    expect(client.post("/report/wbs/", {**post, "held_files": kept}), 200)
 
     # Follow-up: a wrong receipt, the right one, read, reply, add a file, log out.
     expect(client.post("/follow/", {"receipt": "0000 1111 2222 3333"}), 400)

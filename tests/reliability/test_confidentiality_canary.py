@@ -33,6 +33,7 @@ def assert_no_canary(tmp_path: Path, canary: str, result: subprocess.CompletedPr
     media, logs = tmp_path / "media", tmp_path / "var" / "log"
     blobs = list(files_under(media / "vault"))
     assert len(blobs) == 2, "two encrypted attachments expected"
+    assert len(list(files_under(media / "held"))) == 2, "two encrypted held files expected"
     log_files = list(files_under(logs))
     assert log_files, "the workload should have logged (a failure path logs an error)"
     assert b"does not open" in b"".join(p.read_bytes() for p in log_files)  # the error was logged, no content

@@ -34,7 +34,8 @@ WORKLOAD_ENV = {"PELUIT_THROTTLE_RECEIPT_PER_ADDRESS": "6"}
 
 
 def assert_nothing_left(tmp_path: Path, user_agent: str, result: subprocess.CompletedProcess[str]) -> None:
-    assert len(list(files_under(tmp_path / "media"))) == 8, "eight encrypted attachments expected"
+    assert len(list(files_under(tmp_path / "media" / "vault"))) == 10, "ten encrypted attachments expected"
+    assert not list(files_under(tmp_path / "media" / "held")), "held files are deleted once the report is sent"
     logs = b"".join(p.read_bytes() for p in files_under(tmp_path / "var" / "log"))
     assert LOG_CONTROL in logs, "positive control: the log scan must see what was logged"
     found = {str(p.relative_to(tmp_path)): count(p.read_bytes(), ADDRESS, user_agent) for p in files_under(tmp_path)}

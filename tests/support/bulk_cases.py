@@ -29,7 +29,9 @@ from casework.models import (
     CaseStatus,
     GiftType,
     Organisation,
+    PublicStatus,
     StaffUser,
+    Transition,
     ViolationType,
 )
 from vault import crypto, formats
@@ -92,6 +94,15 @@ def _content(rng: random.Random, kind: str, organisation: Organisation | None, m
     }
 
 
+def _public_statuses() -> dict[tuple[str, str], str]:
+    """Return what the reporter sees in each (kind, status), read from the lifecycle table like a transition."""
+    shown = {
+        (kind, status): public
+        for kind, status, public in Transition.objects.values_list("kind", "to_status", "public_status")
+    }
+    return shown
+
+
 def _seal_key(report_id: uuid.UUID, key: bytes, public_key: bytes, officer_id: int | None) -> CaseKey:
     sealed = formats.sealed_key(public_key, key, context=case_key_context(report_id, CaseKey.Scope.DATA))
     return CaseKey(report_id=report_id, scope=CaseKey.Scope.DATA, officer_id=officer_id, sealed_key=sealed)
@@ -123,6 +134,8 @@ def create_cases(
     if held and (escrow is None or not holder_keys):
         raise ValueError("sealed cases need the escrow key and at least one holder with a key")
     now = timezone.now()
+    today = timezone.localdate(now)
+    public_statuses = _public_statuses()
     start = start or now - timedelta(minutes=10 * count)
     step = (now - start) / max(count, 1)
     sequence_base = {kind: (Case.objects.filter(kind=kind).count()) for kind in (CaseKind.WBS, CaseKind.GRATIFICATION)}
@@ -141,11 +154,18 @@ def create_cases(
             sealed = index >= count - held
             content = json.dumps(_content(rng, kind, organisation, markers.get(index, "")), ensure_ascii=False)
             data_key = crypto.random_key() if sealed else b""
+            status = rng.choice(WBS_STATUSES if kind == CaseKind.WBS else GRATIFICATION_STATUSES)
+            public_status = public_statuses.get((kind, status), PublicStatus.RECEIVED)
+            closed = public_status == PublicStatus.CLOSED
             case = Case(
                 id=report_id,
                 number=f"{'WBS' if kind == CaseKind.WBS else 'GRT'}-{received.year}-{sequence_base[kind]:06d}",
                 kind=kind,
-                status=rng.choice(WBS_STATUSES if kind == CaseKind.WBS else GRATIFICATION_STATUSES),
+                status=status,
+                public_status=public_status,
+                # A running clock's deadline between three weeks ago and five weeks ahead; none once closed.
+                due_on=None if closed else today + timedelta(days=rng.randint(-21, 35)),
+                closed_at=min(received + timedelta(days=30), now) if closed else None,
                 received_at=received,
                 violation_type=rng.choice(ViolationType.values) if kind == CaseKind.WBS else "",
                 gift_type=rng.choice(GiftType.values) if kind == CaseKind.GRATIFICATION else "",

@@ -1,4 +1,5 @@
-"""The migrations' reference data (organisations, gift thresholds), put back after a flush."""
+"""The migrations' reference data (organisations, gift thresholds, lifecycles, deadline rules), put back after
+a flush."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ def ensure_reference_data() -> None:
     """
     from django.apps import apps
 
-    from casework.models import GratificationThreshold, Organisation
+    from casework.models import DeadlineRule, GratificationThreshold, Organisation, Transition
 
     if not Organisation.objects.exists():
         importlib.import_module("casework.migrations.0002_semarang_organisations").add(apps, None)
     if not GratificationThreshold.objects.exists():
         importlib.import_module("casework.migrations.0004_gratification_thresholds").add(apps, None)
+    if not Transition.objects.exists() and not DeadlineRule.objects.exists():
+        importlib.import_module("casework.migrations.0008_flow_lifecycle_data").add(apps, None)

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 
 from audit.actions import Action
 from audit.models import AuditEvent
-from casework.cases.queue import QueueFilters, Sort, State, queue_cases
+from casework.cases.queue import Due, QueueFilters, Sort, State, queue_cases
 from casework.models import Case, CaseKind, CaseStatus, Organisation, SavedQueueView
 from casework.staff.roles import Role
 from tests.intake.conftest import IntakeStaff, create_intake_staff
@@ -77,11 +77,13 @@ def test_every_filter_narrows_the_queue(staff: IntakeStaff) -> None:
 
     check(QueueFilters(kind=CaseKind.GRATIFICATION), every.filter(kind=CaseKind.GRATIFICATION))
     check(QueueFilters(status=CaseStatus.TELAAH), every.filter(status=CaseStatus.TELAAH))
-    closed = [CaseStatus.SELESAI, CaseStatus.DIARSIPKAN]
-    check(QueueFilters(public_status="closed"), every.filter(status__in=closed))
-    check(QueueFilters(state=State.CLOSED), every.filter(status__in=closed))
-    check(QueueFilters(state=State.OPEN), every.exclude(status__in=closed))
-    check(QueueFilters(public_status="needs_info"), every.filter(status=CaseStatus.PERLU_DILENGKAPI))
+    check(QueueFilters(public_status="closed"), every.filter(public_status="closed"))
+    check(QueueFilters(state=State.CLOSED), every.filter(public_status="closed"))
+    check(QueueFilters(state=State.OPEN), every.exclude(public_status="closed"))
+    check(QueueFilters(public_status="in_progress"), every.filter(public_status="in_progress"))
+    today = timezone.localdate()
+    check(QueueFilters(due=Due.OVERDUE), every.filter(due_on__lt=today))
+    check(QueueFilters(due=Due.WEEK), every.filter(due_on__gte=today, due_on__lt=today + timedelta(days=7)))
     organisation = Case.objects.exclude(organisation=None).first().organisation  # type: ignore[union-attr]
     check(QueueFilters(organisation=organisation.code), every.filter(organisation=organisation))
     violation = Case.objects.exclude(violation_type="").first().violation_type  # type: ignore[union-attr]
@@ -112,31 +114,35 @@ def test_the_filters_arrive_through_the_page(staff: IntakeStaff) -> None:
     client = logged_in(staff.supervisor)
     organisation = Organisation.objects.get(code=Case.objects.exclude(organisation=None).first().organisation.code)  # type: ignore[union-attr]
     query = f"?kind=wbs&state=open&organisation={organisation.code}&sort=oldest"
-    expected = (
-        Case.objects.filter(kind="wbs", organisation=organisation)
-        .exclude(status__in=["selesai", "diarsipkan"])
-        .order_by("received_at")
-    )
+    expected = Case.objects.filter(kind="wbs", organisation=organisation).exclude(public_status="closed")
+    expected = expected.order_by("received_at")
     assert listed(client, query) == numbers(expected)
     today = timezone.localdate()
     received_today = [c for c in Case.objects.order_by("-received_at") if timezone.localdate(c.received_at) == today]
     assert received_today and listed(client, f"?received_from={today}&received_to={today}") == numbers(received_today)
 
 
+def _by_due(case: Case) -> tuple[Any, ...]:
+    return (case.due_on is None, case.due_on or timezone.localdate(), case.received_at, case.number)
+
+
 @pytest.mark.parametrize(
-    ("sort", "ordering"),
+    ("sort", "key", "reverse"),
     [
-        (Sort.NEWEST, ("-received_at",)),
-        (Sort.OLDEST, ("received_at",)),
-        (Sort.NUMBER, ("number",)),
-        (Sort.STATUS, ("status", "-received_at")),
+        (Sort.NEWEST, lambda c: (c.received_at, c.number), True),
+        (Sort.OLDEST, lambda c: (c.received_at, c.number), False),
+        (Sort.DUE, _by_due, False),
+        (Sort.NUMBER, lambda c: c.number, False),
     ],
 )
-def test_orders(staff: IntakeStaff, sort: Sort, ordering: tuple[str, ...]) -> None:
+def test_orders(staff: IntakeStaff, sort: Sort, key: Any, reverse: bool) -> None:
     create_cases(25, seed=5)
+    assert Case.objects.filter(due_on=None).exists() and Case.objects.exclude(due_on=None).exists()
     assert numbers(queue_cases(staff.supervisor, QueueFilters(sort=sort))) == numbers(
-        Case.objects.order_by(*ordering, "number" if sort != Sort.STATUS else "-number")
+        sorted(Case.objects.all(), key=key, reverse=reverse)
     )
+    by_status = numbers(queue_cases(staff.supervisor, QueueFilters(sort=Sort.STATUS)))
+    assert by_status == numbers(Case.objects.order_by("status", "-received_at", "-number"))
 
 
 def test_pages_keep_the_filters(staff: IntakeStaff) -> None:
@@ -174,7 +180,7 @@ def test_my_work_is_the_open_cases_one_holds_and_can_be_saved(staff: IntakeStaff
     create_cases(20, holders=[staff.officer], held=8, seed=13)
     client = logged_in(staff.officer)
     mine = Case.objects.filter(pk__in=Case.objects.order_by("received_at")[12:])
-    default = mine.exclude(status__in=["selesai", "diarsipkan"]).order_by("received_at", "number")
+    default = sorted(mine.exclude(public_status="closed"), key=_by_due)
     assert listed(client, "?view=my-work") == numbers(default)
     # Save other filters as "my work": audited, then shown by the same link.
     response = client.post("/console/cases/my-work/", {"query": "kind=gratification&sort=newest"})
@@ -204,7 +210,7 @@ def test_the_number_of_queries_does_not_grow_with_the_cases(staff: IntakeStaff) 
     supervisor, officer = logged_in(staff.supervisor), logged_in(staff.officer)
     paths = [
         "/console/cases/",
-        "/console/cases/?kind=wbs&sort=oldest&state=open",
+        "/console/cases/?kind=wbs&sort=due&state=open&due=week",
         "/console/cases/?view=my-work",
         "/console/",
     ]

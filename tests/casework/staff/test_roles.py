@@ -14,17 +14,17 @@ from audit.actions import Action
 from audit.models import AuditEvent
 from casework.models import StaffUser
 from casework.staff import services
-from casework.staff.roles import MANAGE_STAFF, ROLE_PERMISSIONS, SUPERVISE_CASES, Role, role_group
+from casework.staff.roles import MANAGE_STAFF, MANAGE_WORKFLOW, ROLE_PERMISSIONS, SUPERVISE_CASES, Role, role_group
 from casework.staff.selectors import case_key_holders
 from vault.permissions import HOLD_CASE_KEYS, HOLD_ESCROW_KEY, may_hold_case_keys
 
 READ_AUDIT_LOG = "audit.read_audit_log"
-EVERY_PERMISSION = [HOLD_CASE_KEYS, HOLD_ESCROW_KEY, SUPERVISE_CASES, READ_AUDIT_LOG, MANAGE_STAFF]
+EVERY_PERMISSION = [HOLD_CASE_KEYS, HOLD_ESCROW_KEY, SUPERVISE_CASES, READ_AUDIT_LOG, MANAGE_STAFF, MANAGE_WORKFLOW]
 EXPECTED = {
     Role.OFFICER: {HOLD_CASE_KEYS},
     Role.SUPERVISOR: {HOLD_CASE_KEYS, HOLD_ESCROW_KEY, SUPERVISE_CASES, READ_AUDIT_LOG},
     Role.AUDITOR: {READ_AUDIT_LOG},
-    Role.ADMIN: {MANAGE_STAFF},
+    Role.ADMIN: {MANAGE_STAFF, MANAGE_WORKFLOW},
 }
 
 

@@ -32,8 +32,14 @@ def actions() -> list[str]:
 def test_admin_creates_an_account_that_enrols_at_first_login(admin_client: Client) -> None:
     response = admin_client.post(
         "/console/staff/new/",
-        {"username": "nita", "full_name": "Nita Sari", "email": "", "role": "officer",
-         "password1": NEW, "password2": NEW},
+        {
+            "username": "nita",
+            "full_name": "Nita Sari",
+            "email": "",
+            "role": "officer",
+            "password1": NEW,
+            "password2": NEW,
+        },
     )
     assert response.status_code == 302
     nita = StaffUser.objects.get(username="nita")
@@ -106,9 +112,7 @@ def test_authenticator_reset_needs_confirmation_then_forces_enrolment(admin_clie
     refused = admin_client.post(f"/console/staff/{auditor.pk}/", {"action": "reset_second_factor"})
     assert refused.status_code == 400
     assert TOTPDevice.objects.filter(user=auditor).exists()
-    done = admin_client.post(
-        f"/console/staff/{auditor.pk}/", {"action": "reset_second_factor", "factor-confirm": "on"}
-    )
+    done = admin_client.post(f"/console/staff/{auditor.pk}/", {"action": "reset_second_factor", "factor-confirm": "on"})
     assert done.status_code == 302
     assert not TOTPDevice.objects.filter(user=auditor).exists()
     response = Client().post("/auth/login/", {"username": auditor.username, "password": PASSWORD})

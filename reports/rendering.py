@@ -1,0 +1,121 @@
+"""Rendering: a Django template with print CSS becomes a PDF/A-3b document through WeasyPrint.
+
+Nothing is fetched while rendering: the logo is inlined as a ``data:`` URI and the URL fetcher refuses every
+other URL, so a template (or text inside it) can never make the server reach another host. Fonts are the
+system's DejaVu (Debian ``fonts-dejavu-core``), embedded in the PDF.
+
+PDF/A-3b rather than PDF/A-2b: the two have the same requirements except that PDF/A-2 allows only PDF/A
+files as attachments, and every export attaches its audit checkpoint as text (docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import mimetypes
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from PIL import ImageFile
+from weasyprint import HTML, Attachment
+from weasyprint.urls import URLFetcher
+
+# WeasyPrint switches on Pillow's process-wide LOAD_TRUNCATED_IMAGES when it is imported. Intake relies on a
+# truncated photo failing to decode (it is refused, not half-cleaned), and every process that serves reporters
+# imports this module through the URL map, so the switch is put back. Exports embed no truncated images.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+PDF_VARIANT = "pdf/a-3b"
+# A logo bigger than this is not inlined (a misconfiguration, not a reason to make huge PDFs).
+MAX_LOGO_BYTES = 512 * 1024
+
+
+@dataclass(frozen=True)
+class PdfAttachment:
+    """A file embedded in the PDF (e.g. the audit checkpoint)."""
+
+    name: str
+    data: bytes
+    description: str
+
+
+def _no_fetching() -> URLFetcher:
+    """Return a fetcher that opens ``data:`` URIs only (the inlined logo); any other URL is refused."""
+    return URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+
+
+def _logo_path() -> Path | None:
+    configured = str(getattr(settings, "PELUIT_INSTITUTION_LOGO", "") or "")
+    if not configured:
+        return None
+    path = Path(configured)
+    if not path.is_absolute():
+        found = finders.find(configured)
+        if not found:
+            return None
+        path = Path(found if isinstance(found, str) else found[0])
+    return path if path.is_file() else None
+
+
+def logo_data_uri() -> str:
+    """Return the institution's logo as a ``data:`` URI, or "" when none is configured or readable."""
+    path = _logo_path()
+    if path is None or path.stat().st_size > MAX_LOGO_BYTES:
+        return ""
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if mime not in {"image/svg+xml", "image/png", "image/jpeg"}:
+        return ""
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def institution() -> dict[str, str]:
+    """Return the institution's name, logo and contact details (``PELUIT_INSTITUTION_*``) for templates."""
+    return {
+        "name": str(getattr(settings, "PELUIT_INSTITUTION_NAME", "")),
+        "logo": logo_data_uri(),
+        "address": str(getattr(settings, "PELUIT_INSTITUTION_ADDRESS", "")),
+        "phone": str(getattr(settings, "PELUIT_INSTITUTION_PHONE", "")),
+        "email": str(getattr(settings, "PELUIT_INSTITUTION_EMAIL", "")),
+        "domain": str(getattr(settings, "PELUIT_INSTITUTION_DOMAIN", "")),
+    }
+
+
+def render_pdf(
+    *,
+    template: str,
+    context: dict[str, Any],
+    title: str,
+    attachments: Sequence[PdfAttachment] = (),
+    language: str | None = None,
+) -> bytes:
+    """Render ``template`` with ``context`` to an unsigned PDF/A-3b document and return its bytes.
+
+    ``language`` (default: the active one) is the language of the text; the template gets ``institution``,
+    ``title`` and ``generated_at`` besides ``context``.
+    """
+    with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
+        html = render_to_string(
+            template,
+            {**context, "institution": institution(), "title": title, "generated_at": timezone.localtime()},
+        )
+    document = HTML(string=html, url_fetcher=_no_fetching(), base_url="about:blank")
+    pdf: bytes = document.write_pdf(
+        pdf_variant=PDF_VARIANT,
+        attachments=[
+            Attachment(
+                file_obj=io.BytesIO(item.data),
+                name=item.name,
+                description=item.description,
+                relationship="Supplement",
+                url_fetcher=_no_fetching(),
+            )
+            for item in attachments
+        ],
+    )
+    return pdf
