@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -47,7 +48,7 @@ GOALS_MS = {
     "case_page": 100,
     "search_held": 1000,
 }
-FILTERED = "/console/cases/?kind=wbs&state=open&sort=oldest"
+FILTERED = "/console/cases/?kind=wbs&state=open&sort=due"
 SEARCH_WORD = "Kanaribench"
 PASSWORD = "bench passphrase 12345"  # noqa: S105 - a throwaway database
 
@@ -240,6 +241,7 @@ def run_vendor(vendor: str, cases: int, held: int, small: int, repeat: int, sear
         }
     finally:
         _teardown(vendor)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main() -> None:

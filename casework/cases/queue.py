@@ -17,10 +17,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from casework.cases.models import Case, PublicStatus, SavedQueueView
+from casework.cases.models import DUE_ORDER_EXPRESSIONS, Case, PublicStatus, SavedQueueView
 from casework.cases.selectors import CaseRow, case_rows, visible_cases
 from casework.staff.models import StaffUser
 from casework.staff.roles import SUPERVISE_CASES
@@ -42,8 +42,9 @@ class Sort(enum.StrEnum):
 ORDERING: dict[Sort, tuple[Any, ...]] = {
     Sort.NEWEST: ("-received_at", "-number"),
     Sort.OLDEST: ("received_at", "number"),
-    # Soonest deadline first; cases without a running clock (closed, waiting) after every dated one.
-    Sort.DUE: (F("due_on").asc(nulls_last=True), "received_at", "number"),
+    # Soonest deadline first; cases without a running clock (closed, waiting) after every dated one. The same
+    # expressions as the indexes case_queue_due and case_queue_kind_due, so the page is read along one of them.
+    Sort.DUE: DUE_ORDER_EXPRESSIONS,
     Sort.NUMBER: ("number",),
     Sort.STATUS: ("status", "-received_at", "-number"),
 }
@@ -129,8 +130,6 @@ def queue_cases(user: StaffUser, filters: QueueFilters) -> QuerySet[Case]:
     if filters.holder is not None and filters.holder.pk == user.pk and not user.has_perm(SUPERVISE_CASES):
         filters = replace(filters, holder=None)  # an officer lists only what they hold already: one subquery
     return filter_cases(visible_cases(user), filters)
-
-
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,14 @@ class Migration(migrations.Migration):
             model_name='case',
             index=models.Index(fields=['kind', 'received_at'], name='case_queue_kind'),
         ),
+        migrations.AddIndex(
+            model_name='case',
+            index=models.Index(models.ExpressionWrapper(models.Q(('due_on__isnull', True)), output_field=models.BooleanField()), models.F('due_on'), models.F('received_at'), models.F('number'), name='case_queue_due'),
+        ),
+        migrations.AddIndex(
+            model_name='case',
+            index=models.Index(models.F('kind'), models.ExpressionWrapper(models.Q(('due_on__isnull', True)), output_field=models.BooleanField()), models.F('due_on'), models.F('received_at'), models.F('number'), name='case_queue_kind_due'),
+        ),
         migrations.AddField(
             model_name='savedqueueview',
             name='user',
