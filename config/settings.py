@@ -2,8 +2,10 @@
 
 Environment variables (see README): DATABASE_URL, CELERY_BROKER_URL, CELERY_RESULT_BACKEND,
 PELUIT_MEDIA_ROOT, PELUIT_SIGNING_P12, PELUIT_PEPPER, PELUIT_SECRET_KEY, PELUIT_ALLOWED_HOSTS,
-PELUIT_DEBUG, PELUIT_INSECURE_HTTP, PELUIT_VAR_DIR, PELUIT_KDF_PROFILE, PELUIT_INSTITUTION_*, and the reports'
-PELUIT_SIGNING_*, PELUIT_PDF_SIGNER, PELUIT_TSA_URL, PELUIT_PADES_LEVEL, PELUIT_MIN_CELL (docs/reports.md).
+PELUIT_DEBUG, PELUIT_INSECURE_HTTP, PELUIT_VAR_DIR, PELUIT_KDF_PROFILE, PELUIT_KDF_CONCURRENCY,
+PELUIT_THROTTLE_*, PELUIT_DB_CONNECT_TIMEOUT, PELUIT_DB_STATEMENT_TIMEOUT, PELUIT_DB_BUSY_TIMEOUT,
+PELUIT_INSTITUTION_*, and the reports' PELUIT_SIGNING_*, PELUIT_PDF_SIGNER, PELUIT_TSA_URL, PELUIT_PADES_LEVEL,
+PELUIT_MIN_CELL (docs/reports.md).
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ PELUIT_SIGNING_P12 = os.environ.get("PELUIT_SIGNING_P12", "")
 # Argon2id costs of the vault: "production", or "test" (the libsodium minimum, for the test suite only).
 # The costs used are recorded in every stored blob; see vault/conf.py and docs/vault.md.
 VAULT_KDF_PROFILE = os.environ.get("PELUIT_KDF_PROFILE", "production")
+# Argon2id derivations at once per process; more wait their turn (config/gunicorn.py sets cores ÷ workers).
+VAULT_KDF_CONCURRENCY = int(os.environ.get("PELUIT_KDF_CONCURRENCY", "1"))
 # The model whose primary key is the vault's report id; the vault names cases by its ``number`` in the audit log
 # (a swappable model, as AUTH_USER_MODEL, so vault/ imports nothing of casework/).
 VAULT_REPORT_MODEL = "casework.Case"
@@ -135,16 +139,32 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'peluit.sqlite3'}"),
         conn_max_age=60,
+        conn_health_checks=True,  # a kept connection that broke while idle is replaced, not used and failed
     )
 }
+# How long a request may wait for the database before it gets a clear 503 (config/faults.py), in seconds:
+# to connect (PostgreSQL), for one statement (PostgreSQL; 0: no limit), for the write lock (SQLite).
+PELUIT_DB_CONNECT_TIMEOUT = int(os.environ.get("PELUIT_DB_CONNECT_TIMEOUT", "5"))
+PELUIT_DB_STATEMENT_TIMEOUT = int(os.environ.get("PELUIT_DB_STATEMENT_TIMEOUT", "30"))
+PELUIT_DB_BUSY_TIMEOUT = float(os.environ.get("PELUIT_DB_BUSY_TIMEOUT", "20"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web server and the Celery worker share the file.
     DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
+        "timeout": PELUIT_DB_BUSY_TIMEOUT,
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A server that does not answer, or a statement stuck behind a lock, ends in an error (then a 503), never
+    # in a request that hangs; tcp_user_timeout drops a connection whose server stopped acknowledging data.
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_options.setdefault("connect_timeout", PELUIT_DB_CONNECT_TIMEOUT)
+    _pg_options.setdefault("tcp_user_timeout", 1000 * max(PELUIT_DB_CONNECT_TIMEOUT, PELUIT_DB_STATEMENT_TIMEOUT))
+    _pg_options.setdefault("keepalives_idle", 30)
+    _pg_options["options"] = (
+        f"{_pg_options.get('options', '')} -c statement_timeout={1000 * PELUIT_DB_STATEMENT_TIMEOUT}".strip()
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Staff accounts and authentication ---------------------------------------------------------------
@@ -247,11 +267,29 @@ FILE_UPLOAD_HANDLERS = [
 ]
 FILE_UPLOAD_TEMP_DIR = VAR_DIR / "tmp"
 FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
-# In-memory sliding windows (per process): (requests, seconds). See intake/throttle.py.
+# Sliding windows shared by every process: (events, seconds). See intake/throttle.py. Receipt limits count
+# wrong receipts only; the global one bounds guessing (hopeless against 10^16 receipts) well above a flood
+# an honest reporter must get through.
 PELUIT_THROTTLE_PER_ADDRESS = (int(os.environ.get("PELUIT_THROTTLE_PER_ADDRESS", "60")), 60)
 PELUIT_THROTTLE_GLOBAL_POSTS = (int(os.environ.get("PELUIT_THROTTLE_GLOBAL_POSTS", "600")), 60)
 PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (int(os.environ.get("PELUIT_THROTTLE_RECEIPT_PER_ADDRESS", "10")), 600)
-PELUIT_THROTTLE_RECEIPT_GLOBAL = (int(os.environ.get("PELUIT_THROTTLE_RECEIPT_GLOBAL", "100")), 600)
+PELUIT_THROTTLE_RECEIPT_GLOBAL = (int(os.environ.get("PELUIT_THROTTLE_RECEIPT_GLOBAL", "3000")), 600)
+
+
+def _default_throttle_url() -> str:
+    """A SQLite file in memory-backed /dev/shm, one per var/ directory, private to this user."""
+    import hashlib
+
+    shm = Path("/dev/shm")  # noqa: S108 - tmpfs on Linux: counters must not reach a persistent disk
+    if not shm.is_dir():
+        return "memory://"
+    tag = hashlib.sha256(str(VAR_DIR.resolve()).encode()).hexdigest()[:16]
+    return f"sqlite:///{shm / f'peluit-{os.getuid()}' / f'throttle-{tag}.sqlite3'}"
+
+
+# Where the throttle's counters and daily key live: redis://... (shared by app servers; no persistence),
+# sqlite:////dev/shm/... (the processes of one machine; the default) or memory:// (one process).
+PELUIT_THROTTLE_URL = os.environ.get("PELUIT_THROTTLE_URL", "") or _default_throttle_url()
 # How many reverse proxies of ours append to X-Forwarded-For (0: the client connects directly).
 PELUIT_TRUSTED_PROXIES = int(os.environ.get("PELUIT_TRUSTED_PROXIES", "0"))
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -11,17 +14,26 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config import faults
+
 StrOrPromise = str | Promise
 
 
+# Tables every submission and every console page needs: reading one row of each proves the database is
+# Peluit's and migrated, not merely reachable (an empty file in place of the SQLite database answers SELECT 1).
+HEALTH_TABLES = (("casework", "Case"), ("audit", "AuditEvent"))
+
+
 def healthz(request: HttpRequest) -> HttpResponse:
-    """Return 200 when the database answers, 503 otherwise."""
+    """Return 200 when the database answers from Peluit's own tables, 503 otherwise."""
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        get_user_model().objects.exists()
+        for app_label, model_name in HEALTH_TABLES:
+            apps.get_model(app_label, model_name).objects.exists()
     except Exception:  # any database failure means "not healthy"; the detail is not for the public
-        return JsonResponse({"status": "unavailable"}, status=503)
+        response = JsonResponse({"status": "unavailable"}, status=503)
+        response["Retry-After"] = str(faults.RETRY_AFTER_SECONDS)
+        return response
     return JsonResponse({"status": "ok"})
 
 
@@ -65,7 +77,14 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """Render the 500 page (JSON under ``/api/``) without touching the database or the session."""
+    """Render the 500 page (JSON under ``/api/``) without touching the database or the session.
+
+    Faults outside the request's control (database unavailable, a body that never arrived) get their own
+    clear answer from ``config.faults`` instead.
+    """
+    fault = faults.response_for(request, sys.exc_info()[1])
+    if fault is not None:
+        return fault
     if _is_api(request):
         return api_error(request, 500, gettext_lazy("Something went wrong. Please try again later."))
     return _error(

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
@@ -38,7 +39,7 @@ from intake.forms import (
     display_name,
 )
 from intake.recipients import intake_recipient_candidates
-from intake.throttle import Throttled, check_receipt_attempt
+from intake.throttle import Throttled, receipt_attempt
 from vault import services as vault
 from vault.exceptions import FollowupExpired, NotSetUp, UnknownReceipt
 
@@ -298,8 +299,8 @@ def _access(request: HttpRequest) -> vault.ReporterAccess:
     receipt = request.headers.get(RECEIPT_HEADER, "").strip()
     if not receipt:
         raise MissingReceipt()
-    check_receipt_attempt(request)
-    return services.open_followup(receipt=receipt, channel="api")
+    with receipt_attempt(request):
+        return services.open_followup(receipt=receipt, channel="api")
 
 
 def _followup_out(access: vault.ReporterAccess) -> dict[str, Any]:
@@ -395,6 +396,13 @@ def add_followup_attachments(request: HttpRequest) -> Status[dict[str, Any]]:
 # --- Errors: always a localised message, never a stack trace -----------------------------------------------
 def _error_response(request: HttpRequest, status: int, detail: str) -> HttpResponse:
     return api.create_response(request, {"detail": detail, "errors": {}}, status=status)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _on_database_fault(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Not answered here: Django's error handler (config/faults.py) gives pages and API the same 503."""
+    raise exc
 
 
 @api.exception_handler(NinjaValidationError)

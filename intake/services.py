@@ -340,6 +340,9 @@ def _submit(
     )
     stored_names: list[str] = []
     try:
+        # The receipt's Argon2id derivation is the slow part of sealing: done before the write transaction,
+        # so waiting for it (the vault queues derivations) never holds the database's write lock.
+        receipt = vault.prepare_receipt()
         with transaction.atomic():
             now = timezone.now()
             now = timezone.now()
@@ -361,7 +364,10 @@ def _submit(
             )
             identity_bytes = sealed.json_bytes(identity) if identity else None
             new_report = vault.seal_report(
-                report_id=case.id, recipients=intake_recipients(excluded_ids=excluded), identity=identity_bytes
+                report_id=case.id,
+                recipients=intake_recipients(excluded_ids=excluded),
+                identity=identity_bytes,
+                receipt=receipt,
             )
             access = new_report.access
             case.content = sealed.seal_content(access=access, case=case, content=content)

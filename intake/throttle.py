@@ -1,42 +1,65 @@
 """Abuse control for reporter paths without storing anything that identifies a reporter.
 
-Counters live in this process's memory only. A client is known by a keyed BLAKE2b hash of its address;
-the key is random, made in memory, replaced every UTC day and never written anywhere, so yesterday's
-hashes cannot be linked to today's and none of them can be turned back into an address. Counters expire
-with their window.
+A client is known by a keyed BLAKE2b hash of its address, computed before the privacy middleware strips the
+address. The key is random, replaced every UTC day and never written to disk; it lives in the counter store
+(``intake/throttle_stores.py``) so that every process, and every app server sharing a Redis, hashes an
+address the same way and counts it once. Yesterday's hashes cannot be linked to today's and none of them can
+be turned back into an address without the key. Counters expire with their window.
 
-Limits are ``(requests, seconds)`` pairs in settings (sliding windows):
+Limits are ``(events, seconds)`` pairs in settings (sliding windows):
 
 - ``PELUIT_THROTTLE_PER_ADDRESS``: any request to a reporter path, per client;
 - ``PELUIT_THROTTLE_GLOBAL_POSTS``: POST requests from everyone together;
-- ``PELUIT_THROTTLE_RECEIPT_PER_ADDRESS`` and ``PELUIT_THROTTLE_RECEIPT_GLOBAL``: receipt attempts, checked
-  by the follow-up pages and the API through :func:`check_receipt_attempt` before they look a receipt up.
+- ``PELUIT_THROTTLE_RECEIPT_PER_ADDRESS`` and ``PELUIT_THROTTLE_RECEIPT_GLOBAL``: WRONG receipts, per client
+  and from everyone together. The follow-up pages and the API look a receipt up inside
+  :func:`receipt_attempt`, which reserves a place before the (costly) derivation and gives it back when the
+  receipt was right: a reporter opening their inbox again and again is never blocked.
 
-The privacy middleware computes the client's hash before it strips the address (:func:`remember_client`)
-and turns :class:`Throttled` into an HTTP 429 page or JSON answer.
+If the store cannot be reached the throttle lets requests through (and logs that, without any address):
+an outage of Redis must not take the reporting service down with it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import ipaddress
+import logging
 import math
 import secrets
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import ngettext
 
+from intake.throttle_stores import (
+    DAY,
+    Counted,
+    CounterStore,
+    Hit,
+    MemoryStore,
+    StoreUnavailable,
+    store_from_url,
+)
+from vault.exceptions import UnknownReceipt
+
+logger = logging.getLogger(__name__)
+
 # The attribute of the request that carries the client's keyed hash between middleware and views.
 _CLIENT_ATTRIBUTE = "_peluit_client_key"
 _UNKNOWN_CLIENT = b"unknown"
-_DAY = 86_400
-# Past this many tracked clients, expired windows are swept and then the oldest ones forgotten.
-MAX_TRACKED_CLIENTS = 100_000
+_EVERYONE = b"*"
+# After the store failed, leave it alone for this many seconds (requests pass meanwhile).
+STORE_RETRY_SECONDS = 5.0
+
+PER_ADDRESS = ("PELUIT_THROTTLE_PER_ADDRESS", (60, 60))
+GLOBAL_POSTS = ("PELUIT_THROTTLE_GLOBAL_POSTS", (600, 60))
+RECEIPT_PER_ADDRESS = ("PELUIT_THROTTLE_RECEIPT_PER_ADDRESS", (10, 600))
+RECEIPT_GLOBAL = ("PELUIT_THROTTLE_RECEIPT_GLOBAL", (3000, 600))
+_PER_CLIENT_WINDOWS = (PER_ADDRESS, RECEIPT_PER_ADDRESS)
 
 
 class Throttled(Exception):
@@ -48,64 +71,51 @@ class Throttled(Exception):
         self.retry_after = retry_after
 
 
-class SlidingWindow:
-    """At most ``limit`` events per ``period`` seconds for each key, counted over a sliding window."""
+def _limit(window: tuple[str, tuple[int, int]]) -> tuple[int, float]:
+    setting, default = window
+    limit, period = getattr(settings, setting, default)
+    return int(limit), float(period)
 
-    def __init__(self, limit: int, period: float) -> None:
-        self.limit = limit
-        self.period = period
-        self._events: dict[bytes, deque[float]] = {}
 
-    def hit(self, key: bytes, now: float) -> int | None:
-        """Count an event for ``key``; return None if allowed, else the seconds until one is allowed again."""
-        events = self._events.get(key)
-        if events is None:
-            events = self._events[key] = deque()
-        while events and events[0] <= now - self.period:
-            events.popleft()
-        if len(events) >= self.limit:
-            return max(1, math.ceil(events[0] + self.period - now))
-        events.append(now)
-        if len(self._events) > MAX_TRACKED_CLIENTS:
-            self.sweep(now)
-        return None
-
-    def sweep(self, now: float) -> None:
-        """Forget keys whose events have all left the window; if still too many, forget the oldest."""
-        for key in [k for k, events in self._events.items() if not events or events[-1] <= now - self.period]:
-            del self._events[key]
-        while len(self._events) > MAX_TRACKED_CLIENTS:
-            del self._events[next(iter(self._events))]
-
-    def __len__(self) -> int:
-        return len(self._events)
+def _bucket(window: tuple[str, tuple[int, int]], client: bytes) -> bytes:
+    return window[0].encode("ascii") + b":" + client
 
 
 class Throttle:
-    """All the counters of one process, with the day's hashing key and an injectable clock."""
+    """The throttle of this process: the day's key (cached), the counter store and an injectable clock."""
 
-    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, *, store: CounterStore | None = None, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
+        self.store: CounterStore = store if store is not None else MemoryStore()
         self._lock = threading.Lock()
         self._day = -1
         self._key = b""
-        self._windows: dict[str, SlidingWindow] = {}
+        self._store_down_until = -math.inf
 
-    def _window(self, setting: str, default: tuple[int, int]) -> SlidingWindow:
-        limit, period = getattr(settings, setting, default)
-        window = self._windows.get(setting)
-        if window is None or (window.limit, window.period) != (limit, period):
-            window = self._windows[setting] = SlidingWindow(limit, period)
-        return window
+    def _store_usable(self) -> bool:
+        return time.monotonic() >= self._store_down_until
 
-    def _rotate_if_new_day(self, now: float) -> None:
-        day = int(now // _DAY)
-        if day != self._day:
-            self._day = day
-            self._key = secrets.token_bytes(32)
-            # Yesterday's hashes can no longer match anything: drop the per-client counters with them.
-            for name in [n for n in self._windows if n.endswith("PER_ADDRESS")]:
-                del self._windows[name]
+    def _store_failed(self, exc: StoreUnavailable) -> None:
+        if self._store_usable():
+            logger.warning("throttle: %s; requests pass unthrottled for %.0f s", exc, STORE_RETRY_SECONDS)
+        self._store_down_until = time.monotonic() + STORE_RETRY_SECONDS
+
+    def _day_key(self, now: float) -> bytes:
+        day = int(now // DAY)
+        with self._lock:
+            if day == self._day:
+                return self._key
+        key = b""
+        if self._store_usable():
+            try:
+                key = self.store.day_key(day)
+            except StoreUnavailable as exc:
+                self._store_failed(exc)
+        if not key:  # nothing is counted while the store is down; this key only has to exist
+            return _PROCESS_FALLBACK_KEY
+        with self._lock:
+            self._day, self._key = day, key
+        return key
 
     def client_key(self, address: str) -> bytes:
         """Return today's keyed hash of a client address (an IPv6 address counts by its /64 network)."""
@@ -120,45 +130,62 @@ class Throttle:
                 material = parsed.ipv4_mapped.packed
             else:
                 material = ipaddress.IPv6Network((parsed, 64), strict=False).network_address.packed
-        with self._lock:
-            self._rotate_if_new_day(self.clock())
-            return hashlib.blake2b(material, key=self._key, digest_size=16).digest()
+        return hashlib.blake2b(material, key=self._day_key(self.clock()), digest_size=16).digest()
 
-    def _check(self, checks: list[tuple[str, tuple[int, int], bytes]], message: Callable[[int], str]) -> None:
-        with self._lock:
-            now = self.clock()
-            self._rotate_if_new_day(now)
-            for setting, default, key in checks:
-                wait = self._window(setting, default).hit(key, now)
-                if wait is not None:
-                    raise Throttled(message(wait), wait)
+    def _count(self, hits: list[Hit], message: Callable[[int], str]) -> Counted | None:
+        """Count the hits (all or none); raise Throttled when one is full. None: the store is down."""
+        if not self._store_usable():
+            return None
+        try:
+            outcome = self.store.count(hits, self.clock())
+        except StoreUnavailable as exc:
+            self._store_failed(exc)
+            return None
+        if isinstance(outcome, Counted):
+            return outcome
+        wait = max(1, math.ceil(outcome.wait))
+        raise Throttled(message(wait), wait)
+
+    def _hits(self, *windows: tuple[tuple[str, tuple[int, int]], bytes]) -> list[Hit]:
+        return [Hit(_bucket(window, client), *_limit(window)) for window, client in windows]
 
     def check_request(self, request: HttpRequest) -> None:
         """Count a request to a reporter path; raise Throttled when its client or all POSTs are over limit."""
-        checks = [("PELUIT_THROTTLE_PER_ADDRESS", (60, 60), client_of(request))]
+        windows = [(PER_ADDRESS, client_of(request))]
         if request.method == "POST":
-            checks.append(("PELUIT_THROTTLE_GLOBAL_POSTS", (600, 60), b"*"))
-        self._check(checks, _too_many_requests)
+            windows.append((GLOBAL_POSTS, _EVERYONE))
+        self._count(self._hits(*windows), _too_many_requests)
 
-    def check_receipt_attempt(self, request: HttpRequest) -> None:
-        """Count a receipt attempt; raise Throttled when its client or everyone together is over limit."""
-        checks = [
-            ("PELUIT_THROTTLE_RECEIPT_PER_ADDRESS", (10, 600), client_of(request)),
-            ("PELUIT_THROTTLE_RECEIPT_GLOBAL", (100, 600), b"*"),
-        ]
-        self._check(checks, _too_many_receipt_attempts)
+    def reserve_receipt_attempt(self, request: HttpRequest) -> Counted | None:
+        """Count a receipt attempt as wrong until proven right; raise Throttled when over a limit."""
+        hits = self._hits((RECEIPT_PER_ADDRESS, client_of(request)), (RECEIPT_GLOBAL, _EVERYONE))
+        return self._count(hits, _too_many_receipt_attempts)
+
+    def give_back(self, counted: Counted | None) -> None:
+        """Take back a reserved receipt attempt (the receipt was right, or the lookup never happened)."""
+        if counted is None or not self._store_usable():
+            return
+        try:
+            self.store.uncount(counted)
+        except StoreUnavailable as exc:
+            self._store_failed(exc)
 
     def tracked_clients(self) -> int:
-        """Return how many per-client counters are held (for tests and monitoring; no keys are exposed)."""
-        with self._lock:
-            return sum(len(w) for name, w in self._windows.items() if name.endswith("PER_ADDRESS"))
+        """Return how many per-client counters hold events (for tests and monitoring; no keys are exposed)."""
+        now = self.clock()
+        total = 0
+        for window in _PER_CLIENT_WINDOWS:
+            _limit_value, period = _limit(window)
+            total += self.store.tracked(_bucket(window, b""), period, now)
+        return total
 
     def sweep(self) -> None:
-        """Forget every counter whose window has passed."""
-        with self._lock:
-            now = self.clock()
-            for window in self._windows.values():
-                window.sweep(now)
+        """Forget every counter whose window has passed, and past days' keys."""
+        self.store.sweep(self.clock())
+
+
+# Used only while the store is unreachable (then nothing is counted): random per process, never stored.
+_PROCESS_FALLBACK_KEY = secrets.token_bytes(32)
 
 
 def _wait_in_minutes(seconds: int) -> int:
@@ -183,11 +210,17 @@ def _too_many_receipt_attempts(seconds: int) -> str:
     ) % {"minutes": minutes}
 
 
-_throttle = Throttle()
+_throttle: Throttle | None = None
+_throttle_lock = threading.Lock()
 
 
 def throttle() -> Throttle:
-    """Return this process's throttle."""
+    """Return this process's throttle, on the store ``PELUIT_THROTTLE_URL`` names (made on first use)."""
+    global _throttle
+    if _throttle is None:
+        with _throttle_lock:
+            if _throttle is None:
+                _throttle = Throttle(store=store_from_url(str(getattr(settings, "PELUIT_THROTTLE_URL", "memory://"))))
     return _throttle
 
 
@@ -204,7 +237,7 @@ def client_address(meta: dict[str, object]) -> str:
 def remember_client(request: HttpRequest) -> None:
     """Attach the keyed hash of the client's address to ``request``; call before the address is stripped."""
     address = client_address(request.META)
-    setattr(request, _CLIENT_ATTRIBUTE, _throttle.client_key(address) if address else _UNKNOWN_CLIENT)
+    setattr(request, _CLIENT_ATTRIBUTE, throttle().client_key(address) if address else _UNKNOWN_CLIENT)
 
 
 def client_of(request: HttpRequest) -> bytes:
@@ -215,20 +248,31 @@ def client_of(request: HttpRequest) -> bytes:
 
 def check_request(request: HttpRequest) -> None:
     """Raise Throttled when this request goes over the per-client or global POST limit."""
-    _throttle.check_request(request)
+    throttle().check_request(request)
 
 
-def check_receipt_attempt(request: HttpRequest) -> None:
-    """Raise Throttled when the client, or everyone together, has tried too many receipts lately.
+@contextmanager
+def receipt_attempt(request: HttpRequest) -> Iterator[None]:
+    """Look a receipt up inside this block; only a wrong receipt (``UnknownReceipt``) stays counted.
 
-    Call it before looking a receipt up, for every attempt. Letting Throttled propagate out of a view is
-    fine: the privacy middleware answers it with HTTP 429 (a page, or JSON under ``/api/``).
+    Raises Throttled before the block runs when the client, or everyone together, has tried too many wrong
+    receipts lately. Letting Throttled propagate out of a view is fine: the privacy middleware answers it
+    with HTTP 429 (a page, or JSON under ``/api/``).
     """
-    _throttle.check_receipt_attempt(request)
+    limiter = throttle()
+    reserved = limiter.reserve_receipt_attempt(request)
+    try:
+        yield
+    except UnknownReceipt:
+        raise  # a wrong receipt: the reservation stands
+    except BaseException:
+        limiter.give_back(reserved)
+        raise
+    limiter.give_back(reserved)
 
 
-def reset_for_tests(*, clock: Callable[[], float] = time.time) -> Throttle:
-    """Start afresh with no counters and a new key (tests only); return the new throttle."""
+def reset_for_tests(*, clock: Callable[[], float] = time.time, store: CounterStore | None = None) -> Throttle:
+    """Start afresh with a new store (this process's memory unless given) and clock (tests only)."""
     global _throttle
-    _throttle = Throttle(clock=clock)
+    _throttle = Throttle(store=store, clock=clock)
     return _throttle

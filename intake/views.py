@@ -32,7 +32,7 @@ from intake.forms import (
     WbsReportForm,
 )
 from intake.held import HELD_FIELD, HeldFilesRefused, held_uploads, hold_uploads, select_held
-from intake.throttle import Throttled, check_receipt_attempt
+from intake.throttle import Throttled, receipt_attempt
 from vault import services as vault
 from vault.exceptions import FollowupExpired, NotSetUp, UnknownReceipt
 from vault.followup import FOLLOWUP_COOKIE
@@ -214,8 +214,8 @@ def followup_login(request: HttpRequest) -> HttpResponse:
     status, retry_after = 400, 0
     if form.is_valid():
         try:
-            check_receipt_attempt(request)
-            cookie = services.followup_login(receipt=form.cleaned_data["receipt"])
+            with receipt_attempt(request):
+                cookie = services.followup_login(receipt=form.cleaned_data["receipt"])
         except Throttled as exc:
             form.add_error(None, str(exc.message))
             status, retry_after = 429, int(exc.retry_after)

@@ -8,5 +8,11 @@ class VaultConfig(AppConfig):
     verbose_name = "Vault"
 
     def ready(self) -> None:
-        """Register the vault's system checks."""
-        from vault import checks  # noqa: F401 - registers the system checks
+        """Register the vault's system checks; size the queue of Argon2id derivations."""
+        from vault import (
+            checks,  # noqa: F401 - registers the system checks
+            conf,
+            crypto,
+        )
+
+        crypto.KDF_GATE.set_limit(conf.kdf_concurrency())

@@ -42,6 +42,11 @@ def kdf_params(purpose: str) -> KdfParams:
     return KDF_PROFILES[kdf_profile_name()][purpose]
 
 
+def kdf_concurrency() -> int:
+    """Return how many Argon2id derivations may run at once per process (``PELUIT_KDF_CONCURRENCY``)."""
+    return max(1, int(getattr(settings, "VAULT_KDF_CONCURRENCY", 1)))
+
+
 def pepper() -> str:
     """Return the server pepper (``PELUIT_PEPPER``), which never enters the database."""
     return str(settings.PELUIT_PEPPER)

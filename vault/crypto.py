@@ -7,7 +7,9 @@ for files and Ed25519 signatures. Failures of authentication surface as ``Crypto
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import nacl.bindings as sodium
 import nacl.exceptions
@@ -57,11 +59,54 @@ def derive_key(material: bytes, *, label: bytes, key: bytes = b"", size: int = K
     return bytes(sodium.crypto_generichash_blake2b_salt_personal(material, size, key, b"", _person(label)))
 
 
+class KdfGate:
+    """At most ``limit`` Argon2id derivations at once in this process; the others wait their turn.
+
+    A flood of receipt attempts then queues instead of taking every core and ``limit`` × the KDF's memory
+    at once; nobody is refused. Waiters are served roughly in arrival order.
+    """
+
+    def __init__(self, limit: int = 1) -> None:
+        self._condition = threading.Condition()
+        self.limit = max(1, limit)
+        self.active = 0
+        self.peak = 0
+
+    def set_limit(self, limit: int) -> None:
+        """Change how many derivations may run at once."""
+        with self._condition:
+            self.limit = max(1, limit)
+            self._condition.notify_all()
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Wait for a free slot, hold it while the block runs."""
+        with self._condition:
+            while self.active >= self.limit:
+                self._condition.wait()
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        try:
+            yield
+        finally:
+            with self._condition:
+                self.active -= 1
+                self._condition.notify()
+
+
+KDF_GATE = KdfGate()
+
+
 def argon2id_derive(secret: bytes, *, salt: bytes, ops: int, mem: int, size: int = KEY_BYTES) -> bytes:
-    """Return ``size`` bytes derived from ``secret`` with Argon2id (``ops`` passes over ``mem`` bytes)."""
+    """Return ``size`` bytes derived from ``secret`` with Argon2id (``ops`` passes over ``mem`` bytes).
+
+    Derivations queue at ``KDF_GATE``. Never call this inside a database write transaction: the wait would
+    hold the transaction's locks.
+    """
     if len(salt) != SALT_BYTES:
         raise ValueError("Argon2id salt must be 16 bytes")
-    return bytes(argon2id.kdf(size, secret, salt, opslimit=ops, memlimit=mem))
+    with KDF_GATE.slot():
+        return bytes(argon2id.kdf(size, secret, salt, opslimit=ops, memlimit=mem))
 
 
 def aead_encrypt(key: bytes, plaintext: bytes, *, ad: bytes, nonce: bytes | None = None) -> bytes:

@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Mapping
 
 from django.apps import apps
-from django.db import DatabaseError
 
 from audit.actions import Action
 from audit.services import record as audit_record
@@ -24,10 +23,9 @@ def case_ref_for(report_id: uuid.UUID | None, given: str = "") -> str:
         case_model = apps.get_model(conf.REPORT_MODEL)
     except (LookupError, ValueError):
         return str(report_id)
-    try:
-        number = case_model.objects.filter(pk=report_id).values_list("number", flat=True).first()
-    except DatabaseError:  # pragma: no cover - the case table not migrated yet
-        number = None
+    # No try/except around the query: on PostgreSQL a failed statement (a statement timeout, a lost
+    # connection) aborts the caller's transaction, and carrying on would turn a clear 503 into a 500.
+    number = case_model.objects.filter(pk=report_id).values_list("number", flat=True).first()
     return str(number) if number else str(report_id)
 
 

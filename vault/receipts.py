@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 
 from vault import conf, crypto, formats
 from vault.exceptions import UnknownReceipt
@@ -43,6 +44,28 @@ def lookup_params() -> list[KdfParams]:
 def derive(receipt: str, params: KdfParams) -> formats.ReceiptKeys:
     """Return the lookup id and reporter key of a normalised receipt."""
     return formats.receipt_keys(receipt, params=params, pepper=formats.pepper_key(conf.pepper()))
+
+
+@dataclass(frozen=True, repr=False)
+class PreparedReceipt:
+    """A new receipt and its derived keys, made before the submission's database transaction begins."""
+
+    receipt: str
+    params: KdfParams
+    keys: formats.ReceiptKeys
+
+    def __repr__(self) -> str:
+        return "<PreparedReceipt>"
+
+
+def prepare_receipt() -> PreparedReceipt:
+    """Return a new random receipt with its Argon2id derivation done (the slow part of sealing a report).
+
+    Call it outside any database transaction and pass the result to ``seal_report``.
+    """
+    params = lookup_params()[0]
+    receipt = new_receipt()
+    return PreparedReceipt(receipt=receipt, params=params, keys=derive(receipt, params))
 
 
 def receipt_context(lookup_id: bytes, report_id_bytes: bytes) -> bytes:

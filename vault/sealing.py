@@ -69,6 +69,7 @@ def seal_report(
     recipients: Sequence[Staff],
     identity: bytes | None = None,
     case_ref: str = "",
+    receipt: receipts.PreparedReceipt | None = None,
 ) -> NewReport:
     """Create the report's keys and return its receipt and the reporter's access.
 
@@ -76,6 +77,9 @@ def seal_report(
     reporter under the receipt-derived key. ``identity`` (if given) is sealed under a separate identity key
     that only the escrow key can open (see ``grant_identity``). Recipients without a key are skipped (the
     escrow copy keeps the report readable). Raises ``NotSetUp`` when there is no escrow key yet.
+
+    Pass ``receipt`` from ``prepare_receipt()`` made before the caller's transaction: otherwise the
+    receipt's Argon2id derivation runs here, inside it.
     """
     escrow = EscrowKey.objects.first()
     if escrow is None:
@@ -98,21 +102,22 @@ def seal_report(
             case_ref=case_ref,
             details={"officer": officer.get_username(), "via": "intake"},
         )
-    receipt = _create_receipt(report_id, data_key)
+    digits = _create_receipt(report_id, data_key, receipt)
     if identity is not None:
         identity_key = crypto.random_key()
         _seal_case_key(report_id, CaseKey.Scope.IDENTITY, identity_key, bytes(escrow.public_key), None)
         SealedIdentity.objects.create(
             report_id=report_id, ciphertext=formats.content_seal(identity_key, report_id, IDENTITY_PURPOSE, identity)
         )
-    return NewReport(receipt=receipt, access=ReporterAccess(report_id=report_id, _data_key=data_key))
+    return NewReport(receipt=digits, access=ReporterAccess(report_id=report_id, _data_key=data_key))
 
 
-def _create_receipt(report_id: uuid.UUID, data_key: bytes) -> str:
-    params = receipts.lookup_params()[0]
+def _create_receipt(report_id: uuid.UUID, data_key: bytes, prepared: receipts.PreparedReceipt | None) -> str:
     for _attempt in range(5):
-        receipt = receipts.new_receipt()
-        keys = receipts.derive(receipt, params)
+        if prepared is None:
+            prepared = receipts.prepare_receipt()
+        receipt, params, keys = prepared.receipt, prepared.params, prepared.keys
+        prepared = None
         if ReceiptKey.objects.filter(lookup_id=keys.lookup_id).exists():  # ~never: 10^16 receipts
             continue
         wrapped = formats.key_wrap(

@@ -37,7 +37,7 @@ from vault.held import (
     release_held_files,
 )
 from vault.officers import enrol_officer, has_officer_key, reset_officer_key, rewrap_officer_key, unlock_keyring
-from vault.receipts import format_receipt, normalise_receipt
+from vault.receipts import PreparedReceipt, format_receipt, normalise_receipt, prepare_receipt
 from vault.sealing import (
     NewReport,
     escrow_regrant,
@@ -65,6 +65,7 @@ __all__ = [
     "HeldReports",
     "Keyring",
     "NewReport",
+    "PreparedReceipt",
     "ReporterAccess",
     "StaffAccess",
     "StoredAttachment",
@@ -102,6 +103,7 @@ __all__ = [
     "open_attachment",
     "open_held_file",
     "open_identity",
+    "prepare_receipt",
     "purge_expired_held_files",
     "release_held_files",
     "reporter_access",

@@ -1,12 +1,16 @@
-"""The in-memory throttle: per client (by a keyed hash that rotates daily), global POSTs, receipt attempts.
+"""The throttle: per client (by a keyed hash that rotates daily), global POSTs, wrong receipts.
 
-This module doubles as a small URLconf with a view that checks a receipt attempt, as the follow-up
-pages and the API do.
+Every behaviour is checked on each counter store (this process's memory, the SQLite file processes of one
+machine share, and a private Redis). This module doubles as a small URLconf with a view that looks a
+receipt up as the follow-up pages and the API do ("right" is the only right receipt).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.conf.urls.i18n import i18n_patterns
@@ -17,6 +21,9 @@ from django.utils import translation
 
 from intake import throttle
 from intake.throttle import Throttle, reset_for_tests
+from intake.throttle_stores import CounterStore, MemoryStore, RedisStore, SqliteStore, StoreUnavailable
+from tests.support.servers import free_port, run_redis
+from vault.exceptions import UnknownReceipt
 
 
 def page(request: HttpRequest) -> HttpResponse:
@@ -28,8 +35,13 @@ def receipt_attempt(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):  # as intake/api.py does: the API speaks Accept-Language
         language = translation.get_language_from_request(request)
     with translation.override(language):
-        throttle.check_receipt_attempt(request)
-    return JsonResponse({"status": "checked"})
+        try:
+            with throttle.receipt_attempt(request):
+                if request.GET.get("receipt") != "right":
+                    raise UnknownReceipt()
+        except UnknownReceipt:
+            return JsonResponse({"status": "wrong"})
+    return JsonResponse({"status": "right"})
 
 
 urlpatterns = [
@@ -53,10 +65,31 @@ class FakeClock:
         return self.now
 
 
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with run_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+def make_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> CounterStore:
+    if kind == "sqlite":
+        return SqliteStore(tmp_path / "throttle.sqlite3")
+    if kind == "redis":
+        store = RedisStore(request.getfixturevalue("redis_url"))
+        store.client.flushdb()
+        return store
+    return MemoryStore()
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> CounterStore:
+    return make_store(request.param, tmp_path, request)
+
+
 @pytest.fixture
-def clock() -> FakeClock:
+def clock(store: CounterStore) -> FakeClock:
     fake = FakeClock()
-    reset_for_tests(clock=fake)
+    reset_for_tests(clock=fake, store=store)
     return fake
 
 
@@ -167,7 +200,7 @@ def test_staff_paths_and_static_files_are_not_counted(client: Client, settings, 
     assert 429 not in [get(client, "/static/peluit.css").status_code for _ in range(3)]
 
 
-def test_receipt_attempts_are_limited_per_address_and_globally(client: Client, settings, clock) -> None:
+def test_wrong_receipts_are_limited_per_address_and_globally(client: Client, settings, clock) -> None:
     settings.PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (2, 600)
     settings.PELUIT_THROTTLE_RECEIPT_GLOBAL = (3, 600)
     assert [get(client, "/followup", "198.51.100.1").status_code for _ in range(3)] == [200, 200, 429]
@@ -183,14 +216,41 @@ def test_receipt_attempts_are_limited_per_address_and_globally(client: Client, s
     assert get(client, "/followup", "198.51.100.1").status_code == 200
 
 
-def test_check_receipt_attempt_raises_throttled(rf, settings, clock) -> None:
+def test_receipt_attempt_raises_throttled_before_the_lookup(rf, settings, clock) -> None:
     settings.PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (1, 600)
     request = rf.get("/followup", REMOTE_ADDR="198.51.100.1")
     throttle.remember_client(request)
-    throttle.check_receipt_attempt(request)
-    with pytest.raises(throttle.Throttled) as caught:
-        throttle.check_receipt_attempt(request)
+    with pytest.raises(UnknownReceipt), throttle.receipt_attempt(request):
+        raise UnknownReceipt()
+    looked_up = []
+    with pytest.raises(throttle.Throttled) as caught, throttle.receipt_attempt(request):
+        looked_up.append(True)
     assert caught.value.retry_after == 600
+    assert looked_up == [], "over the limit, the costly lookup never starts"
+
+
+def test_right_receipts_do_not_count(client: Client, settings, clock) -> None:
+    settings.PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (2, 600)
+    settings.PELUIT_THROTTLE_RECEIPT_GLOBAL = (3, 600)
+    right = [json.loads(get(client, "/followup?receipt=right").content)["status"] for _ in range(12)]
+    assert right == ["right"] * 12, "a reporter opening the inbox again and again is never blocked"
+    assert [get(client, "/followup").status_code for _ in range(3)] == [200, 200, 429]
+    assert get(client, "/followup?receipt=right").status_code == 429, "over the limit nothing is looked up"
+    assert get(client, "/followup", "198.51.100.2").status_code == 200
+    assert get(client, "/followup?receipt=right", "198.51.100.3").status_code == 429, "the global limit holds"
+    clock.now += 601
+    assert get(client, "/followup?receipt=right").status_code == 200
+
+
+def test_a_failed_lookup_that_is_not_a_wrong_receipt_does_not_count(rf, settings, clock) -> None:
+    settings.PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (1, 600)
+    request = rf.get("/followup", REMOTE_ADDR="198.51.100.1")
+    throttle.remember_client(request)
+    for _ in range(3):
+        with pytest.raises(RuntimeError), throttle.receipt_attempt(request):
+            raise RuntimeError("database gone")
+    with pytest.raises(UnknownReceipt), throttle.receipt_attempt(request):
+        raise UnknownReceipt()
 
 
 def test_the_key_rotates_every_day_and_hides_the_address() -> None:
@@ -222,3 +282,66 @@ def test_counters_are_forgotten_when_the_key_rotates_or_the_window_passes(client
     clock.now += 61
     limiter.sweep()
     assert limiter.tracked_clients() == 0
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_processes_sharing_a_store_share_the_key_and_the_counters(
+    client: Client, settings, tmp_path: Path, request: pytest.FixtureRequest, kind: str
+) -> None:
+    """Two Throttle objects on two connections to one store behave as two worker processes do."""
+    settings.PELUIT_THROTTLE_PER_ADDRESS = (3, 60)
+    clock = FakeClock()
+    first = Throttle(store=make_store(kind, tmp_path, request), clock=clock)
+    if kind == "sqlite":
+        second_store: CounterStore = SqliteStore(tmp_path / "throttle.sqlite3")
+    else:
+        second_store = RedisStore(request.getfixturevalue("redis_url"))
+    second = Throttle(store=second_store, clock=clock)
+    assert first.client_key("203.0.113.77") == second.client_key("203.0.113.77")
+    assert Throttle(store=SqliteStore(tmp_path / "other.sqlite3"), clock=clock).client_key("203.0.113.77") != (
+        first.client_key("203.0.113.77")
+    ), "another store, another random key"
+
+    codes = []
+    for limiter in (first, second, first, second):
+        reset_for_tests(clock=clock, store=limiter.store)
+        codes.append(get(client, "/page").status_code)
+    assert codes == [200, 200, 200, 429]
+
+
+def test_past_days_keys_leave_the_store(tmp_path: Path) -> None:
+    import sqlite3
+
+    clock = FakeClock()
+    limiter = Throttle(store=SqliteStore(tmp_path / "throttle.sqlite3"), clock=clock)
+    limiter.client_key("203.0.113.77")
+    clock.now += 86_400
+    limiter.client_key("203.0.113.77")
+    limiter.sweep()
+    with sqlite3.connect(tmp_path / "throttle.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM day_key").fetchone()[0] == 1, "only today's key is kept"
+
+
+def test_an_unreachable_store_lets_requests_through(client: Client, settings, caplog: pytest.LogCaptureFixture) -> None:
+    settings.PELUIT_THROTTLE_PER_ADDRESS = (1, 60)
+    reset_for_tests(store=RedisStore(f"redis://127.0.0.1:{free_port()}/0", timeout=0.2))
+    with caplog.at_level(logging.WARNING, logger="intake.throttle"):
+        codes = [get(client, "/page").status_code for _ in range(3)]
+    assert codes == [200, 200, 200], "an outage of the store must not take the reporter pages down"
+    warnings = [r.getMessage() for r in caplog.records if r.name == "intake.throttle"]
+    assert len(warnings) == 1 and "unthrottled" in warnings[0], "one warning per outage, not one per request"
+    assert "198.51.100.7" not in " ".join(warnings)
+
+
+def test_a_store_folder_others_can_read_is_not_used(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    store = SqliteStore(shared / "throttle.sqlite3")
+    with pytest.raises(StoreUnavailable):
+        store.day_key(20_000)
+    assert not (shared / "throttle.sqlite3").exists(), "no hash is written where others can read it"
+    private = SqliteStore(tmp_path / "private" / "throttle.sqlite3")
+    private.day_key(20_000)
+    assert oct((tmp_path / "private").stat().st_mode & 0o777) == "0o700"
+    assert oct((tmp_path / "private" / "throttle.sqlite3").stat().st_mode & 0o777) == "0o600"

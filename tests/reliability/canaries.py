@@ -55,6 +55,8 @@ def run_workload(
         "DATABASE_URL": database_url,
         "PELUIT_VAR_DIR": str(tmp_path / "var"),
         "PELUIT_MEDIA_ROOT": str(tmp_path / "media"),
+        # The throttle's store (keyed address hashes) is scanned with everything else.
+        "PELUIT_THROTTLE_URL": f"sqlite:///{tmp_path / 'throttle.sqlite3'}",
         "PELUIT_KDF_PROFILE": "test",
         "PELUIT_PEPPER": "canary-test-pepper",
         "PYTHONDONTWRITEBYTECODE": "1",

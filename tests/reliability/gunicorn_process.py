@@ -51,6 +51,8 @@ def environment(var_dir: Path, media_root: Path, **extra: str) -> dict[str, str]
         "DATABASE_URL": f"sqlite:///{var_dir / 'peluit.sqlite3'}",
         "PELUIT_VAR_DIR": str(var_dir),
         "PELUIT_MEDIA_ROOT": str(media_root),
+        # The throttle's counters beside the database, not in /dev/shm (a killed server cannot empty its file).
+        "PELUIT_THROTTLE_URL": f"sqlite:///{var_dir / 'throttle.sqlite3'}",
         "PELUIT_KDF_PROFILE": "test",
         "PELUIT_PEPPER": "gunicorn-test-pepper",
         "PELUIT_INSECURE_HTTP": "1",

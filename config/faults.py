@@ -1,0 +1,107 @@
+"""Clear answers for faults outside a request's control, instead of an error 500.
+
+- The database is unreachable, silent past its connect or statement timeout, locked past its busy timeout,
+  or has lost its tables (an empty file replaced the SQLite database): HTTP 503 with ``Retry-After``.
+- The request body stopped arriving (a client went silent; ``config/gunicorn.py`` bounds the wait): 400.
+
+Django hands every uncaught exception, from views and middleware alike, to ``handler500``
+(``config.views.server_error``), which asks :func:`response_for` first. The JSON API passes database errors
+through to it (``intake/api.py``), so pages and API answer the same way. Nothing here touches the database or
+the session: a console page's session cannot be read while the database is down.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.template import loader
+from django.urls import translate_url
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+# Seconds a client is asked to wait before trying again after a 503.
+RETRY_AFTER_SECONDS = 30
+_API_PREFIX = "/api/"
+
+
+def is_database_unavailable(exc: BaseException | None) -> bool:
+    """Return True when ``exc`` says the database cannot serve now (as opposed to a bug in a query).
+
+    Operational and interface errors (connection refused, lost or timed out, statement cancelled, locked,
+    no such table) and the bare ``DatabaseError`` a driver raises for a connection that broke mid-answer;
+    integrity, programming and data errors are bugs or bad input and stay what they are.
+    """
+    return isinstance(exc, OperationalError | InterfaceError) or type(exc) is DatabaseError
+
+
+def _language(request: HttpRequest) -> str:
+    if request.path_info.startswith(_API_PREFIX):
+        return translation.get_language_from_request(request)
+    return translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+
+
+def _answer(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    """Return a page (or JSON under /api/) rendered without request context processors (no session, no DB)."""
+    if request.path_info.startswith(_API_PREFIX):
+        response: HttpResponse = JsonResponse({"detail": message, "errors": {}}, status=status)
+    else:
+        current = translation.get_language()
+        links = [
+            (code, str(name), translate_url(request.get_full_path(), code))
+            for code, name in settings.LANGUAGES
+            if code != current
+        ]
+        context = {"title": title, "message": message, "language_links": links}
+        response = HttpResponse(loader.get_template("error.html").render(context), status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """Return the 503 answer for a database that cannot serve right now."""
+    with translation.override(_language(request)):
+        response = _answer(
+            request,
+            503,
+            _("Temporarily unavailable"),
+            _(
+                "The service cannot store or show data right now. Nothing you sent has been saved. "
+                "Please try again in a few minutes."
+            ),
+        )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def body_incomplete(request: HttpRequest) -> HttpResponse:
+    """Return the 400 answer for a request whose body never arrived in full."""
+    with translation.override(_language(request)):
+        return _answer(
+            request,
+            400,
+            _("Bad request"),
+            _("The request did not arrive completely. Please check your connection and send it again."),
+        )
+
+
+def response_for(request: HttpRequest, exc: BaseException | None) -> HttpResponse | None:
+    """Return the answer for a fault outside the request's control, or None for anything else (a real 500).
+
+    The fault is logged here in one line, without a traceback (a database outage would otherwise write one
+    per request); Django's own "Service Unavailable" line with the traceback is skipped.
+    """
+    if is_database_unavailable(exc):
+        response = database_unavailable(request)
+    elif isinstance(exc, UnreadablePostError):
+        response = body_incomplete(request)
+    else:
+        return None
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    logger.warning("%s %s: %s: %s", response.status_code, request.path, type(exc).__name__, first_line)
+    response._has_been_logged = True  # type: ignore[attr-defined]  # read by django.utils.log.log_response
+    return response

@@ -1,0 +1,129 @@
+"""gunicorn settings for Peluit: ``gunicorn -c config/gunicorn.py config.wsgi`` (bin/run does this).
+
+What one app server tolerates from slow or malformed clients is bounded here; a buffering proxy in front
+(``deploy/nginx.conf``) does the rest in production. gunicorn writes no access log, and its error log never
+carries a client address (``config.gunicorn_logging``).
+
+Environment: ``PELUIT_BIND`` (default ``127.0.0.1:8000``; comma-separated for several), ``PELUIT_WORKERS``
+(default: the number of CPU cores, at least 2) and ``PELUIT_THREADS`` (default 4). Command-line options
+given to gunicorn override this file.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+bind = [part.strip() for part in os.environ.get("PELUIT_BIND", "127.0.0.1:8000").split(",") if part.strip()]
+workers = int(os.environ.get("PELUIT_WORKERS", str(max(2, os.cpu_count() or 1))))
+threads = int(os.environ.get("PELUIT_THREADS", "4"))
+worker_class = "gthread"
+
+# Argon2id derivations at once per worker process (vault/crypto.py queues the rest): together the workers
+# use every core and no more, so a flood of receipts cannot push a machine into swapping or starve the rest.
+os.environ.setdefault("PELUIT_KDF_CONCURRENCY", str(max(1, (os.cpu_count() or 1) // max(1, workers))))
+
+# A worker whose main loop stops answering the arbiter for this long is restarted; on restart, requests in
+# flight get this long to finish.
+timeout = 30
+graceful_timeout = 20
+# Idle keep-alive connections wait in the worker's poller, not in a thread, and are closed after this.
+keepalive = 5
+# Request line and headers: bounded in size and number (Peluit needs no long URLs or many headers).
+limit_request_line = 4094
+limit_request_fields = 50
+limit_request_field_size = 8190
+
+# Logging: no access log at all; the error log goes through a logger that removes client addresses.
+accesslog = None
+errorlog = "-"
+loglevel = "warning"
+logger_class = "config.gunicorn_logging.AddresslessLogger"
+
+# A request body must keep arriving: the time spent waiting for it may be at most BODY_GRACE_SECONDS plus one
+# second per BODY_MIN_RATE bytes received, and no single wait may last longer than BODY_READ_TIMEOUT. Only
+# time blocked on the client's socket counts (a busy server never cuts off a client). A client that sends
+# headers and a few bytes and then goes silent frees its thread after BODY_READ_TIMEOUT seconds.
+BODY_GRACE_SECONDS = 10.0
+BODY_MIN_RATE = 2048.0
+BODY_READ_TIMEOUT = 10.0
+_PACED = "_peluit_paced_chunk"
+
+
+class BodyTooSlow(TimeoutError):
+    """The client stopped sending its request body, or sends it too slowly."""
+
+
+class PacedChunks:
+    """Wrap a gunicorn socket reader so every read of the request body is bounded in time.
+
+    The socket gets a timeout for each read (what is left of the client's allowance, at most
+    ``BODY_READ_TIMEOUT``) and is made blocking again afterwards, as gunicorn expects.
+    """
+
+    def __init__(self, sock: Any, read_chunk: Any, *, clock: Any = time.monotonic) -> None:
+        self.sock = sock
+        self.read_chunk = read_chunk
+        self.clock = clock
+        self.waited = 0.0
+        self.received = 0
+
+    def seconds_left(self) -> float:
+        """Return how long the next read may wait before the client is too slow."""
+        allowed = BODY_GRACE_SECONDS + self.received / BODY_MIN_RATE
+        return min(BODY_READ_TIMEOUT, allowed - self.waited)
+
+    def __call__(self, size_hint: int | None = None) -> bytes:
+        left = self.seconds_left()
+        if left <= 0:
+            raise BodyTooSlow(f"request body too slow ({self.received} bytes in {self.waited:.0f} s)")
+        self.sock.settimeout(left)
+        started = float(self.clock())
+        try:
+            data: bytes = self.read_chunk(size_hint)
+        except TimeoutError as exc:
+            raise BodyTooSlow(f"request body stalled ({self.received} bytes received)") from exc
+        finally:
+            self.waited += float(self.clock()) - started
+            self.sock.settimeout(None)
+        self.received += len(data)
+        return data
+
+
+def pre_request(worker: Any, req: Any) -> None:
+    """Bound the reads of this request's body (the headers have been read by now)."""
+    unreader: Any = getattr(req, "unreader", None)
+    sock = getattr(unreader, "sock", None)
+    if unreader is None or sock is None or _PACED in vars(unreader):
+        return  # HTTP/2 streams and other readers are not paced here
+    paced = PacedChunks(sock, unreader.chunk)
+    unreader.chunk = paced
+    setattr(unreader, _PACED, paced)
+
+
+def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
+    """Give the connection its plain reader back, so the next request on it starts afresh."""
+    unreader = getattr(req, "unreader", None)
+    if unreader is not None and _PACED in vars(unreader):
+        del unreader.chunk
+        delattr(unreader, _PACED)
+
+
+def on_exit(server: Any) -> None:
+    """Empty the throttle's file on this machine when gunicorn stops (Redis expires its keys by itself).
+
+    The keyed hashes and the day's key would otherwise stay in /dev/shm past their window, until the next
+    start or a reboot. Another gunicorn sharing the file starts counting afresh.
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.conf import settings
+
+    from intake.throttle_stores import SqliteStore, StoreUnavailable, store_from_url
+
+    try:
+        store = store_from_url(str(settings.PELUIT_THROTTLE_URL))
+        if isinstance(store, SqliteStore):
+            store.clear()
+    except (StoreUnavailable, ValueError) as exc:
+        server.log.warning("throttle store not emptied: %s", exc)

@@ -1,0 +1,90 @@
+"""config/gunicorn.py: request bodies must keep arriving; gunicorn's log loses every address."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from config import gunicorn as conf
+from config.logging import RemoveAddressesFilter, remove_addresses
+
+
+@pytest.fixture
+def pair() -> Iterator[tuple[socket.socket, socket.socket]]:
+    server, client = socket.socketpair()
+    yield server, client
+    server.close()
+    client.close()
+
+
+def test_body_reads_return_what_arrives(pair: tuple[socket.socket, socket.socket]) -> None:
+    server, client = pair
+    paced = conf.PacedChunks(server, lambda size=None: server.recv(size or 8192))
+    client.sendall(b"hello")
+    assert paced(100) == b"hello"
+    assert server.gettimeout() is None, "the socket is blocking again for gunicorn"
+
+
+def test_a_silent_client_is_cut_off(pair: tuple[socket.socket, socket.socket], monkeypatch: pytest.MonkeyPatch) -> None:
+    server, _client = pair
+    monkeypatch.setattr(conf, "BODY_READ_TIMEOUT", 0.3)
+    paced = conf.PacedChunks(server, lambda size=None: server.recv(size or 8192))
+    started = time.monotonic()
+    with pytest.raises(conf.BodyTooSlow):
+        paced(100)
+    assert time.monotonic() - started < 2
+    assert server.gettimeout() is None
+
+
+def test_a_trickle_below_the_minimum_rate_is_cut_off(pair: tuple[socket.socket, socket.socket]) -> None:
+    server, client = pair
+    now = [1000.0]
+
+    def slow_read(size: int | None = None) -> bytes:
+        now[0] += 6  # each read of 100 bytes waits 6 s for them
+        return server.recv(size or 8192)
+
+    paced = conf.PacedChunks(server, slow_read, clock=lambda: now[0])
+    client.sendall(b"x" * 300)
+    assert paced(100) == b"x" * 100
+    assert paced(100) == b"x" * 100
+    with pytest.raises(conf.BodyTooSlow):
+        paced(100)  # 200 bytes in 12 s of waiting: far below the minimum rate
+
+
+def test_a_busy_server_does_not_count_against_the_client(pair: tuple[socket.socket, socket.socket]) -> None:
+    server, client = pair
+    now = [1000.0]
+    paced = conf.PacedChunks(server, lambda size=None: server.recv(size or 8192), clock=lambda: now[0])
+    client.sendall(b"x" * 200)
+    now[0] += 60  # the worker was busy (or starved) for a minute before it read the body
+    assert paced(100) == b"x" * 100
+    now[0] += 60
+    assert paced(100) == b"x" * 100
+
+
+def test_addresses_are_removed_but_times_and_versions_stay() -> None:
+    assert (
+        remove_addresses("Invalid request from ip=203.0.113.9: bad") == "Invalid request from ip=[address removed]: bad"
+    )
+    assert remove_addresses("from 2001:db8::1 and fe80::1%eth0 and ::ffff:192.0.2.1") == (
+        "from [address removed] and [address removed] and ::ffff:[address removed]"
+    )
+    assert remove_addresses("at 18:41:04, Django 5.2.19, 999.1.1.1") == "at 18:41:04, Django 5.2.19, 999.1.1.1"
+
+
+def test_the_filter_cleans_arguments_and_tracebacks() -> None:
+    try:
+        raise OSError("peer 198.51.100.4 reset")
+    except OSError:
+        record = logging.LogRecord("gunicorn.error", logging.ERROR, __file__, 1, "client %s", ("198.51.100.4",), None)
+        record.exc_info = sys.exc_info()
+    assert RemoveAddressesFilter().filter(record)
+    text = logging.Formatter().format(record)
+    assert "198.51.100.4" not in text
+    assert text.startswith("client [address removed]\nTraceback") and text.endswith("peer [address removed] reset")
