@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -132,6 +133,36 @@ def queue_cases(user: StaffUser, filters: QueueFilters) -> QuerySet[Case]:
     return filter_cases(visible_cases(user), filters)
 
 
+# The pager counts at most this many matching cases. Counting every match of a filter that no index covers
+# (e.g. WBS and open: 75,000 of 100,000 cases) reads each row and cost 270 ms on SQLite; beyond this many a
+# reader narrows the filters rather than pages through.
+COUNT_LIMIT = 5_000
+
+
+class BoundedPaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator whose count stops at ``COUNT_LIMIT + 1``: the pages beyond are not offered."""
+
+    def __init__(self, cases: QuerySet[Case], per_page: int) -> None:
+        super().__init__(cases, per_page)
+        self.cases = cases
+
+    @cached_property
+    def count(self) -> int:
+        """Return the number of matching cases, but at most ``COUNT_LIMIT + 1`` (one query, bounded)."""
+        return self.cases.order_by().values("pk")[: COUNT_LIMIT + 1].count()
+
+    @property
+    def more(self) -> bool:
+        """True when more cases match than are counted (the page shows "more than ...")."""
+        return self.count > COUNT_LIMIT
+
+    def page(self, number: Any) -> Page[Case]:
+        """Return page ``number`` whole: the bounded count must not cut its last rows."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return Page(self.cases[bottom : bottom + self.per_page], number, self)
+
+
 @dataclass(frozen=True)
 class QueuePage:
     """One page of the queue: its rows and the pager."""
@@ -139,10 +170,15 @@ class QueuePage:
     rows: list[CaseRow]
     page: Page[Case]
 
+    @property
+    def count_limit(self) -> int:
+        """Return how many cases the pager counts at most."""
+        return COUNT_LIMIT
+
 
 def queue_page(user: StaffUser, filters: QueueFilters, *, page: Any = 1, per_page: int = PAGE_SIZE) -> QueuePage:
     """Return the page ``page`` of ``user``'s queue (an invalid or out-of-range number gives the nearest page)."""
-    paginator = Paginator(queue_cases(user, filters), per_page)
+    paginator = BoundedPaginator(queue_cases(user, filters), per_page)
     shown = paginator.get_page(page)
     return QueuePage(rows=case_rows(shown.object_list), page=shown)
 

@@ -88,6 +88,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": shown.page,
             "rows": shown.rows,
+            "count_limit": shown.count_limit,
             "is_queue": user.has_perm(SUPERVISE_CASES),
             "my_work": my_work,
             "saved_my_work": queue.has_saved_my_work(user),

@@ -265,3 +265,20 @@ def test_a_page_is_read_along_an_index_without_sorting_every_case(
     plan = _plan(queue_cases(staff.supervisor, filters))
     assert index in plan, plan
     assert "TEMP B-TREE" not in plan and "Sort" not in plan.replace("Incremental Sort", ""), plan
+
+
+def test_the_pager_counts_a_bounded_number_of_cases(staff: IntakeStaff, monkeypatch: pytest.MonkeyPatch) -> None:
+    from casework.cases import queue
+
+    create_cases(15, seed=6)
+    client = logged_in(staff.supervisor)
+    counted = re.compile(r'id="queue-count">([^<]*)<')
+    assert counted.findall(client.get("/console/cases/?sort=due").content.decode()) == ["15 kasus"]
+    monkeypatch.setattr(queue, "COUNT_LIMIT", 10)
+    with CaptureQueriesContext(connection) as context:
+        page = client.get("/console/cases/?sort=due").content.decode()
+    shown = counted.findall(page)
+    assert len(shown) == 1 and "10" in shown[0] and "15" not in shown[0], shown
+    assert len(ROW.findall(page)) == 15  # the page itself is not cut
+    counts = [q["sql"] for q in context.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert counts and all("LIMIT 11" in sql for sql in counts), counts
