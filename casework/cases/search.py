@@ -90,7 +90,35 @@ class _Text:
     """Decrypted text of one case, kept only for this request."""
 
     case_id: uuid.UUID
+    raw: str  # the decrypted report (JSON); its fields are read only for a case that may match (``_parse``)
     parts: list[tuple[str, str]]  # (where, text); "where" is a content key, "message" or "file"
+    parsed: bool = False
+
+
+def _parse(item: _Text) -> bool:
+    """Put the report's searchable fields before the messages and file names; False when it is not a report."""
+    if not item.parsed:
+        try:
+            content = json.loads(item.raw)
+        except ValueError:
+            return False
+        if not isinstance(content, dict):
+            return False
+        item.parts[:0] = list(_content_parts(content))
+        item.parsed = True
+    return True
+
+
+def _literal(term: str) -> bool:
+    """True when ``term`` appears unchanged in JSON text that contains it (``json.dumps(ensure_ascii=False)``
+    escapes only quotes, backslashes and control characters), so the raw report can rule a case out."""
+    return term.isascii() and term.isprintable() and not any(c in term for c in ' "\\')
+
+
+def _may_match(item: _Text, terms: list[str]) -> bool:
+    """False when some term is nowhere in the case's raw text: it cannot match (saves parsing the report)."""
+    haystack = "\n".join([item.raw, *(text for _key, text in item.parts)]).casefold()
+    return all(term in haystack for term in terms)
 
 
 def _content_parts(content: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
@@ -150,14 +178,10 @@ def _decrypted(user: Any, held: vault.HeldReports) -> tuple[list[_Text], int]:
         if case_id not in opened:  # granted after the keys were opened, or its key did not open (counted)
             continue
         plaintext = _open(held, case_id, Case.CONTENT_PURPOSE, bytes(sealed))
-        try:
-            content = json.loads(plaintext) if plaintext is not None else None
-        except ValueError:
-            content = None
-        if not isinstance(content, dict):
+        if plaintext is None or not plaintext.startswith("{"):
             unreadable += 1
             continue
-        texts[case_id] = _Text(case_id, list(_content_parts(content)))
+        texts[case_id] = _Text(case_id, plaintext, [])
     messages = CaseMessage.objects.filter(case_id__in=ids).exclude(
         sender=CaseMessage.Sender.INSPECTORATE,
         author__isnull=True,  # automatic messages
@@ -188,7 +212,18 @@ def search_held_cases(*, keyring: vault.Keyring, query: str) -> SearchResult:
     texts, unreadable = _decrypted(keyring.user, held)
     # Phrases need the text's spaces made single; words alone do not (cheaper for thousands of cases).
     flatten = any(" " in term for term in terms)
-    found = {item.case_id: item for item in texts if _matches(item, terms, flatten=flatten)}
+    # Words without quotes, backslashes or accents are looked for in the raw report first: most cases are ruled
+    # out without parsing their JSON (a fifth of the search's time over 5,000 cases).
+    quick = all(_literal(term) for term in terms)
+    found: dict[uuid.UUID, _Text] = {}
+    for item in texts:
+        if quick and not _may_match(item, terms):
+            continue
+        if not _parse(item):
+            unreadable += 1
+            continue
+        if _matches(item, terms, flatten=flatten):
+            found[item.case_id] = item
     newest = (
         Case.objects.filter(id__in=list(found))
         .only("id", "number", "kind", "status", "received_at")
