@@ -6,5 +6,5 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit"
 
     def ready(self) -> None:
-        """Register the SQLite flag function the append-only triggers call (see audit/db.py)."""
-        from audit import db  # noqa: F401
+        """Register the test databases' flush function (audit/db.py) and the audit log's system checks."""
+        from audit import checks, db  # noqa: F401

@@ -1,23 +1,44 @@
-"""Signed checkpoints of the audit log: create (on a schedule, on demand, for every export) and read.
+"""Signed checkpoints of the audit log: create (on a schedule, on demand, for every export), read, and the
+witnesses' cosignatures of them.
 
 A checkpoint is only signed after the whole log verifies (a log must never sign a tree inconsistent with an
 earlier checkpoint), and its own ``audit.checkpoint_created`` event is the last leaf it covers, so a quiet log
 does not grow checkpoints.
+
+Public functions other packages use: ``current_checkpoint`` and ``latest_checkpoint`` (the checkpoint to embed
+in an export), ``cosignatures``, ``checkpoint_cosignatures`` (their signature lines, which exports embed) and
+``cosigned_note`` (the same checkpoint with the witnesses' cosignatures).
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from audit import signing
 from audit.actions import Action
 from audit.db import lock_writers
 from audit.exceptions import AuditError
-from audit.models import AuditCheckpoint, AuditEvent
-from audit.note import CheckpointBody, checkpoint_text, format_time, signature_line, signed_note
+from audit.models import AuditCheckpoint, AuditCosignature, AuditEvent
+from audit.note import (
+    CheckpointBody,
+    NoteError,
+    checkpoint_text,
+    format_time,
+    parse_checkpoint,
+    parse_signed_note,
+    signature_line,
+    signed_note,
+)
 from audit.services import record
 from audit.verify import scan_events
-from vault import checkpoint_signer
+
+# A cosignature dated further ahead than this is refused (the witness's clock is wrong, or it lies).
+COSIGNATURE_CLOCK_SKEW = 300
 
 
 def log_size() -> int:
@@ -48,18 +69,17 @@ def create_checkpoint() -> AuditCheckpoint:
         raise AuditError(f"the log no longer matches the checkpoint of tree size {previous.tree_size}")
     if report.events != event.seq:
         raise AuditError("the log changed while the checkpoint was being made")
-    now = timezone.now()
-    verifier = checkpoint_signer.verifier_key()
+    # Never earlier than the previous checkpoint or the event it covers last: time does not run backwards.
+    now = max(timezone.now(), event.at, previous.created_at if previous else event.at)
     text = checkpoint_text(
         CheckpointBody(
-            origin=verifier.name,
+            origin=signing.key_name(),
             tree_size=report.events,
             root_hash=report.root_hash,
             extensions=(format_time(now),),
         )
     )
-    signature = checkpoint_signer.sign(text.encode())
-    note = signed_note(text, [signature_line(verifier.name, verifier.key_id, signature)])
+    note = signed_note(text, [signing.sign_note_text(text)])
     return AuditCheckpoint.objects.create(
         tree_size=report.events, root_hash=report.root_hash, created_at=now, note=note
     )
@@ -78,3 +98,106 @@ def checkpoint_if_grown() -> AuditCheckpoint | None:
 def current_checkpoint() -> AuditCheckpoint:
     """Return the latest checkpoint, creating one first if the log has grown since (or none exists)."""
     return checkpoint_if_grown() or latest_checkpoint() or create_checkpoint()
+
+
+# --- Witness cosignatures --------------------------------------------------------------------------------
+def cosignatures(checkpoint: AuditCheckpoint) -> list[AuditCosignature]:
+    """Return the witnesses' cosignatures of ``checkpoint`` (verified when they arrived), by witness name."""
+    return list(checkpoint.cosignatures.order_by("witness", "timestamp"))
+
+
+def checkpoint_cosignatures(checkpoint: AuditCheckpoint) -> list[str]:
+    """Return the witnesses' cosignature lines of ``checkpoint`` (``— name base64``, no newline), for embedding.
+
+    Appended to the checkpoint's note they make ``cosigned_note``; the reports embed them this way.
+    """
+    return [cosignature.signature_line for cosignature in cosignatures(checkpoint)]
+
+
+def cosigned_note(checkpoint: AuditCheckpoint) -> str:
+    """Return the checkpoint's signed note with every witness cosignature line appended (a valid signed note).
+
+    Signed-note readers ignore signature lines by keys they do not know, so this can replace the plain note
+    anywhere (exports, ``/audit/checkpoint``).
+    """
+    return checkpoint.note + "".join(f"{line}\n" for line in checkpoint_cosignatures(checkpoint))
+
+
+class CosignatureRejected(ValueError):
+    """Cosignatures that cannot be stored; ``message`` says why (translated)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class _Verified:
+    witness: signing.VerifierKey
+    timestamp: int
+    line: str
+
+
+def _checkpoint_for(text: str) -> AuditCheckpoint:
+    """Return our stored checkpoint whose note text is exactly ``text``."""
+    body = parse_checkpoint(text)
+    checkpoint = AuditCheckpoint.objects.filter(tree_size=body.tree_size).first()
+    if checkpoint is None or parse_signed_note(checkpoint.note).text != text:
+        raise CosignatureRejected(_("This is not a checkpoint of this log."))
+    return checkpoint
+
+
+def _verified_cosignatures(note: str) -> tuple[str, list[_Verified]]:
+    try:
+        parsed = parse_signed_note(note)
+    except NoteError as error:
+        message = _("The cosigned checkpoint is not a valid signed note: %(error)s") % {"error": error}
+        raise CosignatureRejected(message) from None
+    witnesses = signing.configured_witnesses()
+    newest = int(time.time()) + COSIGNATURE_CLOCK_SKEW
+    found = []
+    for signature in parsed.signatures:
+        for witness in witnesses:
+            timestamp = signing.verify_cosignature(parsed.text, signature, witness)
+            if timestamp is not None and timestamp <= newest:
+                line = signature_line(signature.name, signature.key_id, signature.signature).rstrip("\n")
+                found.append(_Verified(witness=witness, timestamp=timestamp, line=line))
+    if not found:
+        raise CosignatureRejected(_("The checkpoint carries no valid cosignature by a witness this log knows."))
+    return parsed.text, found
+
+
+@transaction.atomic
+def add_cosignatures(*, note: str) -> list[AuditCosignature]:
+    """Store the valid cosignatures by known witnesses (``PELUIT_AUDIT_WITNESSES``) found on one of our checkpoints.
+
+    ``note`` is the checkpoint as a witness returns it: our signed note with its cosignature lines appended.
+    Lines by unknown keys are ignored; a witness that already cosigned the checkpoint keeps its first
+    cosignature (the table is append-only). Returns the cosignatures stored now. Raises ``CosignatureRejected``
+    when the note is malformed, is not one of our checkpoints, or carries no valid cosignature by a known witness.
+
+    No audit event is written: a cosignature is signed evidence about the log, not a change made by someone,
+    and an event per cosignature would make a quiet log grow a new checkpoint (and a new cosignature) forever.
+    """
+    text, verified = _verified_cosignatures(note)
+    try:
+        checkpoint = _checkpoint_for(text)
+    except NoteError:
+        raise CosignatureRejected(_("This is not a checkpoint of this log.")) from None
+    stored = []
+    now = timezone.now()
+    for item in verified:
+        key_id = item.witness.key_id
+        if AuditCosignature.objects.filter(checkpoint=checkpoint, witness=item.witness.name, key_id=key_id).exists():
+            continue
+        stored.append(
+            AuditCosignature.objects.create(
+                checkpoint=checkpoint,
+                witness=item.witness.name,
+                key_id=key_id,
+                timestamp=item.timestamp,
+                signature_line=item.line,
+                received_at=now,
+            )
+        )
+    return stored

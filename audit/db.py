@@ -1,19 +1,23 @@
-"""Database-vendor details of the audit log: the append-only guard's escape hatch for test flushes, the
-writer lock, and the privileges of a PostgreSQL application role.
+"""Database-vendor details of the audit log: the append-only guard's test-only escape hatch, the writer
+lock, and the privileges of a PostgreSQL application role.
 
-The triggers installed by migration 0002 reject every UPDATE and DELETE (and TRUNCATE on PostgreSQL) on the
-audit tables. Test databases must still be emptied between transactional tests (Django's ``flush``), so the
-triggers let a DELETE/TRUNCATE through when a per-connection flag is set:
+The triggers (migration 0004) reject every UPDATE and DELETE (and TRUNCATE on PostgreSQL) on the audit tables.
+A production database has no way around them short of dropping the triggers (which the owner of the schema can
+do, and which the hash chain, checkpoints and witnesses are there to catch).
 
-- SQLite: the trigger calls ``peluit_audit_flush()``, a function this module registers on every connection
-  Django opens; it returns 1 only while ``allow_flush`` is active on that connection. A connection that does not
-  come from Django (e.g. the ``sqlite3`` shell) has no such function, so its DELETE fails too.
-- PostgreSQL: the trigger reads the session setting ``peluit.audit_flush``. Any session may set it, which is
-  why production also runs the application under a role without DELETE/TRUNCATE on these tables (see
-  ``app_role_statements`` and docs/audit.md).
+The test suite must still empty its test database between transactional tests (Django's ``flush``). That escape
+hatch exists only where two things hold: the settings are the test settings (``PELUIT_AUDIT_TEST_FLUSH``, set in
+tests/settings.py and nowhere else) and the database is one Django created for tests (``test_...`` or in memory).
+Only then does migration 0004 install the trigger variant that consults a flag, and only then is the flag
+reachable:
 
-``allow_flush`` is used only by the ``flush`` command override, and only when pytest is running a test on a
-test database (``flush_allowed_here``).
+- SQLite: the test variant's DELETE trigger calls ``peluit_audit_flush()``, a function registered only on such
+  connections; it returns 1 only while ``allow_flush`` is active. A production trigger calls no function, so
+  defining one on a connection (``create_function``) changes nothing.
+- PostgreSQL: the test variant reads the session setting ``peluit.audit_flush`` and also requires
+  ``current_database()`` to start with ``test_``; the production function never reads it.
+
+``allow_flush`` is used only by the ``flush`` command override while pytest runs a test (``flush_allowed_here``).
 """
 
 from __future__ import annotations
@@ -23,23 +27,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.creation import TEST_DATABASE_PREFIX
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
-AUDIT_TABLES = ("audit_auditevent", "audit_auditcheckpoint")
+AUDIT_TABLES = ("audit_auditevent", "audit_auditcheckpoint", "audit_auditcosignature")
 SQLITE_FLUSH_FUNCTION = "peluit_audit_flush"
 POSTGRES_FLUSH_SETTING = "peluit.audit_flush"
 _FLAG_ATTRIBUTE = "_peluit_audit_flush"
+# The test settings' switch (tests/settings.py); never set in config/settings.py, never read from the environment.
+TEST_FLUSH_SETTING = "PELUIT_AUDIT_TEST_FLUSH"
 # pg_advisory_xact_lock key that serialises writers of the audit log ("peluit" in ASCII).
 WRITER_LOCK_KEY = 0x7065_6C75_6974
 
 
 @receiver(connection_created)
 def _register_sqlite_function(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
-    """Give every SQLite connection the flag function the append-only triggers call."""
-    if connection.vendor != "sqlite":
+    """Give a SQLite test connection (test settings, test database) the flag function its triggers call."""
+    if connection.vendor != "sqlite" or not test_flush_enabled(connection):
         return
 
     def flag() -> int:
@@ -57,14 +64,26 @@ def is_test_database(connection: BaseDatabaseWrapper) -> bool:
     return name.startswith(TEST_DATABASE_PREFIX) or (bool(test_name) and name == test_name)
 
 
+def test_flush_enabled(connection: BaseDatabaseWrapper) -> bool:
+    """Return True only under the test settings (``PELUIT_AUDIT_TEST_FLUSH``) for a database made for tests."""
+    return getattr(settings, TEST_FLUSH_SETTING, False) is True and is_test_database(connection)
+
+
 def flush_allowed_here(connection: BaseDatabaseWrapper) -> bool:
-    """Return True only while pytest runs a test (``PYTEST_CURRENT_TEST``) against a test database."""
-    return bool(os.environ.get("PYTEST_CURRENT_TEST")) and is_test_database(connection)
+    """Return True only while pytest runs a test (``PYTEST_CURRENT_TEST``), under the test settings, on a test
+    database."""
+    return bool(os.environ.get("PYTEST_CURRENT_TEST")) and test_flush_enabled(connection)
 
 
 @contextmanager
 def allow_flush(connection: BaseDatabaseWrapper) -> Iterator[None]:
-    """Let DELETE/TRUNCATE through the append-only triggers on ``connection`` for the duration of the block."""
+    """Let DELETE/TRUNCATE through the append-only triggers on ``connection`` for the duration of the block.
+
+    Raises ``RuntimeError`` outside the test settings or on a database not made for tests: there the triggers
+    have no escape hatch to open.
+    """
+    if not test_flush_enabled(connection):
+        raise RuntimeError("the audit log's flush escape hatch exists only for test databases under the test settings")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config(%s, 'on', false)", [POSTGRES_FLUSH_SETTING])

@@ -111,6 +111,36 @@ def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
     return path
 
 
+def consistency_subtrees(old_size: int, new_size: int) -> list[tuple[int, int]]:
+    """Return the leaf ranges ``[lo, hi)`` whose subtree roots, in this order, make up PROOF(old_size, D[new_size]).
+
+    Knowing the ranges first lets a caller compute each root by streaming its leaves (``RootBuilder``) instead
+    of holding the whole tree. Empty when ``old_size`` is 0 or equals ``new_size``; raises ``ProofError`` when
+    ``old_size`` is larger than ``new_size``.
+    """
+    if not 0 <= old_size <= new_size:
+        raise ProofError(f"old size {old_size} is outside 0..{new_size}")
+    if old_size in (0, new_size):
+        return []
+    ranges: list[tuple[int, int]] = []
+    lo, hi, m, complete = 0, new_size, old_size, True
+    while True:
+        size = hi - lo
+        if m == size:
+            if not complete:
+                ranges.append((lo, hi))
+            break
+        k = _split(size)
+        if m <= k:
+            ranges.append((lo + k, hi))
+            hi = lo + k
+        else:
+            ranges.append((lo, lo + k))
+            lo, m, complete = lo + k, m - k, False
+    ranges.reverse()
+    return ranges
+
+
 class TreeCache:
     """Every perfect subtree's hash over a fixed list of leaves, for many inclusion proofs in one go.
 
@@ -165,28 +195,7 @@ def consistency_proof(old_size: int, leaves: Sequence[bytes]) -> list[bytes]:
 
     Empty when ``old_size`` is 0 or equals the new size. Raises ``ProofError`` when ``old_size`` is larger.
     """
-    n = len(leaves)
-    if not 0 <= old_size <= n:
-        raise ProofError(f"old size {old_size} is outside 0..{n}")
-    if old_size in (0, n):
-        return []
-    proof: list[bytes] = []
-    lo, hi, m, complete = 0, n, old_size, True
-    while True:
-        size = hi - lo
-        if m == size:
-            if not complete:
-                proof.append(_subtree_root(leaves, lo, hi))
-            break
-        k = _split(size)
-        if m <= k:
-            proof.append(_subtree_root(leaves, lo + k, hi))
-            hi = lo + k
-        else:
-            proof.append(_subtree_root(leaves, lo, lo + k))
-            lo, m, complete = lo + k, m - k, False
-    proof.reverse()
-    return proof
+    return [_subtree_root(leaves, lo, hi) for lo, hi in consistency_subtrees(old_size, len(leaves))]
 
 
 def verify_inclusion(*, index: int, size: int, leaf: bytes, proof: Sequence[bytes], root_hash: bytes) -> bool:

@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -32,14 +33,27 @@ class AuditEvent(models.Model):
     """One audited action: who, what, on which case, when, plus its leaf hash and chained hash.
 
     ``seq`` is gapless from 1 and is the Merkle leaf index plus one. Time is kept as microseconds since the
-    Unix epoch (UTC) so the hashed form is the same on every database. ``action`` deliberately has no
-    ``choices`` on the field (adding an action must not need a migration); ``record`` validates it.
+    Unix epoch (UTC) so the hashed form is the same on every database (coarse for reporter-caused events, see
+    ``audit.clock``). ``salt`` is the per-event random value the leaf commits to (empty for events written in
+    leaf format 1). ``action`` deliberately has no ``choices`` on the field (adding an action must not need a
+    migration); ``record`` validates it. ``actor_staff`` protects its staff member from deletion: staff are
+    deactivated, never deleted, so the log keeps naming who acted.
     """
 
     seq = models.BigIntegerField(_("sequence number"), primary_key=True)
+    salt = models.CharField(_("leaf salt"), max_length=32, blank=True, default="", db_default="")
     at_us = models.BigIntegerField(_("time (microseconds since 1970, UTC)"), db_index=True)
     actor_kind = models.CharField(_("actor kind"), max_length=8)
-    actor_staff_id = models.BigIntegerField(_("staff id"), null=True, blank=True, db_index=True)
+    # The column keeps its original name: its value is part of every staff event's hashed leaf.
+    actor_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_column="actor_staff_id",
+        related_name="audit_events",
+        verbose_name=_("staff member"),
+    )
     actor_username = models.CharField(_("username"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=64, db_index=True)
     case_ref = models.CharField(_("case reference"), max_length=64, blank=True, db_index=True)
@@ -100,3 +114,33 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint {self.tree_size}"
+
+
+class AuditCosignature(models.Model):
+    """A witness's cosignature (C2SP tlog-cosignature, Ed25519) of one of our checkpoints, as it was sent.
+
+    Only cosignatures that verify under a key in ``PELUIT_AUDIT_WITNESSES`` are stored; they are served with the
+    checkpoint (``/audit/checkpoint``) and can be embedded in exports (``audit.checkpoints.cosigned_note``).
+    """
+
+    checkpoint = models.ForeignKey(
+        AuditCheckpoint, on_delete=models.PROTECT, related_name="cosignatures", verbose_name=_("checkpoint")
+    )
+    witness = models.CharField(_("witness"), max_length=255)
+    key_id = models.BinaryField(_("key id"), max_length=4)
+    timestamp = models.BigIntegerField(_("cosigned at (seconds since 1970, UTC)"))
+    signature_line = models.TextField(_("signature line"))
+    received_at = models.DateTimeField(_("received at"))
+
+    class Meta:
+        ordering = ["checkpoint", "witness", "timestamp"]
+        verbose_name = _("audit cosignature")
+        verbose_name_plural = _("audit cosignatures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checkpoint", "witness", "key_id"], name="audit_one_cosignature_per_witness"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"cosignature of checkpoint {self.checkpoint_id} by {self.witness}"

@@ -92,6 +92,7 @@ def recomputed_leaf(event: AuditEvent) -> bytes:
     """Return the leaf hash recomputed from the event's columns."""
     return chain.leaf_hash(
         chain.event_bytes(
+            salt=event.salt,
             seq=event.seq,
             at_us=event.at_us,
             actor_kind=event.actor_kind,
@@ -134,3 +135,31 @@ def event_proof(event: AuditEvent) -> EventProof:
     return EventProof(
         leaf_hash=leaf, content_matches=matches, checkpoint=checkpoint, proof=tuple(proof), verified=verified
     )
+
+
+def subtree_root(lo: int, hi: int) -> bytes:
+    """Return the Merkle root over the stored leaf hashes of events ``lo + 1`` to ``hi`` (leaf indexes lo..hi-1).
+
+    Streams the leaf hashes (no list of the whole log in memory). Raises ``merkle.ProofError`` when an event in
+    the range is missing.
+    """
+    builder = merkle.RootBuilder()
+    rows = (
+        AuditEvent.objects.filter(seq__gt=lo, seq__lte=hi)
+        .order_by("seq")
+        .values_list("leaf_hash", flat=True)
+        .iterator(chunk_size=20_000)
+    )
+    for leaf in rows:
+        builder.append(bytes(leaf))
+    if builder.size != hi - lo:
+        raise merkle.ProofError(f"the log has {builder.size} of the events #{lo + 1} to #{hi}")
+    return builder.root()
+
+
+def consistency_proof(*, old_size: int, new_size: int) -> list[bytes]:
+    """Return the RFC 9162 consistency proof from tree size ``old_size`` to ``new_size`` from the stored leaves.
+
+    Reads at most ``new_size`` leaf hashes, streaming, and keeps only the O(log n) subtree roots of the proof.
+    """
+    return [subtree_root(lo, hi) for lo, hi in merkle.consistency_subtrees(old_size, new_size)]

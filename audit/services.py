@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import time
 from collections.abc import Mapping
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
-from audit import chain
+from audit import chain, clock
 from audit.actions import Action
 from audit.db import lock_writers
 from audit.exceptions import AuditError
@@ -90,6 +90,21 @@ def _actor_fields(actor: AbstractBaseUser | str) -> tuple[str, int | None, str]:
     return ActorKind.STAFF.value, int(actor.pk), str(actor.get_username())
 
 
+def event_time_us(*, actor_kind: str, previous_us: int | None) -> int:
+    """Return the time to store for an event appended now, in microseconds since 1970 (UTC).
+
+    Staff and system events keep the exact time; reporter events, and every event written inside
+    ``clock.reporter_time()``, the time rounded down to the reporter granularity. Time never runs backwards
+    along the log (even if a server's clock does): a rounded time earlier than the previous event's is raised to
+    it, so a reporter event reveals nothing finer than its place in the order.
+    """
+    moment = timezone.now()
+    if actor_kind == ActorKind.REPORTER or clock.in_reporter_time():
+        moment = clock.coarse(moment)
+    at_us = clock.to_us(moment)
+    return at_us if previous_us is None else max(at_us, previous_us)
+
+
 def record(
     *,
     action: Action,
@@ -126,11 +141,13 @@ def record(
     lock_writers(connection)
     last = AuditEvent.objects.order_by("-seq").values_list("seq", "at_us", "chain_hash").first()
     if last is None:
-        seq, at_us, previous = 1, time.time_ns() // 1000, chain.GENESIS
+        seq, previous_us, previous = 1, None, chain.GENESIS
     else:
-        # Time never runs backwards in the log, even if a server's clock does.
-        seq, at_us, previous = last[0] + 1, max(time.time_ns() // 1000, last[1]), bytes(last[2])
+        seq, previous_us, previous = last[0] + 1, int(last[1]), bytes(last[2])
+    at_us = event_time_us(actor_kind=actor_kind, previous_us=previous_us)
+    salt = chain.new_salt()
     data = chain.event_bytes(
+        salt=salt,
         seq=seq,
         at_us=at_us,
         actor_kind=actor_kind,
@@ -143,6 +160,7 @@ def record(
     leaf = chain.leaf_hash(data)
     return AuditEvent.objects.create(
         seq=seq,
+        salt=salt,
         at_us=at_us,
         actor_kind=actor_kind,
         actor_staff_id=staff_id,

@@ -16,17 +16,17 @@ import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import cast
 
 from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from audit import merkle
+from audit import merkle, signing
 from audit.actions import Action
-from audit.chain import FIELDS, FORMAT_TAG, GENESIS
+from audit.chain import FIELDS, FORMAT_TAG, FORMAT_TAG_V1, GENESIS
 from audit.models import AuditCheckpoint, AuditEvent
 from audit.note import CheckpointBody, NoteError, parse_checkpoint, parse_signed_note
-from vault import checkpoint_signer
 
 FETCH_SIZE = 20_000
 MAX_PROBLEMS = 50
@@ -50,6 +50,8 @@ class Report:
     root_hash: bytes = merkle.EMPTY_ROOT
     problems: list[Problem] = field(default_factory=list)
     roots: dict[int, bytes] = field(default_factory=dict)
+    # The time (at_us) of the last event at each size in ``roots``.
+    last_times: dict[int, int] = field(default_factory=dict)
     leaves: list[bytes] | None = None
     seconds: float = 0.0
 
@@ -63,36 +65,40 @@ class CheckpointInputError(ValueError):
     """A checkpoint given from outside that cannot be used: malformed, unknown key, bad signature, other log."""
 
 
-Row = tuple[int, str | None, bytes, bytes]  # seq, leaf bytes as text (without the 0x00 prefix), leaf, chain
+# seq, leaf bytes as text (without the 0x00 prefix), stored leaf hash, stored chained hash, at_us
+Row = tuple[int, str | None, bytes, bytes, int]
 
 
 def _leaf_text_sql(connection: BaseDatabaseWrapper) -> str:
     """Return an SQL expression that builds each event's leaf text in the database.
 
     The database concatenates the columns in ``chain.FIELDS`` order exactly as ``chain.row_bytes`` does, which
-    is much faster than formatting a million rows in Python; the tests check that both agree. The expression
-    holds no parameters (only quoted identifiers and the constant format tag), so it also works inside COPY.
+    is much faster than formatting a million rows in Python; the tests check that both agree. An event with an
+    empty salt is in leaf format 1 (no salt line, the old tag). The expression holds no parameters (only quoted
+    identifiers and the constant format tags), so it also works inside COPY.
     """
-    if not re.fullmatch(r"[a-z0-9./-]+", FORMAT_TAG):
-        raise ValueError("the format tag must stay a plain SQL literal")
+    if not all(re.fullmatch(r"[a-z0-9./-]+", tag) for tag in (FORMAT_TAG, FORMAT_TAG_V1)):
+        raise ValueError("the format tags must stay plain SQL literals")
     quote = connection.ops.quote_name
     newline = "chr(10)" if connection.vendor == "postgresql" else "char(10)"
-    parts = [f"'{FORMAT_TAG}'"]
-    for name in FIELDS:
+    parts = []
+    for name in FIELDS[1:]:
         if name == "actor_staff_id":
             parts.append(f"COALESCE(CAST({quote(name)} AS TEXT), '')")
         elif name in ("seq", "at_us"):
             parts.append(f"CAST({quote(name)} AS TEXT)")
         else:
             parts.append(quote(name))
-    return f" || {newline} || ".join(parts)
+    salt = quote(FIELDS[0])
+    head = f"CASE WHEN {salt} = '' THEN '{FORMAT_TAG_V1}' ELSE '{FORMAT_TAG}' || {newline} || {salt} END"
+    return f" || {newline} || ".join([head, *parts])
 
 
 def _rows(connection: BaseDatabaseWrapper, upto: int | None) -> Iterator[Row]:
     quote = connection.ops.quote_name
     sql = (
-        f"SELECT {quote('seq')}, {_leaf_text_sql(connection)}, {quote('leaf_hash')}, {quote('chain_hash')} "  # noqa: S608 - quoted identifiers
-        f"FROM {quote(AuditEvent._meta.db_table)}"
+        f"SELECT {quote('seq')}, {_leaf_text_sql(connection)}, {quote('leaf_hash')}, {quote('chain_hash')}, "  # noqa: S608 - quoted identifiers
+        f"{quote('at_us')} FROM {quote(AuditEvent._meta.db_table)}"
     )
     if upto is not None:
         sql += f" WHERE {quote('seq')} <= {int(upto)}"
@@ -101,7 +107,7 @@ def _rows(connection: BaseDatabaseWrapper, upto: int | None) -> Iterator[Row]:
         if connection.vendor == "postgresql":
             # COPY streams while we hash (the server works on the other CPU); a cursor would wait per batch.
             with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
-                copy.set_types(["int8", "text", "bytea", "bytea"])
+                copy.set_types(["int8", "text", "bytea", "bytea", "int8"])
                 yield from cast(Iterator[Row], copy.rows())
             return
         cursor.execute(sql)
@@ -131,8 +137,9 @@ def scan_events(
 ) -> Report:
     """Recompute every event's leaf hash and chained hash, and the tree root at each of ``sizes``.
 
-    Events are read in ``seq`` order, up to ``upto`` if given. Problems are listed in log order; after a broken
-    link the chain resumes from the stored hash, so later independent damage is reported too.
+    Events are read in ``seq`` order, up to ``upto`` if given; an event dated before the one preceding it (time
+    going backwards) is a problem too. Problems are listed in log order; after a broken link the chain resumes
+    from the stored hash, so later independent damage is reported too.
     """
     conn = connection or default_connection
     started = time.perf_counter()
@@ -147,7 +154,8 @@ def scan_events(
     sha256 = hashlib.sha256
     previous = GENESIS
     expected = 1
-    for seq, text, stored_leaf, stored_chain in _rows(conn, upto):
+    previous_us: int | None = None
+    for seq, text, stored_leaf, stored_chain, at_us in _rows(conn, upto):
         if seq != expected and len(problems) < MAX_PROBLEMS:
             missing = f"#{expected}" if seq == expected + 1 else f"#{expected} to #{seq - 1}"
             problems.append(Problem(f"event {missing} is missing (deleted): the log jumps to #{seq}", expected))
@@ -161,24 +169,32 @@ def scan_events(
                 problems.append(_chain_problem(seq, leaf != stored_leaf))
             chained = bytes(stored_chain)  # resume from the stored link to find later, independent damage
         previous = chained
+        if previous_us is not None and at_us < previous_us and len(problems) < MAX_PROBLEMS:
+            problems.append(
+                Problem(f"event #{seq} is dated before the event preceding it: time went backwards in the log", seq)
+            )
+        previous_us = at_us
         append(leaf)
         if leaves_append is not None:
             leaves_append(leaf)
         expected += 1
         if next_wanted is not None and builder.size == next_wanted:
             report.roots[next_wanted] = builder.root()
+            report.last_times[next_wanted] = at_us
             next_wanted = next(wanted, None)
     report.events = builder.size
     report.root_hash = builder.root()
     report.roots[builder.size] = report.root_hash
+    if previous_us is not None:
+        report.last_times[builder.size] = previous_us
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _verified_body(note: str, verifier: checkpoint_signer.VerifierKey) -> CheckpointBody:
+def _verified_body(note: str, verifier: signing.VerifierKey) -> CheckpointBody:
     """Return the checkpoint in ``note`` after checking its signature by ``verifier`` and its origin."""
     parsed = parse_signed_note(note)
-    ours = [s for s in parsed.signatures if s.name == verifier.name and s.key_id == verifier.key_id]
+    ours = [s for s in parsed.signatures if verifier.matches(s)]
     if not ours:
         known = ", ".join(f"{s.name} ({s.key_id.hex()})" for s in parsed.signatures)
         raise CheckpointInputError(
@@ -216,7 +232,7 @@ def verify_log(*, connection: BaseDatabaseWrapper | None = None) -> Report:
     Problems found event by event come first, in log order; checkpoint problems (which bound damage that
     was hidden by recomputed hashes, or name a truncated tail) follow.
     """
-    verifier = checkpoint_signer.verifier_key()
+    verifier = signing.verifier_key()
     checkpoints = list(AuditCheckpoint.objects.order_by("tree_size").values_list("tree_size", "root_hash", "note"))
     report = scan_events(sizes=[size for size, _root, _note in checkpoints], connection=connection)
     report.checkpoints = len(checkpoints)
@@ -231,12 +247,15 @@ def verify_log(*, connection: BaseDatabaseWrapper | None = None) -> Report:
                 )
             )
     good_size = 0
+    dated: list[tuple[int, datetime]] = []
     for size, stored_root, note in checkpoints:
         try:
             body = _verified_body(note, verifier)
         except (NoteError, CheckpointInputError) as error:
             report.problems.append(Problem(f"checkpoint of tree size {size}: {error}", checkpoint_size=size))
             continue
+        if body.signed_at is not None:
+            dated.append((size, body.signed_at))
         if body.tree_size != size or body.root_hash != bytes(stored_root):
             report.problems.append(
                 Problem(f"checkpoint of tree size {size}: its row does not match its signed note", checkpoint_size=size)
@@ -263,7 +282,40 @@ def verify_log(*, connection: BaseDatabaseWrapper | None = None) -> Report:
             )
             continue
         good_size = size
+    report.problems.extend(_time_problems(dated, report))
     return report
+
+
+def _time_problems(dated: list[tuple[int, datetime]], report: Report) -> list[Problem]:
+    """Return where time goes backwards between checkpoints, or a checkpoint predates the events it covers.
+
+    ``dated`` holds (tree size, signed time) of the checkpoints whose signature verified, by tree size.
+    Checkpoint times have whole seconds; the last event a checkpoint covers is its own ``checkpoint_created``
+    event, recorded the moment before signing, so it may be up to a second "later" than the time line.
+    """
+    problems = []
+    previous: tuple[int, datetime] | None = None
+    for size, signed_at in dated:
+        if previous is not None and signed_at < previous[1]:
+            problems.append(
+                Problem(
+                    f"the checkpoint of tree size {size} is dated before the checkpoint of tree size {previous[0]}: "
+                    "time went backwards",
+                    checkpoint_size=size,
+                )
+            )
+        last_us = report.last_times.get(size)
+        if last_us is not None and last_us >= (int(signed_at.timestamp()) + 1) * 1_000_000:
+            problems.append(
+                Problem(
+                    f"the checkpoint of tree size {size} is dated before event #{size}, which it covers: "
+                    "time went backwards",
+                    seq=size,
+                    checkpoint_size=size,
+                )
+            )
+        previous = (size, signed_at)
+    return problems
 
 
 @dataclass(frozen=True)
@@ -284,7 +336,7 @@ def verify_external_checkpoint(note: str, *, connection: BaseDatabaseWrapper | N
     bad signature, another log). Otherwise returns whether the log still has the checkpoint's tree as a
     prefix, proven with an RFC 9162 consistency proof from the checkpoint's size to today's size.
     """
-    verifier = checkpoint_signer.verifier_key()
+    verifier = signing.verifier_key()
     body = _verified_body(note, verifier)
     report = scan_events(sizes=[body.tree_size], keep_leaves=True, connection=connection)
     if body.tree_size > report.events:
@@ -320,3 +372,75 @@ def verify_external_checkpoint(note: str, *, connection: BaseDatabaseWrapper | N
         f"(consistency proof of {len(proof)} hashes)",
         tuple(proof),
     )
+
+
+@dataclass(frozen=True)
+class WitnessedResult:
+    """A witnessed checkpoint checked against today's log: consistency, who cosigned it, and time."""
+
+    external: ExternalResult
+    witnesses: tuple[str, ...]
+    problems: tuple[str, ...]
+
+    @property
+    def intact(self) -> bool:
+        """Return True when the log extends the witnessed checkpoint and time does not go backwards."""
+        return self.external.consistent and not self.problems
+
+
+def witnessed_note(text: str) -> tuple[str, list[signing.VerifierKey]]:
+    """Return the cosigned note in ``text`` (a witness state file, JSON, or the note itself) and the witness keys
+    the text names (a state file names its witness's key)."""
+    if not text.lstrip().startswith("{"):
+        return text, []
+    try:
+        data = json.loads(text)
+        note, key = str(data["checkpoint"]), str(data.get("witness_key") or "")
+    except (ValueError, KeyError, TypeError) as error:
+        raise CheckpointInputError(f"not a witness state file: {error}") from None
+    if not key:
+        return note, []
+    try:
+        return note, [signing.parse_verifier_key(key, key_type=signing.COSIGNATURE_ED25519)]
+    except signing.VerifierKeyError as error:
+        raise CheckpointInputError(f"the state file's witness key is not usable: {error}") from None
+
+
+def verify_witnessed_checkpoint(text: str, *, connection: BaseDatabaseWrapper | None = None) -> WitnessedResult:
+    """Check a checkpoint cosigned by a witness (``audit_witness``'s state file or its cosigned note) against
+    today's log.
+
+    The log's own signature and at least one cosignature by a known witness (``PELUIT_AUDIT_WITNESSES``, or the
+    key named in the state file) must verify, else ``CheckpointInputError``. Then today's log must extend the
+    witnessed tree (consistency proof), and time must not go backwards: stored checkpoints of smaller trees are
+    not dated after it, those of larger trees not before it, and the last event it covers not after it.
+    """
+    note, named = witnessed_note(text)
+    parsed = parse_signed_note(note)
+    witnesses = [*signing.configured_witnesses(), *named]
+    cosigners = sorted(
+        {w.name for w in witnesses for s in parsed.signatures if signing.verify_cosignature(parsed.text, s, w)}
+    )
+    if not cosigners:
+        raise CheckpointInputError("the checkpoint carries no valid cosignature by a known witness")
+    external = verify_external_checkpoint(note, connection=connection)
+    problems = []
+    signed_at = external.body.signed_at
+    size = external.body.tree_size
+    if signed_at is not None and external.consistent:
+        for other_size, other_note in AuditCheckpoint.objects.values_list("tree_size", "note"):
+            other_at = parse_checkpoint(parse_signed_note(other_note).text).signed_at
+            if other_at is None:
+                continue
+            if (other_size > size and other_at < signed_at) or (other_size < size and other_at > signed_at):
+                problems.append(
+                    f"the stored checkpoint of tree size {other_size} is dated {other_at:%Y-%m-%dT%H:%M:%SZ}, "
+                    f"against the witnessed checkpoint of tree size {size} dated {signed_at:%Y-%m-%dT%H:%M:%SZ}: "
+                    "time went backwards"
+                )
+        last_us = AuditEvent.objects.filter(seq=size).values_list("at_us", flat=True).first()
+        if last_us is not None and last_us >= (int(signed_at.timestamp()) + 1) * 1_000_000:
+            problems.append(
+                f"event #{size} is dated after the witnessed checkpoint that covers it: time went backwards"
+            )
+    return WitnessedResult(external=external, witnesses=tuple(cosigners), problems=tuple(problems))

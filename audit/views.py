@@ -15,12 +15,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from audit import signing
 from audit.checkpoints import current_checkpoint, latest_checkpoint
 from audit.exceptions import AuditError
 from audit.forms import EventFilterForm
 from audit.models import READ_AUDIT_LOG, AuditEvent
 from audit.selectors import event_proof, events_filtered
-from vault import checkpoint_signer
 
 PAGE_SIZE = 50
 # Only staff who may read the audit log (auditors, supervisors) reach these views; 403 for anyone else.
@@ -46,7 +46,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "checkpoint": latest_checkpoint(),
-        "verifier_key": checkpoint_signer.verifier_key().encode(),
+        "verifier_key": signing.verifier_key().encode(),
     }
     return render(request, "audit/event_list.html", context)
 

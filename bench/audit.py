@@ -88,11 +88,13 @@ def _append_rate(appends: int) -> dict[str, float]:
 
 def _bulk_load(total: int) -> float:
     """Append events with correct hashes straight into the table (as record() would write them), fast."""
+    from django.contrib.auth import get_user_model
     from django.db import transaction
 
     from audit import chain
     from audit.models import AuditEvent
 
+    staff_id = get_user_model().objects.get_or_create(username="petugas1")[0].pk  # the actor is a foreign key
     started = time.perf_counter()
     last = AuditEvent.objects.order_by("-seq").values_list("seq", "at_us", "chain_hash").first()
     seq, at_us, previous = (last[0], last[1], bytes(last[2])) if last else (0, time.time_ns() // 1000, chain.GENESIS)
@@ -101,14 +103,25 @@ def _bulk_load(total: int) -> float:
         seq += 1
         at_us += 7
         details = chain.canonical_details({"n": seq})
-        fields = (seq, at_us, "staff", 3, "petugas1", "vault.report_unsealed", f"WBS-2026-{seq % 999999:06d}", details)
+        salt = chain.new_salt()
+        fields = (
+            salt,
+            seq,
+            at_us,
+            "staff",
+            staff_id,
+            "petugas1",
+            "vault.report_unsealed",
+            f"WBS-2026-{seq % 999999:06d}",
+            details,
+        )
         leaf = chain.leaf_hash(chain.row_bytes(*fields))
         previous = chain.chain_hash(previous, leaf)
         batch.append(
             AuditEvent(
-                seq=seq, at_us=at_us, actor_kind="staff", actor_staff_id=3, actor_username="petugas1",
-                action="vault.report_unsealed", case_ref=fields[6], details=details, leaf_hash=leaf,
-                chain_hash=previous,
+                seq=seq, salt=salt, at_us=at_us, actor_kind="staff", actor_staff_id=staff_id,
+                actor_username="petugas1", action="vault.report_unsealed", case_ref=fields[7], details=details,
+                leaf_hash=leaf, chain_hash=previous,
             )
         )  # fmt: skip
         if len(batch) == 20_000:

@@ -4,8 +4,9 @@ Environment variables (see README): DATABASE_URL, CELERY_BROKER_URL, CELERY_RESU
 PELUIT_MEDIA_ROOT, PELUIT_SIGNING_P12, PELUIT_PEPPER, PELUIT_SECRET_KEY, PELUIT_ALLOWED_HOSTS,
 PELUIT_DEBUG, PELUIT_INSECURE_HTTP, PELUIT_VAR_DIR, PELUIT_KDF_PROFILE, PELUIT_KDF_CONCURRENCY,
 PELUIT_THROTTLE_*, PELUIT_DB_CONNECT_TIMEOUT, PELUIT_DB_STATEMENT_TIMEOUT, PELUIT_DB_BUSY_TIMEOUT,
-PELUIT_INSTITUTION_*, and the reports' PELUIT_SIGNING_*, PELUIT_PDF_SIGNER, PELUIT_TSA_URL, PELUIT_PADES_LEVEL,
-PELUIT_MIN_CELL (docs/reports.md).
+PELUIT_CHECKPOINT_KEY, PELUIT_AUDIT_ORIGIN, PELUIT_CHECKPOINT_SIGNER, PELUIT_AUDIT_WITNESSES,
+PELUIT_REPORTER_TIME_GRANULARITY, PELUIT_INSTITUTION_*, and the reports' PELUIT_SIGNING_*, PELUIT_PDF_SIGNER,
+PELUIT_TSA_URL, PELUIT_PADES_LEVEL, PELUIT_MIN_CELL (docs/reports.md).
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ PELUIT_PEPPER = load_or_create(_SECRETS_FILE, "pepper", "PELUIT_PEPPER")
 # dump cannot forge checkpoints. The origin names the log in every checkpoint and is the signing key's name.
 PELUIT_CHECKPOINT_KEY = load_or_create(_SECRETS_FILE, "checkpoint_key", "PELUIT_CHECKPOINT_KEY")
 PELUIT_AUDIT_ORIGIN = os.environ.get("PELUIT_AUDIT_ORIGIN", "inspektorat.semarangkota.go.id/peluit/audit")
+# The strategy that signs checkpoints (and a witness's cosignatures), named by dotted path as PASSWORD_HASHERS
+# names hashers; see audit/signing.py. The default signs with Ed25519 through vault/crypto.py.
+PELUIT_CHECKPOINT_SIGNER = os.environ.get("PELUIT_CHECKPOINT_SIGNER", "vault.checkpoint_signer.Ed25519Signer")
+# Witnesses (other institutions running `manage.py audit_witness`) whose cosignatures the log accepts and serves:
+# their verifier keys (C2SP vkeys, signature type 0x04), separated by spaces or commas. See docs/audit.md.
+PELUIT_AUDIT_WITNESSES = [k for k in os.environ.get("PELUIT_AUDIT_WITNESSES", "").replace(",", " ").split() if k]
 PELUIT_SIGNING_P12 = os.environ.get("PELUIT_SIGNING_P12", "")
 # Argon2id costs of the vault: "production", or "test" (the libsodium minimum, for the test suite only).
 # The costs used are recorded in every stored blob; see vault/conf.py and docs/vault.md.
@@ -245,6 +252,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Language and time -------------------------------------------------------------------------------
+# Times a reporter causes (a case received, their messages and files, the audit events of their requests) are
+# stored rounded down to this many seconds, counted from local midnight; it must divide a day. See audit/clock.py.
+PELUIT_REPORTER_TIME_GRANULARITY = int(os.environ.get("PELUIT_REPORTER_TIME_GRANULARITY", "3600"))
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]

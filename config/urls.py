@@ -20,6 +20,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", views.healthz, name="healthz"),
     # The reporter JSON API: outside i18n_patterns (language from Accept-Language), CSRF-exempt (intake/api.py).
     path("api/v1/", reporter_api.urls),
+    # The audit log's public checkpoint, consistency proofs and witness cosignatures (plain text, no cookies).
+    path("audit/", include("audit.public_urls")),
 ]
 
 urlpatterns += i18n_patterns(

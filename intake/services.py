@@ -22,6 +22,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from audit.actions import Action
+from audit.clock import now as clock_now
+from audit.clock import reporter_time
 from audit.services import record as audit_record
 from casework.cases import sealed
 from casework.cases.content import split_report_data
@@ -315,6 +317,7 @@ class Recording:
     received_at: datetime
 
 
+@reporter_time()  # every time this request stores is coarse (audit/clock.py)
 def _submit(
     *,
     kind: CaseKind,
@@ -344,8 +347,7 @@ def _submit(
         # so waiting for it (the vault queues derivations) never holds the database's write lock.
         receipt = vault.prepare_receipt()
         with transaction.atomic():
-            now = timezone.now()
-            now = timezone.now()
+            now = clock_now()  # rounded down to the reporter granularity; the local date (deadlines) is kept
             received_at = recording.received_at if recording is not None else now
             today = timezone.localdate(received_at)
             if token:
@@ -545,6 +547,7 @@ def record_report(
 
 
 # --- Follow-up -------------------------------------------------------------------------------------------
+@reporter_time()
 def open_followup(*, receipt: str, channel: str = "web") -> vault.ReporterAccess:
     """Return the vault's reporter access for ``receipt``, auditing the login or the failed attempt.
 
@@ -585,6 +588,7 @@ def followup_mark_read(*, view: FollowupView) -> None:
     mark_thread_read(thread=view.thread)
 
 
+@reporter_time()
 def post_reporter_message(*, access: vault.ReporterAccess, body: str) -> CaseMessage:
     """Add the reporter's message to their case (sealed) and audit it."""
     with transaction.atomic():
@@ -594,6 +598,7 @@ def post_reporter_message(*, access: vault.ReporterAccess, body: str) -> CaseMes
     return message
 
 
+@reporter_time()
 def add_reporter_attachment(
     *,
     access: vault.ReporterAccess,

@@ -34,13 +34,10 @@ class EmbeddedCheckpoint:
 def cosignatures_for(checkpoint: AuditCheckpoint) -> list[str]:
     """Return the witnesses' cosignature lines for ``checkpoint`` (each ``— name base64``), if any.
 
-    Hook for the witness workstream: when ``audit.checkpoints`` offers ``checkpoint_cosignatures``, its lines
-    are embedded with the note; until then the note carries the log's own signature only.
+    They come from ``audit.checkpoints.checkpoint_cosignatures`` (cosignatures the log verified when the
+    witnesses posted them) and are embedded with the note.
     """
-    provider = getattr(checkpoints, "checkpoint_cosignatures", None)
-    if provider is None:
-        return []
-    return [str(line) for line in provider(checkpoint)]
+    return checkpoints.checkpoint_cosignatures(checkpoint)
 
 
 def embed_current_checkpoint() -> EmbeddedCheckpoint:

@@ -31,7 +31,11 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class StoredAttachment:
-    """Where an encrypted attachment went (``name``, for the caller's model) and its plaintext ``size``."""
+    """Where an encrypted attachment went (``name``, for the caller's model) and its plaintext ``size``.
+
+    The vault does not keep the size: the caller seals it with the file's name if officers need it. The blob
+    itself is padded (format 0x07), so its length tells only the size bucket.
+    """
 
     name: str
     size: int
@@ -108,7 +112,8 @@ def new_blob_name(prefix: str = conf.ATTACHMENT_PREFIX) -> str:
 
 @transaction.atomic
 def store_attachment(*, access: Access, report_id: uuid.UUID, chunks: Iterable[bytes]) -> StoredAttachment:
-    """Encrypt ``chunks`` while streaming them into storage; return the storage name and plaintext size.
+    """Encrypt ``chunks`` (padded, format 0x07) while streaming them into storage; return the storage name and
+    plaintext size.
 
     Raises ``AccessDenied`` when ``access`` cannot use the report's key. If reading ``chunks`` fails (e.g.
     the sanitiser rejects the file half-way), the partial blob is deleted and the error propagates.
@@ -116,12 +121,12 @@ def store_attachment(*, access: Access, report_id: uuid.UUID, chunks: Iterable[b
     data_key = unseal_report_key(access, report_id, audit=False)
     name = new_blob_name()
     size = encrypt_to_storage(key=data_key, bind_id=report_id, name=name, chunks=chunks)
-    AttachmentBlob.objects.create(name=name, report_id=report_id, size=size)
+    AttachmentBlob.objects.create(name=name, report_id=report_id)
     return StoredAttachment(name=name, size=size)
 
 
 def encrypt_to_storage(*, key: bytes, bind_id: uuid.UUID, name: str, chunks: Iterable[bytes]) -> int:
-    """Stream ``chunks`` encrypted (format 0x05, bound to ``bind_id`` and ``name``) into storage as ``name``.
+    """Stream ``chunks`` encrypted (padded, format 0x07, bound to ``bind_id`` and ``name``) into storage as ``name``.
 
     Return the plaintext size. On any failure the partial blob is deleted and the error propagates.
     """

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 
 from vault import crypto
 
-CONTENT_V1 = 0x01  # report content, messages, file names: AEAD under the report's data key
+CONTENT_V1 = 0x01  # report content, messages, file names: AEAD under the report's data key (read only now)
 PASSWORD_WRAP_V1 = 0x02  # a secret wrapped under Argon2id(password) [+ pepper]; records the KDF parameters
 SEALED_KEY_V1 = 0x03  # a symmetric key sealed (X25519 sealed box) to a public key, with its binding context
 KEY_WRAP_V1 = 0x04  # a secret wrapped under another symmetric key (receipt, console cookie, follow-up cookie)
-STREAM_V1 = 0x05  # an attachment: secretstream in fixed-size chunks
+STREAM_V1 = 0x05  # an attachment: secretstream in fixed-size chunks (read only now)
+CONTENT_V2 = 0x06  # as 0x01, the plaintext padded first, so the ciphertext's length hides the text's
+STREAM_V2 = 0x07  # as 0x05, the plaintext padded first, so the file's length hides the attachment's
 
 CHUNK_BYTES = 64 * 1024
 _PASSWORD_HEADER = struct.Struct(">BII")  # format id, Argon2id ops, Argon2id memory in KiB
@@ -43,28 +45,84 @@ def _purpose_bytes(purpose: str) -> bytes:
     return encoded
 
 
+# --- Padding -------------------------------------------------------------------------------------------
+SMALLEST_PADDED = 4096  # every text pads to at least 4 KiB: short texts all look alike
+POWER_OF_TWO_UP_TO = 64 * 1024  # up to 64 KiB, the next power of two; above, Padmé (at most 12 % more)
+PAD_MARKER = 0x80  # ISO/IEC 7816-4: the data, one 0x80 byte, then zeros
+
+
+def padme(length: int) -> int:
+    """Return Padmé's padded length (Nikitin et al., "Reducing Metadata Leakage from Encrypted Files and
+    Communication with PURBs", PETS 2019): keep the top ``floor(log2(E)) + 1`` bits of the length, E being its
+    ``floor(log2)``, and round the rest up. The overhead is at most 12 % and leaks O(log log n) bits."""
+    if length < 2:
+        return length
+    exponent = length.bit_length() - 1
+    size_bits = exponent.bit_length()
+    mask = (1 << (exponent - size_bits)) - 1
+    return (length + mask) & ~mask
+
+
+def padded_length(length: int) -> int:
+    """Return the length ``length`` bytes (marker included) are padded to: a bucket for texts and small files
+    (4 KiB, then powers of two up to 64 KiB), Padmé above."""
+    if length <= SMALLEST_PADDED:
+        return SMALLEST_PADDED
+    if length <= POWER_OF_TWO_UP_TO:
+        return 1 << (length - 1).bit_length()
+    return padme(length)
+
+
+def pad(plaintext: bytes) -> bytes:
+    """Return ``plaintext || 0x80 || zeros`` of ``padded_length(len(plaintext) + 1)`` bytes."""
+    target = padded_length(len(plaintext) + 1)
+    return plaintext + bytes([PAD_MARKER]) + bytes(target - len(plaintext) - 1)
+
+
+def unpad(padded: bytes) -> bytes:
+    """Return the plaintext of ``pad``; raise ``FormatError`` unless the padding is exactly what ``pad`` writes."""
+    data = padded.rstrip(b"\0")
+    if not data or data[-1] != PAD_MARKER or padded_length(len(data)) != len(padded):
+        raise FormatError("the padding is not canonical")
+    return data[:-1]
+
+
 # --- Report content ------------------------------------------------------------------------------------
-def content_ad(report_id: uuid.UUID, purpose: str) -> bytes:
-    """Return the associated data binding content to its report and purpose."""
-    return bytes([CONTENT_V1]) + b"peluit-content" + report_id.bytes + _purpose_bytes(purpose)
+def content_ad(report_id: uuid.UUID, purpose: str, *, version: int = CONTENT_V2) -> bytes:
+    """Return the associated data binding content to its format, report and purpose."""
+    return bytes([version]) + b"peluit-content" + report_id.bytes + _purpose_bytes(purpose)
 
 
 def content_seal(
-    data_key: bytes, report_id: uuid.UUID, purpose: str, plaintext: bytes, *, nonce: bytes | None = None
+    data_key: bytes,
+    report_id: uuid.UUID,
+    purpose: str,
+    plaintext: bytes,
+    *,
+    nonce: bytes | None = None,
+    version: int = CONTENT_V2,
 ) -> bytes:
-    """Return ``0x01 || nonce || XChaCha20-Poly1305(data_key, plaintext, ad=report id + purpose)``."""
-    return bytes([CONTENT_V1]) + crypto.aead_encrypt(
-        data_key, plaintext, ad=content_ad(report_id, purpose), nonce=nonce
-    )
+    """Return ``0x06 || nonce || XChaCha20-Poly1305(data_key, pad(plaintext), ad=0x06 + report id + purpose)``.
+
+    ``version=CONTENT_V1`` writes the unpadded format 0x01 (only to make old data in tests).
+    """
+    if version == CONTENT_V2:
+        plaintext = pad(plaintext)
+    elif version != CONTENT_V1:
+        raise ValueError(f"unknown content format 0x{version:02x}")
+    ad = content_ad(report_id, purpose, version=version)
+    return bytes([version]) + crypto.aead_encrypt(data_key, plaintext, ad=ad, nonce=nonce)
 
 
 def content_open(data_key: bytes, report_id: uuid.UUID, purpose: str, blob: bytes) -> bytes:
-    """Open a ``content_seal`` blob; raise ``FormatError`` if it was changed or belongs elsewhere."""
-    _expect(blob, CONTENT_V1)
+    """Open a ``content_seal`` blob of either version; raise ``FormatError`` if changed or belonging elsewhere."""
+    if not blob or blob[0] not in (CONTENT_V1, CONTENT_V2):
+        raise FormatError("expected content format 0x01 or 0x06")
     try:
-        return crypto.aead_decrypt(data_key, blob[1:], ad=content_ad(report_id, purpose))
+        plaintext = crypto.aead_decrypt(data_key, blob[1:], ad=content_ad(report_id, purpose, version=blob[0]))
     except crypto.CryptoFailure as exc:
         raise FormatError(str(exc)) from exc
+    return unpad(plaintext) if blob[0] == CONTENT_V2 else plaintext
 
 
 # --- Secrets wrapped under a password ----------------------------------------------------------------
@@ -197,16 +255,46 @@ def _stream_ad(preamble: bytes, report_id: uuid.UUID, name: str) -> bytes:
     return preamble + report_id.bytes + name.encode("utf-8")
 
 
+def _padded(chunks: Iterable[bytes], piece: int) -> Iterator[bytes]:
+    """Yield ``chunks``, then 0x80 and zeros up to ``padded_length(n + 1)`` bytes in all, in pieces of ``piece``."""
+    length = 0
+    for chunk in chunks:
+        length += len(chunk)
+        yield chunk
+    yield bytes([PAD_MARKER])
+    yield from _zeros(padded_length(length + 1) - length - 1, piece)
+
+
+def _zeros(count: int, piece: int = CHUNK_BYTES) -> Iterator[bytes]:
+    while count > 0:
+        size = min(count, piece)
+        yield bytes(size)
+        count -= size
+
+
 def stream_encrypt(
-    data_key: bytes, report_id: uuid.UUID, name: str, chunks: Iterable[bytes], *, chunk_bytes: int = CHUNK_BYTES
+    data_key: bytes,
+    report_id: uuid.UUID,
+    name: str,
+    chunks: Iterable[bytes],
+    *,
+    chunk_bytes: int = CHUNK_BYTES,
+    version: int = STREAM_V2,
 ) -> Iterator[bytes]:
     """Yield the preamble, then each encrypted chunk of the stream; the last chunk is tagged FINAL.
 
-    Layout: ``0x05 || chunk_size (u32) || secretstream header (24)``, then chunks of ``chunk_size + 17``
-    bytes (the last one shorter). Every chunk authenticates the preamble, report id and storage name.
+    Layout: ``0x07 || chunk_size (u32) || secretstream header (24)``, then chunks of ``chunk_size + 17``
+    bytes (the last one shorter). The plaintext is padded (``0x80`` then zeros, to ``padded_length``) as it
+    streams, so the file's length says only which size bucket the attachment falls in. Every chunk
+    authenticates the preamble, report id and storage name. ``version=STREAM_V1`` writes the unpadded format
+    0x05 (only to make old data in tests).
     """
+    if version == STREAM_V2:
+        chunks = _padded(chunks, chunk_bytes)
+    elif version != STREAM_V1:
+        raise ValueError(f"unknown stream format 0x{version:02x}")
     encryptor = crypto.StreamEncryptor(stream_key(data_key, report_id))
-    preamble = _STREAM_HEADER.pack(STREAM_V1, chunk_bytes) + encryptor.header
+    preamble = _STREAM_HEADER.pack(version, chunk_bytes) + encryptor.header
     ad = _stream_ad(preamble, report_id, name)
     yield preamble
     pending: bytes | None = None
@@ -218,22 +306,55 @@ def stream_encrypt(
     yield encryptor.push(pending, ad=ad, final=True)
 
 
+class _Unpadder:
+    """Strip the padding of a stream as it is read, one chunk behind and without holding the padding.
+
+    The last chunk holding a non-zero byte is kept back (it may end with the 0x80 marker); chunks of zeros after
+    it are counted, not kept, since they are data only if another non-zero chunk follows. So memory stays one
+    chunk however long the padding, and the chunks come out as they were stored.
+    """
+
+    def __init__(self) -> None:
+        self.pending = b""
+        self.zeros = 0
+        self.total = 0
+
+    def feed(self, chunk: bytes) -> Iterator[bytes]:
+        """Yield the data that ``chunk`` proves is not padding."""
+        self.total += len(chunk)
+        if not chunk or (chunk[-1] == 0 and chunk.count(0) == len(chunk)):  # all zeros (found without a copy)
+            self.zeros += len(chunk)
+            return
+        yield self.pending
+        yield from _zeros(self.zeros, max(len(chunk), 1))
+        self.pending, self.zeros = chunk, 0
+
+    def finish(self) -> bytes:
+        """Return the data before the marker in the last non-zero chunk, after checking the padding is canonical."""
+        data = self.pending.rstrip(b"\0")
+        length = self.total - (len(self.pending) - len(data)) - self.zeros - 1
+        if not data or data[-1] != PAD_MARKER or padded_length(length + 1) != self.total:
+            raise FormatError("the attachment's padding is not canonical")
+        return data[:-1]
+
+
 class StreamReader:
-    """Decrypt a stream read from a binary file object, chunk by chunk."""
+    """Decrypt a stream read from a binary file object, chunk by chunk (format 0x05 or 0x07)."""
 
     def __init__(self, data_key: bytes, report_id: uuid.UUID, name: str, preamble: bytes) -> None:
-        if len(preamble) != STREAM_PREAMBLE_BYTES or preamble[0] != STREAM_V1:
+        if len(preamble) != STREAM_PREAMBLE_BYTES or preamble[0] not in (STREAM_V1, STREAM_V2):
             raise FormatError("not an attachment stream of a known version")
         _fmt, chunk_bytes = _STREAM_HEADER.unpack_from(preamble)
         if not 0 < chunk_bytes <= 16 * 1024 * 1024:
             raise FormatError("implausible chunk size")
+        self.version = preamble[0]
         self.encrypted_chunk_bytes = chunk_bytes + crypto.STREAM_TAG_BYTES
         self._decryptor = crypto.StreamDecryptor(stream_key(data_key, report_id), preamble[_STREAM_HEADER.size :])
         self._ad = _stream_ad(preamble, report_id, name)
         self.finished = False
 
     def pull(self, chunk: bytes) -> bytes:
-        """Return the plaintext of the next encrypted chunk; anything after the FINAL chunk is an error."""
+        """Return the plaintext of the next encrypted chunk (padding included); nothing may follow the FINAL one."""
         if self.finished:
             raise FormatError("data after the end of the stream")
         try:
@@ -243,16 +364,23 @@ class StreamReader:
         return plaintext
 
     def plaintext_chunks(self, read: Callable[[int], bytes]) -> Iterator[bytes]:
-        """Yield the plaintext of the chunks that follow the preamble, read with ``read(n)``."""
+        """Yield the attachment's bytes from the chunks that follow the preamble, read with ``read(n)``."""
+        unpadder = _Unpadder() if self.version == STREAM_V2 else None
         while True:
             chunk = read(self.encrypted_chunk_bytes)
             if not chunk:
                 if not self.finished:
                     raise FormatError("stream truncated")
+                if unpadder is not None:
+                    tail = unpadder.finish()
+                    if tail:
+                        yield tail
                 return
             plaintext = self.pull(chunk)
-            if plaintext:
-                yield plaintext
+            pieces = unpadder.feed(plaintext) if unpadder is not None else (plaintext,)
+            for piece in pieces:
+                if piece:
+                    yield piece
 
 
 def stream_decrypt(data_key: bytes, report_id: uuid.UUID, name: str, read: Callable[[int], bytes]) -> Iterator[bytes]:

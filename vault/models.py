@@ -1,6 +1,8 @@
 """What the vault stores: public keys, wrapped and sealed keys, receipt lookups, blob names. Never plaintext.
 
 Every ``BinaryField`` here holds a versioned blob from ``vault.formats`` (its first byte is the format id).
+Rows a reporter's request creates (case keys, the receipt key, the sealed identity, attachment blobs) take their
+``created_at`` from ``audit.clock.now``: coarse inside a reporter's request, so they do not date it to the second.
 Reports are referred to by their UUID (``report_id``, the primary key of ``casework.Case``), so the vault
 does not depend on the case model and crypto-shredding a report is a delete by ``report_id``.
 """
@@ -11,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from audit import clock
 
 
 class OfficerKey(models.Model):
@@ -89,7 +93,7 @@ class CaseKey(models.Model):
         verbose_name=_("officer"),
     )
     sealed_key = models.BinaryField(_("sealed key"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("case key")
@@ -120,7 +124,7 @@ class ReceiptKey(models.Model):
     kdf_ops = models.PositiveIntegerField(_("Argon2id passes"))
     kdf_mem = models.PositiveBigIntegerField(_("Argon2id memory (bytes)"))
     wrapped_data_key = models.BinaryField(_("wrapped data key"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("receipt key")
@@ -135,7 +139,7 @@ class SealedIdentity(models.Model):
 
     report_id = models.UUIDField(_("report"), unique=True)
     ciphertext = models.BinaryField(_("ciphertext"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("sealed identity")
@@ -165,8 +169,7 @@ class AttachmentBlob(models.Model):
 
     name = models.CharField(_("storage name"), max_length=255, unique=True)
     report_id = models.UUIDField(_("report"), db_index=True)
-    size = models.PositiveBigIntegerField(_("plaintext size (bytes)"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("attachment blob")

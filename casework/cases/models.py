@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit import clock
 from casework.rules import gratification as gift_rules
 from casework.staff.models import StaffUser
 
@@ -253,6 +254,7 @@ class Case(models.Model):
     number = models.CharField(_("case number"), max_length=20, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=CaseKind.choices)
     status = models.CharField(_("status"), max_length=32, choices=CaseStatus.choices)
+    # Coarse (audit.clock): rounded down to PELUIT_REPORTER_TIME_GRANULARITY, keeping the local date.
     received_at = models.DateTimeField(_("received at"))
     # Statistics only; nothing here identifies the reporter.
     violation_type = models.CharField(_("violation type"), max_length=32, choices=ViolationType.choices, blank=True)
@@ -334,7 +336,8 @@ class CaseMessage(models.Model):
     author = models.ForeignKey(
         StaffUser, on_delete=models.PROTECT, null=True, blank=True, related_name="case_messages"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    # Coarse for a reporter's message (audit.clock.now), never before the case's previous message.
+    created_at = models.DateTimeField(default=clock.now)
     body = models.BinaryField()
     read_by_reporter = models.BooleanField(default=False)
     read_by_staff = models.BooleanField(default=False)
@@ -352,7 +355,12 @@ class CaseMessage(models.Model):
 
 
 class CaseAttachment(models.Model):
-    """An encrypted file on a case: the blob lives in storage, its original name is sealed."""
+    """An encrypted file on a case: the blob lives in storage; its name, content type and size are sealed together.
+
+    ``original_name`` holds the sealed metadata (``casework.cases.sealed.AttachmentMeta``). Rows written before that
+    sealed the name alone and kept ``size`` and ``content_type`` in clear; ``size`` is set only on those rows.
+    What stays in clear is what statistics need: the case, the message, whether metadata was removed, the date.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
@@ -360,19 +368,20 @@ class CaseAttachment(models.Model):
         CaseMessage, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
     )
     storage_name = models.CharField(max_length=255, unique=True)
-    size = models.PositiveBigIntegerField()
-    content_type = models.CharField(max_length=127)
+    # Legacy rows only (see the docstring); new rows seal both with the name.
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=127, blank=True, default="")
     metadata_removed = models.BooleanField(
         default=False, help_text=_("False means the file may still carry metadata (author, location, device).")
     )
     original_name = models.BinaryField()
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.content_type} {self.size}"
+        return f"{self.case_id} {self.id}"
 
     @property
     def name_purpose(self) -> str:

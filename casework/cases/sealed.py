@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import Max, QuerySet
+
+from audit import clock
 from casework.cases.models import Case, CaseAttachment, CaseMessage
 from casework.staff.models import StaffUser
 from vault import services as vault
+
+# Two rows of one case never share a time, so the thread keeps the order things happened in.
+_TICK = timedelta(microseconds=1)
 
 
 def json_bytes(data: dict[str, Any]) -> bytes:
@@ -35,11 +43,19 @@ def open_content(*, access: vault.Access, case: Case) -> dict[str, Any]:
     return content
 
 
+def _next_time(rows: QuerySet[Any]) -> datetime:
+    """Return the time to store for a new row after ``rows``: ``clock.now()`` (coarse in a reporter's request),
+    but never at or before the latest of them, so rounding down cannot reorder a case's thread."""
+    now = clock.now()
+    latest = rows.aggregate(latest=Max("created_at"))["latest"]
+    return max(now, latest + _TICK) if latest is not None else now
+
+
 def add_message(
     *, access: vault.Access, case: Case, sender: CaseMessage.Sender, body: str, author: StaffUser | None = None
 ) -> CaseMessage:
     """Create a message on ``case`` with its body sealed; the caller holds the transaction."""
-    message = CaseMessage(case=case, sender=sender, author=author)
+    message = CaseMessage(case=case, sender=sender, author=author, created_at=_next_time(case.messages.all()))
     message.read_by_reporter = sender == CaseMessage.Sender.REPORTER
     message.read_by_staff = sender == CaseMessage.Sender.INSPECTORATE
     message.body = vault.seal(access=access, report_id=case.id, purpose=message.purpose, plaintext=body.encode("utf-8"))
@@ -55,6 +71,15 @@ def open_message(*, access: vault.Access, message: CaseMessage) -> str:
     return plaintext.decode("utf-8")
 
 
+@dataclass(frozen=True)
+class AttachmentMeta:
+    """What a file's readers are told about it: original name, content type, size; sealed together, one blob."""
+
+    name: str
+    content_type: str
+    size: int
+
+
 def add_attachment(
     *,
     access: vault.Access,
@@ -68,8 +93,9 @@ def add_attachment(
 ) -> CaseAttachment:
     """Encrypt ``chunks`` into storage and record the attachment; the caller holds the transaction.
 
-    ``on_stored`` is told the storage name as soon as the blob exists, so the caller can delete it if the
-    transaction later fails.
+    The name, content type and size are sealed together (the vault pads the blob and the metadata, so neither
+    the file nor the row says how large the attachment is). ``on_stored`` is told the storage name as soon as
+    the blob exists, so the caller can delete it if the transaction later fails.
     """
     stored = vault.store_attachment(access=access, report_id=case.id, chunks=chunks)
     if on_stored is not None:
@@ -78,29 +104,32 @@ def add_attachment(
         case=case,
         message=message,
         storage_name=stored.name,
-        size=stored.size,
-        content_type=content_type[:127],
         metadata_removed=metadata_removed,
+        created_at=_next_time(case.attachments.all()),
     )
+    meta = {"content_type": content_type[:127], "name": original_name, "size": stored.size}
     attachment.original_name = vault.seal(
-        access=access,
-        report_id=case.id,
-        purpose=attachment.name_purpose,
-        plaintext=original_name.encode("utf-8"),
+        access=access, report_id=case.id, purpose=attachment.name_purpose, plaintext=json_bytes(meta)
     )
     attachment.save()
     return attachment
 
 
-def open_attachment_name(*, access: vault.Access, attachment: CaseAttachment) -> str:
-    """Return the original file name of ``attachment``."""
+def open_attachment_meta(*, access: vault.Access, attachment: CaseAttachment) -> AttachmentMeta:
+    """Return the original name, content type and size of ``attachment``.
+
+    Rows written before the metadata was sealed (``size`` set in clear) sealed the name alone.
+    """
     plaintext = vault.open(
         access=access,
         report_id=attachment.case_id,
         purpose=attachment.name_purpose,
         ciphertext=bytes(attachment.original_name),
     )
-    return plaintext.decode("utf-8")
+    if attachment.size is not None:
+        return AttachmentMeta(plaintext.decode("utf-8"), attachment.content_type, attachment.size)
+    meta = json.loads(plaintext)
+    return AttachmentMeta(name=str(meta["name"]), content_type=str(meta["content_type"]), size=int(meta["size"]))
 
 
 def open_attachment_content(*, access: vault.Access, attachment: CaseAttachment) -> Iterator[bytes]:

@@ -165,6 +165,15 @@ def _open(held: vault.HeldReports, report_id: uuid.UUID, purpose: str, ciphertex
         return None
 
 
+def _file_name(meta: str) -> str | None:
+    """Return the original name from a file's sealed metadata (``casework.cases.sealed.AttachmentMeta``)."""
+    try:
+        parsed = json.loads(meta)
+    except ValueError:
+        return None
+    return str(parsed.get("name") or "") if isinstance(parsed, dict) else None
+
+
 def _decrypted(user: Any, held: vault.HeldReports) -> tuple[list[_Text], int]:
     """Return the decrypted text of every held case (three queries) and how many could not be read."""
     opened = set(held.report_ids)
@@ -191,10 +200,12 @@ def _decrypted(user: Any, held: vault.HeldReports) -> tuple[list[_Text], int]:
             text = _open(held, case_id, f"message:{message_id}", bytes(body))
             if text:
                 texts[case_id].parts.append(("message", text))
-    files = CaseAttachment.objects.filter(case_id__in=ids).values_list("id", "case_id", "original_name")
-    for attachment_id, case_id, name in files.iterator(chunk_size=1000):
+    files = CaseAttachment.objects.filter(case_id__in=ids).values_list("id", "case_id", "original_name", "size")
+    for attachment_id, case_id, name, size in files.iterator(chunk_size=1000):
         if case_id in texts:
             text = _open(held, case_id, f"attachment-name:{attachment_id}", bytes(name))
+            if text and size is None:  # the name, content type and size sealed together (older rows: the name)
+                text = _file_name(text)
             if text:
                 texts[case_id].parts.append(("file", text))
     return list(texts.values()), unreadable

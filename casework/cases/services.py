@@ -134,14 +134,14 @@ def attachment_page_view(
     """
     if attachment.case_id != case.pk:
         raise preview.CannotPreview("type")
-    name = sealed.open_attachment_name(access=keyring, attachment=attachment)
-    source = read_plaintext(keyring=keyring, attachment=attachment)
-    total = preview.page_count(source, content_type=attachment.content_type)
+    meta = sealed.open_attachment_meta(access=keyring, attachment=attachment)
+    source = read_plaintext(keyring=keyring, attachment=attachment, meta=meta)
+    total = preview.page_count(source, content_type=meta.content_type)
     pages = min(total, preview.MAX_PAGES)
     if not 1 <= page <= pages:
         raise preview.CannotPreview("page")
     picture = preview.render_page(
-        source, content_type=attachment.content_type, page=page, max_pixels=max_image_pixels()
+        source, content_type=meta.content_type, page=page, max_pixels=max_image_pixels()
     )
     with transaction.atomic():
         audit_record(
@@ -150,14 +150,18 @@ def attachment_page_view(
             case_ref=case.number,
             details={"attachment_id": str(attachment.pk), "page": page},
         )
-    return FilePreview(attachment=attachment, name=name, page=page, pages=pages, total_pages=total, picture=picture)
+    return FilePreview(
+        attachment=attachment, name=meta.name, page=page, pages=pages, total_pages=total, picture=picture
+    )
 
 
 @dataclass(frozen=True)
 class Download:
-    """A case file being downloaded: its original name and the decrypted chunks (the first already checked)."""
+    """A case file being downloaded: its sealed metadata and the decrypted chunks (the first already checked)."""
 
     name: str
+    content_type: str
+    size: int
     chunks: Iterator[bytes]
 
 
@@ -169,7 +173,7 @@ def attachment_download(*, keyring: vault.Keyring, case: Case, attachment: CaseA
     """
     if attachment.case_id != case.pk:
         raise CaseActionRefused(_("This file does not belong to this case."))
-    name = sealed.open_attachment_name(access=keyring, attachment=attachment)
+    meta = sealed.open_attachment_meta(access=keyring, attachment=attachment)
     chunks = sealed.open_attachment_content(access=keyring, attachment=attachment)
     first = next(chunks, b"")
     with transaction.atomic():
@@ -179,7 +183,9 @@ def attachment_download(*, keyring: vault.Keyring, case: Case, attachment: CaseA
             case_ref=case.number,
             details={"attachment_id": str(attachment.pk), "metadata_removed": attachment.metadata_removed},
         )
-    return Download(name=name, chunks=itertools.chain([first], chunks))
+    return Download(
+        name=meta.name, content_type=meta.content_type, size=meta.size, chunks=itertools.chain([first], chunks)
+    )
 
 
 # --- The queue's saved view (issue 11 item 1) -------------------------------------------------------------------

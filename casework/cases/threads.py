@@ -16,7 +16,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from casework.cases import sealed
-from casework.cases.models import Case, CaseMessage
+from casework.cases.models import Case, CaseAttachment, CaseMessage
 from casework.cases.preview import previewable
 from casework.staff.models import StaffUser
 from vault import services as vault
@@ -127,15 +127,17 @@ def open_thread(*, access: vault.Access, case: Case, reader: Reader) -> Thread:
             )
             for message in messages
         ],
-        attachments=[
-            ThreadFile(
-                id=item.id,
-                name=sealed.open_attachment_name(access=access, attachment=item),
-                size=item.size,
-                content_type=item.content_type,
-                metadata_removed=item.metadata_removed,
-                created_at=item.created_at,
-            )
-            for item in case.attachments.all()
-        ],
+        attachments=[_thread_file(access, item) for item in case.attachments.all()],
+    )
+
+
+def _thread_file(access: vault.Access, item: CaseAttachment) -> ThreadFile:
+    meta = sealed.open_attachment_meta(access=access, attachment=item)  # name, type and size are sealed together
+    return ThreadFile(
+        id=item.id,
+        name=meta.name,
+        size=meta.size,
+        content_type=meta.content_type,
+        metadata_removed=item.metadata_removed,
+        created_at=item.created_at,
     )

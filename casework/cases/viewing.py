@@ -54,14 +54,14 @@ def max_image_pixels() -> int:
     return int(getattr(settings, "PELUIT_MAX_IMAGE_PIXELS", 120_000_000))
 
 
-def read_plaintext(*, keyring: vault.Keyring, attachment: CaseAttachment) -> bytes:
+def read_plaintext(*, keyring: vault.Keyring, attachment: CaseAttachment, meta: sealed.AttachmentMeta) -> bytes:
     """Return the decrypted file in memory, for rendering; ``CannotPreview("too_large")`` beyond the bound.
 
     Raises the vault's ``AccessDenied`` and ``CorruptCiphertext`` like any opening.
     """
-    if not preview.previewable(attachment.content_type):
+    if not preview.previewable(meta.content_type):
         raise preview.CannotPreview("type")
-    if attachment.size > preview.MAX_SOURCE_BYTES:
+    if meta.size > preview.MAX_SOURCE_BYTES:
         raise preview.CannotPreview("too_large")
     parts: list[bytes] = []
     total = 0

@@ -286,10 +286,10 @@ def case_attachment(request: HttpRequest, number: str, attachment_id: uuid.UUID)
     except CorruptCiphertext as exc:
         return _corrupt(request, exc)
     response = StreamingHttpResponse(
-        download.chunks, content_type=attachment.content_type or "application/octet-stream"
+        download.chunks, content_type=download.content_type or "application/octet-stream"
     )
     response["Content-Disposition"] = content_disposition_header(True, download.name)
-    response["Content-Length"] = str(attachment.size)
+    response["Content-Length"] = str(download.size)
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response  # type: ignore[return-value]  # permission_required is typed for HttpResponse views

@@ -55,5 +55,7 @@ def drop_append_only_triggers() -> None:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
         else:
+            # Run the deferred foreign-key checks now: ALTER TABLE refuses while trigger events are pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
             cursor.execute("ALTER TABLE audit_auditcheckpoint DISABLE TRIGGER USER")

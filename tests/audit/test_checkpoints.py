@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.db import connection
 
-from audit import merkle
+from audit import merkle, signing
 from audit.actions import Action
 from audit.checkpoints import checkpoint_if_grown, create_checkpoint, current_checkpoint
 from audit.exceptions import AuditError
@@ -22,7 +22,6 @@ from audit.models import AuditCheckpoint, AuditEvent
 from audit.note import NoteError, parse_checkpoint, parse_signed_note
 from audit.tasks import checkpoint_if_grown_task
 from tests.audit.helpers import drop_append_only_triggers, write_events
-from vault import checkpoint_signer
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +50,7 @@ def independent_verify(note: str, vkey: str) -> tuple[str, int, bytes, list[str]
 def test_checkpoint_is_a_c2sp_signed_note_over_the_whole_log() -> None:
     events = write_events(4)
     checkpoint = create_checkpoint()
-    vkey = checkpoint_signer.verifier_key().encode()
+    vkey = signing.verifier_key().encode()
     origin, size, root, extensions = independent_verify(checkpoint.note, vkey)
     assert origin == settings.PELUIT_AUDIT_ORIGIN
     # The checkpoint's own event is the last leaf it covers.
@@ -65,8 +64,8 @@ def test_checkpoint_is_a_c2sp_signed_note_over_the_whole_log() -> None:
 
 
 def test_verifier_key_round_trips_and_matches_the_documented_key_id() -> None:
-    vkey = checkpoint_signer.verifier_key()
-    parsed = checkpoint_signer.parse_verifier_key(vkey.encode())
+    vkey = signing.verifier_key()
+    parsed = signing.parse_verifier_key(vkey.encode())
     assert parsed == vkey
     assert parsed.key_id == hashlib.sha256(vkey.name.encode() + b"\n\x01" + vkey.public_key).digest()[:4]
 
@@ -85,14 +84,14 @@ def test_verifier_key_round_trips_and_matches_the_documented_key_id() -> None:
     ],
 )
 def test_malformed_verifier_keys_are_refused(text: str) -> None:
-    with pytest.raises(checkpoint_signer.VerifierKeyError):
-        checkpoint_signer.parse_verifier_key(text)
+    with pytest.raises(signing.VerifierKeyError):
+        signing.parse_verifier_key(text)
 
 
 def test_signing_key_comes_from_the_secret_outside_the_database(settings: pytest.FixtureRequest) -> None:
-    before = checkpoint_signer.verifier_key()
+    before = signing.verifier_key()
     settings.PELUIT_CHECKPOINT_KEY = "another secret from the environment"  # type: ignore[attr-defined]
-    after = checkpoint_signer.verifier_key()
+    after = signing.verifier_key()
     assert after.public_key != before.public_key and after.key_id != before.key_id
 
 

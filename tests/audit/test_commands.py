@@ -12,19 +12,19 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from audit import signing
 from audit.models import AuditCheckpoint
 from audit.note import CheckpointBody, checkpoint_text, signature_line, signed_note
 from tests.audit.helpers import run, write_events
-from vault import checkpoint_signer
 
 pytestmark = pytest.mark.django_db
 
 
 def note_for(size: int, root: bytes, *, origin: str | None = None) -> str:
     """Return a checkpoint for any size and root, signed with this installation's real key."""
-    verifier = checkpoint_signer.verifier_key()
+    verifier = signing.verifier_key()
     text = checkpoint_text(CheckpointBody(origin=origin or verifier.name, tree_size=size, root_hash=root))
-    return signed_note(text, [signature_line(verifier.name, verifier.key_id, checkpoint_signer.sign(text.encode()))])
+    return signed_note(text, [signature_line(verifier.name, verifier.key_id, signing.log_signer().sign(text.encode()))])
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_vkey_is_the_signed_note_verifier_key() -> None:
     outcome = run("audit_checkpoint", "--vkey")
     assert outcome.status == 0
     vkey = outcome.out.strip()
-    assert checkpoint_signer.parse_verifier_key(vkey) == checkpoint_signer.verifier_key()
+    assert signing.parse_verifier_key(vkey) == signing.verifier_key()
     name, key_id, key = vkey.split("+", 2)
     assert name == settings.PELUIT_AUDIT_ORIGIN and len(key_id) == 8 and base64.b64decode(key)[0] == 1
 

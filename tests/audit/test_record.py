@@ -30,6 +30,7 @@ def test_record_chains_events_from_genesis(make_staff) -> None:
     for event in (first, second, third):
         event.refresh_from_db()
         data = chain.event_bytes(
+            salt=event.salt,
             seq=event.seq,
             at_us=event.at_us,
             actor_kind=event.actor_kind,
@@ -47,6 +48,24 @@ def test_record_chains_events_from_genesis(make_staff) -> None:
 
 def test_event_bytes_are_the_documented_format() -> None:
     data = chain.event_bytes(
+        salt="00112233445566778899aabbccddeeff",
+        seq=7,
+        at_us=1_700_000_000_000_000,
+        actor_kind="staff",
+        actor_staff_id=3,
+        actor_username="ani",
+        action="auth.logout",
+        case_ref="",
+        details="{}",
+    )
+    assert data == (
+        b"peluit-audit/2\n00112233445566778899aabbccddeeff\n7\n1700000000000000\nstaff\n3\nani\nauth.logout\n\n{}"
+    )
+
+
+def test_an_event_without_salt_has_the_format_1_bytes_written_before_salted_leaves() -> None:
+    data = chain.event_bytes(
+        salt="",
         seq=7,
         at_us=1_700_000_000_000_000,
         actor_kind="staff",
@@ -119,7 +138,7 @@ def test_the_database_builds_the_same_leaf_bytes_as_python(make_staff) -> None:
     with transaction.atomic():
         record(action=Action.LOGIN_SUCCEEDED, actor=staff, details={"second_factor": "totp"})
         record(action=Action.REPORT_SUBMITTED, actor="reporter", case_ref="WBS-2026-000123", details={"k": None})
-    rows = {seq: text for seq, text, _leaf, _chain in _rows(connection, None)}
+    rows = {seq: text for seq, text, _leaf, _chain, _at in _rows(connection, None)}
     for event in AuditEvent.objects.all():
         expected = chain.row_bytes(*(getattr(event, name) for name in chain.FIELDS))
         assert rows[event.seq].encode() == expected

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,9 +31,40 @@ def test_language_and_time_zone() -> None:
     assert django_settings.TIME_ZONE == "Asia/Jakarta" and django_settings.USE_TZ
 
 
-def test_cookies_are_secure_httponly_and_strict_by_default() -> None:
-    # bin/run opts out explicitly for plain HTTP on loopback; the module default is secure.
-    assert peluit_settings._SECURE_COOKIES or peluit_settings.env_bool("PELUIT_INSECURE_HTTP")
+def _cookie_flags(tmp_path: Path, **environment: str) -> dict[str, object]:
+    """Import the settings module in a fresh process with exactly this environment and report its cookie flags."""
+    code = (
+        "import json, config.settings as s; print(json.dumps({name: getattr(s, name) for name in ("
+        "'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', 'CSRF_COOKIE_HTTPONLY', "
+        "'SESSION_COOKIE_SAMESITE', 'CSRF_COOKIE_SAMESITE')}))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PELUIT_INSECURE_HTTP"}
+    env.update(PELUIT_VAR_DIR=str(tmp_path / "var"), **environment)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=60
+    )
+    flags: dict[str, object] = json.loads(result.stdout)
+    return flags
+
+
+def test_cookies_are_secure_httponly_and_strict_by_default(tmp_path: Path) -> None:
+    """The module default is secure; only an explicit PELUIT_INSECURE_HTTP (bin/run on loopback) turns it off.
+
+    (This used to assert ``_SECURE_COOKIES or env_bool("PELUIT_INSECURE_HTTP")``, which is true whatever the
+    settings say, since the first is defined as the negation of the second.)
+    """
+    default = _cookie_flags(tmp_path)
+    assert default == {
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "CSRF_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Strict",
+        "CSRF_COOKIE_SAMESITE": "Strict",
+    }
+    insecure = _cookie_flags(tmp_path, PELUIT_INSECURE_HTTP="1")
+    assert insecure["SESSION_COOKIE_SECURE"] is False and insecure["CSRF_COOKIE_SECURE"] is False
+    assert insecure["SESSION_COOKIE_HTTPONLY"] is True and insecure["CSRF_COOKIE_SAMESITE"] == "Strict"
     assert django_settings.SESSION_COOKIE_HTTPONLY and django_settings.CSRF_COOKIE_HTTPONLY
     assert django_settings.SESSION_COOKIE_SAMESITE == "Strict" == django_settings.CSRF_COOKIE_SAMESITE
 

@@ -43,7 +43,7 @@ def assert_clean(receipt: str, case: Case) -> None:
     kinds = {}
     for attachment in case.attachments.all():
         data = b"".join(sealed.open_attachment_content(access=access, attachment=attachment))
-        kinds[attachment.content_type] = data
+        kinds[sealed.open_attachment_meta(access=access, attachment=attachment).content_type] = data
         assert attachment.metadata_removed
     assert 0x8825 not in Image.open(io.BytesIO(kinds["image/jpeg"])).getexif()
     assert b"CanaryCam" not in kinds["image/jpeg"]

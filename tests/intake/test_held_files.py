@@ -59,7 +59,7 @@ def media_files() -> list[Path]:
 def officer_files(intake_staff: IntakeStaff, case: Case) -> dict[str, bytes]:
     keyring = intake_staff.keyring(intake_staff.officer)
     return {
-        sealed.open_attachment_name(access=keyring, attachment=item): b"".join(
+        sealed.open_attachment_meta(access=keyring, attachment=item).name: b"".join(
             sealed.open_attachment_content(access=keyring, attachment=item)
         )
         for item in case.attachments.all()
@@ -228,9 +228,7 @@ def test_held_files_of_another_form_are_refused(client: Client, intake_staff: In
         "/en/report/wbs/", {**wbs_post(title=""), "submission_token": own, "attachments": [note("a.txt")]}
     )
     other_ids = list(held_on_page(first).values())
-    client.post(
-        "/en/report/wbs/", {**wbs_post(title=""), "submission_token": foreign, "attachments": [note("b.txt")]}
-    )
+    client.post("/en/report/wbs/", {**wbs_post(title=""), "submission_token": foreign, "attachments": [note("b.txt")]})
     response = client.post("/en/report/wbs/", {**wbs_post(), "submission_token": foreign, "held_files": other_ids})
     assert response.status_code == 400 and "no longer kept" in response.content.decode()
     assert not Case.objects.exists()

@@ -76,8 +76,12 @@ def test_wbs_submission_seals_everything_and_acknowledges(intake_staff: IntakeSt
     officer_view = sealed.open_content(access=intake_staff.keyring(intake_staff.officer), case=case)
     assert officer_view == content
     # Files: metadata gone, names sealed.
-    image_row, pdf_row = case.attachments.order_by("created_at", "content_type")
-    by_type = {row.content_type: row for row in (image_row, pdf_row)}
+    image_row, pdf_row = case.attachments.order_by("created_at", "id")
+    by_type = {
+        sealed.open_attachment_meta(access=access, attachment=row).content_type: row for row in (image_row, pdf_row)
+    }
+    # Name, content type and size are sealed together: nothing about the file stays in clear.
+    assert {(row.content_type, row.size) for row in (image_row, pdf_row)} == {("", None)}
     jpeg = read_attachment(access, by_type["image/jpeg"])
     assert b"CanaryCam" not in jpeg
     assert 0x8825 not in Image.open(io.BytesIO(jpeg)).getexif()
@@ -85,7 +89,7 @@ def test_wbs_submission_seals_everything_and_acknowledges(intake_staff: IntakeSt
     assert b"Canary Author" not in pdf
     assert "/Author" not in pikepdf.open(io.BytesIO(pdf)).docinfo
     assert all(row.metadata_removed for row in (image_row, pdf_row))
-    assert sealed.open_attachment_name(access=access, attachment=by_type["image/jpeg"]) == "foto.jpg"
+    assert sealed.open_attachment_meta(access=access, attachment=by_type["image/jpeg"]).name == "foto.jpg"
     assert b"foto" not in bytes(by_type["image/jpeg"].original_name)
     # The acknowledgement from "Inspektorat", sealed.
     message = CaseMessage.objects.get()

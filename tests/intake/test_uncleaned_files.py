@@ -26,6 +26,7 @@ from django.test import Client
 from PIL import Image
 
 from audit.models import AuditEvent
+from casework.cases import sealed
 from casework.models import Case, CaseAttachment
 from intake import metadata
 from tests.intake.conftest import IntakeStaff, gratification_post, jpeg_with_gps, pdf_with_author, upload, wbs_post
@@ -113,7 +114,10 @@ def test_ticked_the_files_go_as_they_are_and_both_sides_are_told(client: Client,
     listed = html[html.index('id="uncleaned-files"') :]
     assert "Files sent as they are" in listed and "<li>rusak.jpg</li>" in listed and "surat.pdf" not in listed
     case = Case.objects.get()
-    rows = {row.content_type: row for row in case.attachments.all()}
+    keyring = intake_staff.keyring(intake_staff.officer)
+    rows = {
+        sealed.open_attachment_meta(access=keyring, attachment=row).content_type: row for row in case.attachments.all()
+    }
     assert rows["image/jpeg"].metadata_removed is False and rows["application/pdf"].metadata_removed is True
     event = AuditEvent.objects.get(action="intake.report_submitted")
     assert '"attachments_uncleaned":1' in event.details.replace(" ", "")

@@ -146,13 +146,10 @@ def voice_upload(recordings: dict[str, bytes], kind: str = "m4a", name: str = "s
 
 def officer_bytes(intake_staff: IntakeStaff, case: Case) -> list[tuple[str, str, bytes]]:
     keyring = intake_staff.keyring(intake_staff.officer)
+    metas = [(sealed.open_attachment_meta(access=keyring, attachment=item), item) for item in case.attachments.all()]
     return [
-        (
-            sealed.open_attachment_name(access=keyring, attachment=item),
-            item.content_type,
-            b"".join(sealed.open_attachment_content(access=keyring, attachment=item)),
-        )
-        for item in case.attachments.all()
+        (meta.name, meta.content_type, b"".join(sealed.open_attachment_content(access=keyring, attachment=item)))
+        for meta, item in metas
     ]
 
 

@@ -26,7 +26,7 @@ def rehash_from(seq: int) -> None:
     """Recompute leaf and chained hashes from ``seq`` to the end, as a careful attacker would."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT seq, at_us, actor_kind, actor_staff_id, actor_username, action, case_ref, details "
+            "SELECT salt, seq, at_us, actor_kind, actor_staff_id, actor_username, action, case_ref, details "
             "FROM audit_auditevent ORDER BY seq"
         )
         rows = cursor.fetchall()
@@ -34,10 +34,10 @@ def rehash_from(seq: int) -> None:
         for row in rows:
             leaf = chain.leaf_hash(chain.row_bytes(*row))
             chained = chain.chain_hash(previous, leaf)
-            if row[0] >= seq:
+            if row[1] >= seq:
                 cursor.execute(
                     "UPDATE audit_auditevent SET leaf_hash = %s, chain_hash = %s WHERE seq = %s",
-                    [leaf, chained, row[0]],
+                    [leaf, chained, row[1]],
                 )
             previous = chained
 
@@ -94,10 +94,11 @@ def test_forged_row_inserted_with_recomputed_hashes_is_caught_by_the_checkpoint(
     # Make room at #5 (two steps so no primary key collides), insert a forged event, recompute every hash.
     sql("UPDATE audit_auditevent SET seq = -seq WHERE seq >= 5")
     sql("UPDATE audit_auditevent SET seq = 1 - seq WHERE seq < 0")
+    # A careful forger dates the event between its neighbours, so time does not give it away.
     sql(
         "INSERT INTO audit_auditevent (seq, at_us, actor_kind, actor_staff_id, actor_username, action, case_ref, "
-        "details, leaf_hash, chain_hash) VALUES (5, 2, 'system', NULL, '', 'vault.case_revoked', 'WBS-2026-000001', "
-        "'{}', %s, %s)",
+        "details, leaf_hash, chain_hash) SELECT 5, at_us, 'system', NULL, '', 'vault.case_revoked', "
+        "'WBS-2026-000001', '{}', %s, %s FROM audit_auditevent WHERE seq = 4",
         [bytes(32), bytes(32)],
     )
     rehash_from(5)
@@ -149,3 +150,10 @@ def test_deleted_checkpoint_and_truncated_tail_are_caught(log: None) -> None:
     sql("DELETE FROM audit_auditcheckpoint")
     sql("DELETE FROM audit_auditevent WHERE seq >= 13")
     assert_names("the checkpoint of tree size 11 recorded by event #11 is missing")
+
+
+def test_an_event_dated_back_with_recomputed_hashes_is_named(log: None) -> None:
+    """Issue 9 item 13: time must not go backwards; a careful forger's back-dated event is named first."""
+    sql("UPDATE audit_auditevent SET at_us = at_us - 3600000000 WHERE seq = 13")
+    rehash_from(13)
+    assert_names("event #13 is dated before the event preceding it: time went backwards in the log")

@@ -7,6 +7,7 @@ tests fails, a stored format changed: old data would no longer open. Add a new f
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import uuid
 from pathlib import Path
@@ -87,7 +88,9 @@ def test_ed25519_matches_rfc8032_test_1() -> None:
 # --- Stored formats against fixed bytes ----------------------------------------------------------------
 def test_content_v1_known_answer() -> None:
     vector = VECTORS["content_v1"]
-    blob = formats.content_seal(DATA_KEY, REPORT_ID, vector["purpose"], h(vector["plaintext"]), nonce=NONCE)
+    blob = formats.content_seal(
+        DATA_KEY, REPORT_ID, vector["purpose"], h(vector["plaintext"]), nonce=NONCE, version=formats.CONTENT_V1
+    )
     assert blob.hex() == vector["blob"]
     assert blob[0] == formats.CONTENT_V1 and blob[1:25] == NONCE
     assert formats.content_open(DATA_KEY, REPORT_ID, vector["purpose"], h(vector["blob"])) == h(vector["plaintext"])
@@ -152,7 +155,10 @@ def test_receipt_derivation_known_answer() -> None:
     assert keys.lookup_id != keys.reporter_key
 
 
-@pytest.mark.parametrize("blob_name", ["content_v1", "password_wrap_v1", "sealed_key_v1", "key_wrap_v1", "stream_v1"])
+@pytest.mark.parametrize(
+    "blob_name",
+    ["content_v1", "password_wrap_v1", "sealed_key_v1", "key_wrap_v1", "stream_v1", "content_v2", "stream_v2"],
+)
 def test_every_format_starts_with_its_own_id(blob_name: str) -> None:
     ids = {
         "content_v1": formats.CONTENT_V1,
@@ -160,6 +166,27 @@ def test_every_format_starts_with_its_own_id(blob_name: str) -> None:
         "sealed_key_v1": formats.SEALED_KEY_V1,
         "key_wrap_v1": formats.KEY_WRAP_V1,
         "stream_v1": formats.STREAM_V1,
+        "content_v2": formats.CONTENT_V2,
+        "stream_v2": formats.STREAM_V2,
     }
     assert h(VECTORS[blob_name]["blob"])[0] == ids[blob_name]
     assert len(set(ids.values())) == len(ids)
+
+
+def test_content_v2_known_answer() -> None:
+    """Format 0x06: the plaintext padded (0x80, zeros) to its bucket before the AEAD; pinned bytes."""
+    vector = VECTORS["content_v2"]
+    blob = formats.content_seal(DATA_KEY, REPORT_ID, vector["purpose"], h(vector["plaintext"]), nonce=NONCE)
+    assert blob.hex() == vector["blob"]
+    assert blob[0] == formats.CONTENT_V2 and len(blob) == 1 + 24 + 4096 + 16
+    assert formats.content_open(DATA_KEY, REPORT_ID, vector["purpose"], h(vector["blob"])) == h(vector["plaintext"])
+
+
+def test_stream_v2_opens_the_stored_vector() -> None:
+    """Format 0x07 (padded stream) written once; data ending in zeros and 0x80 comes back exactly."""
+    vector = VECTORS["stream_v2"]
+    blob = h(vector["blob"])
+    assert blob[0] == formats.STREAM_V2 and int.from_bytes(blob[1:5], "big") == vector["chunk_bytes"]
+    assert len(blob) == formats.STREAM_PREAMBLE_BYTES + 4 * (1024 + 17)  # 4096 padded bytes in 1 KiB chunks
+    read = io.BytesIO(blob).read
+    assert b"".join(formats.stream_decrypt(DATA_KEY, REPORT_ID, vector["name"], read)) == h(vector["plaintext"])

@@ -7,9 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
+from audit import signing
 from audit.checkpoints import current_checkpoint
 from audit.exceptions import AuditError
-from vault import checkpoint_signer
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["vkey"]:
-            self.stdout.write(checkpoint_signer.verifier_key().encode())
+            self.stdout.write(signing.verifier_key().encode())
             return
         try:
             checkpoint = current_checkpoint()

@@ -162,7 +162,8 @@ def test_attachment_download_streams_the_cleaned_bytes(staff: IntakeStaff) -> No
     assert response["Cache-Control"] == "no-store" and response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Type"] == "image/jpeg"
     body = b"".join(response.streaming_content)  # type: ignore[arg-type]
-    assert body == expected and len(body) == attachment.size
+    assert body == expected and len(body) == int(response["Content-Length"])
+    assert attachment.size is None  # the size is sealed with the name, not kept in clear
     assert b"CanaryCam" not in body  # the EXIF camera model was cleaned away before sealing
     unsealed = events(Action.REPORT_UNSEALED)  # the download is audited like any opening, once
     assert len(unsealed) == 1 and unsealed[0].case_ref == submission.case.number

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0008_flow_lifecycle_data'),
+        ('casework', '0009_sealed_attachment_metadata_reporter_times'),
     ]
 
     operations = [

@@ -1,0 +1,203 @@
+"""The audit log's public face: /audit/checkpoint, /audit/proof and /audit/cosignature."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from audit import merkle, signing
+from audit.checkpoints import checkpoint_cosignatures, cosignatures, cosigned_note, create_checkpoint
+from audit.models import AuditCosignature
+from audit.note import parse_signed_note
+from tests.audit.helpers import run, write_events
+from tests.audit.test_checkpoints import independent_verify
+from vault.checkpoint_signer import Ed25519Signer
+
+pytestmark = pytest.mark.django_db
+
+WITNESS_NAME = "inspektorat.example.go.id/witness"
+
+
+@pytest.fixture
+def witness_signer(settings: Any) -> Ed25519Signer:
+    """A witness whose key the log knows (``PELUIT_AUDIT_WITNESSES``)."""
+    signer = Ed25519Signer.from_secret("witness secret", purpose="witness")
+    key = signing.VerifierKey(WITNESS_NAME, signer.public_key(), signing.COSIGNATURE_ED25519)
+    settings.PELUIT_AUDIT_WITNESSES = [key.encode()]
+    return signer
+
+
+def cosign(note: str, signer: Ed25519Signer, *, name: str = WITNESS_NAME, timestamp: int = 1_750_000_000) -> str:
+    text = parse_signed_note(note).text
+    return note + signing.cosign(text, signer=signer, name=name, timestamp=timestamp)
+
+
+def test_no_checkpoint_yet_is_a_plain_404(client: Client) -> None:
+    response = client.get("/audit/checkpoint")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/plain")
+
+
+def test_the_latest_checkpoint_is_served_as_a_signed_note_without_cookies(client: Client) -> None:
+    write_events(3)
+    create_checkpoint()
+    write_events(2)
+    latest = create_checkpoint()
+    response = client.get("/audit/checkpoint")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert not response.cookies and "Set-Cookie" not in response
+    assert response["Cache-Control"] == "no-store"
+    body = response.content.decode()
+    assert body == latest.note
+    _origin, size, root, _ext = independent_verify(body, signing.verifier_key().encode())
+    assert (size, root) == (latest.tree_size, bytes(latest.root_hash))
+    assert client.get("/en/audit/checkpoint").status_code == 404  # outside the language prefixes
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("", 400),
+        ("?old=1", 400),
+        ("?old=a&new=4", 400),
+        ("?old=-1&new=4", 400),
+        ("?old=01&new=4", 400),
+        ("?old=5&new=4", 400),
+        ("?old=1&new=5", 404),  # not a signed checkpoint's size
+        ("?old=1&new=99999999999999999999999", 400),
+    ],
+)
+def test_bad_proof_requests_get_a_clear_plain_answer(client: Client, query: str, status: int) -> None:
+    write_events(3)
+    create_checkpoint()  # tree size 4
+    response = client.get(f"/audit/proof{query}")
+    assert response.status_code == status
+    assert response["Content-Type"].startswith("text/plain") and response.content.strip()
+
+
+def test_proofs_between_checkpoints_verify(client: Client) -> None:
+    sizes = []
+    for count in (2, 5, 1, 9):
+        write_events(count)
+        sizes.append(create_checkpoint())
+    for old in sizes:
+        for new in sizes:
+            if old.tree_size > new.tree_size:
+                continue
+            response = client.get(f"/audit/proof?old={old.tree_size}&new={new.tree_size}")
+            assert response.status_code == 200
+            proof = [base64.b64decode(line) for line in response.content.decode().split()]
+            assert merkle.verify_consistency(
+                old_size=old.tree_size,
+                new_size=new.tree_size,
+                old_root=bytes(old.root_hash),
+                new_root=bytes(new.root_hash),
+                proof=proof,
+            )
+    # From any size below a checkpoint, too (a witness that saw an older tree), and from the empty tree.
+    newest = sizes[-1]
+    assert client.get(f"/audit/proof?old=0&new={newest.tree_size}").content == b""
+    assert client.get(f"/audit/proof?old=7&new={newest.tree_size}").status_code == 200
+
+
+def test_a_known_witness_cosignature_is_stored_and_served(client: Client, witness_signer: Ed25519Signer) -> None:
+    write_events(2)
+    checkpoint = create_checkpoint()
+    cosigned = cosign(checkpoint.note, witness_signer)
+    response = client.post("/audit/cosignature", cosigned, content_type="text/plain")
+    assert response.status_code == 201, response.content
+    assert [c.witness for c in cosignatures(checkpoint)] == [WITNESS_NAME]
+    served = client.get("/audit/checkpoint").content.decode()
+    assert served == cosigned == cosigned_note(checkpoint)
+    independent_verify(served, signing.verifier_key().encode())  # still a valid note for the log's key
+    again = client.post(
+        "/audit/cosignature",
+        cosign(checkpoint.note, witness_signer, timestamp=1_750_000_500),
+        content_type="text/plain",
+    )
+    assert again.status_code == 200 and AuditCosignature.objects.count() == 1  # the first one is kept
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["unknown witness", "not our checkpoint", "garbage", "from the future", "altered cosignature"],
+)
+def test_cosignatures_that_cannot_be_checked_are_refused(
+    client: Client, witness_signer: Ed25519Signer, case: str
+) -> None:
+    write_events(2)
+    checkpoint = create_checkpoint()
+    if case == "unknown witness":
+        body = cosign(checkpoint.note, Ed25519Signer.from_secret("stranger", purpose="witness"))
+    elif case == "not our checkpoint":
+        body = cosign(checkpoint.note.replace("\n3\n", "\n4\n", 1), witness_signer)
+    elif case == "garbage":
+        body = "not a note"
+    elif case == "from the future":
+        body = cosign(checkpoint.note, witness_signer, timestamp=4_000_000_000)
+    else:
+        body = cosign(checkpoint.note, witness_signer)
+        body = body[:-6] + ("A" if body[-6] != "A" else "B") + body[-5:]
+    response = client.post("/audit/cosignature", body, content_type="text/plain")
+    assert response.status_code == 400 and response["Content-Type"].startswith("text/plain")
+    assert AuditCosignature.objects.count() == 0
+
+
+def test_oversized_and_wrong_method_requests_are_refused(client: Client) -> None:
+    assert client.post("/audit/cosignature", "x" * 70_000, content_type="text/plain").status_code == 413
+    assert client.get("/audit/cosignature").status_code == 405
+    assert client.post("/audit/checkpoint").status_code == 405
+
+
+def test_the_audit_paths_are_reporter_paths() -> None:
+    """Request hygiene applies: no address or user agent reaches the views, and the throttle counts them."""
+    from intake.middleware import is_reporter_path
+
+    assert all(is_reporter_path(path) for path in ("/audit/checkpoint", "/audit/proof", "/audit/cosignature"))
+
+
+def test_refusals_speak_indonesian_first_and_english_on_request(client: Client) -> None:
+    assert client.get("/audit/proof?old=x&new=1").content.decode().startswith("Berikan ukuran pohon")
+    english = client.get("/audit/proof?old=x&new=1", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.content.decode().startswith("Give the tree sizes")
+
+
+def test_a_malformed_witness_setting_refuses_cosignatures_cleanly(
+    client: Client, witness_signer: Ed25519Signer, settings: Any
+) -> None:
+    """A bad entry is skipped at run time (the system check names it), so the good witness still counts."""
+    write_events(2)
+    checkpoint = create_checkpoint()
+    settings.PELUIT_AUDIT_WITNESSES = ["not a key", *settings.PELUIT_AUDIT_WITNESSES]
+    response = client.post("/audit/cosignature", cosign(checkpoint.note, witness_signer), content_type="text/plain")
+    assert response.status_code == 201
+    settings.PELUIT_AUDIT_WITNESSES = ["not a key"]
+    again = client.post("/audit/cosignature", cosign(checkpoint.note, witness_signer), content_type="text/plain")
+    assert again.status_code == 400
+
+
+def test_exports_embed_the_checkpoint_with_its_cosignatures(
+    client: Client, witness_signer: Ed25519Signer, tmp_path: Any
+) -> None:
+    """The reports' PDFs embed the checkpoint through ``checkpoint_cosignatures``; the embedded note verifies."""
+    from reports.checkpoint import embed_current_checkpoint
+
+    write_events(3)
+    checkpoint = create_checkpoint()
+    assert checkpoint_cosignatures(checkpoint) == []
+    assert (
+        client.post(
+            "/audit/cosignature", cosign(checkpoint.note, witness_signer), content_type="text/plain"
+        ).status_code
+        == 201
+    )
+    lines = checkpoint_cosignatures(checkpoint)
+    assert len(lines) == 1 and lines[0].startswith(f"— {WITNESS_NAME} ")
+    embedded = embed_current_checkpoint()
+    assert embedded.cosignatures == 1 and embedded.note == cosigned_note(checkpoint)
+    path = tmp_path / "embedded.txt"
+    path.write_text(embedded.note)
+    assert run("audit_verify", "--checkpoint", str(path)).status == 0
