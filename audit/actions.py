@@ -37,6 +37,7 @@ class Action(models.TextChoices):
     CASE_REVOKED = "vault.case_revoked", _("Case revoked")
     CASE_REGRANTED_BY_ESCROW = "vault.case_regranted_by_escrow", _("Case re-granted by escrow")
     REPORT_UNSEALED = "vault.report_unsealed", _("Report unsealed")
+    ENVELOPE_OPENED = "vault.envelope_opened", _("Sealed texts of a kind opened (e.g. survey comments)")
     # Intake: the reporter's side
     REPORT_SUBMITTED = "intake.report_submitted", _("Report submitted")
     FOLLOWUP_LOGIN = "intake.followup_login", _("Reporter opened the follow-up inbox")
@@ -44,6 +45,7 @@ class Action(models.TextChoices):
     REPORTER_MESSAGE = "intake.reporter_message", _("Reporter sent a message")
     REPORTER_ATTACHMENT = "intake.reporter_attachment", _("Reporter added an attachment")
     ATTACHMENTS_HELD = "intake.attachments_held", _("Reporter's files held after a form error")
+    SURVEY_ANSWERED = "intake.survey_answered", _("Reporter answered the satisfaction survey")
     # Casework
     INSPECTORATE_MESSAGE = "casework.inspectorate_message", _("Inspectorate sent a message")
     # Casework: the queue's saved view, safe viewing and downloads (issue 11 items 1 and 10)

@@ -1,7 +1,8 @@
 """Every model of the casework app, gathered from its sub-packages so Django (and callers) find them here.
 
 Staff accounts live in ``casework.staff.models``; cases, their messages and files and the reference data in
-``casework.cases.models``; the lifecycles' data in ``casework.workflow.models``. The app label stays
+``casework.cases.models``; the lifecycles' data in ``casework.workflow.models``; the satisfaction survey
+in ``casework.survey.models``. The app label stays
 ``casework``, so migrations and ``AUTH_USER_MODEL`` are unchanged by the split.
 """
 
@@ -31,6 +32,7 @@ from casework.cases.models import (
 )
 from casework.staff.models import StaffUser
 from casework.staff.roles import Role
+from casework.survey.models import SatisfactionCategory, SurveyElement, SurveyResponse
 from casework.workflow.models import (
     CalendarOverride,
     CaseClock,
@@ -71,9 +73,12 @@ __all__ = [
     "Outcome",
     "PublicStatus",
     "Role",
+    "SatisfactionCategory",
     "SavedQueueView",
     "StaffUser",
     "StatusChange",
+    "SurveyElement",
+    "SurveyResponse",
     "Transition",
     "ViolationType",
     "gift_value_band",

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+
+from intake.middleware import is_reporter_path
 
 
 class NoStoreMiddleware:
@@ -44,3 +47,26 @@ class MethodNotAllowedPageMiddleware:
         if "Allow" in response:
             page["Allow"] = response["Allow"]
         return page
+
+
+class OnionLocationMiddleware:
+    """Tell Tor Browser about the onion service (``PELUIT_ONION_ADDRESS``) on every reporter page.
+
+    Tor Browser offers to switch to the ``Onion-Location`` address (it acts on it only for pages served over
+    HTTPS). Not sent on staff paths, on the API, or to a request that already came through the onion service.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        onion = settings.PELUIT_ONION_ADDRESS
+        if (
+            onion
+            and is_reporter_path(request.path_info)
+            and response.get("Content-Type", "").startswith("text/html")
+            and not request.META.get("HTTP_HOST", "").split(":")[0].endswith(".onion")
+        ):
+            response["Onion-Location"] = f"http://{onion}{request.get_full_path()}"
+        return response

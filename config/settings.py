@@ -5,19 +5,21 @@ PELUIT_MEDIA_ROOT, PELUIT_SIGNING_P12, PELUIT_PEPPER, PELUIT_SECRET_KEY, PELUIT_
 PELUIT_DEBUG, PELUIT_INSECURE_HTTP, PELUIT_VAR_DIR, PELUIT_KDF_PROFILE, PELUIT_KDF_CONCURRENCY,
 PELUIT_THROTTLE_*, PELUIT_DB_CONNECT_TIMEOUT, PELUIT_DB_STATEMENT_TIMEOUT, PELUIT_DB_BUSY_TIMEOUT,
 PELUIT_CHECKPOINT_KEY, PELUIT_AUDIT_ORIGIN, PELUIT_CHECKPOINT_SIGNER, PELUIT_AUDIT_WITNESSES,
-PELUIT_REPORTER_TIME_GRANULARITY, PELUIT_INSTITUTION_*, and the reports' PELUIT_SIGNING_*, PELUIT_PDF_SIGNER,
-PELUIT_TSA_URL, PELUIT_PADES_LEVEL, PELUIT_MIN_CELL (docs/reports.md).
+PELUIT_REPORTER_TIME_GRANULARITY, PELUIT_INSTITUTION_*, PELUIT_ONION_ADDRESS, and the reports' PELUIT_SIGNING_*,
+PELUIT_PDF_SIGNER, PELUIT_TSA_URL, PELUIT_PADES_LEVEL, PELUIT_MIN_CELL (docs/reports.md).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.secrets import load_or_create
@@ -106,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.NoStoreMiddleware",
+    "config.middleware.OnionLocationMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The cookie half of the split-key console session (vault/console.py).
     "vault.middleware.ConsoleKeyCookieMiddleware",
@@ -136,6 +139,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.language_links",
+                "config.context_processors.institution",
             ],
         },
     },
@@ -324,14 +328,34 @@ EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("PELUIT_EMAIL_FROM", "peluit@localhost")
 PELUIT_EMAIL_REMINDERS = bool(EMAIL_HOST)
 
-# --- Institution (PDF exports; the reporter pages use the same names) ----------------------------------
+# --- The institution: its name and contacts on every reporter page and PDF letterhead --------------------
+# Defaults are Inspektorat Kota Semarang's (check them before going live).
 PELUIT_INSTITUTION_NAME = os.environ.get("PELUIT_INSTITUTION_NAME", "Inspektorat Kota Semarang")
-# A static file name (e.g. "logo.svg") or an absolute path to an SVG or PNG; empty: no logo.
+# A static file name (e.g. "logo.svg") or an absolute path to an SVG, PNG or JPEG, inlined as a data: URI into
+# pages and PDFs (so nothing is fetched from anywhere); empty: no logo.
 PELUIT_INSTITUTION_LOGO = os.environ.get("PELUIT_INSTITUTION_LOGO", "institution-logo.svg")
-PELUIT_INSTITUTION_ADDRESS = os.environ.get("PELUIT_INSTITUTION_ADDRESS", "Jl. Pemuda No. 148, Kota Semarang")
+PELUIT_INSTITUTION_ADDRESS = os.environ.get(
+    "PELUIT_INSTITUTION_ADDRESS", "Kompleks Balai Kota Semarang, Jl. Pemuda No. 148, Semarang 50132"
+)
 PELUIT_INSTITUTION_PHONE = os.environ.get("PELUIT_INSTITUTION_PHONE", "1708")
 PELUIT_INSTITUTION_EMAIL = os.environ.get("PELUIT_INSTITUTION_EMAIL", "inspektorat@semarangkota.go.id")
-PELUIT_INSTITUTION_DOMAIN = os.environ.get("PELUIT_INSTITUTION_DOMAIN", "semarangkota.go.id")
+# The one host name reporters should see in the address bar (over HTTPS); named on every reporter page.
+PELUIT_INSTITUTION_DOMAIN = os.environ.get("PELUIT_INSTITUTION_DOMAIN", "inspektorat.semarangkota.go.id")
+# Optional Tor onion service of the same site (v3 address): shown to reporters and sent as Onion-Location.
+PELUIT_ONION_ADDRESS = (
+    os.environ.get("PELUIT_ONION_ADDRESS", "").strip().lower().removeprefix("http://").removeprefix("https://")
+).rstrip("/")
+if PELUIT_ONION_ADDRESS and not re.fullmatch(r"[a-z2-7]{56}\.onion", PELUIT_ONION_ADDRESS):
+    raise ImproperlyConfigured("PELUIT_ONION_ADDRESS must be a v3 onion address (56 characters, then .onion)")
+# A bad logo stops start-up with a clear message rather than silently vanishing from every page. A relative name
+# is looked up among the static files (reports/rendering.py); the project's own static folder is checked here.
+_LOGO = Path(PELUIT_INSTITUTION_LOGO) if PELUIT_INSTITUTION_LOGO else None
+if _LOGO is not None and _LOGO.suffix.lower() not in {".svg", ".png", ".jpg", ".jpeg"}:
+    raise ImproperlyConfigured("PELUIT_INSTITUTION_LOGO must be an .svg, .png or .jpg file")
+if _LOGO is not None and (_LOGO.is_absolute() or (BASE_DIR / "static" / _LOGO).is_file()):
+    _LOGO = _LOGO if _LOGO.is_absolute() else BASE_DIR / "static" / _LOGO
+    if not _LOGO.is_file() or _LOGO.stat().st_size > 256 * 1024:
+        raise ImproperlyConfigured(f"PELUIT_INSTITUTION_LOGO {_LOGO} is missing or over 256 KiB")
 
 # --- Reports: signed PDF exports (reports/, docs/reports.md) --------------------------------------------
 # The signer strategy (dotted path, like PASSWORD_HASHERS): the local test CA made by `manage.py
@@ -426,3 +450,8 @@ LOGGING = {
 # Staff logins are locked by username, not by address: inspectorate staff share office NAT addresses, and
 # one person's typos must not lock out the whole office.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Openness (docs/openness.md): the open data's licence (an SPDX id), the fewest survey answers an index may
+# describe, and the service pledge (maklumat pelayanan) shown with the service standard (empty: the default text).
+PELUIT_OPEN_DATA_LICENSE = os.environ.get("PELUIT_OPEN_DATA_LICENSE", "CC-BY-4.0")
+PELUIT_SKM_MIN_ANSWERS = int(os.environ.get("PELUIT_SKM_MIN_ANSWERS", "10"))
+PELUIT_SERVICE_PLEDGE = os.environ.get("PELUIT_SERVICE_PLEDGE", "")

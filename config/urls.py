@@ -30,6 +30,7 @@ urlpatterns += i18n_patterns(
     path("console/record/", include("intake.console_urls")),
     path("console/", include("casework.urls")),
     path("verify/", verify, name="verify"),
+    path("", include("reports.public_urls")),
     path("", include("intake.urls")),
     prefix_default_language=False,
 )

@@ -27,6 +27,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
 from casework.cases.models import Channel
+from casework.survey.selectors import survey_elements
+from casework.survey.services import SurveyRefused
 from intake import services
 from intake.form_schema import NOT_BLANK_PATTERN, multipart_body
 from intake.forms import (
@@ -141,6 +143,28 @@ class AttachmentOut(Schema):
     )
 
 
+class SurveyElementOut(Schema):
+    """One question of the satisfaction survey and the words for the answers 1 to 4."""
+
+    code: str
+    question: str
+    answers: list[str] = Field(description="Four answers, for the scores 1 (worst) to 4 (best).")
+
+
+class SurveyOut(Schema):
+    """The satisfaction survey (SKM), offered once the report's handling is finished."""
+
+    open: bool = Field(description="True when the report is closed and its survey not yet answered.")
+    elements: list[SurveyElementOut] = Field(description="Empty when the survey is not open.")
+
+
+class SurveyIn(Schema):
+    """An answer to the satisfaction survey: a score from 1 to 4 for every element, an optional comment."""
+
+    scores: dict[str, Any] = Field(description='Element code → whole number 1-4, e.g. {"U1": 4, "U2": 3, ...}.')
+    comment: str = Field(default="", description="Optional, at most 2000 characters; sealed.")
+
+
 class FollowupOut(Schema):
     """What the reporter may see of their report."""
 
@@ -151,6 +175,7 @@ class FollowupOut(Schema):
     received_at: datetime
     messages: list[MessageOut]
     attachments: list[AttachmentOut]
+    survey: SurveyOut
 
 
 class RecipientOut(Schema):
@@ -320,6 +345,13 @@ def _followup_out(access: vault.ReporterAccess) -> dict[str, Any]:
             {"name": a.name, "size": a.size, "created_at": a.created_at, "metadata_removed": a.metadata_removed}
             for a in view.attachments
         ],
+        "survey": {
+            "open": view.survey_open,
+            "elements": [
+                {"code": e.code, "question": e.question, "answers": e.answers}
+                for e in (survey_elements() if view.survey_open else [])
+            ],
+        },
     }
 
 
@@ -391,6 +423,28 @@ def add_followup_attachments(request: HttpRequest) -> Status[dict[str, Any]]:
     except services.SubmissionRejected as exc:
         return Status(400, {"detail": exc.message, "errors": {exc.field: [exc.message]}})
     return Status(201, _followup_out(access))
+
+
+@api.post(
+    "/followup/survey",
+    operation_id="answer_survey",
+    summary="Answer the satisfaction survey (once, after the report is closed)",
+    response={201: ErrorOut, 409: ErrorOut, **FOLLOWUP_RESPONSES},
+    openapi_extra=RECEIPT_PARAMETER,
+    tags=["follow-up"],
+)
+@csrf_exempt
+@speaks_client_language
+def answer_survey(request: HttpRequest, payload: SurveyIn) -> Status[dict[str, Any]]:
+    """Store the answer without any link to the report (201). 400: a score missing, out of 1-4 or for an unknown
+    element, or a comment too long; 409: the report is not closed yet, or its survey was already answered."""
+    access = _access(request)
+    try:
+        services.answer_survey(access=access, scores=payload.scores, comment=payload.comment)
+    except SurveyRefused as exc:
+        errors = {name: [message] for name, message in exc.errors.items()}
+        return Status(exc.status, {"detail": exc.message, "errors": errors})
+    return Status(201, {"detail": _("Thank you for answering the satisfaction survey."), "errors": {}})
 
 
 # --- Errors: always a localised message, never a stack trace -----------------------------------------------

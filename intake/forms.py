@@ -419,6 +419,43 @@ class ReplyForm(ReporterForm):
     body = _textarea(_("Your message"), required=True, max_length=10_000)
 
 
+class SurveyForm(ReporterForm):
+    """The satisfaction survey (SKM): one answer from 1 to 4 per element asked, and an optional comment.
+
+    The elements and their words are data (``casework.SurveyElement``); the form is built from them.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from casework.survey.selectors import survey_elements
+        from casework.survey.services import MAX_COMMENT_CHARS
+
+        super().__init__(*args, **kwargs)
+        self.elements = survey_elements()
+        for element in self.elements:
+            self.fields[element.code] = forms.TypedChoiceField(
+                label=f"{element.code}. {element.question}",
+                choices=[(score, f"{score} – {text}") for score, text in enumerate(element.answers, start=1)],
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": _("Choose an answer from 1 to 4."),
+                    "invalid_choice": _("An answer is a whole number from 1 to 4."),
+                },
+            )
+        self.fields["comment"] = forms.CharField(
+            label=_("Comment or suggestion (optional)"),
+            help_text=_("Sealed like a message; read only by the inspectorate's supervisors, without your report."),
+            required=False,
+            max_length=MAX_COMMENT_CHARS,
+            widget=forms.Textarea(attrs={"rows": 4}),
+        )
+        self.fields["comment"].validators.append(refuse_surrogates)
+
+    def scores(self) -> dict[str, int]:
+        """The validated scores per element code."""
+        return {e.code: int(self.cleaned_data[e.code]) for e in self.elements}
+
+
 class AttachmentForm(ReporterForm):
     """Files added to a report during follow-up: at least one."""
 

@@ -43,6 +43,8 @@ from casework.models import (
     StaffUser,
     gift_value_band,
 )
+from casework.survey.selectors import survey_open_for
+from casework.survey.services import survey_submit
 from casework.workflow.calendar import due_date, working_days_for
 from casework.workflow.clocks import start_initial_clocks
 from intake.attachments import (
@@ -109,6 +111,8 @@ class FollowupView(ThreadView):
     received_at: datetime
     status: PublicStatus
     thread: Thread
+    # The case is closed and its reporter has not answered the satisfaction survey yet.
+    survey_open: bool = False
 
 
 # --- Content ---------------------------------------------------------------------------------------------
@@ -580,12 +584,23 @@ def followup_overview(*, access: vault.ReporterAccess) -> FollowupView:
         received_at=case.received_at,
         status=PublicStatus(case.public_status),
         thread=open_thread(access=access, case=case, reader=Reader.REPORTER),
+        survey_open=survey_open_for(case),
     )
 
 
 def followup_mark_read(*, view: FollowupView) -> None:
     """Mark the Inspektorat's messages the reporter was just shown as read by the reporter."""
     mark_thread_read(thread=view.thread)
+
+
+@reporter_time()
+def answer_survey(*, access: vault.ReporterAccess, scores: Mapping[str, object], comment: str = "") -> None:
+    """Store the reporter's answer to the satisfaction survey for their (closed) case, anonymously.
+
+    Raises ``SurveyRefused`` (400 wrong answers, 409 open or already answered case); nothing is stored then.
+    """
+    case = Case.objects.get(pk=access.report_id)
+    survey_submit(case=case, scores=scores, comment=comment)
 
 
 @reporter_time()

@@ -15,5 +15,8 @@ urlpatterns = [
     path("follow/inbox/", views.followup_inbox, name="followup_inbox"),
     path("follow/reply/", views.followup_reply, name="followup_reply"),
     path("follow/attach/", views.followup_attach, name="followup_attach"),
+    path("follow/survey/", views.followup_survey, name="followup_survey"),
     path("follow/logout/", views.followup_logout, name="followup_logout"),
+    # The "quick exit" target: a bland address and a page that says nothing about reporting.
+    path("libur/", views.quick_exit, name="quick_exit"),
 ]

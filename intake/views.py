@@ -11,16 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import holidays
 from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from casework.rules.deadlines import working_days_for
+from casework.survey.services import SurveyRefused
 from intake import services
 from intake.forms import (
     FILE_FIELDS,
@@ -29,6 +31,7 @@ from intake.forms import (
     ReceiptForm,
     ReplyForm,
     ReportForm,
+    SurveyForm,
     WbsReportForm,
 )
 from intake.held import HELD_FIELD, HeldFilesRefused, held_uploads, hold_uploads, select_held
@@ -111,9 +114,7 @@ def report_page(request: HttpRequest, page: ReportPage) -> HttpResponse:
             message = _("Reports cannot be received right now. Please try again later.")
             return render(request, "error.html", {"title": message, "message": message}, status=503)
         else:
-            return render(
-                request, page.receipt_template, {**page.context, "submission": submission, "kind": page.kind}
-            )
+            return render(request, page.receipt_template, {**page.context, "submission": submission, "kind": page.kind})
     if rejected is not None and page.extra_form is not None and rejected.field in page.extra_form.fields:
         page.extra_form.add_error(rejected.field, rejected.message)
         rejected = None
@@ -126,9 +127,7 @@ def report_page(request: HttpRequest, page: ReportPage) -> HttpResponse:
         refused = [(rejected.field if rejected.field in form.fields else "attachments", rejected.message)]
     for field_name, message in refused:
         form.add_error(field_name, message)
-    return render(
-        request, page.template, {**context, "form": form, "held": held_uploads(token=token)}, status=400
-    )
+    return render(request, page.template, {**context, "form": form, "held": held_uploads(token=token)}, status=400)
 
 
 @require_http_methods(["GET", "POST"])
@@ -237,6 +236,8 @@ def _inbox(
     *,
     reply: ReplyForm | None = None,
     attach: AttachmentForm | None = None,
+    survey: SurveyForm | None = None,
+    survey_error: str = "",
     status: int = 200,
 ) -> HttpResponse:
     view = services.followup_overview(access=access)
@@ -245,8 +246,11 @@ def _inbox(
         "view": view,
         "reply_form": reply or ReplyForm(),
         "attach_form": attach or AttachmentForm(),
+        "survey_form": survey or (SurveyForm() if view.survey_open else None),
+        "survey_error": survey_error,
         "sent": bool(request.GET.get("sent")),
         "added": bool(request.GET.get("added")),
+        "surveyed": bool(request.GET.get("survey")),
     }
     return render(request, "intake/followup_inbox.html", context, status=status)
 
@@ -298,10 +302,50 @@ def followup_attach(request: HttpRequest) -> HttpResponse:
     return _inbox(request, access, attach=form, status=400)
 
 
+# Asks the browser to drop this site's cookies, storage and cached pages (the follow-up cookie among them).
+CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
+
+
+@require_POST
+def followup_survey(request: HttpRequest) -> HttpResponse:
+    """Answer the satisfaction survey (closed cases, once); the answer is stored without a link to the case."""
+    try:
+        access = _resume(request)
+    except FollowupExpired:
+        return _session_gone(request)
+    form = SurveyForm(request.POST)
+    if not form.is_valid():
+        message = _("Please answer every question with 1 to 4. Nothing has been saved.")
+        return _inbox(request, access, survey=form, survey_error=message, status=400)
+    try:
+        services.answer_survey(access=access, scores=form.scores(), comment=form.cleaned_data["comment"])
+    except SurveyRefused as exc:
+        return _inbox(request, access, survey=form, survey_error=exc.message, status=exc.status)
+    return HttpResponseRedirect(f"{reverse('intake:followup_inbox')}?survey=1")
+
+
 @require_POST
 def followup_logout(request: HttpRequest) -> HttpResponse:
-    """End the follow-up session and forget the cookie."""
+    """End the follow-up session; the browser forgets the cookie and everything else it kept of this site."""
     value = request.COOKIES.get(FOLLOWUP_COOKIE, "")
     if value:
         services.followup_logout(cookie_value=value)
-    return _to_login("ended")
+    response = _to_login("ended")
+    response["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response
+
+
+# --- Quick exit --------------------------------------------------------------------------------------------
+@require_safe
+def quick_exit(request: HttpRequest) -> HttpResponse:
+    """A neutral page of our own for the "quick exit" link: this year's public holidays, nothing of Peluit.
+
+    Our own page rather than another site's: following the link then sends no request to a third party. The
+    browser is also asked to forget this site's cookies and cached pages, so "back" cannot reopen an inbox.
+    """
+    year = timezone.localdate().year
+    language = "id" if translation.get_language() == "id" else "en_US"
+    calendar = holidays.country_holidays("ID", years=year, categories=("public", "government"), language=language)
+    response = render(request, "intake/quick_exit.html", {"year": year, "days": sorted(calendar.items())})
+    response["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response

@@ -43,14 +43,26 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> str:
     )
 
 
-def bar_chart(title: str, labels: Sequence[str], values: Sequence[int | None], *, width: int = 640) -> str:
-    """Return horizontal bars, one per label, with the count at the end of each bar."""
-    if len(labels) != len(values):
+def bar_chart(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[int | None],
+    *,
+    width: int = 640,
+    value_labels: Sequence[str] | None = None,
+    scale_max: int | None = None,
+) -> str:
+    """Return horizontal bars, one per label, with the count (or ``value_labels``) at the end of each bar.
+
+    ``scale_max`` fixes the length of a full bar (e.g. 100 for an index); by default a round number above the
+    largest value.
+    """
+    if len(labels) != len(values) or (value_labels is not None and len(value_labels) != len(values)):
         raise ValueError("one value per label")
     row, top, label_width = 22, 6, 230
     height = top + row * max(len(labels), 1) + 10
-    plot = width - label_width - 60
-    scale_max = _nice_max(max((v for v in values if v is not None), default=0))
+    plot = width - label_width - 90
+    scale_max = scale_max or _nice_max(max((v for v in values if v is not None), default=0))
     body: list[str] = []
     if not labels:
         body.append(_text(0, top + 14, "–"))
@@ -64,7 +76,8 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[int | None], *
         length = plot * value / scale_max
         colour = PALETTE[0]
         body.append(f'<rect x="{label_width}" y="{y + 3}" width="{length:.1f}" height="{row - 7}" fill="{colour}"/>')
-        body.append(_text(label_width + length + 4, y + 14, f"{value:,}".replace(",", ".")))
+        text = value_labels[i] if value_labels is not None else f"{value:,}".replace(",", ".")
+        body.append(_text(label_width + length + 4, y + 14, text))
     return _svg(width, height, title, body)
 
 

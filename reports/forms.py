@@ -70,6 +70,32 @@ class AuditTrailForm(PeriodForm):
         return super().clean()
 
 
+class AnnualForm(forms.Form):
+    """The year of an annual transparency report (a published year: the current one from its second month)."""
+
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, choices=())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from reports.transparency import published_years
+
+        super().__init__(*args, **kwargs)
+        year = self.fields["year"]
+        assert isinstance(year, forms.TypedChoiceField)
+        year.choices = [(y, str(y)) for y in published_years()]
+
+    def clean(self) -> dict[str, Any]:
+        from reports.transparency import UnknownPeriod, public_period
+
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        try:
+            data["period"] = public_period(data["year"])
+        except UnknownPeriod:
+            raise forms.ValidationError(_("No figures are published for this year yet.")) from None
+        return data
+
+
 class CaseForm(forms.Form):
     """The case of a dossier."""
 

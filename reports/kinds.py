@@ -14,13 +14,15 @@ class ExportKind(models.TextChoices):
     DOSSIER = "dossier", _("Case dossier")
     KPK_FORWARDING = "kpk-forwarding", _("Gratification reports for the KPK")
     FORWARDING = "forwarding", _("Forwarding package")
+    ANNUAL = "annual", _("Annual transparency report")
+    SERVICE_STANDARD = "service-standard", _("Service standard")
 
 
 # Kinds whose PDF holds sealed report content: rendered in the officer's own request with their keyring, never
 # through the broker, and never stored.
 CONTENT_KINDS = frozenset({ExportKind.DOSSIER, ExportKind.KPK_FORWARDING, ExportKind.FORWARDING})
 # Kinds made by a Celery task on the ``reports`` queue and kept for their requester to download.
-BACKGROUND_KINDS = frozenset({ExportKind.RECAP, ExportKind.AUDIT_TRAIL})
+BACKGROUND_KINDS = frozenset({ExportKind.RECAP, ExportKind.AUDIT_TRAIL, ExportKind.ANNUAL})
 # Kinds about one case (``--case``); the others cover a period.
 CASE_KINDS = frozenset({ExportKind.DOSSIER, ExportKind.FORWARDING})
 

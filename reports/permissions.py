@@ -26,10 +26,11 @@ def can_view_statistics(user: Any) -> bool:
 def can_export(user: Any, kind: ExportKind) -> bool:
     """Return True when ``user`` may make an export of ``kind``.
 
-    Recap: supervisors and auditors. Audit trail: whoever reads the audit log (auditors, supervisors).
+    Recap, annual report and service standard: supervisors and auditors.
+    Audit trail: whoever reads the audit log (auditors, supervisors).
     Content kinds: officers and supervisors (each case is further checked: only holders of its key).
     """
-    if kind == ExportKind.RECAP:
+    if kind in (ExportKind.RECAP, ExportKind.ANNUAL, ExportKind.SERVICE_STANDARD):
         return can_view_statistics(user)
     if kind == ExportKind.AUDIT_TRAIL:
         return _has(user, READ_AUDIT_LOG)

@@ -33,7 +33,7 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 PDF_VARIANT = "pdf/a-3b"
 # A logo bigger than this is not inlined (a misconfiguration, not a reason to make huge PDFs).
-MAX_LOGO_BYTES = 512 * 1024
+MAX_LOGO_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from audit.actions import Action
 from audit.models import AuditEvent
 from audit.services import record as audit_record
 from casework.models import CaseKind, Organisation, StaffUser
-from reports import audit_trail, case_documents, recap
+from reports import audit_trail, case_documents, recap, service_standard, transparency
 from reports.checkpoint import ATTACHMENT_NAME, EmbeddedCheckpoint, embed_current_checkpoint
 from reports.exceptions import ExportRefused, ReportError, ReportInputError
 from reports.kinds import BACKGROUND_KINDS, CASE_KINDS, CONTENT_KINDS, Authority, ExportKind
@@ -132,6 +132,36 @@ def _prepare_recap(request: ExportRequest, progress: Progress, **_kw: Any) -> _P
     )
 
 
+def _prepare_service_standard(request: ExportRequest, **_kw: Any) -> _Prepared:
+    return _Prepared(
+        template="reports/pdf/service_standard.html",
+        title=str(_("Service standard")),
+        context={"standards": service_standard.service_standards(), "pledge": service_standard.service_pledge()},
+        details={},
+    )
+
+
+def _prepare_annual(request: ExportRequest, progress: Progress, **_kw: Any) -> _Prepared:
+    period = _require_period(request)
+    figures = recap.build_recap(
+        recap.RecapFilters(period=period),
+        tables=recap.PUBLIC_TABLES,
+        progress=lambda percent, step: progress(10 + percent * 6 // 10, step),
+    )
+    return _Prepared(
+        template="reports/pdf/annual.html",
+        title=str(_("Annual transparency report %(year)s") % {"year": period.start.year}),
+        context={
+            "recap": figures,
+            "year": period.start.year,
+            "standards": service_standard.service_standards(),
+            "pledge": service_standard.service_pledge(),
+            "state_property": transparency.state_property(figures),
+        },
+        details={"cases": figures.total, "year": period.start.year},
+    )
+
+
 def _prepare_audit_trail(
     request: ExportRequest, progress: Progress, checkpoint: EmbeddedCheckpoint, **_kw: Any
 ) -> _Prepared:
@@ -225,6 +255,8 @@ _PREPARE: dict[ExportKind, Callable[..., _Prepared]] = {
     ExportKind.DOSSIER: _prepare_dossier,
     ExportKind.KPK_FORWARDING: _prepare_kpk,
     ExportKind.FORWARDING: _prepare_forwarding,
+    ExportKind.ANNUAL: _prepare_annual,
+    ExportKind.SERVICE_STANDARD: _prepare_service_standard,
 }
 
 

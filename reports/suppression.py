@@ -5,13 +5,16 @@ person, so it is never shown. Hiding it is not enough when a total is shown: the
 gives it back. So, for every line of a table (each row with its row total, each column with its column total,
 and the line of totals), this module applies one rule until nothing changes:
 
-    in a line whose total is known, the hidden cells are either none, or at least two whose sum is at least k.
+    in a line whose total is known, the hidden cells are either none, or at least two whose sum is at least k;
+    in a line whose total is hidden (and not zero), at least one cell is hidden too.
 
 With zeros always shown (a zero identifies nobody) every hidden cell is then known only to lie between 1 and
 (sum - 1) ≥ k - 1, so no small count can be worked out from the line. Cells hidden to protect others
 ("secondary" suppression) are chosen smallest first, so as little as possible is hidden. Totals published in
 another table (e.g. the count per kind, which is the bottom line of every table by kind) are passed as
-``fixed``: they keep the state they have there, and the rule never hides them to fix a line.
+``fixed``: they keep the state they have there, and the rule never hides them to fix a line. The second rule
+matters for such totals: a kind total hidden in the table of kinds (to protect the other kind's small count)
+would otherwise come back in a table by violation type as the sum of its shown rows.
 
 This is the classic heuristic of statistical offices (primary suppression, then complementary suppression per
 line), not an optimal solver; it is exact for the one- and two-way tables the recap publishes.
@@ -103,6 +106,15 @@ def suppress_matrix(
         for parts, total_pos in lines:
             total_known = total_pos not in hidden or fixed.get(total_pos) is False
             if not total_known:
+                # A hidden total must not come back as the sum of its shown parts (it may be hidden to protect
+                # a small count in another line, e.g. a kind total hidden in the table of kinds).
+                if value[total_pos] > 0 and not any(p in hidden for p in parts):
+                    candidates = sorted(
+                        (p for p in parts if value[p] > 0 and fixed.get(p) is not False), key=lambda p: (value[p], p)
+                    )
+                    if candidates:
+                        hidden.add(candidates[0])
+                        changed = True
                 continue
             hidden_parts = [p for p in parts if p in hidden]
             if not hidden_parts:

@@ -21,7 +21,7 @@ from casework.models import CaseKind, StaffUser
 from reports import recap as recap_figures
 from reports.case_documents import case_document, find_case
 from reports.exceptions import ExportRefused, ReportError, ReportInputError, SigningUnavailable
-from reports.forms import AuditTrailForm, CaseForm, ForwardingForm, PeriodForm, RecapForm
+from reports.forms import AnnualForm, AuditTrailForm, CaseForm, ForwardingForm, PeriodForm, RecapForm
 from reports.kinds import ExportKind
 from reports.models import ReportExport
 from reports.permissions import can_export, can_use_reports, can_view_statistics
@@ -73,6 +73,7 @@ def _home_context(request: HttpRequest, **forms: Any) -> dict[str, Any]:
         "allowed": allowed,
         "exports": ReportExport.objects.filter(requested_by=user).defer("pdf")[:50],
         "recap_form": forms.get("recap_form") or RecapForm(),
+        "annual_form": forms.get("annual_form") or AnnualForm(),
         "trail_form": forms.get("trail_form") or AuditTrailForm(),
         "dossier_form": forms.get("dossier_form") or CaseForm(),
         "kpk_form": forms.get("kpk_form") or PeriodForm(prefix="kpk"),
@@ -90,11 +91,14 @@ def reports_home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def export_request(request: HttpRequest, kind: str) -> HttpResponse:
-    """Queue a recap or audit-trail export; then show its progress page."""
+    """Queue a recap, annual report or audit-trail export; then show its progress page."""
     user = _user(request)
     if kind == ExportKind.RECAP:
-        form: RecapForm | AuditTrailForm = RecapForm(request.POST)
+        form: RecapForm | AuditTrailForm | AnnualForm = RecapForm(request.POST)
         form_key = "recap_form"
+    elif kind == ExportKind.ANNUAL:
+        form = AnnualForm(request.POST)
+        form_key = "annual_form"
     elif kind == ExportKind.AUDIT_TRAIL:
         form = AuditTrailForm(request.POST)
         form_key = "trail_form"
@@ -108,7 +112,7 @@ def export_request(request: HttpRequest, kind: str) -> HttpResponse:
     export_kwargs: dict[str, Any] = {"period": data.get("period")}
     if isinstance(form, RecapForm):
         export_kwargs |= {"case_kind": data.get("kind") or "", "organisation": data.get("organisation")}
-    else:
+    elif isinstance(form, AuditTrailForm):
         export_kwargs["case_ref"] = data.get("case") or ""
     try:
         export = request_export(

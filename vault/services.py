@@ -15,6 +15,7 @@ from vault.attachments import (
     sweep_orphaned_blobs,
 )
 from vault.console import escrow_keyring, lock_console, officer_keyring, unlock_console
+from vault.envelopes import envelope_readers, open_envelope, seal_envelope
 from vault.escrow import (
     EscrowStatus,
     escrow_add_holder,
@@ -72,6 +73,7 @@ __all__ = [
     "can_hold",
     "delete_attachment",
     "enrol_officer",
+    "envelope_readers",
     "escrow_add_holder",
     "escrow_create",
     "escrow_exists",
@@ -101,6 +103,7 @@ __all__ = [
     "officer_keyring",
     "open",
     "open_attachment",
+    "open_envelope",
     "open_held_file",
     "open_identity",
     "prepare_receipt",
@@ -111,6 +114,7 @@ __all__ = [
     "revoke_case",
     "rewrap_officer_key",
     "seal",
+    "seal_envelope",
     "seal_report",
     "shred_report",
     "store_attachment",

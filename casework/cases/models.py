@@ -290,6 +290,9 @@ class Case(models.Model):
     # Retention: a legal hold stops crypto-shredding; ``shredded_at`` marks a case whose keys are gone.
     legal_hold = models.BooleanField(_("legal hold"), default=False)
     shredded_at = models.DateTimeField(_("shredded at"), null=True, blank=True)
+    # The reporter answered the satisfaction survey (once per case). The answer itself is not linked to the
+    # case (casework.survey.models.SurveyResponse); this flag is all the case knows.
+    survey_answered = models.BooleanField(_("survey answered"), default=False)
 
     class Meta:
         ordering = ["-received_at"]

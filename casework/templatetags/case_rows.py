@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
@@ -17,10 +17,13 @@ from casework.cases.selectors import CaseRow
 
 register = template.Library()
 
+# The data-label of each cell lets the narrow-screen stylesheet show the column name beside the value (360 px).
 _ROW = (
-    '<tr class="case-row{}">\n<td><a href="{}">{}</a></td>\n'
-    '<td>{}<br><small class="muted channel">{}</small></td>\n<td>{}</td>\n'
-    '<td class="status">{}<br><small class="muted">{}</small></td>\n<td>{}</td>\n<td>{}</td>\n<td>{}</td>\n'
+    '<tr class="case-row{}">\n<td class="number"><a href="{}">{}</a></td>\n'
+    '<td data-label="%(kind)s">{}<br><small class="muted channel">{}</small></td>\n'
+    '<td data-label="%(received)s">{}</td>\n'
+    '<td class="status" data-label="%(status)s">{}<br><small class="muted">{}</small></td>\n'
+    '<td data-label="%(organisation)s">{}</td>\n<td data-label="%(type)s">{}</td>\n<td data-label="%(due)s">{}</td>\n'
     '<td class="unread">{}</td>\n</tr>'
 )
 
@@ -41,9 +44,20 @@ def _unread(row: CaseRow) -> SafeString:
 def case_table_rows(rows: Iterable[CaseRow]) -> SafeString:
     """Return the ``<tr>`` of each row of a case list (metadata only, escaped)."""
     overdue = gettext("overdue")
+    labels = {
+        key: conditional_escape(gettext(text)).replace("{", "{{").replace("}", "}}")
+        for key, text in (
+            ("kind", "Kind"),
+            ("received", "Received"),
+            ("status", "Status"),
+            ("organisation", "Organisation"),
+            ("type", "Type"),
+            ("due", "Due"),
+        )
+    }
     return format_html_join(
         "",
-        _ROW,
+        _ROW % labels,
         (
             (
                 " overdue" if row.overdue else "",

@@ -182,7 +182,16 @@ class SlaReport:
     by_officer: list[SlaRow]
 
 
-def _counts(clocks: QuerySet[CaseClock], key: str, today: date, now: datetime) -> dict[object, dict[str, int]]:
+def clock_outcomes(
+    clocks: QuerySet[CaseClock], key: str, *, now: datetime | None = None
+) -> dict[object, dict[str, int]]:
+    """Count ``clocks`` per value of ``key``: stopped on time (``on_time``), stopped late (``late``), still running
+    past their due date (``overdue``) and still running within it (``running``). Paused clocks count as running.
+
+    The SLA page and the statistics (reports' recap) both count with this one function.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     running = [CaseClock.State.RUNNING, CaseClock.State.PAUSED]
     rows = clocks.values(key).annotate(
         on_time=Count("pk", filter=Q(state=CaseClock.State.STOPPED, met=True)),
@@ -207,12 +216,12 @@ def _counts(clocks: QuerySet[CaseClock], key: str, today: date, now: datetime) -
 def sla_report(*, start: date, end: date) -> SlaReport:
     """Return on-time and late clocks per rule and per officer (who stopped the clock) for the period."""
     now = timezone.now()
-    today = timezone.localdate(now)
     clocks = CaseClock.objects.filter(start_day__gte=start, start_day__lte=end)
     by_rule = [
-        SlaRow(label=str(code), **values) for code, values in sorted(_counts(clocks, "rule_code", today, now).items())
+        SlaRow(label=str(code), **values)
+        for code, values in sorted(clock_outcomes(clocks, "rule_code", now=now).items())
     ]
-    officers = _counts(clocks.filter(stopped_by__isnull=False), "stopped_by", today, now)
+    officers = clock_outcomes(clocks.filter(stopped_by__isnull=False), "stopped_by", now=now)
     staff = StaffUser.objects.filter(pk__in=list(officers))
     names: dict[object, str] = {u.pk: (u.get_full_name() or u.username) for u in staff}
     by_officer = sorted(

@@ -7,13 +7,13 @@ second one with its own cookies for an officer) and the staff who receive new re
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.intake.conftest import IntakeStaff, create_intake_staff
+from tests.support.browser import browser_problem
 from tests.support.reference import ensure_reference_data
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run inside one unless told
@@ -37,7 +37,10 @@ def browser() -> Iterator[object]:
     """A headless Chromium shared by the e2e tests of one run."""
     from playwright.sync_api import sync_playwright
 
-    assert shutil.which(CHROMIUM) or os.path.exists(CHROMIUM), f"{CHROMIUM} missing: bin/bootstrap installs chromium"
+    # Name a missing library or browser rather than fail with "Connection closed while reading from the driver".
+    problem = browser_problem(CHROMIUM)
+    if problem:
+        pytest.fail(problem, pytrace=False)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
@@ -48,7 +51,7 @@ def _page(browser: Any, live_server: Any, **options: Any) -> Iterator[Any]:
     """Yield a page in a new browser context (own cookies) with JavaScript disabled; close it afterwards."""
     context = browser.new_context(java_script_enabled=False, base_url=live_server.url, locale="id-ID", **options)
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(60_000)  # generous: a loaded 2-core machine renders a recap in 20+ s
     yield page
     context.close()
 

@@ -72,12 +72,12 @@ def test_formants_move_with_the_drawn_ratio(recordings: dict[str, bytes], parame
 
 
 def test_two_disguises_of_the_same_file_use_different_parameters(recordings: dict[str, bytes]) -> None:
-    first, first_parameters = disguised(recordings["m4a"])
-    second, second_parameters = disguised(recordings["m4a"])
-    assert first_parameters != second_parameters
-    assert first != second
-    first_pitch, second_pitch = median_pitch(sound_of(first)), median_pitch(sound_of(second))
-    assert abs(first_pitch - second_pitch) > 0.5, (first_pitch, second_pitch)
+    # Three draws: two random pitch factors can by chance land a fraction of a hertz apart, three hardly all.
+    runs = [disguised(recordings["m4a"]) for _ in range(3)]
+    assert len({parameters for _, parameters in runs}) == 3
+    assert len({output for output, _ in runs}) == 3
+    pitches = [median_pitch(sound_of(output)) for output, _ in runs]
+    assert max(pitches) - min(pitches) > 0.5, pitches
 
 
 def test_parameters_are_drawn_within_the_ranges_and_never_near_no_change() -> None:

@@ -31,7 +31,7 @@ MALFORMED = [
 
 
 def send_raw(server: Server, data: bytes) -> bytes:
-    with socket.create_connection((server.host, server.port), timeout=10, source_address=(CLIENT, 0)) as conn:
+    with socket.create_connection((server.host, server.port), timeout=60, source_address=(CLIENT, 0)) as conn:
         conn.sendall(data)
         conn.shutdown(socket.SHUT_WR)
         answer = b""

@@ -22,7 +22,7 @@ WORKERS = 4
 
 def status_of(server: Server, path: str = "/", source: str = "127.0.0.1") -> int:
     """GET ``path`` on a new connection from the loopback address ``source``; return the status."""
-    connection = http.client.HTTPConnection(server.host, server.port, timeout=30, source_address=(source, 0))
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=90, source_address=(source, 0))
     try:
         connection.request("GET", path)
         return connection.getresponse().status

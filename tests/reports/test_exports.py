@@ -35,6 +35,8 @@ TITLES = {
     ExportKind.DOSSIER: "Berkas Laporan",
     ExportKind.KPK_FORWARDING: "Laporan Gratifikasi untuk Diteruskan ke KPK",
     ExportKind.FORWARDING: "Paket Penerusan",
+    ExportKind.ANNUAL: "Laporan transparansi tahunan",
+    ExportKind.SERVICE_STANDARD: "Standar pelayanan",
 }
 
 
@@ -56,7 +58,8 @@ def test_every_kind_is_signed_renders_and_embeds_the_checkpoint(
     number = grt.number if kind == ExportKind.KPK_FORWARDING else wbs.number
     officer = staff.officer
     keyring = staff.keyring(officer)
-    actor = staff.supervisor if kind in (ExportKind.RECAP, ExportKind.AUDIT_TRAIL) else officer
+    oversight = (ExportKind.RECAP, ExportKind.AUDIT_TRAIL, ExportKind.ANNUAL, ExportKind.SERVICE_STANDARD)
+    actor = staff.supervisor if kind in oversight else officer
     result = make_export(request=_request(kind, number), actor=actor, keyring=keyring)
     path = tmp_path / "export.pdf"
     path.write_bytes(result.signed.data)

@@ -35,7 +35,11 @@ def _assert_protected(matrix: list[list[int]], table: SuppressedTable) -> None:
     assert all(v is None or v == 0 or v >= K for v in shown), "a small count is visible"
     for parts, total in _lines(table, matrix):
         hidden = [true for seen, true in parts if seen is None]
-        if total is None or not hidden:
+        if total is None:
+            # A hidden total must not be the sum of shown parts (it may protect a count elsewhere).
+            assert hidden or sum(true for _seen, true in parts) == 0, parts
+            continue
+        if not hidden:
             continue
         # With the total known, the hidden parts must be at least two and sum to at least K.
         assert len(hidden) >= 2 and sum(hidden) >= K, (parts, total)
@@ -83,6 +87,40 @@ def test_the_known_example_of_a_three_in_a_two_way_table() -> None:
     # Nothing on the page gives the 3 back: no row, column or total difference equals it.
     visible = [v for v in itertools.chain(*table.cells, table.row_totals, table.col_totals, [table.total]) if v]
     assert 3 not in visible
+
+
+def test_a_hidden_total_published_elsewhere_cannot_be_rebuilt_from_its_rows() -> None:
+    # The table of kinds hides WBS 40 to protect gratification 3 (the grand total 43 is shown). A table of WBS
+    # reports by violation type must then not show all its rows: 10 + 10 + 20 would give back 40, and 43 - 40 = 3.
+    kinds = suppress_matrix([[40], [3]], k=K)
+    assert kinds.cells == ((None,), (None,)) and kinds.total == 43
+    violations = suppress_matrix([[10], [10], [20]], k=K, fixed={(3, 0): True})
+    assert violations.total is None
+    assert None in [row[0] for row in violations.cells]
+    assert [row[0] for row in violations.cells] == [None, 10, 20]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=5).flatmap(
+        lambda cols: st.lists(
+            st.lists(st.integers(min_value=0, max_value=30), min_size=cols, max_size=cols), min_size=1, max_size=6
+        )
+    ),
+    st.lists(st.booleans(), min_size=7, max_size=7),
+)
+def test_totals_fixed_as_hidden_elsewhere_stay_hidden_and_unrecoverable(
+    matrix: list[list[int]], hide_bottom: list[bool]
+) -> None:
+    rows, cols = len(matrix), len(matrix[0])
+    bottom = rows if rows > 1 else None
+    # Totals hidden in another table (a total shown there is simply not fixed here).
+    fixed = {(bottom, c): True for c in range(cols) if hide_bottom[c]} if bottom is not None else {}
+    table = suppress_matrix(matrix, k=K, fixed=fixed)
+    for c in range(cols):
+        if bottom is not None and hide_bottom[c]:
+            assert table.col_totals[c] is None
+    _assert_protected(matrix, table)
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,5 +1,5 @@
-"""The migrations' reference data (organisations, gift thresholds, lifecycles, deadline rules), put back after
-a flush."""
+"""The migrations' reference data (organisations, gift thresholds, lifecycles, deadline rules, the survey's
+elements and categories), put back after a flush."""
 
 from __future__ import annotations
 
@@ -15,7 +15,14 @@ def ensure_reference_data() -> None:
     """
     from django.apps import apps
 
-    from casework.models import DeadlineRule, GratificationThreshold, Organisation, Transition
+    from casework.models import (
+        DeadlineRule,
+        GratificationThreshold,
+        Organisation,
+        SatisfactionCategory,
+        SurveyElement,
+        Transition,
+    )
 
     if not Organisation.objects.exists():
         importlib.import_module("casework.migrations.0002_semarang_organisations").add(apps, None)
@@ -23,3 +30,5 @@ def ensure_reference_data() -> None:
         importlib.import_module("casework.migrations.0004_gratification_thresholds").add(apps, None)
     if not Transition.objects.exists() and not DeadlineRule.objects.exists():
         importlib.import_module("casework.migrations.0008_flow_lifecycle_data").add(apps, None)
+    if not SurveyElement.objects.exists() and not SatisfactionCategory.objects.exists():
+        importlib.import_module("casework.migrations.0011_survey_data").add(apps, None)

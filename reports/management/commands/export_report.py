@@ -20,6 +20,7 @@ from django.utils import translation
 
 from casework.models import Organisation, StaffUser
 from casework.staff import two_factor
+from reports import transparency
 from reports.exceptions import ReportError
 from reports.kinds import CONTENT_KINDS, Authority, ExportKind, parse_kind
 from reports.periods import make_period
@@ -80,10 +81,16 @@ def write_whole(path: Path, data: bytes, *, private: bool) -> None:
 
 
 class Command(BaseCommand):
-    help = "Export a signed PDF report: recap, audit-trail, dossier, kpk-forwarding or forwarding."
+    help = (
+        "Export a signed PDF report: recap, audit-trail, dossier, kpk-forwarding, forwarding, annual (--year) "
+        "or service-standard."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", help="recap, audit-trail, dossier, kpk-forwarding or forwarding")
+        parser.add_argument(
+            "kind", help="recap, audit-trail, dossier, kpk-forwarding, forwarding, annual or service-standard"
+        )
+        parser.add_argument("--year", default="", help="Annual: the year (YYYY) of the transparency figures.")
         parser.add_argument("--out", required=True, help="Where to write the PDF.")
         parser.add_argument("--from", dest="date_from", help="First day of the period (YYYY-MM-DD).")
         parser.add_argument("--to", dest="date_to", help="Last day of the period (YYYY-MM-DD).")
@@ -156,6 +163,15 @@ class Command(BaseCommand):
         )
 
     def _request(self, kind: ExportKind, options: dict[str, Any]) -> ExportRequest:
+        if kind == ExportKind.ANNUAL:
+            try:
+                year_period = transparency.public_period(options["year"])
+            except transparency.UnknownPeriod:
+                years = ", ".join(str(y) for y in transparency.published_years()) or "none"
+                raise CommandError(
+                    f"--year must be a published year (the current one from its second month); published: {years}."
+                ) from None
+            return ExportRequest(kind=kind, period=year_period)
         try:
             period = None
             if kind in (ExportKind.RECAP, ExportKind.KPK_FORWARDING) or options["date_from"] or options["date_to"]:

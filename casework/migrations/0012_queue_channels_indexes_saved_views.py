@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0009_sealed_attachment_metadata_reporter_times'),
+        ('casework', '0011_survey_data'),
     ]
 
     operations = [

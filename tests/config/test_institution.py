@@ -1,0 +1,148 @@
+"""The official face (issue 10.4): the institution on every reporter page, how to check the site, the onion
+address, the quick exit to a neutral page, and a follow-up logout that clears what the browser kept."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+from PIL import Image
+
+from tests.intake.conftest import create_intake_staff, wbs_post
+from tests.intake.test_views import receipt_of
+from tests.support.staff import login
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+ONION = "peluitsemarangxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion"
+CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
+REPORTER_PAGES = ["/", "/report/wbs/", "/report/gratification/", "/follow/", "/tidak-ada/"]
+
+
+def settings_in_a_fresh_process(**env: str) -> subprocess.CompletedProcess[str]:
+    """Import the settings in a new interpreter with extra environment variables; print the institution."""
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.PELUIT_INSTITUTION_NAME, s.PELUIT_INSTITUTION_PHONE, s.PELUIT_INSTITUTION_DOMAIN, "
+        "s.PELUIT_ONION_ADDRESS or '-', sep='|')"
+    )
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env}
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True)
+
+
+def test_defaults_are_inspektorat_kota_semarang(settings: Any) -> None:
+    assert settings.PELUIT_INSTITUTION_NAME == "Inspektorat Kota Semarang"
+    assert settings.PELUIT_INSTITUTION_PHONE == "1708"
+    assert settings.PELUIT_INSTITUTION_DOMAIN == "inspektorat.semarangkota.go.id"
+    assert settings.PELUIT_INSTITUTION_EMAIL.endswith("@semarangkota.go.id")
+    assert "Semarang" in settings.PELUIT_INSTITUTION_ADDRESS
+    assert settings.PELUIT_INSTITUTION_LOGO == "institution-logo.svg"  # found among the static files
+    assert (ROOT / "static" / "institution-logo.svg").is_file()
+    assert settings.PELUIT_ONION_ADDRESS == ""
+
+
+def test_the_environment_names_another_institution() -> None:
+    result = settings_in_a_fresh_process(
+        PELUIT_INSTITUTION_NAME="Inspektorat Kabupaten Contoh",
+        PELUIT_INSTITUTION_PHONE="(024) 555 0101",
+        PELUIT_INSTITUTION_DOMAIN="wbs.contoh.go.id",
+        PELUIT_ONION_ADDRESS=f"http://{ONION.upper()}/",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"Inspektorat Kabupaten Contoh|(024) 555 0101|wbs.contoh.go.id|{ONION}"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("PELUIT_ONION_ADDRESS", "example.onion", "v3 onion address"),
+        ("PELUIT_INSTITUTION_LOGO", "/nonexistent/logo.svg", "missing or over 256 KiB"),
+        ("PELUIT_INSTITUTION_LOGO", str(ROOT / "README.md"), ".svg, .png or .jpg"),
+    ],
+)
+def test_a_bad_setting_stops_start_up_with_a_clear_message(variable: str, value: str, message: str) -> None:
+    result = settings_in_a_fresh_process(**{variable: value})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and message in result.stderr
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+@pytest.mark.parametrize("path", REPORTER_PAGES)
+def test_every_reporter_page_shows_the_institution_and_how_to_check_the_site(
+    client: Client, prefix: str, path: str
+) -> None:
+    html = client.get(prefix + path).content.decode()
+    assert "Inspektorat Kota Semarang" in html
+    assert "Jl. Pemuda No. 148" in html and 'href="tel:1708"' in html
+    assert 'href="mailto:inspektorat@semarangkota.go.id"' in html
+    assert 'id="real-site"' in html and "https://inspektorat.semarangkota.go.id/" in html
+    assert '<img src="data:image/svg+xml;base64,' in html  # the logo is inlined: no request to anywhere
+    assert f'href="{prefix}/libur/"' in html and 'id="quick-exit"' in html
+    assert ("Keluar cepat" if prefix == "" else "Quick exit") in html
+
+
+def test_the_logo_comes_from_the_configured_file(client: Client, settings: Any, tmp_path: Path) -> None:
+    logo = tmp_path / "lambang.png"
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(logo)
+    png = logo.read_bytes()
+    settings.PELUIT_INSTITUTION_LOGO = str(logo)
+    settings.PELUIT_INSTITUTION_NAME = "Inspektorat Kabupaten Contoh"
+    html = client.get("/").content.decode()
+    assert f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}"' in html
+    assert "Inspektorat Kabupaten Contoh" in html and "Inspektorat Kota Semarang" not in html
+
+
+def test_console_pages_carry_no_quick_exit(client: Client, make_staff: Any) -> None:
+    login(client, make_staff())
+    html = client.get("/console/").content.decode()
+    assert "Inspektorat Kota Semarang" in html
+    assert 'id="quick-exit"' not in html and 'id="real-site"' not in html
+    assert 'id="quick-exit"' not in client.get("/auth/login/").content.decode()
+
+
+@pytest.mark.parametrize(("path", "title"), [("/libur/", "Hari libur"), ("/en/libur/", "Public holidays")])
+def test_quick_exit_leads_to_a_neutral_page_and_clears_the_site(client: Client, path: str, title: str) -> None:
+    response = client.get(path)
+    html = response.content.decode()
+    assert response.status_code == 200 and title in html
+    assert response["Clear-Site-Data"] == CLEAR_SITE_DATA
+    # Nothing on it points to reporting: no name, no logo, no icon of ours, no link back.
+    for telltale in ("Peluit", "Inspektorat", "favicon", "lapor", "report", "<a "):
+        assert telltale.lower() not in html.lower(), telltale
+    assert "Hari Kemerdekaan" in html or "Independence Day" in html  # a real calendar, not an empty page
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+
+
+def test_follow_up_logout_clears_the_site_data(client: Client, make_staff: Any) -> None:
+    create_intake_staff(make_staff)
+    receipt = receipt_of(client.post("/report/wbs/", wbs_post()))
+    assert client.post("/follow/", {"receipt": receipt}).status_code == 302
+    logout = client.post("/follow/logout/")
+    assert logout.status_code == 302
+    assert logout["Clear-Site-Data"] == CLEAR_SITE_DATA
+
+
+@pytest.mark.parametrize("path", ["/", "/en/report/wbs/", "/follow/", "/libur/", "/tidak-ada/"])
+def test_reporter_pages_name_the_onion_service(client: Client, settings: Any, path: str) -> None:
+    settings.PELUIT_ONION_ADDRESS = ONION
+    response = client.get(path, {"x": "1"})
+    assert response["Onion-Location"] == f"http://{ONION}{path}?x=1"
+    if path != "/libur/":
+        assert f"http://{ONION}/" in response.content.decode()
+
+
+def test_no_onion_location_without_the_setting_on_staff_pages_the_api_or_over_the_onion(
+    client: Client, settings: Any
+) -> None:
+    assert "Onion-Location" not in client.get("/")
+    settings.PELUIT_ONION_ADDRESS = ONION
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, ONION]
+    assert "Onion-Location" not in client.get("/auth/login/")
+    assert "Onion-Location" not in client.get("/api/v1/openapi.json")
+    assert "Onion-Location" not in client.get("/", HTTP_HOST=ONION)
