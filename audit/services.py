@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from audit import chain, clock
@@ -90,6 +94,50 @@ def _actor_fields(actor: AbstractBaseUser | str) -> tuple[str, int | None, str]:
     return ActorKind.STAFF.value, int(actor.pk), str(actor.get_username())
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """One validated event waiting for its place in the log: ``row`` gets seq, time and hashes when appended."""
+
+    row: AuditEvent
+    at_us: int
+
+
+# The events held back by ``batch()`` blocks, per database connection (thread-local, as connections are).
+_batches = threading.local()
+
+
+def _pending_list(connection: BaseDatabaseWrapper) -> list[_Pending] | None:
+    batches: dict[str, list[_Pending]] = getattr(_batches, "by_alias", {})
+    return batches.get(connection.alias)
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Hold back the events ``record`` writes inside the block and append them all at its end, in order.
+
+    One append (one writer lock, one read of the log's tail, one insert) instead of one per event, taken as
+    late as possible: the block's other writes happen before the log is locked, so concurrent writers wait
+    for the lock for the shortest time. Must be used inside the caller's ``transaction.atomic()``; nothing is
+    appended if the block raises (the transaction then rolls back anyway). Nested blocks join the outer one.
+    """
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        raise AuditError("audit.batch must be used inside the caller's transaction.atomic() block")
+    if _pending_list(connection) is not None:
+        yield
+        return
+    pending: list[_Pending] = []
+    if not hasattr(_batches, "by_alias"):
+        _batches.by_alias = {}
+    _batches.by_alias[connection.alias] = pending
+    try:
+        yield
+    finally:
+        del _batches.by_alias[connection.alias]
+    if pending:
+        _append(connection, pending)
+
+
 def event_time_us(*, actor_kind: str, previous_us: int | None) -> int:
     """Return the time to store for an event appended now, in microseconds since 1970 (UTC).
 
@@ -118,7 +166,8 @@ def record(
     ``"reporter"`` or ``"system"``. ``case_ref`` is the case number or id; ``details`` a few short
     scalar values that never hold report content, reporter identifiers, IP addresses or user agents.
     Must run inside the caller's ``transaction.atomic()``; raises ``AuditError`` otherwise, or when an
-    argument breaks these rules.
+    argument breaks these rules. Inside a ``batch()`` block the event is checked now and appended at the
+    block's end (the returned event gets its ``seq`` and hashes then).
     """
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
@@ -136,38 +185,49 @@ def record(
         raise AuditError(f"at most {MAX_DETAILS} audit details")
     for key, value in details.items():
         _check_detail(key, value)
-    details_text = chain.canonical_details(details)
+    row = AuditEvent(
+        actor_kind=actor_kind,
+        actor_staff_id=staff_id,
+        actor_username=username,
+        action=action_value,
+        case_ref=case_ref,
+        details=chain.canonical_details(details),
+    )
+    # The time is taken now (coarse for reporters and inside clock.reporter_time()), raised at the append if
+    # the log's last event is later.
+    event = _Pending(row=row, at_us=event_time_us(actor_kind=actor_kind, previous_us=None))
+    held = _pending_list(connection)
+    if held is not None:
+        held.append(event)
+    else:
+        _append(connection, [event])
+    return row
 
+
+def _append(connection: BaseDatabaseWrapper, events: list[_Pending]) -> None:
+    """Append ``events`` in order after the log's last event: one lock, one read of the tail, one insert."""
     lock_writers(connection)
     last = AuditEvent.objects.order_by("-seq").values_list("seq", "at_us", "chain_hash").first()
-    if last is None:
-        seq, previous_us, previous = 1, None, chain.GENESIS
-    else:
-        seq, previous_us, previous = last[0] + 1, int(last[1]), bytes(last[2])
-    at_us = event_time_us(actor_kind=actor_kind, previous_us=previous_us)
-    salt = chain.new_salt()
-    data = chain.event_bytes(
-        salt=salt,
-        seq=seq,
-        at_us=at_us,
-        actor_kind=actor_kind,
-        actor_staff_id=staff_id,
-        actor_username=username,
-        action=action_value,
-        case_ref=case_ref,
-        details=details_text,
-    )
-    leaf = chain.leaf_hash(data)
-    return AuditEvent.objects.create(
-        seq=seq,
-        salt=salt,
-        at_us=at_us,
-        actor_kind=actor_kind,
-        actor_staff_id=staff_id,
-        actor_username=username,
-        action=action_value,
-        case_ref=case_ref,
-        details=details_text,
-        leaf_hash=leaf,
-        chain_hash=chain.chain_hash(previous, leaf),
-    )
+    seq, previous_us, previous = (0, None, chain.GENESIS) if last is None else (last[0], int(last[1]), bytes(last[2]))
+    for event in events:
+        row = event.row
+        seq += 1
+        # Time never runs backwards in the log, even if a server's clock does (reporter times stay coarse:
+        # raised to the previous event's at most, see event_time_us).
+        at_us = event.at_us if previous_us is None else max(event.at_us, previous_us)
+        previous_us = at_us
+        salt = chain.new_salt()
+        data = chain.event_bytes(
+            salt=salt,
+            seq=seq,
+            at_us=at_us,
+            actor_kind=row.actor_kind,
+            actor_staff_id=row.actor_staff_id,
+            actor_username=row.actor_username,
+            action=row.action,
+            case_ref=row.case_ref,
+            details=row.details,
+        )
+        row.seq, row.salt, row.at_us, row.leaf_hash = seq, salt, at_us, chain.leaf_hash(data)
+        row.chain_hash = previous = chain.chain_hash(previous, row.leaf_hash)
+    AuditEvent.objects.bulk_create([event.row for event in events])

@@ -176,6 +176,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _pg_options["options"] = (
         f"{_pg_options.get('options', '')} -c statement_timeout={1000 * PELUIT_DB_STATEMENT_TIMEOUT}".strip()
     )
+# A reporter's submission that meets a busy database (a lock) is tried again for this long (intake/busy.py).
+PELUIT_WRITE_RETRY_SECONDS = float(os.environ.get("PELUIT_WRITE_RETRY_SECONDS", "60"))
+# How long a process keeps the intake recipients and their public keys (intake/recipients.py).
+PELUIT_RECIPIENT_CACHE_SECONDS = float(os.environ.get("PELUIT_RECIPIENT_CACHE_SECONDS", "2"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Staff accounts and authentication ---------------------------------------------------------------

@@ -38,9 +38,8 @@ from intake.forms import (
     ReplyForm,
     ReportForm,
     WbsReportForm,
-    display_name,
 )
-from intake.recipients import intake_recipient_candidates
+from intake.recipients import roster
 from intake.throttle import Throttled, receipt_attempt
 from vault import services as vault
 from vault.exceptions import FollowupExpired, NotSetUp, UnknownReceipt
@@ -309,7 +308,7 @@ def submit_gratification_report(request: HttpRequest) -> Status[dict[str, Any]]:
 @speaks_client_language
 def list_wbs_intake_recipients(request: HttpRequest) -> Status[list[dict[str, Any]]]:
     """Return the officers and supervisors a WBS reporter may exclude, by display name."""
-    return Status(200, [{"id": user.pk, "name": display_name(user)} for user in intake_recipient_candidates()])
+    return Status(200, [{"id": pk, "name": name} for pk, name in roster().candidates])
 
 
 ReporterApi.form_bodies = {

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from casework.cases.content import GRATIFICATION_REPORT, WBS_REPORT, ReportField
 from casework.models import Organisation
 from intake.attachments import SEND_UNCLEANED_LABEL, RejectedAttachment, check_attachment_count
-from intake.recipients import intake_recipient_candidates
+from intake.recipients import roster
 from intake.voice import DEFAULT_MAX_VOICE_SECONDS
 
 if TYPE_CHECKING:
@@ -317,16 +317,13 @@ class WbsReportForm(ReportForm):
         super().__init__(*args, **kwargs)
         field = self.fields["exclude_recipients"]
         assert isinstance(field, forms.TypedMultipleChoiceField)
-        field.choices = [(user.pk, display_name(user)) for user in intake_recipient_candidates()]
+        field.choices = list(roster().candidates)
 
     def identity(self) -> dict[str, str]:
         """Return the identity fields the reporter filled in (empty when anonymous)."""
         return {name: str(self.cleaned_data[name]) for name in self.identity_fields if self.cleaned_data.get(name)}
 
 
-def display_name(user: Any) -> str:
-    """Return how a staff member is listed to reporters: full name, else username."""
-    return str(user.get_full_name() or user.get_username())
 
 
 _ONE_OF_CONTACTS = _("Required: a mobile phone or an e-mail address (at least one of the two).")

@@ -3,16 +3,27 @@
 Intake recipients are every active officer and supervisor who holds a vault key, minus the people the
 reporter excluded (docs/decisions.md, "Intake recipients"). The escrow key always receives a copy too
 (the vault adds it), so an excluded or absent officer never makes a report unreadable.
+
+Every submission (and every WBS form) needs the same list: who may be excluded, by name, and the public keys
+a report is sealed to. ``roster()`` reads both in two queries and keeps them for
+``PELUIT_RECIPIENT_CACHE_SECONDS`` (2 s by default) in the process, so a flood of reports does not read the
+staff tables again for each one (docs/decisions.md, "Issue 14: a short-lived recipient roster").
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from casework.models import StaffUser
 from casework.staff.selectors import case_key_holders
+from vault import services as vault
 
 
 def intake_recipient_candidates() -> QuerySet[StaffUser]:
@@ -20,11 +31,66 @@ def intake_recipient_candidates() -> QuerySet[StaffUser]:
     return case_key_holders()
 
 
-def intake_recipients(*, excluded_ids: Collection[int] = ()) -> list[StaffUser]:
-    """Return the staff whose public keys a new report is sealed to."""
-    return list(with_vault_key(intake_recipient_candidates()).exclude(pk__in=list(excluded_ids)))
+def intake_recipients(*, excluded_ids: Collection[int] = ()) -> QuerySet[StaffUser]:
+    """Return the staff whose public keys a new report is sealed to (a query: ``vault.recipient_keys`` reads
+    their keys with it in one statement)."""
+    return with_vault_key(intake_recipient_candidates()).exclude(pk__in=list(excluded_ids)).order_by("pk")
 
 
 def with_vault_key(users: QuerySet[StaffUser]) -> QuerySet[StaffUser]:
     """Return only the users who have enrolled a vault key."""
     return users.filter(officer_key__isnull=False)
+
+
+def display_name(user: Any) -> str:
+    """Return how a staff member is listed to reporters: full name, else username."""
+    return str(user.get_full_name() or user.get_username())
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The intake recipients as a submission needs them, read at ``read_at`` (``time.monotonic``)."""
+
+    candidates: tuple[tuple[int, str], ...]  # (id, display name) of who a reporter may exclude, by name
+    keys: tuple[vault.RecipientKey, ...]  # the public keys a new report is sealed to
+
+    def candidate_ids(self) -> set[int]:
+        """Return the ids of the staff a reporter may exclude."""
+        return {pk for pk, _name in self.candidates}
+
+    def keys_without(self, excluded_ids: Collection[int]) -> list[vault.RecipientKey]:
+        """Return the recipients' keys without the excluded staff."""
+        excluded = set(excluded_ids)
+        return [key for key in self.keys if key.staff_id not in excluded]
+
+
+_lock = threading.Lock()
+_cached: tuple[float, Roster] | None = None
+
+
+def roster() -> Roster:
+    """Return the intake recipients, read at most ``PELUIT_RECIPIENT_CACHE_SECONDS`` ago in this process.
+
+    A change of staff (a new officer, a key enrolled, an account deactivated) reaches intake within that time.
+    Whoever is excluded by a reporter is applied on every submission (``Roster.keys_without``), never cached.
+    """
+    global _cached
+    ttl = float(getattr(settings, "PELUIT_RECIPIENT_CACHE_SECONDS", 2.0))
+    now = time.monotonic()
+    with _lock:
+        if ttl > 0 and _cached is not None and now - _cached[0] < ttl:
+            return _cached[1]
+    fresh = Roster(
+        candidates=tuple((user.pk, display_name(user)) for user in intake_recipient_candidates()),
+        keys=tuple(vault.recipient_keys(users=intake_recipients())),
+    )
+    with _lock:
+        _cached = (now, fresh)
+    return fresh
+
+
+def forget_roster() -> None:
+    """Drop the cached roster (tests; a staff change that must reach intake at once)."""
+    global _cached
+    with _lock:
+        _cached = None

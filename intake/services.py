@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from audit.actions import Action
 from audit.clock import now as clock_now
 from audit.clock import reporter_time
+from audit.services import batch as audit_batch
 from audit.services import record as audit_record
 from casework.cases import sealed
 from casework.cases.content import split_report_data
@@ -45,8 +46,8 @@ from casework.models import (
 )
 from casework.survey.selectors import survey_open_for
 from casework.survey.services import survey_submit
-from casework.workflow.calendar import due_date, working_days_for
-from casework.workflow.clocks import start_initial_clocks
+from casework.workflow.calendar import Deadlines, deadlines
+from casework.workflow.clocks import initial_clocks, save_initial_clocks
 from intake.attachments import (
     CleanAttachment,
     RejectedAttachment,
@@ -54,9 +55,10 @@ from intake.attachments import (
     inspect_and_clean,
     uncleanable_message,
 )
+from intake.busy import run_in_transaction
 from intake.held import HeldSelection
 from intake.models import SubmissionToken
-from intake.recipients import intake_recipient_candidates, intake_recipients
+from intake.recipients import roster
 from intake.voice import VoiceBudget
 from vault import services as vault
 from vault.exceptions import UnknownReceipt
@@ -118,7 +120,7 @@ class FollowupView(ThreadView):
 # --- Content ---------------------------------------------------------------------------------------------
 def _excluded_ids(data: Mapping[str, Any]) -> list[int]:
     wanted = {int(v) for v in data.get("exclude_recipients") or []}
-    return list(intake_recipient_candidates().filter(pk__in=wanted).values_list("pk", flat=True))
+    return sorted(wanted & roster().candidate_ids())
 
 
 # --- Acknowledgements ------------------------------------------------------------------------------------
@@ -126,8 +128,9 @@ def _day(value: date) -> str:
     return value.strftime("%d-%m-%Y")
 
 
-def wbs_acknowledgement(*, number: str, received_on: date) -> str:
+def wbs_acknowledgement(*, number: str, received_on: date, rules: Deadlines | None = None) -> str:
     """Return the automatic first message of a WBS case: what happens next and the deadlines."""
+    rules = rules or deadlines()
     return "\n\n".join(
         [
             _("Thank you. Your report %(number)s was received on %(date)s.")
@@ -141,10 +144,10 @@ def wbs_acknowledgement(*, number: str, received_on: date) -> str:
                 "A report that needs an examination is handled within %(long)d working days (by %(long_date)s)."
             )
             % {
-                "short": working_days_for("ADUAN_TIDAK_BERKADAR", on=received_on),
-                "short_date": _day(due_date("ADUAN_TIDAK_BERKADAR", start=received_on)),
-                "long": working_days_for("ADUAN_BERKADAR", on=received_on),
-                "long_date": _day(due_date("ADUAN_BERKADAR", start=received_on)),
+                "short": rules.working_days_for("ADUAN_TIDAK_BERKADAR", on=received_on),
+                "short_date": _day(rules.due_date("ADUAN_TIDAK_BERKADAR", start=received_on)),
+                "long": rules.working_days_for("ADUAN_BERKADAR", on=received_on),
+                "long_date": _day(rules.due_date("ADUAN_BERKADAR", start=received_on)),
             },
             _(
                 "Come back with your receipt to read our messages and answer them. We cannot reach you in any other "
@@ -155,9 +158,16 @@ def wbs_acknowledgement(*, number: str, received_on: date) -> str:
 
 
 def gratification_acknowledgement(
-    *, number: str, received_on: date, gift_received_on: date, is_refusal: bool, warnings: Sequence[str]
+    *,
+    number: str,
+    received_on: date,
+    gift_received_on: date,
+    is_refusal: bool,
+    warnings: Sequence[str],
+    rules: Deadlines | None = None,
 ) -> str:
     """Return the automatic first message of a gratification case: what happens next and the deadlines."""
+    rules = rules or deadlines()
     parts = [
         _("Thank you. Your gratification report %(number)s was received by the UPG on %(date)s.")
         % {"number": number, "date": _day(received_on)},
@@ -166,17 +176,17 @@ def gratification_acknowledgement(
             "If information is missing we ask you here; you then have %(complete)d working days to complete it."
         )
         % {
-            "days": working_days_for("GRAT_UPG_TERUSKAN", on=received_on),
-            "date": _day(due_date("GRAT_UPG_TERUSKAN", start=received_on)),
-            "complete": working_days_for("GRAT_LENGKAPI", on=received_on),
+            "days": rules.working_days_for("GRAT_UPG_TERUSKAN", on=received_on),
+            "date": _day(rules.due_date("GRAT_UPG_TERUSKAN", start=received_on)),
+            "complete": rules.working_days_for("GRAT_LENGKAPI", on=received_on),
         },
         _(
             "The KPK decides who owns the gift within %(decide)d working days of a complete report, and its "
             "decision letter (SK) reaches you within %(send)d working days after that."
         )
         % {
-            "decide": working_days_for("KPK_PENETAPAN", on=received_on),
-            "send": working_days_for("SK_KIRIM", on=received_on),
+            "decide": rules.working_days_for("KPK_PENETAPAN", on=received_on),
+            "send": rules.working_days_for("SK_KIRIM", on=received_on),
         },
     ]
     if not is_refusal:
@@ -186,9 +196,9 @@ def gratification_acknowledgement(
                 "received on %(gift)s that is %(date)s at the latest (counting the day of receipt)."
             )
             % {
-                "days": working_days_for("GRAT_LAPOR_KPK", on=gift_received_on),
+                "days": rules.working_days_for("GRAT_LAPOR_KPK", on=gift_received_on),
                 "gift": _day(gift_received_on),
-                "date": _day(due_date("GRAT_LAPOR_KPK", start=gift_received_on, count_start_day=True)),
+                "date": _day(rules.due_date("GRAT_LAPOR_KPK", start=gift_received_on, count_start_day=True)),
             }
         )
     parts.extend(warnings)
@@ -294,14 +304,23 @@ def token_spent(*, token: str) -> bool:
 
 
 def _spend_token(token: str, *, now: datetime) -> None:
-    """Record the form's one-time token as used; raise AlreadySubmitted if it was used before."""
-    SubmissionToken.objects.filter(used_at__lt=now - TOKEN_MEMORY).delete()
-    digest = _token_digest(token)
+    """Record the form's one-time token as used; raise AlreadySubmitted if it was used before.
+
+    Runs first in the submission's transaction and needs no savepoint: a duplicate ends the whole
+    transaction, which has written nothing else yet. Spent tokens older than two days are deleted by
+    ``purge_spent_tokens`` (hourly), not here, so a submission does not pay for the purge.
+    """
     try:
-        with transaction.atomic():
-            SubmissionToken.objects.create(digest=digest, used_at=now)
+        SubmissionToken.objects.bulk_create([SubmissionToken(digest=_token_digest(token), used_at=now)])
     except IntegrityError as exc:
         raise AlreadySubmitted() from exc
+
+
+def purge_spent_tokens() -> int:
+    """Delete the spent form tokens older than two days; return how many (run hourly by Celery beat)."""
+    with transaction.atomic():
+        deleted, _by_model = SubmissionToken.objects.filter(used_at__lt=timezone.now() - TOKEN_MEMORY).delete()
+    return deleted
 
 
 def _delete_blobs(names: Sequence[str]) -> None:
@@ -321,6 +340,34 @@ class Recording:
     received_at: datetime
 
 
+# Stands for the case number in an acknowledgement written before the number exists (it is allocated last,
+# inside the transaction); replaced there. It cannot occur in the translated text around it.
+_NUMBER = "\x00number\x00"
+
+
+def _write_files(
+    *, access: vault.Access, case: Case, cleaned: Sequence[CleanAttachment], on_stored: Callable[[str], None]
+) -> list[CaseAttachment]:
+    """Encrypt the submission's files into storage before its transaction; return the attachments, unsaved."""
+    written = []
+    for item in cleaned:
+        try:
+            written.append(
+                sealed.write_attachment(
+                    access=access,
+                    case=case,
+                    chunks=item.chunks,
+                    original_name=item.original_name,
+                    content_type=item.content_type,
+                    metadata_removed=item.metadata_removed,
+                    on_stored=on_stored,
+                )
+            )
+        except RejectedAttachment as exc:  # a cleaner may refuse while streaming
+            raise SubmissionRejected(exc.message) from exc
+    return written
+
+
 @reporter_time()  # every time this request stores is coarse (audit/clock.py)
 def _submit(
     *,
@@ -328,13 +375,20 @@ def _submit(
     data: Mapping[str, Any],
     files: SubmittedFiles,
     metadata: Mapping[str, Any],
-    acknowledgement: Callable[[str, date], str],
+    acknowledgement: Callable[[str, date, Deadlines], str],
     warnings: list[str],
     channel: str = Channel.WEB,
     gift_received_on: date | None = None,
     is_refusal: bool = False,
     recording: Recording | None = None,
 ) -> Submission:
+    """Store a report: everything slow first, then one short transaction (tried again while the database is busy).
+
+    Before the transaction, nothing written to the database: the files are cleaned and encrypted into storage,
+    the receipt is derived (Argon2id), the data key sealed to the recipients and the escrow key, the content
+    sealed, the clocks and the acknowledgement counted. The transaction then spends the form token, takes the
+    case number (a locked row, taken late), inserts the rows and appends the audit events in one append, last.
+    """
     content, identity = split_report_data(data)
     content["language"] = get_language() or ""
     excluded = _excluded_ids(data) if kind == CaseKind.WBS else []
@@ -347,77 +401,76 @@ def _submit(
     )
     stored_names: list[str] = []
     try:
-        # The receipt's Argon2id derivation is the slow part of sealing: done before the write transaction,
-        # so waiting for it (the vault queues derivations) never holds the database's write lock.
-        receipt = vault.prepare_receipt()
-        with transaction.atomic():
-            now = clock_now()  # rounded down to the reporter granularity; the local date (deadlines) is kept
-            received_at = recording.received_at if recording is not None else now
-            today = timezone.localdate(received_at)
-            if token:
-                _spend_token(token, now=now)
-            report_id = uuid.uuid4()
-            case = Case(
-                id=report_id,
-                # A placeholder only this transaction sees; the real number is allocated last (below).
-                number=f"NEW-{report_id.hex[:16]}",
-                kind=kind,
-                status=INITIAL_STATUS[kind],
-                received_at=received_at,
-                identity_given=bool(identity),
-                channel=recording.channel if recording is not None else channel,
-                **metadata,
-            )
-            identity_bytes = sealed.json_bytes(identity) if identity else None
-            new_report = vault.seal_report(
-                report_id=case.id,
-                recipients=intake_recipients(excluded_ids=excluded),
-                identity=identity_bytes,
-                receipt=receipt,
-            )
-            access = new_report.access
-            case.content = sealed.seal_content(access=access, case=case, content=content)
-            case.save(force_insert=True)
-            if excluded:
-                case.excluded_recipients.set(excluded)
-            _store_all(access=access, case=case, cleaned=[*cleaned, *held], on_stored=stored_names.append)
-            if token:  # the files held for this form are the case's now (or were unticked): delete them
-                vault.release_held_files(token=token)
-            # The sequence row stays locked until commit: take it after the slow part (encrypting the files),
-            # so concurrent submissions wait milliseconds, not the length of someone else's upload.
-            case.number = allocate_case_number(kind=kind, year=today.year)
-            case.save(update_fields=["number"])
-            start_initial_clocks(case=case, gift_received_on=gift_received_on, is_refusal=is_refusal)
-            sealed.add_message(
-                access=access,
-                case=case,
-                sender=CaseMessage.Sender.INSPECTORATE,
-                body=acknowledgement(case.number, today),
-            )
-            details: dict[str, str | int | bool | None] = {
-                "kind": str(kind),
-                "report_id": str(case.id),
-                "attachments": len(cleaned) + len(held),
-                "attachments_uncleaned": sum(not item.metadata_removed for item in [*cleaned, *held]),
-                "voice_disguised": len(files.voice_recordings),
-                "identity_given": bool(identity),
-            }
-            if recording is not None:  # another channel: the officer who recorded it answers for it
-                details.update(channel=recording.channel, received_on=today.isoformat())
-            audit_record(
-                action=Action.REPORT_SUBMITTED,
-                actor=recording.officer if recording is not None else "reporter",
-                case_ref=case.number,
-                # The vault's intake grant events above name the report id (the number did not exist yet).
-                details=details,
-            )
+        now = clock_now()  # rounded down to the reporter granularity; the local date (deadlines) is kept
+        received_at = recording.received_at if recording is not None else now
+        today = timezone.localdate(received_at)
+        case = Case(
+            id=uuid.uuid4(),
+            kind=kind,
+            status=INITIAL_STATUS[kind],
+            received_at=received_at,
+            identity_given=bool(identity),
+            channel=recording.channel if recording is not None else channel,
+            **metadata,
+        )
+        # The receipt's Argon2id derivation (queued per process by the vault) and all sealing happen here,
+        # before the write transaction, so neither ever holds the database's write lock.
+        recipients = roster().keys_without(excluded)
+        prepared = vault.prepare_report(
+            report_id=case.id, recipients=recipients, identity=sealed.json_bytes(identity) if identity else None
+        )
+        access = prepared.access
+        case.content = sealed.seal_content(access=access, case=case, content=content)
+        rules = deadlines()
+        clocks = initial_clocks(case=case, gift_received_on=gift_received_on, is_refusal=is_refusal, rules=rules)
+        thanks = acknowledgement(_NUMBER, today, rules)
+        attachments = _write_files(access=access, case=case, cleaned=[*cleaned, *held], on_stored=stored_names.append)
+
+        def write() -> None:
+            with audit_batch():
+                if token:
+                    _spend_token(token, now=now)
+                # The sequence row stays locked until commit, so it is taken after everything slow.
+                case.number = allocate_case_number(kind=kind, year=today.year)
+                case.save(force_insert=True)
+                if excluded:
+                    case.excluded_recipients.set(excluded)
+                vault.store_report(prepared=prepared, case_ref=case.number)
+                sealed.save_attachments(case=case, attachments=attachments)
+                if token:  # the files held for this form are the case's now (or were unticked): delete them
+                    vault.release_held_files(token=token)
+                save_initial_clocks(case=case, clocks=clocks)
+                sealed.new_message(
+                    access=access,
+                    case=case,
+                    sender=CaseMessage.Sender.INSPECTORATE,
+                    body=thanks.replace(_NUMBER, case.number),
+                ).save(force_insert=True)
+                details: dict[str, str | int | bool | None] = {
+                    "kind": str(kind),
+                    "report_id": str(case.id),
+                    "attachments": len(attachments),
+                    "attachments_uncleaned": sum(not item.metadata_removed for item in attachments),
+                    "voice_disguised": len(files.voice_recordings),
+                    "identity_given": bool(identity),
+                }
+                if recording is not None:  # another channel: the officer who recorded it answers for it
+                    details.update(channel=recording.channel, received_on=today.isoformat())
+                audit_record(
+                    action=Action.REPORT_SUBMITTED,
+                    actor=recording.officer if recording is not None else "reporter",
+                    case_ref=case.number,
+                    details=details,
+                )
+
+        run_in_transaction(write)
     except BaseException:
         _close_all(cleaned)
         _delete_blobs(stored_names)
         raise
     return Submission(
         case=case,
-        receipt=new_report.receipt,
+        receipt=prepared.receipt,
         warnings=warnings,
         uncleaned_files=[item.original_name for item in [*cleaned, *held] if not item.metadata_removed],
     )
@@ -452,7 +505,7 @@ def submit_wbs_report(
             "violation_type": data.get("violation_type") or "",
             "organisation": data.get("organisation"),
         },
-        acknowledgement=lambda number, today: wbs_acknowledgement(number=number, received_on=today),
+        acknowledgement=lambda number, today, rules: wbs_acknowledgement(number=number, received_on=today, rules=rules),
         warnings=[],
         channel=channel,
         recording=recording,
@@ -498,12 +551,13 @@ def submit_gratification_report(
             "gift_value_band": gift_value_band(data.get("value"), str(data.get("currency") or "IDR")),
             "gift_received_on": gift_received_on,
         },
-        acknowledgement=lambda number, today: gratification_acknowledgement(
+        acknowledgement=lambda number, today, rules: gratification_acknowledgement(
             number=number,
             received_on=today,
             gift_received_on=gift_received_on,
             is_refusal=is_refusal,
             warnings=warnings,
+            rules=rules,
         ),
         warnings=warnings,
         channel=channel,
@@ -545,9 +599,7 @@ def record_report(
     )
     recording = Recording(channel=channel, officer=officer, received_at=received_at)
     submit = submit_wbs_report if kind == CaseKind.WBS else submit_gratification_report
-    return submit(
-        data=data, attachments=attachments, voice_recordings=voice_recordings, held=held, recording=recording
-    )
+    return submit(data=data, attachments=attachments, voice_recordings=voice_recordings, held=held, recording=recording)
 
 
 # --- Follow-up -------------------------------------------------------------------------------------------

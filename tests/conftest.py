@@ -35,6 +35,17 @@ def _media_in_tmp(settings: Any, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_recipient_roster(settings: Any) -> Iterator[None]:
+    """Read the intake recipients anew on every use (tests change staff between submissions)."""
+    from intake.recipients import forget_roster
+
+    settings.PELUIT_RECIPIENT_CACHE_SECONDS = 0
+    forget_roster()
+    yield
+    forget_roster()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_throttle() -> None:
     """Start every test with empty in-memory throttle counters (intake/throttle.py)."""
     from intake.throttle import reset_for_tests
@@ -85,3 +96,20 @@ def make_staff(db: None):
         return StaffFactory.create(role=role, **kwargs)
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print how many cases the fuzz tests generated (tests/support/fuzz.py), over every xdist worker."""
+    per_test: dict[str, int] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for key, value in getattr(report, "user_properties", ()):
+                if key == "fuzz_cases":
+                    per_test[report.nodeid] = max(per_test.get(report.nodeid, 0), int(value))
+    if per_test:
+        from tests.support.fuzz import budget
+
+        terminalreporter.write_line(
+            f"fuzzing: {sum(per_test.values())} generated cases in {len(per_test)} tests "
+            f"(budget PELUIT_FUZZ_EXAMPLES={budget()})"
+        )

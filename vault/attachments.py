@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO, Any
@@ -118,11 +118,31 @@ def store_attachment(*, access: Access, report_id: uuid.UUID, chunks: Iterable[b
     Raises ``AccessDenied`` when ``access`` cannot use the report's key. If reading ``chunks`` fails (e.g.
     the sanitiser rejects the file half-way), the partial blob is deleted and the error propagates.
     """
+    stored = write_attachment(access=access, report_id=report_id, chunks=chunks)
+    record_attachments(report_id=report_id, stored=[stored])
+    return stored
+
+
+def write_attachment(*, access: Access, report_id: uuid.UUID, chunks: Iterable[bytes]) -> StoredAttachment:
+    """Encrypt ``chunks`` into storage without recording the blob: for work done before a transaction.
+
+    The blob is an orphan (``sweep_orphaned_blobs``) until ``record_attachments`` records it in the caller's
+    transaction; the caller deletes it (``delete_attachment``) if that transaction fails. Errors as for
+    ``store_attachment``.
+    """
     data_key = unseal_report_key(access, report_id, audit=False)
     name = new_blob_name()
     size = encrypt_to_storage(key=data_key, bind_id=report_id, name=name, chunks=chunks)
-    AttachmentBlob.objects.create(name=name, report_id=report_id)
     return StoredAttachment(name=name, size=size)
+
+
+def record_attachments(*, report_id: uuid.UUID, stored: Sequence[StoredAttachment]) -> None:
+    """Record blobs written by ``write_attachment`` (one insert), inside the caller's transaction.
+
+    The sizes are not recorded (the caller seals them with the file's name).
+    """
+    if stored:
+        AttachmentBlob.objects.bulk_create([AttachmentBlob(name=item.name, report_id=report_id) for item in stored])
 
 
 def encrypt_to_storage(*, key: bytes, bind_id: uuid.UUID, name: str, chunks: Iterable[bytes]) -> int:

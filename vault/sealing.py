@@ -10,7 +10,9 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +31,7 @@ from vault.access import (
 from vault.events import record
 from vault.exceptions import AccessDenied, CorruptCiphertext, NotSetUp, UnknownReceipt, VaultError
 from vault.models import AttachmentBlob, CaseKey, EscrowKey, OfficerKey, ReceiptKey, SealedIdentity
-from vault.permissions import Staff, may_hold_case_keys
+from vault.permissions import HOLD_CASE_KEYS, Staff, may_hold_case_keys
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +64,148 @@ def _officer_public_key(officer: Staff) -> bytes:
     return bytes(row.public_key)
 
 
+@dataclass(frozen=True)
+class RecipientKey:
+    """An intake recipient as sealing needs them: staff id, username (for the audit log) and public key."""
+
+    staff_id: int
+    username: str
+    public_key: bytes
+
+
+def recipient_keys(*, users: QuerySet[Any]) -> list[RecipientKey]:
+    """Return the public keys of those of ``users`` who may hold case keys and have a key, in one query.
+
+    The permission is checked in SQL (``with_perm``, the model backend's rule: active, and granted through a
+    group or directly, or a superuser), so a list of recipients costs one query however long it is.
+    """
+    model = get_user_model()
+    holders = model._default_manager.with_perm(HOLD_CASE_KEYS, backend="django.contrib.auth.backends.ModelBackend")
+    rows = (
+        OfficerKey.objects.filter(user__in=users.values("pk"))
+        .filter(user__in=holders.values("pk"))
+        .order_by("user_id")
+        .values_list("user_id", f"user__{model.USERNAME_FIELD}", "public_key")
+    )
+    return [RecipientKey(staff_id=int(pk), username=str(name), public_key=bytes(key)) for pk, name, key in rows]
+
+
+def _staff_recipient_keys(recipients: Sequence[Staff]) -> list[RecipientKey]:
+    keys = []
+    for officer in recipients:
+        try:
+            public_key = _officer_public_key(officer)
+        except AccessDenied:
+            logger.warning("vault: intake recipient %s has no officer key; skipped", officer.pk)
+            continue
+        keys.append(RecipientKey(staff_id=int(officer.pk), username=officer.get_username(), public_key=public_key))
+    return keys
+
+
+@dataclass(frozen=True, repr=False)
+class PreparedReport:
+    """A new report's keys, made and sealed before the submission's transaction; ``store_report`` writes them.
+
+    ``receipt`` (16 digits, unformatted) is shown to the reporter once; ``access`` is the reporter's access,
+    with which the caller seals the content before the transaction too.
+    """
+
+    report_id: uuid.UUID
+    receipt: str
+    access: ReporterAccess
+    case_keys: tuple[CaseKey, ...]
+    receipt_key: ReceiptKey
+    identity: SealedIdentity | None
+    granted_to: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return "<PreparedReport>"
+
+
+def prepare_report(
+    *,
+    report_id: uuid.UUID,
+    recipients: Sequence[RecipientKey],
+    identity: bytes | None = None,
+    receipt: receipts.PreparedReceipt | None = None,
+) -> PreparedReport:
+    """Make a new report's keys and seal them; write nothing. Call it outside any database transaction.
+
+    A random data key is sealed to each recipient's public key (``recipient_keys``) and to the escrow key,
+    and wrapped for the reporter under the key derived from a new receipt (the Argon2id derivation, the slow
+    part, runs here). ``identity`` (if given) is sealed under a separate identity key that only the escrow key
+    can open (see ``grant_identity``). ``receipt`` (``prepare_receipt()``) supplies the receipt already
+    derived. Raises ``NotSetUp`` when there is no escrow key yet.
+    """
+    escrow_key = EscrowKey.objects.values_list("public_key", flat=True).first()
+    if escrow_key is None:
+        raise NotSetUp()
+    escrow_public = bytes(escrow_key)
+    data_key = crypto.random_key()
+    data_context = case_key_context(report_id, CaseKey.Scope.DATA)
+    case_keys = [
+        CaseKey(report_id=report_id, scope=CaseKey.Scope.DATA, officer_id=officer_id, sealed_key=sealed)
+        for officer_id, sealed in [
+            (None, formats.sealed_key(escrow_public, data_key, context=data_context)),
+            *((r.staff_id, formats.sealed_key(r.public_key, data_key, context=data_context)) for r in recipients),
+        ]
+    ]
+    digits, receipt_key = _new_receipt(report_id, data_key, receipt)
+    sealed_identity = None
+    if identity is not None:
+        identity_key = crypto.random_key()
+        context = case_key_context(report_id, CaseKey.Scope.IDENTITY)
+        case_keys.append(
+            CaseKey(
+                report_id=report_id,
+                scope=CaseKey.Scope.IDENTITY,
+                officer_id=None,
+                sealed_key=formats.sealed_key(escrow_public, identity_key, context=context),
+            )
+        )
+        sealed_identity = SealedIdentity(
+            report_id=report_id, ciphertext=formats.content_seal(identity_key, report_id, IDENTITY_PURPOSE, identity)
+        )
+    return PreparedReport(
+        report_id=report_id,
+        receipt=digits,
+        access=ReporterAccess(report_id=report_id, _data_key=data_key),
+        case_keys=tuple(case_keys),
+        receipt_key=receipt_key,
+        identity=sealed_identity,
+        granted_to=tuple(r.username for r in recipients),
+    )
+
+
+def store_report(*, prepared: PreparedReport, case_ref: str = "") -> None:
+    """Write a prepared report's keys inside the caller's transaction: a few inserts, no cryptography.
+
+    Records one ``CASE_GRANTED`` event per recipient (``via`` intake), named ``case_ref`` (else the report
+    id). A report stored before fails on the receipt key's unique report id (``IntegrityError``).
+    """
+    report_id = prepared.report_id
+    # The rows may be written again after a rolled-back try (the caller retries on a busy database): clear
+    # the ids the database gave them last time.
+    rows: list[CaseKey | ReceiptKey | SealedIdentity] = [*prepared.case_keys, prepared.receipt_key]
+    if prepared.identity is not None:
+        rows.append(prepared.identity)
+    for row in rows:
+        row.pk = None
+        row._state.adding = True
+    CaseKey.objects.bulk_create(prepared.case_keys)
+    prepared.receipt_key.save(force_insert=True)
+    if prepared.identity is not None:
+        prepared.identity.save(force_insert=True)
+    for username in prepared.granted_to:
+        record(
+            action=Action.CASE_GRANTED,
+            actor="system",
+            report_id=report_id,
+            case_ref=case_ref or str(report_id),
+            details={"officer": username, "via": "intake"},
+        )
+
+
 @transaction.atomic
 def seal_report(
     *,
@@ -71,48 +215,29 @@ def seal_report(
     case_ref: str = "",
     receipt: receipts.PreparedReceipt | None = None,
 ) -> NewReport:
-    """Create the report's keys and return its receipt and the reporter's access.
+    """Create the report's keys and return its receipt and the reporter's access, in one step.
 
-    A random data key is sealed to each recipient's public key and to the escrow key, and wrapped for the
-    reporter under the receipt-derived key. ``identity`` (if given) is sealed under a separate identity key
-    that only the escrow key can open (see ``grant_identity``). Recipients without a key are skipped (the
-    escrow copy keeps the report readable). Raises ``NotSetUp`` when there is no escrow key yet.
-
-    Pass ``receipt`` from ``prepare_receipt()`` made before the caller's transaction: otherwise the
-    receipt's Argon2id derivation runs here, inside it.
+    ``prepare_report`` and ``store_report`` in the caller's transaction (the Argon2id derivation then runs
+    inside it: intake calls the two separately). Recipients who may not hold keys, or have none, are skipped
+    (the escrow copy keeps the report readable). Raises ``NotSetUp`` when there is no escrow key yet.
+    ``receipt`` (from ``prepare_receipt()``) saves the derivation here.
     """
-    escrow = EscrowKey.objects.first()
-    if escrow is None:
-        raise NotSetUp()
     if ReceiptKey.objects.filter(report_id=report_id).exists() or CaseKey.objects.filter(report_id=report_id).exists():
         raise VaultError(_("This report has already been sealed."))
-    data_key = crypto.random_key()
-    _seal_case_key(report_id, CaseKey.Scope.DATA, data_key, bytes(escrow.public_key), None)
-    for officer in recipients:
-        try:
-            public_key = _officer_public_key(officer)
-        except AccessDenied:
-            logger.warning("vault: intake recipient %s has no officer key; skipped", officer.pk)
-            continue
-        _seal_case_key(report_id, CaseKey.Scope.DATA, data_key, public_key, officer)
-        record(
-            action=Action.CASE_GRANTED,
-            actor="system",
-            report_id=report_id,
-            case_ref=case_ref,
-            details={"officer": officer.get_username(), "via": "intake"},
-        )
-    digits = _create_receipt(report_id, data_key, receipt)
-    if identity is not None:
-        identity_key = crypto.random_key()
-        _seal_case_key(report_id, CaseKey.Scope.IDENTITY, identity_key, bytes(escrow.public_key), None)
-        SealedIdentity.objects.create(
-            report_id=report_id, ciphertext=formats.content_seal(identity_key, report_id, IDENTITY_PURPOSE, identity)
-        )
-    return NewReport(receipt=digits, access=ReporterAccess(report_id=report_id, _data_key=data_key))
+    prepared = prepare_report(
+        report_id=report_id, recipients=_staff_recipient_keys(recipients), identity=identity, receipt=receipt
+    )
+    store_report(prepared=prepared, case_ref=case_ref)
+    return NewReport(receipt=prepared.receipt, access=prepared.access)
 
 
-def _create_receipt(report_id: uuid.UUID, data_key: bytes, prepared: receipts.PreparedReceipt | None) -> str:
+def _new_receipt(
+    report_id: uuid.UUID, data_key: bytes, prepared: receipts.PreparedReceipt | None
+) -> tuple[str, ReceiptKey]:
+    """Return a new receipt and its unsaved ``ReceiptKey`` row (the reporter's wrapped copy of the data key).
+
+    ``prepared`` is used first; a new receipt is derived (Argon2id, queued at the vault's KDF gate) otherwise.
+    """
     for _attempt in range(5):
         if prepared is None:
             prepared = receipts.prepare_receipt()
@@ -123,14 +248,14 @@ def _create_receipt(report_id: uuid.UUID, data_key: bytes, prepared: receipts.Pr
         wrapped = formats.key_wrap(
             keys.reporter_key, data_key, context=receipts.receipt_context(keys.lookup_id, report_id.bytes)
         )
-        ReceiptKey.objects.create(
+        row = ReceiptKey(
             report_id=report_id,
             lookup_id=keys.lookup_id,
             kdf_ops=params.ops,
             kdf_mem=params.mem,
             wrapped_data_key=wrapped,
         )
-        return receipt
+        return receipt, row
     raise VaultError()  # pragma: no cover - five collisions in a row
 
 

@@ -11,8 +11,10 @@ from vault.attachments import (
     StoredAttachment,
     delete_attachment,
     open_attachment,
+    record_attachments,
     store_attachment,
     sweep_orphaned_blobs,
+    write_attachment,
 )
 from vault.console import escrow_keyring, lock_console, officer_keyring, unlock_console
 from vault.envelopes import envelope_readers, open_envelope, seal_envelope
@@ -41,6 +43,8 @@ from vault.officers import enrol_officer, has_officer_key, reset_officer_key, re
 from vault.receipts import PreparedReceipt, format_receipt, normalise_receipt, prepare_receipt
 from vault.sealing import (
     NewReport,
+    PreparedReport,
+    RecipientKey,
     escrow_regrant,
     grant_case,
     grant_identity,
@@ -51,11 +55,14 @@ from vault.sealing import (
     holds_report,
     open,
     open_identity,
+    prepare_report,
+    recipient_keys,
     reporter_access,
     revoke_case,
     seal,
     seal_report,
     shred_report,
+    store_report,
 )
 
 __all__ = [
@@ -67,6 +74,8 @@ __all__ = [
     "Keyring",
     "NewReport",
     "PreparedReceipt",
+    "PreparedReport",
+    "RecipientKey",
     "ReporterAccess",
     "StaffAccess",
     "StoredAttachment",
@@ -107,7 +116,10 @@ __all__ = [
     "open_held_file",
     "open_identity",
     "prepare_receipt",
+    "prepare_report",
     "purge_expired_held_files",
+    "recipient_keys",
+    "record_attachments",
     "release_held_files",
     "reporter_access",
     "reset_officer_key",
@@ -118,8 +130,10 @@ __all__ = [
     "seal_report",
     "shred_report",
     "store_attachment",
+    "store_report",
     "sweep_orphaned_blobs",
     "unlock_console",
     "unlock_keyring",
     "unseal_held_reports",
+    "write_attachment",
 ]

@@ -51,15 +51,23 @@ def _next_time(rows: QuerySet[Any]) -> datetime:
     return max(now, latest + _TICK) if latest is not None else now
 
 
-def add_message(
+def new_message(
     *, access: vault.Access, case: Case, sender: CaseMessage.Sender, body: str, author: StaffUser | None = None
 ) -> CaseMessage:
-    """Create a message on ``case`` with its body sealed; the caller holds the transaction."""
+    """Return an unsaved message on ``case`` with its body sealed (its time after the case's latest message)."""
     message = CaseMessage(case=case, sender=sender, author=author, created_at=_next_time(case.messages.all()))
     message.read_by_reporter = sender == CaseMessage.Sender.REPORTER
     message.read_by_staff = sender == CaseMessage.Sender.INSPECTORATE
     message.body = vault.seal(access=access, report_id=case.id, purpose=message.purpose, plaintext=body.encode("utf-8"))
-    message.save()
+    return message
+
+
+def add_message(
+    *, access: vault.Access, case: Case, sender: CaseMessage.Sender, body: str, author: StaffUser | None = None
+) -> CaseMessage:
+    """Create a message on ``case`` with its body sealed; the caller holds the transaction."""
+    message = new_message(access=access, case=case, sender=sender, body=body, author=author)
+    message.save(force_insert=True)
     return message
 
 
@@ -97,7 +105,37 @@ def add_attachment(
     the file nor the row says how large the attachment is). ``on_stored`` is told the storage name as soon as
     the blob exists, so the caller can delete it if the transaction later fails.
     """
-    stored = vault.store_attachment(access=access, report_id=case.id, chunks=chunks)
+    attachment = write_attachment(
+        access=access,
+        case=case,
+        chunks=chunks,
+        original_name=original_name,
+        content_type=content_type,
+        metadata_removed=metadata_removed,
+        message=message,
+        on_stored=on_stored,
+    )
+    save_attachments(case=case, attachments=[attachment])
+    return attachment
+
+
+def write_attachment(
+    *,
+    access: vault.Access,
+    case: Case,
+    chunks: Iterator[bytes],
+    original_name: str,
+    content_type: str,
+    metadata_removed: bool,
+    message: CaseMessage | None = None,
+    on_stored: Callable[[str], None] | None = None,
+) -> CaseAttachment:
+    """Encrypt ``chunks`` into storage and return the attachment unsaved, its name sealed; no database write.
+
+    For work done before a transaction: ``save_attachments`` records it there. ``on_stored`` as for
+    ``add_attachment``.
+    """
+    stored = vault.write_attachment(access=access, report_id=case.id, chunks=chunks)
     if on_stored is not None:
         on_stored(stored.name)
     attachment = CaseAttachment(
@@ -105,14 +143,26 @@ def add_attachment(
         message=message,
         storage_name=stored.name,
         metadata_removed=metadata_removed,
-        created_at=_next_time(case.attachments.all()),
     )
     meta = {"content_type": content_type[:127], "name": original_name, "size": stored.size}
     attachment.original_name = vault.seal(
         access=access, report_id=case.id, purpose=attachment.name_purpose, plaintext=json_bytes(meta)
     )
-    attachment.save()
     return attachment
+
+
+def save_attachments(*, case: Case, attachments: list[CaseAttachment]) -> None:
+    """Record attachments made by ``write_attachment`` (their blobs and rows), inside the caller's transaction."""
+    if not attachments:
+        return
+    vault.record_attachments(
+        report_id=case.id, stored=[vault.StoredAttachment(name=a.storage_name, size=0) for a in attachments]
+    )
+    # Their times follow the case's latest file, one tick apart, so the thread keeps the order they came in.
+    start = _next_time(case.attachments.all())
+    for index, attachment in enumerate(attachments):
+        attachment.created_at = start + index * _TICK
+    CaseAttachment.objects.bulk_create(attachments)
 
 
 def open_attachment_meta(*, access: vault.Access, attachment: CaseAttachment) -> AttachmentMeta:

@@ -6,6 +6,7 @@ The pure functions (``casework.rules``) do the counting; this module feeds them 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -39,6 +40,34 @@ def rule_codes() -> set[str]:
     return {rule.code for rule in deadline_rules()}
 
 
+@dataclass(frozen=True)
+class Deadlines:
+    """The deadline rules and the calendar in force, read once: for a use case that needs several due dates
+    (a new case's clocks and acknowledgement) without reading the tables again for each."""
+
+    rules: tuple[pure.DeadlineRule, ...]
+    calendar: Calendar
+
+    def rule_for(self, code: str, *, on: date) -> pure.DeadlineRule:
+        """Return the version of rule ``code`` in force on ``on``; ``KeyError`` when there is none."""
+        return pure.rule_for(code, on=on, rules=self.rules)
+
+    def working_days_for(self, code: str, *, on: date) -> int:
+        """Return the working days (or hours) rule ``code`` gives for an event on ``on``."""
+        return self.rule_for(code, on=on).amount
+
+    def due_date(self, code: str, *, start: date, count_start_day: bool | None = None) -> date:
+        """Return the due date of rule ``code`` for an event on ``start``."""
+        return pure.due_date(
+            code, start=start, count_start_day=count_start_day, rules=self.rules, calendar=self.calendar
+        )
+
+
+def deadlines() -> Deadlines:
+    """Return the deadline rules and calendar in force now (two queries)."""
+    return Deadlines(rules=tuple(deadline_rules()), calendar=current_calendar())
+
+
 def rule_for(code: str, *, on: date) -> pure.DeadlineRule:
     """Return the version of rule ``code`` in force on ``on``; ``KeyError`` when there is none."""
     return pure.rule_for(code, on=on, rules=deadline_rules())
@@ -51,6 +80,4 @@ def working_days_for(code: str, *, on: date) -> int:
 
 def due_date(code: str, *, start: date, count_start_day: bool | None = None) -> date:
     """Return the due date of rule ``code`` for an event on ``start``, with the calendar in force."""
-    return pure.due_date(
-        code, start=start, count_start_day=count_start_day, rules=deadline_rules(), calendar=current_calendar()
-    )
+    return deadlines().due_date(code, start=start, count_start_day=count_start_day)

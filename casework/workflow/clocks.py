@@ -19,7 +19,7 @@ from casework.cases.models import Case, CaseKind
 from casework.rules import deadlines as pure
 from casework.rules.working_days import Calendar
 from casework.staff.models import StaffUser
-from casework.workflow.calendar import current_calendar, rule_for
+from casework.workflow.calendar import Deadlines, current_calendar, deadlines, rule_for
 from casework.workflow.models import ALL_CLOCKS, CaseClock
 
 Actor = StaffUser | str
@@ -140,16 +140,50 @@ def refresh_case_due(case: Case) -> None:
     case.due_on = due
 
 
-def start_initial_clocks(*, case: Case, gift_received_on: date | None = None, is_refusal: bool = False) -> None:
-    """Start the clocks a newly received case starts with (called inside the submission's transaction)."""
+def initial_clocks(
+    *, case: Case, gift_received_on: date | None = None, is_refusal: bool = False, rules: Deadlines | None = None
+) -> list[CaseClock]:
+    """Return the clocks a newly received case starts with, unsaved, and set ``case.due_on``; write nothing.
+
+    The due dates are counted here (before the submission's transaction); ``save_initial_clocks`` stores them.
+    """
+    rules = rules or deadlines()
     received = timezone.localdate(case.received_at)
-    for code in INITIAL_CLOCKS.get(CaseKind(case.kind), ()):
-        start_clock(case=case, code=code, actor="system", start_day=received, now=case.received_at)
+    starts = [(code, received) for code in INITIAL_CLOCKS.get(CaseKind(case.kind), ())]
     if case.kind == CaseKind.GRATIFICATION and gift_received_on is not None and not is_refusal:
-        start_clock(
-            case=case, code=STATUTORY_GIFT_CLOCK, actor="system", start_day=gift_received_on, now=case.received_at
+        starts.append((STATUTORY_GIFT_CLOCK, gift_received_on))
+    clocks = []
+    for code, start_day in starts:
+        rule = rules.rule_for(code, on=start_day)
+        due_on, due_at = _due(rule, start_day=start_day, started_at=case.received_at, calendar=rules.calendar)
+        clocks.append(
+            CaseClock(
+                case=case,
+                rule_code=code,
+                amount=rule.amount,
+                unit=rule.unit,
+                started_at=case.received_at,
+                start_day=start_day,
+                due_on=due_on,
+                due_at=due_at,
+            )
         )
-    refresh_case_due(case)
+    case.due_on = min((clock.due_on for clock in clocks), default=None)
+    return clocks
+
+
+def save_initial_clocks(*, case: Case, clocks: list[CaseClock]) -> None:
+    """Insert a new case's clocks (one statement) and record their start, inside the caller's transaction."""
+    CaseClock.objects.bulk_create(clocks)
+    for clock in clocks:
+        _record(Action.CLOCK_STARTED, "system", clock, case, start_day=clock.start_day.isoformat())
+
+
+def start_initial_clocks(*, case: Case, gift_received_on: date | None = None, is_refusal: bool = False) -> None:
+    """Start the clocks a newly received case starts with (inside the caller's transaction); audited."""
+    clocks = initial_clocks(case=case, gift_received_on=gift_received_on, is_refusal=is_refusal)
+    save_initial_clocks(case=case, clocks=clocks)
+    Case.objects.filter(pk=case.pk).update(due_on=case.due_on)
 
 
 def recompute_due_dates(*, day: date) -> int:

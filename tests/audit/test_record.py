@@ -143,3 +143,40 @@ def test_the_database_builds_the_same_leaf_bytes_as_python(make_staff) -> None:
         expected = chain.row_bytes(*(getattr(event, name) for name in chain.FIELDS))
         assert rows[event.seq].encode() == expected
         assert chain.leaf_hash(expected) == bytes(event.leaf_hash)
+
+
+@pytest.mark.django_db
+def test_a_batch_appends_its_events_at_its_end_in_order() -> None:
+    from audit.services import batch
+    from audit.verify import verify_log
+
+    start = AuditEvent.objects.count()
+    with transaction.atomic():
+        with batch():
+            events = [
+                record(action=Action.CASE_GRANTED, actor="system", case_ref="WBS-2026-000001", details={"n": n})
+                for n in range(5)
+            ]
+            with batch():  # a nested block joins the outer one
+                events.append(record(action=Action.REPORT_SUBMITTED, actor="reporter", case_ref="WBS-2026-000001"))
+            assert AuditEvent.objects.count() == start, "held back until the block ends"
+            assert events[0].seq is None
+        assert [e.seq for e in events] == list(range(start + 1, start + 7))
+    assert list(AuditEvent.objects.filter(seq__gt=start).order_by("seq").values_list("action", flat=True)) == [
+        *["vault.case_granted"] * 5,
+        "intake.report_submitted",
+    ]
+    assert verify_log().intact
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_that_raises_appends_nothing_and_needs_a_transaction() -> None:
+    from audit.services import batch
+
+    start = AuditEvent.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic(), batch():
+        record(action=Action.CASE_GRANTED, actor="system", case_ref="X")
+        raise RuntimeError("fails")
+    assert AuditEvent.objects.count() == start
+    with pytest.raises(AuditError), batch():
+        pass

@@ -2,26 +2,45 @@
 
 from __future__ import annotations
 
+import functools
+from collections import Counter
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from casework.models import Case
 from intake.forms import GratificationReportForm, WbsReportForm
 from tests.intake.conftest import IntakeStaff, gratification_post, wbs_post
+from tests.support.fuzz import fuzz_settings, report_cases
 
 pytestmark = pytest.mark.django_db
 
-FUZZ = settings(
-    max_examples=30,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+CASES: Counter[str] = Counter()
+
+
+def fuzzed(test: Callable[..., None]) -> Callable[..., None]:
+    """Run ``test`` as a Hypothesis test with its share of the fuzzing budget, counting its cases."""
+
+    @functools.wraps(test)
+    def counted(*args: Any, **kwargs: Any) -> None:
+        CASES[test.__name__] += 1
+        test(*args, **kwargs)
+
+    return fuzz_settings(test.__name__)(counted)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(autouse=True)
+def _count_cases(request: pytest.FixtureRequest) -> Iterator[None]:
+    name = request.node.originalname
+    CASES.pop(name, None)
+    yield
+    report_cases(request, CASES[name])
+
+
 text = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=300)
 long_text = st.text(alphabet=st.characters(exclude_categories=("Cs",)), min_size=0, max_size=30_000)
 value = st.one_of(
@@ -49,8 +68,8 @@ def client_unthrottled(settings: Any) -> Client:
     return Client()  # raises any exception a view lets escape, so a would-be 500 fails the test
 
 
-@FUZZ
 @given(changes=overrides(list(WbsReportForm.base_fields)))
+@fuzzed
 def test_wbs_form_never_fails(client_unthrottled: Client, intake_staff: IntakeStaff, changes: dict[str, Any]) -> None:
     before = Case.objects.count()
     response = client_unthrottled.post("/report/wbs/", {**wbs_post(), **changes})
@@ -58,8 +77,8 @@ def test_wbs_form_never_fails(client_unthrottled: Client, intake_staff: IntakeSt
     assert Case.objects.count() == before + (response.status_code == 200)
 
 
-@FUZZ
 @given(changes=overrides(list(GratificationReportForm.base_fields)))
+@fuzzed
 def test_gratification_form_never_fails(
     client_unthrottled: Client, intake_staff: IntakeStaff, changes: dict[str, Any]
 ) -> None:
@@ -67,8 +86,8 @@ def test_gratification_form_never_fails(
     assert response.status_code in (200, 400, *replayed_token(changes))
 
 
-@FUZZ
 @given(receipt=value, body=long_text, cookie=st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126)))
+@fuzzed
 def test_followup_pages_never_fail(client_unthrottled: Client, receipt: str, body: str, cookie: str) -> None:
     assert client_unthrottled.post("/follow/", {"receipt": receipt}).status_code in (302, 400)
     assert client_unthrottled.post("/follow/reply/", {"body": body}).status_code == 302
@@ -77,8 +96,8 @@ def test_followup_pages_never_fail(client_unthrottled: Client, receipt: str, bod
     assert client_unthrottled.get("/follow/inbox/").status_code == 302
 
 
-@FUZZ
 @given(changes=overrides(list(WbsReportForm.base_fields)), language=st.sampled_from(["id", "en", "fr", "", "*"]))
+@fuzzed
 def test_api_submissions_never_fail(
     client_unthrottled: Client, intake_staff: IntakeStaff, changes: dict[str, Any], language: str
 ) -> None:
@@ -89,7 +108,6 @@ def test_api_submissions_never_fail(
     assert response["Content-Type"].startswith("application/json")
 
 
-@FUZZ
 @given(
     raw=st.binary(max_size=2000),
     content_type=st.sampled_from(
@@ -102,6 +120,7 @@ def test_api_submissions_never_fail(
         ]
     ),
 )
+@fuzzed
 def test_raw_bodies_never_fail(
     client_unthrottled: Client, intake_staff: IntakeStaff, raw: bytes, content_type: str
 ) -> None:
@@ -112,8 +131,8 @@ def test_raw_bodies_never_fail(
         assert response.status_code < 500
 
 
-@FUZZ
 @given(receipt=st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60), body=text)
+@fuzzed
 def test_api_followup_never_fails(client_unthrottled: Client, receipt: str, body: str) -> None:
     headers = {"X-Peluit-Receipt": receipt}
     refused = 403 if receipt.strip() else 401  # a wrong receipt, or none at all

@@ -25,9 +25,11 @@ from schemathesis.checks import (
 from intake import services
 from intake.forms import WbsReportForm
 from tests.intake.conftest import IntakeStaff, wbs_post
+from tests.support.fuzz import examples, report_cases
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EXAMPLES_PER_OPERATION = 20
+# Each operation's share of the fuzzing budget (PELUIT_FUZZ_EXAMPLES, tests/support/fuzz.py).
+EXAMPLES_PER_OPERATION = max(20, examples("test_api_conforms_to_its_document", per=6))  # 20: successes too
 
 
 @pytest.fixture
@@ -75,7 +77,11 @@ def operations() -> list[str]:
 @pytest.mark.django_db
 @pytest.mark.parametrize("operation_id", operations())
 def test_api_conforms_to_its_document(
-    operation_id: str, intake_staff: IntakeStaff, unthrottled: None, keep_test_connection: None
+    operation_id: str,
+    intake_staff: IntakeStaff,
+    unthrottled: None,
+    keep_test_connection: None,
+    request: pytest.FixtureRequest,
 ) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
     operation = schema.find_operation_by_id(operation_id)
@@ -101,6 +107,7 @@ def test_api_conforms_to_its_document(
         statuses.append(response.status_code)
 
     run()
+    report_cases(request, len(statuses))
     assert statuses and all(status < 500 for status in statuses)
     if operation_id.startswith(("get_", "post_", "add_")):
         assert {200, 201} & set(statuses), statuses

@@ -173,7 +173,8 @@ def test_failure_after_storing_blobs_deletes_them(
     def broken(**kwargs: Any) -> None:
         raise RuntimeError("injected fault")
 
-    monkeypatch.setattr(sealed, "add_message", broken)
+    # The acknowledgement is written inside the transaction, after the blobs were recorded there.
+    monkeypatch.setattr(sealed, "new_message", broken)
     files = [upload("foto.jpg", jpeg_with_gps()), upload("surat.pdf", pdf_with_author())]
     with pytest.raises(RuntimeError):
         services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=files)
@@ -255,3 +256,44 @@ def test_a_failed_submission_does_not_spend_its_token(intake_staff: IntakeStaff)
     with pytest.raises(services.AlreadySubmitted):
         services.submit_wbs_report(data=data, attachments=[])
     assert Case.objects.count() == 1
+
+
+def test_spent_tokens_are_purged_by_the_hourly_housekeeping_after_two_days() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from intake.models import SubmissionToken
+    from intake.tasks import housekeeping
+
+    now = timezone.now()
+    SubmissionToken.objects.create(digest="old", used_at=now - timedelta(days=2, minutes=1))
+    SubmissionToken.objects.create(digest="recent", used_at=now - timedelta(days=1))
+    assert housekeeping()["spent_tokens"] == 1
+    assert list(SubmissionToken.objects.values_list("digest", flat=True)) == ["recent"]
+
+
+def test_the_recipient_roster_is_kept_for_its_lifetime_and_exclusions_apply_on_every_submission(
+    intake_staff: IntakeStaff, settings: Any, django_assert_num_queries: Any
+) -> None:
+    from intake.recipients import forget_roster, roster
+
+    settings.PELUIT_RECIPIENT_CACHE_SECONDS = 60
+    forget_roster()
+    first = roster()
+    with django_assert_num_queries(0):
+        assert roster() is first
+    ids = {key.staff_id for key in first.keys}
+    assert {intake_staff.officer.pk, intake_staff.other_officer.pk} <= ids
+    assert intake_staff.officer.pk not in {k.staff_id for k in first.keys_without([intake_staff.officer.pk])}
+    submission = services.submit_wbs_report(
+        data=valid(WbsReportForm, wbs_post(exclude_recipients=[str(intake_staff.officer.pk)])), attachments=[]
+    )
+    with pytest.raises(AccessDenied):
+        sealed.open_content(access=intake_staff.keyring(intake_staff.officer), case=submission.case)
+    assert sealed.open_content(access=intake_staff.keyring(intake_staff.other_officer), case=submission.case)
+    intake_staff.other_officer.is_active = False
+    intake_staff.other_officer.save()
+    assert roster() is first, "kept for its lifetime"
+    forget_roster()
+    assert intake_staff.other_officer.pk not in {key.staff_id for key in roster().keys}

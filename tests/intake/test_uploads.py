@@ -93,9 +93,10 @@ def test_the_sweep_deletes_what_is_left_and_follows_no_link(upload_dir: Path, tm
     assert upload_dir.is_dir() and (upload_dir / "sub").is_dir()
 
 
+@pytest.mark.django_db  # the housekeeping also purges spent form tokens
 def test_the_hourly_housekeeping_sweeps_files_older_than_an_hour(upload_dir: Path) -> None:
     old, nested, fresh = leftovers(upload_dir)
-    assert tasks.housekeeping() == {"upload_leftovers": 2}
+    assert tasks.housekeeping() == {"upload_leftovers": 2, "spent_tokens": 0}
     assert fresh.exists() and not old.exists() and not nested.exists()
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks (``bin/bench`` runs them all); never part of the test run."""
