@@ -24,7 +24,7 @@ from tests.support.bulk_cases import create_cases
 from tests.support.staff import login
 
 pytestmark = pytest.mark.django_db
-ROW = re.compile(r'<tr class="case-row[^"]*">\s*<td><a href="/console/cases/([A-Z]+-\d{4}-\d{6})/">')
+ROW = re.compile(r'<tr class="case-row[^"]*">\s*<td[^>]*><a href="/console/cases/([A-Z]+-\d{4}-\d{6})/">')
 
 
 @pytest.fixture(autouse=True)
