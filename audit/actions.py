@@ -48,6 +48,10 @@ class Action(models.TextChoices):
     SURVEY_ANSWERED = "intake.survey_answered", _("Reporter answered the satisfaction survey")
     # Casework
     INSPECTORATE_MESSAGE = "casework.inspectorate_message", _("Inspectorate sent a message")
+    # Casework: the queue's saved view, safe viewing and downloads (issue 11 items 1 and 10)
+    QUEUE_VIEW_SAVED = "casework.queue_view_saved", _("Saved queue view changed")
+    ATTACHMENT_VIEWED = "casework.attachment_viewed", _("File viewed in the console")
+    ATTACHMENT_DOWNLOADED = "casework.attachment_downloaded", _("File downloaded")
     # Casework: lifecycles, clocks, triage, gratification steps, reminders, retention (flow workstream)
     CASE_STATUS_CHANGED = "casework.status_changed", _("Case status changed")
     CASE_TRIAGED = "casework.triage_updated", _("Case triage metadata changed")

@@ -9,6 +9,7 @@ in ``casework.survey.models``. The app label stays
 from casework.cases.models import (
     CASE_NUMBER_PREFIX,
     INITIAL_STATUS,
+    RECORDED_CHANNELS,
     Case,
     CaseAttachment,
     CaseKind,
@@ -25,6 +26,7 @@ from casework.cases.models import (
     Organisation,
     Outcome,
     PublicStatus,
+    SavedQueueView,
     ViolationType,
     gift_value_band,
 )
@@ -46,6 +48,7 @@ from casework.workflow.models import (
 __all__ = [
     "CASE_NUMBER_PREFIX",
     "INITIAL_STATUS",
+    "RECORDED_CHANNELS",
     "CalendarOverride",
     "Case",
     "CaseAttachment",
@@ -71,6 +74,7 @@ __all__ = [
     "PublicStatus",
     "Role",
     "SatisfactionCategory",
+    "SavedQueueView",
     "StaffUser",
     "StatusChange",
     "SurveyElement",
