@@ -9,6 +9,7 @@ label stays ``casework``, so migrations and ``AUTH_USER_MODEL`` are unchanged by
 from casework.cases.models import (
     CASE_NUMBER_PREFIX,
     INITIAL_STATUS,
+    RECORDED_CHANNELS,
     Case,
     CaseAttachment,
     CaseKind,
@@ -25,6 +26,7 @@ from casework.cases.models import (
     Organisation,
     Outcome,
     PublicStatus,
+    SavedQueueView,
     ViolationType,
     gift_value_band,
 )
@@ -47,6 +49,7 @@ from casework.workflow.models import (
 __all__ = [
     "CASE_NUMBER_PREFIX",
     "INITIAL_STATUS",
+    "RECORDED_CHANNELS",
     "CalendarOverride",
     "Case",
     "CaseAttachment",
@@ -76,6 +79,7 @@ __all__ = [
     "PublicStatus",
     "Role",
     "SatisfactionCategory",
+    "SavedQueueView",
     "StaffUser",
     "StatusChange",
     "SurveyElement",

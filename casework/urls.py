@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from casework import views
+from casework.cases import file_views, search_views
 from casework.cases import views as case_views
 from casework.handling import views as handling_views
 from casework.staff import views as staff_views
@@ -21,6 +22,10 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("reports/", include("reports.urls")),
     path("cases/", case_views.case_list, name="case_list"),
+    # The queue's saved "my work" view (issue 11 item 1, queue).
+    path("cases/my-work/", case_views.case_list_save_view, name="case_list_save_view"),
+    # Search in held cases (issue 11 item 11, queue).
+    path("search/", search_views.case_search, name="case_search"),
     path("cases/<str:number>/", case_views.case_detail, name="case_detail"),
     path("cases/<str:number>/reply/", case_views.case_reply_view, name="case_reply"),
     path("cases/<str:number>/grant/", case_views.case_grant_view, name="case_grant"),
@@ -47,6 +52,12 @@ urlpatterns = [
     path("cases/<str:number>/identity/", handling_views.identity_view, name="case_identity"),
     path("disclosures/", handling_views.disclosure_list, name="disclosures"),
     path("handover/", handling_views.hand_over_view, name="hand_over"),
+    # Safe viewing (issue 11 item 10, queue): files drawn as pictures on the server.
+    path(
+        "cases/<str:number>/files/<uuid:attachment_id>/view/",
+        file_views.case_attachment_view,
+        name="case_attachment_view",
+    ),
     # Lifecycles, clocks, triage, gratification steps, retention, reminders, SLA, calendar (flow workstream)
     path(
         "cases/<str:number>/status/<int:transition_id>/",

@@ -26,6 +26,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
 
 urlpatterns += i18n_patterns(
     path("auth/", include("casework.staff.auth_urls")),
+    # Reports received by other channels: intake's forms and services, inside the console (password + TOTP).
+    path("console/record/", include("intake.console_urls")),
     path("console/", include("casework.urls")),
     path("verify/", verify, name="verify"),
     path("", include("reports.public_urls")),

@@ -29,6 +29,7 @@ from audit.services import record as audit_record
 from casework.cases import sealed
 from casework.cases.content import split_report_data
 from casework.cases.gratification import Gift, gift_warnings
+from casework.cases.models import RECORDED_CHANNELS
 from casework.cases.numbers import allocate_case_number
 from casework.cases.services import mark_thread_read
 from casework.cases.threads import Reader, Thread, ThreadView, open_thread
@@ -40,6 +41,7 @@ from casework.models import (
     CaseMessage,
     Channel,
     PublicStatus,
+    StaffUser,
     gift_value_band,
 )
 from casework.survey.selectors import survey_open_for
@@ -329,6 +331,15 @@ def _delete_blobs(names: Sequence[str]) -> None:
             continue
 
 
+@dataclass(frozen=True)
+class Recording:
+    """A report an officer records from another channel: which channel, who, and when it was received."""
+
+    channel: str
+    officer: StaffUser
+    received_at: datetime
+
+
 # Stands for the case number in an acknowledgement written before the number exists (it is allocated last,
 # inside the transaction); replaced there. It cannot occur in the translated text around it.
 _NUMBER = "\x00number\x00"
@@ -369,6 +380,7 @@ def _submit(
     channel: str = Channel.WEB,
     gift_received_on: date | None = None,
     is_refusal: bool = False,
+    recording: Recording | None = None,
 ) -> Submission:
     """Store a report: everything slow first, then one short transaction (tried again while the database is busy).
 
@@ -390,14 +402,15 @@ def _submit(
     stored_names: list[str] = []
     try:
         now = clock_now()  # rounded down to the reporter granularity; the local date (deadlines) is kept
-        today = timezone.localdate(now)
+        received_at = recording.received_at if recording is not None else now
+        today = timezone.localdate(received_at)
         case = Case(
             id=uuid.uuid4(),
             kind=kind,
             status=INITIAL_STATUS[kind],
-            received_at=now,
+            received_at=received_at,
             identity_given=bool(identity),
-            channel=channel,
+            channel=recording.channel if recording is not None else channel,
             **metadata,
         )
         # The receipt's Argon2id derivation (queued per process by the vault) and all sealing happen here,
@@ -433,18 +446,21 @@ def _submit(
                     sender=CaseMessage.Sender.INSPECTORATE,
                     body=thanks.replace(_NUMBER, case.number),
                 ).save(force_insert=True)
+                details: dict[str, str | int | bool | None] = {
+                    "kind": str(kind),
+                    "report_id": str(case.id),
+                    "attachments": len(attachments),
+                    "attachments_uncleaned": sum(not item.metadata_removed for item in attachments),
+                    "voice_disguised": len(files.voice_recordings),
+                    "identity_given": bool(identity),
+                }
+                if recording is not None:  # another channel: the officer who recorded it answers for it
+                    details.update(channel=recording.channel, received_on=today.isoformat())
                 audit_record(
                     action=Action.REPORT_SUBMITTED,
-                    actor="reporter",
+                    actor=recording.officer if recording is not None else "reporter",
                     case_ref=case.number,
-                    details={
-                        "kind": str(kind),
-                        "report_id": str(case.id),
-                        "attachments": len(attachments),
-                        "attachments_uncleaned": sum(not item.metadata_removed for item in attachments),
-                        "voice_disguised": len(files.voice_recordings),
-                        "identity_given": bool(identity),
-                    },
+                    details=details,
                 )
 
         run_in_transaction(write)
@@ -467,10 +483,12 @@ def submit_wbs_report(
     voice_recordings: Sequence[UploadedFile[bytes]] = (),
     held: HeldSelection | None = None,
     channel: str = Channel.WEB,
+    recording: Recording | None = None,
 ) -> Submission:
     """Store a whistleblowing report from validated ``WbsReportForm`` data and return its receipt.
 
-    ``channel`` records how it arrived (the web form by default; the JSON API passes ``api``).
+    ``channel`` records how it arrived (the web form by default; the JSON API passes ``api``); ``recording`` is
+    set instead when an officer records a report received by another channel (``record_report``).
 
     ``identity_*`` fields, when given, are sealed separately through the vault; ``exclude_recipients`` lists
     staff ids whose keys are not used; ``send_uncleaned`` keeps files that cannot be cleaned as they are (listed
@@ -490,6 +508,7 @@ def submit_wbs_report(
         acknowledgement=lambda number, today, rules: wbs_acknowledgement(number=number, received_on=today, rules=rules),
         warnings=[],
         channel=channel,
+        recording=recording,
     )
 
 
@@ -500,6 +519,7 @@ def submit_gratification_report(
     voice_recordings: Sequence[UploadedFile[bytes]] = (),
     held: HeldSelection | None = None,
     channel: str = Channel.WEB,
+    recording: Recording | None = None,
 ) -> Submission:
     """Store a gratification report (receipt or refusal) from validated ``GratificationReportForm`` data.
 
@@ -543,7 +563,43 @@ def submit_gratification_report(
         channel=channel,
         gift_received_on=gift_received_on,
         is_refusal=is_refusal,
+        recording=recording,
     )
+
+
+# --- Other channels (issue 11 item 8) -------------------------------------------------------------------------
+def record_report(
+    *,
+    kind: CaseKind,
+    data: Mapping[str, Any],
+    attachments: Sequence[UploadedFile[bytes]] = (),
+    voice_recordings: Sequence[UploadedFile[bytes]] = (),
+    held: HeldSelection | None = None,
+    channel: str,
+    received_on: date,
+    officer: StaffUser,
+) -> Submission:
+    """Store a report an officer received by phone, fax, SMS/WhatsApp, e-mail, letter, in person, LAPOR!/SP4N or
+    from the KPK, exactly as a web report of ``kind`` is stored (same form data, cleaning, sealing, receipt).
+
+    The case records ``channel`` and is received on ``received_on`` (today: now; an earlier day: its start,
+    Asia/Jakarta), which its clocks count from. The ``REPORT_SUBMITTED`` event names the officer as actor, the
+    channel and the day. Raises ``SubmissionRejected`` for a channel an officer cannot record (web, API) or a day
+    in the future, and everything ``submit_wbs_report`` / ``submit_gratification_report`` raise.
+    """
+    if channel not in {choice.value for choice in RECORDED_CHANNELS}:
+        raise SubmissionRejected(_("Choose how the report was received."), field="channel")
+    today = timezone.localdate()
+    if received_on > today:
+        raise SubmissionRejected(_("The day of receipt cannot be in the future."), field="received_on")
+    received_at = (
+        timezone.now()
+        if received_on == today
+        else timezone.make_aware(datetime.combine(received_on, datetime.min.time()))
+    )
+    recording = Recording(channel=channel, officer=officer, received_at=received_at)
+    submit = submit_wbs_report if kind == CaseKind.WBS else submit_gratification_report
+    return submit(data=data, attachments=attachments, voice_recordings=voice_recordings, held=held, recording=recording)
 
 
 # --- Follow-up -------------------------------------------------------------------------------------------

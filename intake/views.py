@@ -7,9 +7,12 @@ itself, so the receipt is never stored anywhere to be shown again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import holidays
+from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -51,21 +54,35 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/landing.html", context)
 
 
-def _already_sent(request: HttpRequest, exc: services.AlreadySubmitted, *, kind: str) -> HttpResponse:
+@dataclass(frozen=True)
+class ReportPage:
+    """What differs between a reporter's report page and an officer's page recording a report from another
+    channel (``intake.console_views``): the same form, cleaning, held files and service underneath."""
+
+    form_class: type[ReportForm]
+    submit: Callable[..., services.Submission]
+    template: str
+    kind: str
+    receipt_template: str = "intake/receipt.html"
+    new_form_url: str = ""  # for the "already sent" page; the reporter's form of ``kind`` by default
+    extra_form: forms.Form | None = None  # validated with the report (the console's channel form)
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def _already_sent(request: HttpRequest, exc: services.AlreadySubmitted, page: ReportPage) -> HttpResponse:
     """The answer to a re-sent form (reloading the receipt page): HTTP 409 and a link to a new, empty form."""
-    context = {"message": exc.message, "new_form_url": reverse(f"intake:{kind}_report")}
+    context = {"message": exc.message, "new_form_url": page.new_form_url or reverse(f"intake:{page.kind}_report")}
     return render(request, "intake/already_sent.html", context, status=409)
 
 
-def _report(
-    request: HttpRequest, *, form_class: type[ReportForm], submit: Any, template: str, kind: str
-) -> HttpResponse:
+def report_page(request: HttpRequest, page: ReportPage) -> HttpResponse:
     """Show the form; on POST, send the report, or show the form again with the chosen files kept (held)."""
+    context = {**page.context, "channel_form": page.extra_form}
     if request.method != "POST":
-        return render(request, template, {"form": form_class(), "held": []})
+        return render(request, page.template, {**context, "form": page.form_class(), "held": []})
     token = request.POST.get("submission_token", "")
     if services.token_spent(token=token):
-        return _already_sent(request, services.AlreadySubmitted(), kind=kind)
+        return _already_sent(request, services.AlreadySubmitted(), page)
     attachments = request.FILES.getlist("attachments")
     voice_recordings = request.FILES.getlist("voice_recordings")
     try:
@@ -76,27 +93,31 @@ def _report(
         )
     except HeldFilesRefused as exc:
         # Nothing of this request is kept: the form comes back with its text and no files.
-        form = form_class(request.POST)
+        form = page.form_class(request.POST)
         form.is_valid()
         form.add_error(None, exc.message)
-        return render(request, template, {"form": form, "held": []}, status=400)
-    form = form_class(request.POST, request.FILES)
+        return render(request, page.template, {**context, "form": form, "held": []}, status=400)
+    form = page.form_class(request.POST, request.FILES)
     rejected: services.SubmissionRejected | None = None
-    if form.is_valid():
+    extra_valid = page.extra_form is None or page.extra_form.is_valid()
+    if form.is_valid() and extra_valid:
         data = dict(form.cleaned_data)
         for name in FILE_FIELDS:
             data.pop(name, None)
         try:
-            submission = submit(data=data, attachments=attachments, voice_recordings=voice_recordings, held=held)
+            submission = page.submit(data=data, attachments=attachments, voice_recordings=voice_recordings, held=held)
         except services.SubmissionRejected as exc:
             rejected = exc
         except services.AlreadySubmitted as exc:
-            return _already_sent(request, exc, kind=kind)
+            return _already_sent(request, exc, page)
         except NotSetUp:
             message = _("Reports cannot be received right now. Please try again later.")
             return render(request, "error.html", {"title": message, "message": message}, status=503)
         else:
-            return render(request, "intake/receipt.html", {"submission": submission, "kind": kind})
+            return render(request, page.receipt_template, {**page.context, "submission": submission, "kind": page.kind})
+    if rejected is not None and page.extra_form is not None and rejected.field in page.extra_form.fields:
+        page.extra_form.add_error(rejected.field, rejected.message)
+        rejected = None
     # A form error: keep the files chosen so far (cleaned, sealed against the form token) for the next try.
     send_uncleaned = bool(form.cleaned_data.get("send_uncleaned"))
     refused = hold_uploads(
@@ -104,32 +125,36 @@ def _report(
     )
     if rejected is not None and not refused:  # refused for a reason holding does not repeat (e.g. a late refusal)
         refused = [(rejected.field if rejected.field in form.fields else "attachments", rejected.message)]
-    for field, message in refused:
-        form.add_error(field, message)
-    return render(request, template, {"form": form, "held": held_uploads(token=token)}, status=400)
+    for field_name, message in refused:
+        form.add_error(field_name, message)
+    return render(request, page.template, {**context, "form": form, "held": held_uploads(token=token)}, status=400)
 
 
 @require_http_methods(["GET", "POST"])
 def wbs_report(request: HttpRequest) -> HttpResponse:
     """The whistleblowing report form; on success, the receipt page (shown once)."""
-    return _report(
+    return report_page(
         request,
-        form_class=WbsReportForm,
-        submit=services.submit_wbs_report,
-        template="intake/wbs_form.html",
-        kind="wbs",
+        ReportPage(
+            form_class=WbsReportForm,
+            submit=services.submit_wbs_report,
+            template="intake/wbs_form.html",
+            kind="wbs",
+        ),
     )
 
 
 @require_http_methods(["GET", "POST"])
 def gratification_report(request: HttpRequest) -> HttpResponse:
     """The gratification report form (receipt or refusal); on success, the receipt page (shown once)."""
-    return _report(
+    return report_page(
         request,
-        form_class=GratificationReportForm,
-        submit=services.submit_gratification_report,
-        template="intake/gratification_form.html",
-        kind="gratification",
+        ReportPage(
+            form_class=GratificationReportForm,
+            submit=services.submit_gratification_report,
+            template="intake/gratification_form.html",
+            kind="gratification",
+        ),
     )
 
 

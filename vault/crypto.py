@@ -143,10 +143,14 @@ def box_seal(public_key: bytes, plaintext: bytes) -> bytes:
     return bytes(sodium.crypto_box_seal(plaintext, public_key))
 
 
-def box_open(private_key: bytes, data: bytes) -> bytes:
-    """Open a sealed box with ``private_key``; raise ``CryptoFailure`` if it was not sealed to it."""
+def box_open(private_key: bytes, data: bytes, *, public_key: bytes | None = None) -> bytes:
+    """Open a sealed box with ``private_key``; raise ``CryptoFailure`` if it was not sealed to it.
+
+    ``public_key`` (the key pair's public half) saves recomputing it when many boxes are opened with one key.
+    """
     try:
-        return bytes(sodium.crypto_box_seal_open(data, box_public_key(private_key), private_key))
+        public = box_public_key(private_key) if public_key is None else public_key
+        return bytes(sodium.crypto_box_seal_open(data, public, private_key))
     except (nacl.exceptions.CryptoError, TypeError, ValueError) as exc:
         raise CryptoFailure("sealed box does not open") from exc
 

@@ -193,11 +193,14 @@ def sealed_key(public_key: bytes, key: bytes, *, context: bytes) -> bytes:
     return bytes([SEALED_KEY_V1]) + crypto.box_seal(public_key, bytes([len(context)]) + context + key)
 
 
-def sealed_key_open(private_key: bytes, blob: bytes, *, context: bytes) -> bytes:
-    """Open a ``sealed_key`` blob; raise ``FormatError`` if not ours or sealed for another context."""
+def sealed_key_open(private_key: bytes, blob: bytes, *, context: bytes, public_key: bytes | None = None) -> bytes:
+    """Open a ``sealed_key`` blob; raise ``FormatError`` if not ours or sealed for another context.
+
+    ``public_key`` (the private key's public half) may be given to save recomputing it for each blob.
+    """
     _expect(blob, SEALED_KEY_V1)
     try:
-        inner = crypto.box_open(private_key, blob[1:])
+        inner = crypto.box_open(private_key, blob[1:], public_key=public_key)
     except crypto.CryptoFailure as exc:
         raise FormatError(str(exc)) from exc
     if not inner or inner[0] != len(context) or inner[1 : 1 + len(context)] != context:

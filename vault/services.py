@@ -6,7 +6,7 @@ The functions live in small modules named after what they hold; this module gath
 
 from __future__ import annotations
 
-from vault.access import Access, EscrowKeyring, Keyring, ReporterAccess, StaffAccess
+from vault.access import Access, EscrowKeyring, HeldReports, Keyring, ReporterAccess, StaffAccess, unseal_held_reports
 from vault.attachments import (
     StoredAttachment,
     delete_attachment,
@@ -71,6 +71,7 @@ __all__ = [
     "EscrowKeyring",
     "EscrowStatus",
     "HeldFile",
+    "HeldReports",
     "Keyring",
     "NewReport",
     "PreparedReceipt",
@@ -136,5 +137,6 @@ __all__ = [
     "sweep_orphaned_blobs",
     "unlock_console",
     "unlock_keyring",
+    "unseal_held_reports",
     "write_attachment",
 ]

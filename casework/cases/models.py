@@ -6,11 +6,21 @@ import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.db import models
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit import clock
 from casework.rules import gratification as gift_rules
 from casework.staff.models import StaffUser
+
+# The queue's "soonest deadline first" order, shared by its indexes and casework.cases.queue.
+DUE_ORDER_EXPRESSIONS = (
+    models.ExpressionWrapper(models.Q(due_on__isnull=True), output_field=models.BooleanField()),
+    F("due_on"),
+    F("received_at"),
+    F("number"),
+)
 
 
 class Organisation(models.Model):
@@ -114,10 +124,22 @@ class ForwardedTo(models.TextChoices):
 
 
 class Channel(models.TextChoices):
-    """How a report reached the inspectorate."""
+    """How a report reached the inspectorate: the web form and the API, or another channel an officer records."""
 
     WEB = "web", _("Web form")
     API = "api", _("JSON API")
+    PHONE = "phone", _("Telephone")
+    FAX = "fax", _("Fax")
+    SMS_WHATSAPP = "sms_whatsapp", _("SMS/WhatsApp 1708")
+    EMAIL = "email", _("E-mail")
+    LETTER = "letter", _("Letter")
+    IN_PERSON = "in_person", _("In person")
+    LAPOR = "lapor", _("LAPOR!/SP4N")
+    KPK_REFERRAL = "kpk_referral", _("Referral from the KPK")
+
+
+# The channels an officer records a report from (the web form and the API file their own).
+RECORDED_CHANNELS = [choice for choice in Channel if choice not in (Channel.WEB, Channel.API)]
 
 
 class GiftValueBand(models.TextChoices):
@@ -287,6 +309,16 @@ class Case(models.Model):
         ordering = ["-received_at"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        # The queue's orders and most used filters (casework.cases.queue): a page is read along an index.
+        indexes = [
+            models.Index(fields=["received_at", "number"], name="case_queue_received"),
+            models.Index(fields=["status", "received_at"], name="case_queue_status"),
+            models.Index(fields=["kind", "received_at"], name="case_queue_kind"),
+            # Soonest deadline first, undated cases last (casework.cases.queue.DUE_ORDER): "due_on IS NULL" leads
+            # because SQLite cannot read an index in NULLS LAST order; with and without the kind filter.
+            models.Index(*DUE_ORDER_EXPRESSIONS, name="case_queue_due"),
+            models.Index(F("kind"), *DUE_ORDER_EXPRESSIONS, name="case_queue_kind_due"),
+        ]
         # casework.staff.roles.SUPERVISE_CASES
         permissions = [("supervise_cases", _("Can see every case and take access away"))]
 
@@ -407,3 +439,20 @@ class GratificationThreshold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} {self.valid_from}..{self.valid_until}: {self.per_giver_limit}"
+
+
+class SavedQueueView(models.Model):
+    """A staff member's saved queue filters (today one: "my work"), as the query string of the list page."""
+
+    MY_WORK = "my-work"
+
+    user = models.ForeignKey(StaffUser, on_delete=models.CASCADE, related_name="saved_queue_views")
+    name = models.SlugField(max_length=32)
+    query = models.CharField(max_length=1000, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_queue_view_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.name}"

@@ -1,4 +1,5 @@
-"""Use cases of cases that change data: reply to the reporter, grant, revoke, escrow re-grant, mark read.
+"""Use cases of cases that change data: reply to the reporter, grant, revoke, escrow re-grant, mark read;
+and the audited readings of a file (a page viewed, a download).
 
 Keyword-only arguments, one transaction each; the audit event commits with the change. Who may do what is
 decided here (the vault only checks keys): refusals raise ``CaseActionRefused`` with a translated message.
@@ -6,14 +7,20 @@ decided here (the vault only checks keys): refusals raise ``CaseActionRefused`` 
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.actions import Action
 from audit.services import record as audit_record
-from casework.cases import sealed
-from casework.cases.models import Case, CaseMessage
+from casework.cases import preview, sealed
+from casework.cases.models import Case, CaseAttachment, CaseMessage, SavedQueueView
 from casework.cases.threads import Reader, Thread
+from casework.cases.viewing import FilePreview, max_image_pixels, read_plaintext
 from casework.staff.models import StaffUser
 from casework.staff.roles import SUPERVISE_CASES
 from vault import services as vault
@@ -133,3 +140,93 @@ def mark_thread_read(*, thread: Thread) -> int:
     if thread.reader is Reader.STAFF:
         return messages.filter(sender=CaseMessage.Sender.REPORTER).update(read_by_staff=True)
     return messages.filter(sender=CaseMessage.Sender.INSPECTORATE).update(read_by_reporter=True)
+
+
+# --- Files read in the console (issue 11 item 10) ------------------------------------------------------------
+def attachment_page_view(
+    *, keyring: vault.Keyring, case: Case, attachment: CaseAttachment, page: int
+) -> FilePreview:
+    """Return page ``page`` of a case file drawn as a PNG picture, and audit that the officer viewed it.
+
+    The file is decrypted in memory, its pages counted and the page drawn in bounded child processes
+    (``casework.cases.preview``) before any transaction starts; the ``ATTACHMENT_VIEWED`` event is written only
+    once there is a picture to show. Raises ``preview.CannotPreview`` (``page`` for a page that cannot be
+    viewed; nothing audited but the vault's unseal), ``AccessDenied`` and ``CorruptCiphertext``.
+    """
+    if attachment.case_id != case.pk:
+        raise preview.CannotPreview("type")
+    meta = sealed.open_attachment_meta(access=keyring, attachment=attachment)
+    source = read_plaintext(keyring=keyring, attachment=attachment, meta=meta)
+    total = preview.page_count(source, content_type=meta.content_type)
+    pages = min(total, preview.MAX_PAGES)
+    if not 1 <= page <= pages:
+        raise preview.CannotPreview("page")
+    picture = preview.render_page(
+        source, content_type=meta.content_type, page=page, max_pixels=max_image_pixels()
+    )
+    with transaction.atomic():
+        audit_record(
+            action=Action.ATTACHMENT_VIEWED,
+            actor=keyring.user,
+            case_ref=case.number,
+            details={"attachment_id": str(attachment.pk), "page": page},
+        )
+    return FilePreview(
+        attachment=attachment, name=meta.name, page=page, pages=pages, total_pages=total, picture=picture
+    )
+
+
+@dataclass(frozen=True)
+class Download:
+    """A case file being downloaded: its sealed metadata and the decrypted chunks (the first already checked)."""
+
+    name: str
+    content_type: str
+    size: int
+    chunks: Iterator[bytes]
+
+
+def attachment_download(*, keyring: vault.Keyring, case: Case, attachment: CaseAttachment) -> Download:
+    """Open a case file for download and audit it (``ATTACHMENT_DOWNLOADED``) before the first byte leaves.
+
+    The header and first chunk are decrypted now, so a changed file raises ``CorruptCiphertext`` here;
+    tampering further in stops the stream. Raises ``AccessDenied`` when the keyring does not hold the case.
+    """
+    if attachment.case_id != case.pk:
+        raise CaseActionRefused(_("This file does not belong to this case."))
+    meta = sealed.open_attachment_meta(access=keyring, attachment=attachment)
+    chunks = sealed.open_attachment_content(access=keyring, attachment=attachment)
+    first = next(chunks, b"")
+    with transaction.atomic():
+        audit_record(
+            action=Action.ATTACHMENT_DOWNLOADED,
+            actor=keyring.user,
+            case_ref=case.number,
+            details={"attachment_id": str(attachment.pk), "metadata_removed": attachment.metadata_removed},
+        )
+    return Download(
+        name=meta.name, content_type=meta.content_type, size=meta.size, chunks=itertools.chain([first], chunks)
+    )
+
+
+# --- The queue's saved view (issue 11 item 1) -------------------------------------------------------------------
+MAX_SAVED_QUERY = 1000
+
+
+@transaction.atomic
+def queue_view_save(*, user: StaffUser, name: str, query: str) -> SavedQueueView | None:
+    """Save ``query`` (the list page's validated filters as a query string) as ``user``'s view ``name``.
+
+    An empty ``query`` removes the saved view (back to the default). Audited; the filters are metadata only.
+    """
+    if len(query) > MAX_SAVED_QUERY:
+        raise CaseActionRefused(_("These filters are too long to be saved."))
+    if not query:
+        SavedQueueView.objects.filter(user=user, name=name).delete()
+        saved = None
+    else:
+        saved, _created = SavedQueueView.objects.update_or_create(
+            user=user, name=name, defaults={"query": query, "updated_at": timezone.now()}
+        )
+    audit_record(action=Action.QUEUE_VIEW_SAVED, actor=user, details={"name": name, "query": query})
+    return saved

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from casework.cases import sealed
 from casework.cases.models import Case, CaseAttachment, CaseMessage
+from casework.cases.preview import previewable
 from casework.staff.models import StaffUser
 from vault import services as vault
 
@@ -51,6 +52,11 @@ class ThreadFile:
     content_type: str
     metadata_removed: bool
     created_at: datetime
+
+    @property
+    def viewable(self) -> bool:
+        """True when the console can show the file as pictures drawn on the server (images and PDFs)."""
+        return previewable(self.content_type)
 
 
 @dataclass(frozen=True)

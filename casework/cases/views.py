@@ -8,33 +8,34 @@ is opened only by someone who holds its key, with the keyring of the split-key c
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from casework.cases import sealed, selectors
+from casework.cases import queue, selectors
 from casework.cases.forms import CaseFilterForm, CaseReplyForm, StaffChoiceForm
-from casework.cases.models import Case, CaseAttachment
+from casework.cases.models import Case, CaseAttachment, SavedQueueView
 from casework.cases.responses import case_denied as _denied
 from casework.cases.responses import console_user as _user
 from casework.cases.responses import corrupt_case as _corrupt
 from casework.cases.responses import vault_locked as _locked
 from casework.cases.services import (
     CaseActionRefused,
+    attachment_download,
     case_escrow_regrant,
     case_grant,
     case_reply,
     case_revoke,
     mark_thread_read,
+    queue_view_save,
 )
 from casework.staff import denials
 from casework.staff.models import StaffUser
@@ -44,7 +45,6 @@ from vault import services as vault
 from vault.exceptions import AccessDenied, CorruptCiphertext, VaultError, VaultLocked
 from vault.permissions import HOLD_CASE_KEYS
 
-PAGE_SIZE = 50
 # Officers and supervisors: the staff who may hold case keys (403 for anyone else).
 case_readers_only = permission_required(HOLD_CASE_KEYS, raise_exception=True)
 supervisors_only = permission_required(SUPERVISE_CASES, raise_exception=True)
@@ -53,24 +53,50 @@ supervisors_only = permission_required(SUPERVISE_CASES, raise_exception=True)
 @case_readers_only
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
-    """Officers: the cases they hold. Supervisors: every case (the triage queue). Metadata only."""
+    """The queue: supervisors every case, officers the cases they hold; filtered, sorted, paged. Metadata only.
+
+    ``?view=my-work`` shows the staff member's saved "my work" filters (or the default: their open cases).
+    """
     user = _user(request)
-    form = CaseFilterForm(request.GET or None)
-    cases = selectors.visible_cases(user, **form.filters())
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    my_work = request.GET.get("view") == SavedQueueView.MY_WORK
+    params = QueryDict(queue.my_work_query(user)) if my_work else request.GET
+    form = CaseFilterForm(params)
+    shown = queue.queue_page(user, form.filters(), page=request.GET.get("page"))
+    query = form.query_string()
     return render(
         request,
         "casework/case_list.html",
         {
             "form": form,
-            "page": page,
-            "rows": selectors.case_rows(page.object_list),
+            "page": shown.page,
+            "rows": shown.rows,
+            "count_limit": shown.count_limit,
             "is_queue": user.has_perm(SUPERVISE_CASES),
-            "query": query.urlencode(),
+            "my_work": my_work,
+            "saved_my_work": queue.has_saved_my_work(user),
+            "query": query,
+            "pager_query": f"view={SavedQueueView.MY_WORK}" if my_work else query,
         },
+        status=400 if form.errors else 200,
     )
+
+
+@case_readers_only
+@require_POST
+def case_list_save_view(request: HttpRequest) -> HttpResponse:
+    """Save the shown filters as the staff member's "my work" view, or (empty) go back to the default."""
+    user = _user(request)
+    form = CaseFilterForm(QueryDict(request.POST.get("query", "")))
+    if form.errors:
+        messages.error(request, _("These filters cannot be saved: correct them first."))
+        return redirect("console:case_list")
+    try:
+        queue_view_save(user=user, name=SavedQueueView.MY_WORK, query=form.query_string())
+    except CaseActionRefused as exc:
+        messages.error(request, exc.message)
+        return redirect("console:case_list")
+    messages.success(request, _("Your \"my work\" view has been saved."))
+    return redirect(f"{reverse('console:case_list')}?view={SavedQueueView.MY_WORK}")
 
 
 def _detail(request: HttpRequest, case: Case, *, reply_form: CaseReplyForm | None = None) -> HttpResponse:
@@ -231,17 +257,14 @@ def case_regrant_view(request: HttpRequest, number: str) -> HttpResponse:
 @case_readers_only
 @require_GET
 def case_attachment(request: HttpRequest, number: str, attachment_id: uuid.UUID) -> HttpResponse:
-    """Stream a file of the case, decrypted chunk by chunk, as a download (never shown inline)."""
+    """Stream a file of the case, decrypted chunk by chunk, as a download (never shown inline; audited)."""
     case = get_object_or_404(Case, number=number)
     attachment = get_object_or_404(CaseAttachment, case=case, pk=attachment_id)
     user = _user(request)
     if not selectors.holds_case(user, case):
         return _denied(request, case)
     try:
-        keyring = vault.officer_keyring(request)
-        meta = sealed.open_attachment_meta(access=keyring, attachment=attachment)
-        chunks = sealed.open_attachment_content(access=keyring, attachment=attachment)
-        first = next(chunks, b"")  # header and first chunk checked before the response starts
+        download = attachment_download(keyring=vault.officer_keyring(request), case=case, attachment=attachment)
     except VaultLocked:
         return _locked(request)
     except AccessDenied:
@@ -249,10 +272,10 @@ def case_attachment(request: HttpRequest, number: str, attachment_id: uuid.UUID)
     except CorruptCiphertext as exc:
         return _corrupt(request, exc)
     response = StreamingHttpResponse(
-        itertools.chain([first], chunks), content_type=meta.content_type or "application/octet-stream"
+        download.chunks, content_type=download.content_type or "application/octet-stream"
     )
-    response["Content-Disposition"] = content_disposition_header(True, meta.name)
-    response["Content-Length"] = str(meta.size)
+    response["Content-Disposition"] = content_disposition_header(True, download.name)
+    response["Content-Length"] = str(download.size)
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response  # type: ignore[return-value]  # permission_required is typed for HttpResponse views

@@ -113,7 +113,7 @@ def test_a_reporters_times_are_stored_rounded_to_the_hour(
     assert SubmissionToken.objects.get().used_at == hour
     # Every event of the submission, the vault's intake grants (actor "system") included, is coarse.
     submitted = AuditEvent.objects.get(action="intake.report_submitted")
-    grants = AuditEvent.objects.filter(action="vault.case_granted", case_ref=str(report_id))
+    grants = AuditEvent.objects.filter(action="vault.case_granted", case_ref=case.number)
     assert submitted.at == hour and grants.exists() and {g.at for g in grants} == {hour}
     # The working-day clock counts from the same local date.
     assert timezone.localdate(case.received_at) == moment.date()

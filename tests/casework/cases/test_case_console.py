@@ -97,7 +97,9 @@ def test_supervisor_sees_every_case_newest_first_with_due_date_and_filters(staff
     assert second.number not in client.get("/console/cases/?kind=gratification").content.decode()
     assert second.number in client.get("/console/cases/?kind=wbs&status=diterima").content.decode()
     assert second.number not in client.get("/console/cases/?status=selesai").content.decode()
-    assert client.get("/console/cases/?kind=nonsense&page=x").status_code == 200  # bad filters are ignored
+    bad = client.get("/console/cases/?kind=nonsense&page=x")  # a bad filter is named and left out
+    assert bad.status_code == 400 and second.number in bad.content.decode()
+    assert "Masukkan pilihan yang valid. nonsense bukan salah satu" in bad.content.decode()
 
 
 def test_unread_reporter_messages_are_counted_until_an_officer_opens_the_case(staff: IntakeStaff) -> None:

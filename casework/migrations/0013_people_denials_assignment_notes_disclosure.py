@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0011_survey_data'),
+        ('casework', '0012_queue_channels_indexes_saved_views'),
     ]
 
     operations = [
