@@ -75,6 +75,7 @@ KEY_HOLDERS_ACT = cells(officer_holding=(M, A), officer_other=(M, A), supervisor
 HOLDERS_FORM = cells(officer_holding=(A, A), officer_other=(D, D), supervisor=(A, A), auditor=(D, D), admin=(D, D))
 SUPERVISORS_READ = cells(officer_holding=(D, D), officer_other=(D, D), supervisor=(A, M), auditor=(D, D), admin=(D, D))
 AUDIT_READ = cells(officer_holding=(D, D), officer_other=(D, D), supervisor=(A, M), auditor=(A, M), admin=(D, D))
+KEY_HOLDERS_FORM = cells(officer_holding=(A, A), officer_other=(A, A), supervisor=(A, A), auditor=(D, D), admin=(D, D))
 
 MATRIX: dict[str, dict[str, tuple[str, str]]] = {
     # Everyone's own security pages
@@ -101,6 +102,13 @@ MATRIX: dict[str, dict[str, tuple[str, str]]] = {
     "console:case_grant": HOLDERS_ACT,
     "console:case_revoke": SUPERVISORS_ACT,
     "console:case_regrant": ESCROW_ACT,
+    # The queue's saved view, safe viewing, search in held cases, reports from other channels (queue workstream)
+    "console:case_list_save_view": KEY_HOLDERS_ACT,
+    "console:case_attachment_view": HOLDERS_READ,
+    "console:case_search": KEY_HOLDERS_FORM,  # an officer searches only the cases they hold
+    "record:start": READERS_ONLY,
+    "record:wbs": KEY_HOLDERS_FORM,  # an empty form is refused with its errors, nothing is recorded
+    "record:gratification": KEY_HOLDERS_FORM,
     # Assignment, notes, links, disclosure (issues 11.5-11.7)
     "console:case_assign": SUPERVISORS_ACT,
     "console:case_conflict": HOLDERS_ACT,
