@@ -1,9 +1,9 @@
 """Every model of the casework app, gathered from its sub-packages so Django (and callers) find them here.
 
 Staff accounts live in ``casework.staff.models``; cases, their messages and files and the reference data in
-``casework.cases.models``; the lifecycles' data in ``casework.workflow.models``; the satisfaction survey
-in ``casework.survey.models``. The app label stays
-``casework``, so migrations and ``AUTH_USER_MODEL`` are unchanged by the split.
+``casework.cases.models``; the lifecycles' data in ``casework.workflow.models``; notes, links and identity
+disclosures in ``casework.handling.models``; the satisfaction survey in ``casework.survey.models``. The app
+label stays ``casework``, so migrations and ``AUTH_USER_MODEL`` are unchanged by the split.
 """
 
 from casework.cases.models import (
@@ -30,7 +30,8 @@ from casework.cases.models import (
     ViolationType,
     gift_value_band,
 )
-from casework.staff.models import StaffUser
+from casework.handling.models import CaseLink, CaseNote, IdentityDisclosure
+from casework.staff.models import ConsoleDenialWindow, StaffUser
 from casework.staff.roles import Role
 from casework.survey.models import SatisfactionCategory, SurveyElement, SurveyResponse
 from casework.workflow.models import (
@@ -54,10 +55,13 @@ __all__ = [
     "CaseAttachment",
     "CaseClock",
     "CaseKind",
+    "CaseLink",
     "CaseMessage",
+    "CaseNote",
     "CaseNumberSequence",
     "CaseStatus",
     "Channel",
+    "ConsoleDenialWindow",
     "DeadlineRule",
     "DestructionRequest",
     "ForwardedTo",
@@ -67,6 +71,7 @@ __all__ = [
     "GiverRelationship",
     "GratificationRecord",
     "GratificationThreshold",
+    "IdentityDisclosure",
     "KpkDecision",
     "Notification",
     "Organisation",

@@ -5,6 +5,7 @@ from django.urls import include, path
 from casework import views
 from casework.cases import file_views, search_views
 from casework.cases import views as case_views
+from casework.handling import views as handling_views
 from casework.staff import views as staff_views
 from casework.workflow import views as workflow_views
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("security/backup-codes/", staff_views.backup_codes, name="backup_codes"),
     path("security/password/", staff_views.password_change, name="password_change"),
+    path("security/confirm/", staff_views.step_up_confirm, name="step_up"),
     path("staff/", staff_views.staff_list, name="staff_list"),
     path("staff/new/", staff_views.staff_create, name="staff_create"),
     path("staff/<int:pk>/", staff_views.staff_detail, name="staff_detail"),
@@ -30,6 +32,26 @@ urlpatterns = [
     path("cases/<str:number>/revoke/", case_views.case_revoke_view, name="case_revoke"),
     path("cases/<str:number>/regrant/", case_views.case_regrant_view, name="case_regrant"),
     path("cases/<str:number>/files/<uuid:attachment_id>/", case_views.case_attachment, name="case_attachment"),
+    # people: assignment, conflict of interest, notes, links, identity disclosure, hand-over (issues 11.5-11.7)
+    path("cases/<str:number>/assign/", handling_views.case_assign_view, name="case_assign"),
+    path("cases/<str:number>/conflict/", handling_views.case_conflict_view, name="case_conflict"),
+    path("cases/<str:number>/notes/", handling_views.case_note_view, name="case_note"),
+    path("cases/<str:number>/links/", handling_views.case_link_view, name="case_link"),
+    path("cases/<str:number>/links/<int:link_id>/remove/", handling_views.case_unlink_view, name="case_unlink"),
+    path("cases/<str:number>/disclosure/", handling_views.disclosure_request_view, name="disclosure_request"),
+    path(
+        "cases/<str:number>/disclosure/<uuid:disclosure_id>/decide/",
+        handling_views.disclosure_decide_view,
+        name="disclosure_decide",
+    ),
+    path(
+        "cases/<str:number>/disclosure/<uuid:disclosure_id>/release/",
+        handling_views.disclosure_release_view,
+        name="disclosure_release",
+    ),
+    path("cases/<str:number>/identity/", handling_views.identity_view, name="case_identity"),
+    path("disclosures/", handling_views.disclosure_list, name="disclosures"),
+    path("handover/", handling_views.hand_over_view, name="hand_over"),
     # Safe viewing (issue 11 item 10, queue): files drawn as pictures on the server.
     path(
         "cases/<str:number>/files/<uuid:attachment_id>/view/",

@@ -178,7 +178,7 @@ class FollowupOut(Schema):
 
 
 class RecipientOut(Schema):
-    """A staff member who receives new reports and may be excluded from one (``exclude_recipients``)."""
+    """A staff member who may handle reports and whom a reporter may exclude (``exclude_recipients``)."""
 
     id: int
     name: str
@@ -300,7 +300,7 @@ def submit_gratification_report(request: HttpRequest) -> Status[dict[str, Any]]:
 @api.get(
     "/reports/recipients",
     operation_id="list_wbs_intake_recipients",
-    summary="List the staff who receive new WBS reports (to exclude some of them)",
+    summary="List the staff who may handle WBS reports (to exclude some of them)",
     response={200: list[RecipientOut], 400: ErrorOut, 429: ErrorOut},
     tags=["reports"],
 )

@@ -1,8 +1,10 @@
 """Who receives a new report: the intake recipients.
 
-Intake recipients are every active officer and supervisor who holds a vault key, minus the people the
-reporter excluded (docs/decisions.md, "Intake recipients"). The escrow key always receives a copy too
-(the vault adds it), so an excluded or absent officer never makes a report unreadable.
+A new report is sealed to the supervisors (the triage circle: active staff who may supervise cases and hold a
+vault key), minus the people the reporter excluded, and always to the escrow key (the vault adds it), so an
+excluded or absent supervisor never makes a report unreadable. Officers receive a case when a supervisor
+assigns it to them (``casework.cases.assignment``), need-to-know (docs/decisions.md, "Intake recipients").
+The reporter may exclude any officer or supervisor: the exclusion also refuses later grants.
 
 Every submission (and every WBS form) needs the same list: who may be excluded, by name, and the public keys
 a report is sealed to. ``roster()`` reads both in two queries and keeps them for
@@ -22,7 +24,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from casework.models import StaffUser
-from casework.staff.selectors import case_key_holders
+from casework.staff.roles import SUPERVISE_CASES
+from casework.staff.selectors import case_key_holders, staff_with_permission
 from vault import services as vault
 
 
@@ -32,9 +35,10 @@ def intake_recipient_candidates() -> QuerySet[StaffUser]:
 
 
 def intake_recipients(*, excluded_ids: Collection[int] = ()) -> QuerySet[StaffUser]:
-    """Return the staff whose public keys a new report is sealed to (a query: ``vault.recipient_keys`` reads
-    their keys with it in one statement)."""
-    return with_vault_key(intake_recipient_candidates()).exclude(pk__in=list(excluded_ids)).order_by("pk")
+    """Return the staff whose public keys a new report is sealed to: the supervisors, minus the excluded (a
+    query: ``vault.recipient_keys`` reads their keys with it in one statement)."""
+    supervisors = intake_recipient_candidates().filter(pk__in=staff_with_permission(SUPERVISE_CASES).values("pk"))
+    return with_vault_key(supervisors).exclude(pk__in=list(excluded_ids)).order_by("pk")
 
 
 def with_vault_key(users: QuerySet[StaffUser]) -> QuerySet[StaffUser]:

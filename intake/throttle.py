@@ -35,6 +35,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import ngettext
 
+# The one reading of a client's address behind our own proxies, shared with the staff login lockout.
+from casework.staff.lockout import client_address
 from intake.throttle_stores import (
     DAY,
     Counted,
@@ -222,16 +224,6 @@ def throttle() -> Throttle:
             if _throttle is None:
                 _throttle = Throttle(store=store_from_url(str(getattr(settings, "PELUIT_THROTTLE_URL", "memory://"))))
     return _throttle
-
-
-def client_address(meta: dict[str, object]) -> str:
-    """Return the client's address from ``request.META`` (behind ``PELUIT_TRUSTED_PROXIES`` proxies)."""
-    proxies = int(getattr(settings, "PELUIT_TRUSTED_PROXIES", 0))
-    if proxies > 0:
-        forwarded = [part.strip() for part in str(meta.get("HTTP_X_FORWARDED_FOR", "")).split(",") if part.strip()]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return str(meta.get("REMOTE_ADDR", ""))
 
 
 def remember_client(request: HttpRequest) -> None:

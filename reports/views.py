@@ -10,6 +10,7 @@ import csv
 import uuid
 from typing import Any
 
+from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -17,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.models import READ_AUDIT_LOG
 from casework.models import CaseKind, StaffUser
 from reports import recap as recap_figures
 from reports.case_documents import case_document, find_case
@@ -28,8 +30,16 @@ from reports.permissions import can_export, can_use_reports, can_view_statistics
 from reports.services import ExportRequest, ExportResult, make_export, request_export
 from vault import services as vault
 from vault.exceptions import AccessDenied, CorruptCiphertext, VaultLocked
+from vault.permissions import HOLD_CASE_KEYS
 
 PROGRESS_REFRESH_SECONDS = 2
+
+
+# Content exports are for staff who can hold case keys; the role is checked before the method and the form,
+# so an auditor or administrator gets a 403 (audited by the console guard) whatever they send.
+key_holders_only = permission_required(HOLD_CASE_KEYS, raise_exception=True)
+# Statistics are for those who read the audit log (``can_view_statistics``), checked the same way.
+statistics_readers_only = permission_required(READ_AUDIT_LOG, raise_exception=True)
 
 
 def _user(request: HttpRequest) -> StaffUser:
@@ -173,6 +183,7 @@ def _content_export(request: HttpRequest, export: ExportRequest, *, form_key: st
     return _pdf_response(result)
 
 
+@key_holders_only
 @require_POST
 def dossier_export(request: HttpRequest) -> HttpResponse:
     """A case's dossier for an officer who holds it, made now and sent back as a signed PDF (never stored)."""
@@ -185,6 +196,7 @@ def dossier_export(request: HttpRequest) -> HttpResponse:
     return _content_export(request, export, form_key="dossier_form", form=form)
 
 
+@key_holders_only
 @require_POST
 def kpk_export(request: HttpRequest) -> HttpResponse:
     """The gratification reports of a period that the officer holds, in the KPK form's fields."""
@@ -197,6 +209,7 @@ def kpk_export(request: HttpRequest) -> HttpResponse:
     return _content_export(request, export, form_key="kpk_form", form=form)
 
 
+@key_holders_only
 @require_GET
 def forwarding_start(request: HttpRequest) -> HttpResponse:
     """Go from the case number typed on the reports page to that case's forwarding form."""
@@ -206,6 +219,7 @@ def forwarding_start(request: HttpRequest) -> HttpResponse:
     return redirect("console:reports:forwarding", number=form.cleaned_data["case"])
 
 
+@key_holders_only
 @require_http_methods(["GET", "POST"])
 def forwarding(request: HttpRequest, number: str) -> HttpResponse:
     """Compose a forwarding package: recipient, parts, passages to burn out; POST makes the signed PDF."""
@@ -259,6 +273,7 @@ def _statistics_form(request: HttpRequest) -> RecapForm:
     return RecapForm(request.GET or None)
 
 
+@statistics_readers_only
 @require_GET
 def statistics_page(request: HttpRequest) -> HttpResponse:
     """The recap's figures and charts for a chosen period, filtered by kind and organisation."""
@@ -287,6 +302,7 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+@statistics_readers_only
 @require_GET
 def statistics_csv(request: HttpRequest) -> HttpResponse:
     """The statistics page's tables as CSV (long form: table, row, column, count; suppressed cells empty)."""

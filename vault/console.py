@@ -6,6 +6,10 @@ SameSite=Strict cookie scoped to the console paths (set by ``vault.middleware.Co
 Neither half alone opens anything, so a copy of the session store is useless, and the scheme works across
 app servers. The keyring is handed out only once the second factor is verified; logout, idle expiry of the
 session and a new login destroy it.
+
+Every staff session is bound to its console cookie, also for staff who hold no case key (administrators,
+auditors): the session keeps a hash of the cookie's key (``console_session_intact``), so a copied session
+cookie without the console cookie of the same login counts as logged out (issue 9.10).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import hashlib
+import hmac
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +34,7 @@ from vault.officers import enrol_officer, unwrap_private_key
 from vault.permissions import Staff, is_verified, may_hold_case_keys, may_hold_escrow_key
 
 SESSION_KEY = "peluit_vault_key"
+SESSION_BINDING = "peluit_console_binding"
 _SET_COOKIE = "_peluit_vault_set_cookie"
 _DELETE_COOKIE = "_peluit_vault_delete_cookie"
 _CACHED_KEYRING = "_peluit_vault_keyring"
@@ -71,17 +78,26 @@ def _decode(value: str) -> bytes:
     return raw
 
 
+def _binding(cookie_key: bytes, user_pk: Any) -> str:
+    """Return what the session keeps of the console cookie: a keyed hash that does not reveal the cookie."""
+    return hashlib.blake2b(cookie_key, key=_context(user_pk), digest_size=32, person=b"peluit-console").hexdigest()
+
+
 def unlock_console(request: HttpRequest, *, user: Staff, password: str) -> None:
-    """Unwrap the officer's private key with ``password`` and keep it in the split-key session.
+    """Bind the session to a new console cookie and keep the officer's private key in the split-key session.
 
     Call right after the password check and before the second factor; the key is usable only once the
-    session is verified (``officer_keyring``). Staff who may not hold case keys get nothing. An officer
-    without a key pair yet (created before the vault) is enrolled with this password, and staff who may hold
-    the escrow key (supervisors) become its holder if there is no escrow key yet. Raises
-    ``WrongPassword`` when the password does not unwrap the key (it was changed outside the console).
+    session is verified (``officer_keyring``). Every staff member gets the cookie (the binding); staff who may
+    not hold case keys get no key. An officer without a key pair yet (created before the vault) is enrolled
+    with this password, and staff who may hold the escrow key (supervisors) become its holder if there is no
+    escrow key yet. Raises ``WrongPassword`` when the password does not unwrap the key (it was changed outside
+    the console); the binding is made all the same.
     """
     request.session.pop(SESSION_KEY, None)
     setattr(request, _CACHED_KEYRING, None)
+    cookie_key = crypto.random_key()
+    request.session[SESSION_BINDING] = _binding(cookie_key, user.pk)
+    setattr(request, _SET_COOKIE, _encode(cookie_key))
     if not may_hold_case_keys(user):
         return
     if not OfficerKey.objects.filter(user_id=user.pk).exists():
@@ -91,16 +107,36 @@ def unlock_console(request: HttpRequest, *, user: Staff, password: str) -> None:
         with contextlib.suppress(VaultError):  # another supervisor was first
             escrow_create(holder=user, actor=user)
     private_key = unwrap_private_key(user=user, password=password)
-    cookie_key = crypto.random_key()
     blob = formats.key_wrap(cookie_key, private_key, context=_context(user.pk))
     request.session[SESSION_KEY] = _encode(blob)
-    setattr(request, _SET_COOKIE, _encode(cookie_key))
+
+
+def console_session_intact(request: HttpRequest) -> bool:
+    """Return True when the request carries the console cookie its session was bound to at login.
+
+    False when the session has no binding (it predates it, or was logged out), the cookie is missing or
+    malformed, or it belongs to another login: such a console request counts as logged out.
+    """
+    user = getattr(request, "user", None)
+    session = getattr(request, "session", None)
+    cookie_value = _cookie_value(request)
+    if session is None or user is None or not cookie_value:
+        return False
+    expected = session.get(SESSION_BINDING)
+    if not isinstance(expected, str):
+        return False
+    try:
+        cookie_key = _decode(cookie_value)
+    except VaultLocked:
+        return False
+    return hmac.compare_digest(_binding(cookie_key, user.pk), expected)
 
 
 def lock_console(request: HttpRequest) -> None:
     """Forget the console key: drop the session half and expire the cookie half."""
     if hasattr(request, "session"):
         request.session.pop(SESSION_KEY, None)
+        request.session.pop(SESSION_BINDING, None)
     setattr(request, _CACHED_KEYRING, None)
     setattr(request, _DELETE_COOKIE, True)
 
@@ -157,4 +193,4 @@ def cookie_to_delete(request: HttpRequest) -> bool:
         return True
     # A cookie whose session half is gone (expired, logged out elsewhere) is useless: clean it up.
     session = getattr(request, "session", None)
-    return bool(_cookie_value(request) and session is not None and not session.get(SESSION_KEY))
+    return bool(_cookie_value(request) and session is not None and not session.get(SESSION_BINDING))

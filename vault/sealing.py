@@ -413,6 +413,14 @@ def holds_report(*, user: Staff, report_id: uuid.UUID) -> bool:
     return may_hold_case_keys(user) and holder_ids(report_id=report_id).filter(officer_id=user.pk).exists()
 
 
+def holds_identity(*, user: Staff, report_id: uuid.UUID) -> bool:
+    """Return True when ``user`` may hold case keys and the report's identity key was sealed to them."""
+    return (
+        may_hold_case_keys(user)
+        and CaseKey.objects.filter(report_id=report_id, scope=CaseKey.Scope.IDENTITY, officer_id=user.pk).exists()
+    )
+
+
 def has_identity(*, report_id: uuid.UUID) -> bool:
     """Return True when the reporter gave identity fields (sealed separately)."""
     return SealedIdentity.objects.filter(report_id=report_id).exists()

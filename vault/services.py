@@ -16,7 +16,7 @@ from vault.attachments import (
     sweep_orphaned_blobs,
     write_attachment,
 )
-from vault.console import escrow_keyring, lock_console, officer_keyring, unlock_console
+from vault.console import console_session_intact, escrow_keyring, lock_console, officer_keyring, unlock_console
 from vault.envelopes import envelope_readers, open_envelope, seal_envelope
 from vault.escrow import (
     EscrowStatus,
@@ -52,6 +52,7 @@ from vault.sealing import (
     granted_report_ids,
     has_identity,
     holder_ids,
+    holds_identity,
     holds_report,
     open,
     open_identity,
@@ -80,6 +81,7 @@ __all__ = [
     "StaffAccess",
     "StoredAttachment",
     "can_hold",
+    "console_session_intact",
     "delete_attachment",
     "enrol_officer",
     "envelope_readers",
@@ -105,6 +107,7 @@ __all__ = [
     "held_files",
     "hold_file",
     "holder_ids",
+    "holds_identity",
     "holds_report",
     "is_escrow_holder",
     "lock_console",

@@ -315,3 +315,21 @@ def content_fields(kind: CaseKind, content: Mapping[str, Any]) -> list[ContentFi
             )
         )
     return rows
+
+
+def identity_fields(kind: CaseKind, identity: Mapping[str, Any]) -> list[ContentField]:
+    """Return the reporter's identity (as sealed: names without the ``identity_`` prefix) with its labels.
+
+    Only for a disclosed identity; the layout's order, then any field it does not know under its key.
+    """
+    layout = LAYOUTS[kind]
+    rows = []
+    known = [name.removeprefix(IDENTITY_PREFIX) for name in layout.identity_fields]
+    for name in known + [name for name in identity if name not in known]:
+        value = identity.get(name)
+        if value in (None, ""):
+            continue
+        field = layout.fields.get(IDENTITY_PREFIX + name)
+        label = str(field.label) if field is not None else name
+        rows.append(ContentField(name=name, label=label, value=_display(field, value), long=False))
+    return rows

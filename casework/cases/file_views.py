@@ -17,8 +17,12 @@ from django.views.decorators.http import require_GET
 from casework.cases import selectors
 from casework.cases.models import Case, CaseAttachment
 from casework.cases.preview import MAX_PAGES, CannotPreview
+from casework.cases.responses import case_denied as _denied
+from casework.cases.responses import console_user as _user
+from casework.cases.responses import corrupt_case as _corrupt
+from casework.cases.responses import vault_locked as _locked
 from casework.cases.services import attachment_page_view
-from casework.cases.views import _corrupt, _denied, _locked, _user, case_readers_only
+from casework.cases.views import case_readers_only
 from vault import services as vault
 from vault.exceptions import AccessDenied, CorruptCiphertext, VaultLocked
 

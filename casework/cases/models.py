@@ -290,6 +290,17 @@ class Case(models.Model):
     # Retention: a legal hold stops crypto-shredding; ``shredded_at`` marks a case whose keys are gone.
     legal_hold = models.BooleanField(_("legal hold"), default=False)
     shredded_at = models.DateTimeField(_("shredded at"), null=True, blank=True)
+    # Who handles the case (casework.cases.assignment): assigning someone grants them the case's key. The lead
+    # officer is one of the team. Staff who declared a conflict of interest lost their key and get no other.
+    lead_officer = models.ForeignKey(
+        StaffUser, verbose_name=_("lead officer"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="led_cases",
+    )
+    team = models.ManyToManyField(StaffUser, verbose_name=_("team"), blank=True, related_name="team_cases")
+    conflicted_staff = models.ManyToManyField(
+        StaffUser, verbose_name=_("staff with a declared conflict of interest"), blank=True,
+        related_name="conflicted_cases",
+    )
     # The reporter answered the satisfaction survey (once per case). The answer itself is not linked to the
     # case (casework.survey.models.SurveyResponse); this flag is all the case knows.
     survey_answered = models.BooleanField(_("survey answered"), default=False)
@@ -323,6 +334,14 @@ class Case(models.Model):
     def is_closed(self) -> bool:
         """True once a closing transition ran (the retention period counts from then)."""
         return self.closed_at is not None
+
+    @property
+    def reporter_identity(self) -> str:
+        """Return how the reporter is identified: ``named`` in the report itself (gratification: the law
+        requires it), ``sealed`` apart (a WBS reporter who gave an identity) or ``anonymous``."""
+        if self.kind == CaseKind.GRATIFICATION:
+            return "named"
+        return "sealed" if self.identity_given else "anonymous"
 
 
 class CaseMessage(models.Model):

@@ -43,6 +43,16 @@ def open_content(*, access: vault.Access, case: Case) -> dict[str, Any]:
     return content
 
 
+def seal_text(*, access: vault.Access, case: Case, purpose: str, text: str) -> bytes:
+    """Return ``text`` sealed under the case's data key for ``purpose`` (notes, a disclosure's reason ...)."""
+    return vault.seal(access=access, report_id=case.id, purpose=purpose, plaintext=text.encode("utf-8"))
+
+
+def open_text(*, access: vault.Access, case_id: Any, purpose: str, ciphertext: bytes | memoryview) -> str:
+    """Return the text of a ``seal_text`` blob of the case ``case_id``."""
+    return vault.open(access=access, report_id=case_id, purpose=purpose, ciphertext=bytes(ciphertext)).decode("utf-8")
+
+
 def _next_time(rows: QuerySet[Any]) -> datetime:
     """Return the time to store for a new row after ``rows``: ``clock.now()`` (coarse in a reporter's request),
     but never at or before the latest of them, so rounding down cannot reorder a case's thread."""

@@ -8,8 +8,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from casework.cases.forms import CaseSearchForm
+from casework.cases.responses import console_user as _user
+from casework.cases.responses import vault_locked as _locked
 from casework.cases.search import BadQuery, search_held_cases
-from casework.cases.views import _locked, _user, case_readers_only
+from casework.cases.views import case_readers_only
 from vault import services as vault
 from vault.exceptions import VaultLocked
 

@@ -199,12 +199,18 @@ def open_case(*, keyring: vault.Keyring, case: Case) -> OpenedCase:
 
 def grant_candidates(case: Case) -> QuerySet[StaffUser]:
     """Return the staff a case may be granted to: active officers and supervisors with a vault key who do not
-    hold it yet and whom the reporter did not exclude."""
+    hold it yet, whom the reporter did not exclude and who declared no conflict of interest in it."""
+    return assignable_staff(case).exclude(pk__in=vault.holder_ids(report_id=case.id))
+
+
+def assignable_staff(case: Case) -> QuerySet[StaffUser]:
+    """Return the staff who may receive the case's key: active officers and supervisors with a vault key,
+    neither excluded by the reporter nor in conflict of interest; by name."""
     return (
         case_key_holders()
         .filter(officer_key__isnull=False)
-        .exclude(pk__in=vault.holder_ids(report_id=case.id))
         .exclude(pk__in=case.excluded_recipients.values_list("pk", flat=True))
+        .exclude(pk__in=case.conflicted_staff.values_list("pk", flat=True))
     )
 
 

@@ -37,11 +37,22 @@ class CaseActionRefused(Exception):
         super().__init__(message)
 
 
-def _check_recipient(case: Case, officer: StaffUser) -> None:
+def check_may_receive(case: Case, officer: StaffUser) -> None:
+    """Refuse (``CaseActionRefused``) giving ``officer`` the case's key: no key or role, excluded, conflicted.
+
+    The one rule of every way a key reaches someone after intake: a grant, an escrow re-grant, an
+    assignment, a hand-over.
+    """
     if not may_hold_case_keys(officer) or not vault.has_officer_key(user=officer):
         raise CaseActionRefused(_("This staff member cannot be given access to cases."))
     if case.excluded_recipients.filter(pk=officer.pk).exists():
         raise CaseActionRefused(_("The reporter asked that this staff member must not read this report."))
+    if case.conflicted_staff.filter(pk=officer.pk).exists():
+        raise CaseActionRefused(_("This staff member declared a conflict of interest in this case."))
+
+
+def _check_recipient(case: Case, officer: StaffUser) -> None:
+    check_may_receive(case, officer)
     if officer.pk in vault.granted_officer_ids(report_id=case.id):
         raise CaseActionRefused(_("This staff member already has access to this case."))
 
@@ -85,7 +96,8 @@ def case_grant(*, case: Case, keyring: vault.Keyring, officer: StaffUser) -> Non
 
 @transaction.atomic
 def case_revoke(*, case: Case, officer: StaffUser, revoked_by: StaffUser) -> None:
-    """Take the case away from ``officer`` (a supervisor's decision; audited by the vault).
+    """Take the case away from ``officer`` (a supervisor's decision; audited by the vault): their key to it is
+    deleted and they leave its team.
 
     What the officer already read cannot be taken back. Refused for non-supervisors and for an officer who
     does not hold the case.
@@ -95,6 +107,15 @@ def case_revoke(*, case: Case, officer: StaffUser, revoked_by: StaffUser) -> Non
     if officer.pk not in vault.granted_officer_ids(report_id=case.id):
         raise CaseActionRefused(_("This staff member does not have access to this case."))
     vault.revoke_case(report_id=case.id, officer=officer, actor=revoked_by, case_ref=case.number)
+    leave_team(case=case, officer=officer)
+
+
+def leave_team(*, case: Case, officer: StaffUser) -> None:
+    """Take ``officer`` off the case's team (and lead); the caller holds the transaction and records why."""
+    case.team.remove(officer)
+    if case.lead_officer_id == officer.pk:
+        case.lead_officer = None
+        case.save(update_fields=["lead_officer"])
 
 
 @transaction.atomic

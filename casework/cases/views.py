@@ -23,6 +23,10 @@ from django.views.decorators.http import require_GET, require_POST
 from casework.cases import queue, selectors
 from casework.cases.forms import CaseFilterForm, CaseReplyForm, StaffChoiceForm
 from casework.cases.models import Case, CaseAttachment, SavedQueueView
+from casework.cases.responses import case_denied as _denied
+from casework.cases.responses import console_user as _user
+from casework.cases.responses import corrupt_case as _corrupt
+from casework.cases.responses import vault_locked as _locked
 from casework.cases.services import (
     CaseActionRefused,
     attachment_download,
@@ -33,8 +37,10 @@ from casework.cases.services import (
     mark_thread_read,
     queue_view_save,
 )
+from casework.staff import denials
 from casework.staff.models import StaffUser
 from casework.staff.roles import SUPERVISE_CASES
+from casework.staff.step_up import step_up_required
 from vault import services as vault
 from vault.exceptions import AccessDenied, CorruptCiphertext, VaultError, VaultLocked
 from vault.permissions import HOLD_CASE_KEYS
@@ -42,30 +48,6 @@ from vault.permissions import HOLD_CASE_KEYS
 # Officers and supervisors: the staff who may hold case keys (403 for anyone else).
 case_readers_only = permission_required(HOLD_CASE_KEYS, raise_exception=True)
 supervisors_only = permission_required(SUPERVISE_CASES, raise_exception=True)
-
-
-def _user(request: HttpRequest) -> StaffUser:
-    user = request.user
-    assert isinstance(user, StaffUser)  # the console middleware lets only verified staff through
-    return user
-
-
-def _locked(request: HttpRequest) -> HttpResponse:
-    """The console key is not available (cookie or session half missing): ask to log in again."""
-    return render(request, "casework/case_locked.html", {"message": VaultLocked().message}, status=403)
-
-
-def _denied(request: HttpRequest, case: Case) -> HttpResponse:
-    """The user does not hold this case: say so; the escrow holder may re-grant it from here."""
-    user = _user(request)
-    context: dict[str, Any] = {"case": case}
-    if vault.is_escrow_holder(user):
-        context["regrant_form"] = StaffChoiceForm(queryset=selectors.grant_candidates(case))
-    return render(request, "casework/case_denied.html", context, status=403)
-
-
-def _corrupt(request: HttpRequest, exc: CorruptCiphertext) -> HttpResponse:
-    return render(request, "error.html", {"title": _("The case cannot be read"), "message": exc.message}, status=422)
 
 
 @case_readers_only
@@ -192,6 +174,7 @@ def _chosen(request: HttpRequest, queryset: Any) -> StaffUser | None:
 
 
 @case_readers_only
+@step_up_required
 @require_POST
 def case_grant_view(request: HttpRequest, number: str) -> HttpResponse:
     """Give another officer or supervisor access to a case one holds."""
@@ -217,6 +200,7 @@ def case_grant_view(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @supervisors_only
+@step_up_required
 @require_POST
 def case_revoke_view(request: HttpRequest, number: str) -> HttpResponse:
     """A supervisor takes a case away from someone (their key to it is deleted)."""
@@ -237,12 +221,14 @@ def case_revoke_view(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @case_readers_only
+@step_up_required
 @require_POST
 def case_regrant_view(request: HttpRequest, number: str) -> HttpResponse:
     """The escrow holder re-grants a case from the escrow copy (they need not hold the case)."""
     case = get_object_or_404(Case, number=number)
     user = _user(request)
     if not vault.is_escrow_holder(user):
+        denials.mark_denial(request, denials.NOT_ESCROW_HOLDER)
         return render(
             request,
             "error.html",

@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from casework.staff import services, two_factor
+from casework.staff import lockout, services, two_factor
 from casework.staff.forms import CodeForm, PasswordLoginForm
 from casework.staff.models import StaffUser
 from vault import services as vault
@@ -63,7 +63,19 @@ def _finish_login(request: HttpRequest, user: StaffUser, device: Any) -> None:
 def lockout_response(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
     """Tell a locked-out user what happened and when to try again (called by django-axes)."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    message = _("Too many failed attempts. This account is locked for %(minutes)d minutes.") % {"minutes": minutes}
+    message = _(
+        "Too many failed attempts. Logging in to this account from here is locked for %(minutes)d minutes."
+    ) % {"minutes": minutes}
+    return render(request, "casework/login.html", {"form": PasswordLoginForm(), "locked": message}, status=429)
+
+
+def _ceiling_response(request: HttpRequest) -> HttpResponse:
+    """The account had too many wrong passwords from many places: locked everywhere for the cool-off."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    message = _(
+        "Too many failed attempts on this account from several places. It is locked for %(minutes)d minutes; "
+        "an administrator can unlock it sooner."
+    ) % {"minutes": minutes}
     return render(request, "casework/login.html", {"form": PasswordLoginForm(), "locked": message}, status=429)
 
 
@@ -74,6 +86,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = PasswordLoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if lockout.username_ceiling_reached(form.cleaned_data["username"]):
+            known = StaffUser.objects.filter(username=form.cleaned_data["username"]).first()
+            services.staff_login_failed(user=known, step="password", locked=True)
+            return _ceiling_response(request)
         user = authenticate(
             request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
         )

@@ -41,6 +41,23 @@ class CodeForm(forms.Form):
         return code
 
 
+class StepUpForm(forms.Form):
+    """Prove it is still you before a sensitive action: a code from the authenticator, a backup code or the
+    password (``second_factor_only``: a code only)."""
+
+    step_up_secret = forms.CharField(max_length=1024, strip=False)
+
+    def __init__(self, *args: Any, second_factor_only: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["step_up_secret"]
+        if second_factor_only:
+            field.label = _("Code from your authenticator, or a backup code")
+            field.widget = forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"})
+        else:
+            field.label = _("Code from your authenticator, a backup code or your password")
+            field.widget = forms.PasswordInput(attrs={"autocomplete": "one-time-code"})
+
+
 class NewPasswordFields(forms.Form):
     """Two password fields that must match and pass the password validators."""
 

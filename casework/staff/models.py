@@ -22,3 +22,26 @@ class StaffUser(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+class ConsoleDenialWindow(models.Model):
+    """How often one staff member was refused one console page (and case) in the current window.
+
+    Bookkeeping for coalescing the audit events of denied console requests (``casework.staff.denials``): the
+    events themselves are in the audit log; this row only decides whether the next denial writes one.
+    """
+
+    staff = models.ForeignKey(StaffUser, on_delete=models.CASCADE, related_name="+")
+    route = models.CharField(max_length=100)
+    reason = models.CharField(max_length=32)
+    case_ref = models.CharField(max_length=64, blank=True)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "route", "reason", "case_ref"], name="console_denial_window_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.route} {self.reason} {self.case_ref}: {self.count}"

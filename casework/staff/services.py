@@ -5,6 +5,7 @@ Keyword-only arguments, one transaction each, the audit event in the same transa
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.actions import Action
 from audit.services import record as audit_record
-from casework.staff import two_factor
+from casework.staff import denials, step_up, two_factor
 from casework.staff.models import StaffUser
 from casework.staff.roles import Role, assign_role
 from vault import services as vault
@@ -165,6 +166,7 @@ def staff_login(*, request: HttpRequest, user: StaffUser, device: TOTPDevice | S
     factor = "backup_code" if isinstance(device, StaticDevice) else "totp"
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     otp_login(request, device)
+    step_up.mark_fresh(request)
     audit_record(action=Action.LOGIN_SUCCEEDED, actor=user, details={"second_factor": factor})
 
 
@@ -182,3 +184,83 @@ def staff_logout(*, request: HttpRequest) -> None:
             audit_record(action=Action.LOGOUT, actor=user)
     vault.lock_console(request)
     logout(request)
+
+
+def staff_session_rejected(*, request: HttpRequest, route: str, case_ref: str = "") -> None:
+    """End a console session used without the console cookie it was bound to (issue 9.10); audit the refusal.
+
+    Someone holding only a copy of the session cookie is logged out with it; the person it belonged to logs
+    in again. The refusal is recorded like every console denial (coalesced).
+    """
+    user: Any = request.user
+    if isinstance(user, StaffUser):
+        denials.record_console_denial(
+            user=user,
+            route=route,
+            reason=denials.CONSOLE_COOKIE_MISSING,
+            method=request.method or "",
+            case_ref=case_ref,
+        )
+    vault.lock_console(request)
+    logout(request)
+
+
+class StepUpResult(enum.Enum):
+    """The outcome of a step-up answer."""
+
+    CONFIRMED = "confirmed"
+    WRONG = "wrong"
+    THROTTLED = "throttled"
+    LOGGED_OUT = "logged_out"
+
+    @property
+    def message(self) -> str:
+        """A sentence for the person (empty when confirmed)."""
+        if self is StepUpResult.THROTTLED:
+            return _("Too many wrong codes. Wait a few seconds, then enter a new code.")
+        if self is StepUpResult.WRONG:
+            return _(
+                "That was not right. Enter a current code from your authenticator, a backup code or your password."
+            )
+        if self is StepUpResult.LOGGED_OUT:
+            return _("Too many wrong answers. You have been logged out.")
+        return ""
+
+
+def _looks_like_code(secret: str) -> bool:
+    """A TOTP code (digits) or a backup code (letters and digits, at most 16): worth trying as a code."""
+    return secret.isalnum() and secret.isascii() and len(secret) <= 16
+
+
+def staff_step_up(
+    *, request: HttpRequest, user: StaffUser, secret: str, second_factor_only: bool = False
+) -> StepUpResult:
+    """Check ``secret`` (a TOTP or backup code, or unless ``second_factor_only`` the password) for a sensitive action.
+
+    Right: the session counts as freshly confirmed, ``auth.step_up_succeeded`` is recorded. Wrong:
+    ``auth.step_up_failed`` is recorded; the fifth wrong answer in a session ends it (``auth.logout``).
+    """
+    secret = secret.strip() if len(secret) <= 1024 else ""
+    factor = ""
+    throttled = False
+    if secret and not second_factor_only and not (secret.isdigit() and len(secret) <= 8):
+        if user.check_password(secret):
+            factor = "password"
+    if not factor and _looks_like_code(secret):
+        result = two_factor.verify_code(user, secret)
+        throttled = bool(result.throttled_seconds)
+        if result.device is not None:
+            factor = "backup_code" if isinstance(result.device, StaticDevice) else "totp"
+    if factor:
+        step_up.mark_fresh(request)
+        with transaction.atomic():
+            audit_record(action=Action.STEP_UP_SUCCEEDED, actor=user, details={"factor": factor})
+        return StepUpResult.CONFIRMED
+    failures = int(request.session.get(step_up.FAILURES, 0)) + 1
+    request.session[step_up.FAILURES] = failures
+    with transaction.atomic():
+        audit_record(action=Action.STEP_UP_FAILED, actor=user, details={"failures": failures})
+    if failures >= step_up.MAX_FAILURES:
+        staff_logout(request=request)
+        return StepUpResult.LOGGED_OUT
+    return StepUpResult.THROTTLED if throttled else StepUpResult.WRONG

@@ -16,17 +16,36 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from casework.staff import selectors, services, two_factor
+from casework.staff import selectors, services, step_up, two_factor
 from casework.staff.auth_views import NEW_BACKUP_CODES
 from casework.staff.forms import ConfirmForm, PasswordResetForm, StaffCreateForm
 from casework.staff.models import StaffUser
 from casework.staff.roles import MANAGE_STAFF
+from casework.staff.step_up import step_up_required
 from vault.exceptions import VaultError
 
 # Administrators only (403 for anyone else).
 admins_only = permission_required(MANAGE_STAFF, raise_exception=True)
 
 
+@require_http_methods(["GET", "POST"])
+def step_up_confirm(request: HttpRequest) -> HttpResponse:
+    """The step-up page on its own: confirm with a code or the password, then go back to ``next``."""
+    next_path = request.POST.get("next") or request.GET.get("next")
+    hidden = [("next", step_up.safe_return_path(request, next_path))]
+    if request.method == "POST":
+        secret = request.POST.get(step_up.SECRET_FIELD, "")
+        result = services.staff_step_up(request=request, user=request.user, secret=secret)  # type: ignore[arg-type]
+        if result is services.StepUpResult.LOGGED_OUT:
+            messages.error(request, result.message)
+            return redirect("auth:login")
+        if result is services.StepUpResult.CONFIRMED:
+            return redirect(step_up.safe_return_path(request, next_path))
+        return step_up.challenge(request, action=request.path, hidden=hidden, error=result.message, status=400)
+    return step_up.challenge(request, action=request.path, hidden=hidden)
+
+
+@step_up_required
 @require_http_methods(["GET", "POST"])
 def backup_codes(request: HttpRequest) -> HttpResponse:
     """Show freshly issued backup codes once, or issue a new set (the old set stops working)."""
@@ -40,6 +59,7 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
     return render(request, "casework/backup_codes.html", {"codes": codes, "remaining": remaining})
 
 
+@step_up_required(methods=("GET", "POST"))
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
     """Change one's own password (the old one is required); the vault key is re-wrapped under the new one."""
@@ -67,6 +87,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 @admins_only
+@step_up_required
 @require_http_methods(["GET", "POST"])
 def staff_create(request: HttpRequest) -> HttpResponse:
     """Create an account; the person enrols an authenticator at first login."""
@@ -95,6 +116,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
 
 
 @admins_only
+@step_up_required
 @require_http_methods(["GET", "POST"])
 def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One account, with the administrator's actions on it (each a separate form)."""

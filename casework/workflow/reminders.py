@@ -43,17 +43,23 @@ class ReminderRun:
 
 
 def case_assignees(case: Case) -> list[StaffUser]:
-    """Return who is reminded about a case: the officers holding it, else the supervisors holding it.
+    """Return who is reminded about a case: its lead officer and team, else the supervisors holding it.
 
-    Until cases are assigned to a lead officer, holding the case's key is what "working on it" means.
+    Only assignees who are active and still hold the case's key count (a declared conflict or a revocation
+    takes the key away). A case nobody is assigned to yet (new reports reach the supervisors) reminds the
+    supervisors holding it, who are the ones to assign it.
     """
-    holders = [
-        user
-        for user in StaffUser.objects.filter(pk__in=vault.holder_ids(report_id=case.id), is_active=True)
-        if may_hold_case_keys(user)
+    holder_ids = set(vault.holder_ids(report_id=case.id))
+    assignee_ids = set(case.team.values_list("pk", flat=True))
+    if case.lead_officer_id is not None:
+        assignee_ids.add(case.lead_officer_id)
+    active = StaffUser.objects.filter(is_active=True).order_by("pk")
+    assignees = [user for user in active.filter(pk__in=assignee_ids & holder_ids) if may_hold_case_keys(user)]
+    if assignees:
+        return assignees
+    return [
+        user for user in active.filter(pk__in=holder_ids) if may_hold_case_keys(user) and user.has_perm(SUPERVISE_CASES)
     ]
-    officers = [user for user in holders if not user.has_perm(SUPERVISE_CASES)]
-    return officers or holders
 
 
 def _wording(kind: str, clock: CaseClock, case: Case) -> tuple[str, str]:

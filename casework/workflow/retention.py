@@ -92,6 +92,10 @@ def _shred(*, case: Case, actor: StaffUser | str, trigger: str, request: Destruc
     CaseAttachment.objects.filter(case=case).delete()
     CaseMessage.objects.filter(case=case).delete()
     StatusChange.objects.filter(case=case).update(reason=b"")
+    # Internal notes and disclosure reasons (casework.handling, a sibling layer reached through the case's
+    # reverse relations) are sealed under the case's key too: gone with it, the rows go or lose their text.
+    case.notes.all().delete()
+    case.disclosures.update(reason=b"")
     Notification.objects.filter(case=case).delete()
     clocks.stop_clocks(case=case, codes=[ALL_CLOCKS], actor=actor)
     now = timezone.now()

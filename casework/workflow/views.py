@@ -198,6 +198,9 @@ def case_upg_view(request: HttpRequest, number: str) -> HttpResponse:
 def case_clock_start_view(request: HttpRequest, number: str) -> HttpResponse:
     """Start a clock on the case by hand."""
     case = get_object_or_404(Case, number=number)
+    refused = _holder_page(request, case)  # before the form: a non-holder learns nothing from its errors
+    if refused is not None:
+        return refused
     form = ClockStartForm(request.POST, codes=sorted(rule_codes()))
     if not form.is_valid():
         messages.error(request, _("Choose a deadline rule from the list."))

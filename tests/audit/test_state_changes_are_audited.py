@@ -22,8 +22,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit.actions import Action
 from audit.models import AuditEvent
 from casework.cases import sealed
+from casework.cases.assignment import case_assign, hand_over_cases
+from casework.handling import disclosure, notes
 from casework.models import Case, CaseClock, StaffUser, Transition
-from casework.staff import services, two_factor
+from casework.staff import services, step_up, two_factor
 from casework.staff.roles import Role
 from casework.workflow import retention
 from casework.workflow.reminders import send_reminders
@@ -35,6 +37,7 @@ from tests.intake.conftest import wbs_post
 from tests.support.staff import PASSWORD, login, totp_code
 from vault import services as vault
 from vault.access import Keyring
+from vault.console import console_cookies
 from vault.exceptions import UnknownReceipt
 from vault.officers import unwrap_private_key
 
@@ -125,8 +128,14 @@ def _submit_report(world: World) -> None:
 
 
 def _submitted(world: World) -> None:
+    """A report filed (it reaches the supervisor) and assigned to ``officer`` (as triage would)."""
     _inspectorate(world)
     _submit_report(world)
+    case = Case.objects.get(pk=world.state["report_id"])
+    supervisor = world.state["supervisor"]
+    case_assign(
+        case=case, officer=world.state["officer"], lead=True, assigned_by=supervisor, keyring=_keyring(supervisor)
+    )
 
 
 def _in_followup(world: World) -> None:
@@ -202,7 +211,16 @@ def _verified_officer_logged_in(world: World) -> None:
 
 
 def _overdue_clock(world: World) -> None:
+    """An overdue clock on a case whose lead officer and one team member are both reminded."""
     _submitted(world)
+    supervisor = world.state["supervisor"]
+    case_assign(
+        case=_case(world),
+        officer=world.state["other"],
+        lead=False,
+        assigned_by=supervisor,
+        keyring=_keyring(supervisor),
+    )
     CaseClock.objects.filter(case_id=world.state["report_id"]).update(due_on=date(2026, 1, 5))
 
 
@@ -219,6 +237,8 @@ def _second_supervisor_and_request(world: World) -> None:
     world.state["request"] = retention.destruction_request(
         case=_case(world), actor=world.state["supervisor"], grounds="Laporan ganda"
     )
+
+
 def _case_number(world: World) -> str:
     return str(Case.objects.get(pk=world.state["report_id"]).number)
 
@@ -330,9 +350,9 @@ SCENARIOS = [
     ),
     # The reporter's side (intake.services) and the vault's grants and unseals
     Scenario(
-        "submit_wbs_report (sealed to the supervisor and both officers, its first clock started)",
+        "submit_wbs_report (sealed to the supervisor, its first clock started; officers get it by assignment)",
         _submit_report,
-        (Action.CASE_GRANTED, Action.CASE_GRANTED, Action.CASE_GRANTED, Action.CLOCK_STARTED, Action.REPORT_SUBMITTED),
+        (Action.CASE_GRANTED, Action.CLOCK_STARTED, Action.REPORT_SUBMITTED),
         setup=_inspectorate,
     ),
     Scenario(
@@ -433,7 +453,7 @@ SCENARIOS = [
         setup=_second_supervisor_and_request,
     ),
     Scenario(
-        "beat: deadline reminders (both officers holding the case)",
+        "beat: deadline reminders (the lead officer and the team member)",
         lambda w: send_reminders(),
         (Action.REMINDER_SENT, Action.REMINDER_SENT),
         setup=_overdue_clock,
@@ -475,6 +495,238 @@ SCENARIOS = [
 ]
 
 
+# --- people: console hardening, assignment, notes, links, disclosure (issues 9.10-9.12, 11.5-11.7) -------------
+def _stale(world: World) -> None:
+    session = world.client.session
+    session[step_up.FACTOR_AT] -= 3600
+    session.save()
+
+
+def _code(user: StaffUser) -> str:
+    return totp_code(TOTPDevice.objects.get(user=user, confirmed=True), offset_steps=1)
+
+
+def _submitted_deputy(world: World) -> None:
+    _submitted(world)
+    world.state["deputy"] = world.make_staff(Role.SUPERVISOR, username="wakil")
+
+
+def _filed_with_identity(world: World) -> None:
+    _inspectorate(world)
+    world.state["deputy"] = world.make_staff(Role.SUPERVISOR, username="wakil")
+    form = WbsReportForm(wbs_post(identity_name="Nama Rahasia Pelapor"))
+    assert form.is_valid(), form.errors
+    data = {k: v for k, v in form.cleaned_data.items() if k != "attachments"}
+    case = intake_services.submit_wbs_report(data=data, attachments=[]).case
+    world.state["report_id"] = case.pk
+    supervisor = world.state["supervisor"]
+    case_assign(
+        case=case, officer=world.state["officer"], lead=True, assigned_by=supervisor, keyring=_keyring(supervisor)
+    )
+
+
+def _requested(world: World) -> None:
+    _filed_with_identity(world)
+    world.state["disclosure"] = disclosure.disclosure_request(
+        case=_case(world), keyring=_keyring(world.state["officer"]), reason="Alasan yang disegel."
+    )
+
+
+def _approved(world: World) -> None:
+    _requested(world)
+    disclosure.disclosure_decide(
+        disclosure=world.state["disclosure"], keyring=_keyring(world.state["deputy"]), approve=True
+    )
+
+
+def _released(world: World) -> None:
+    _approved(world)
+    escrow = vault.escrow_keyring_for(keyring=_keyring(world.state["supervisor"]))
+    disclosure.disclosure_release(
+        disclosure=world.state["disclosure"], escrow=escrow, released_by=world.state["supervisor"]
+    )
+    login(world.client, world.state["officer"])
+
+
+def _requested_deputy_in(world: World) -> None:
+    _requested(world)
+    login(world.client, world.state["deputy"])
+
+
+def _requested_head_in(world: World) -> None:
+    _requested(world)
+    login(world.client, world.state["supervisor"])
+
+
+def _approved_head_in(world: World) -> None:
+    _approved(world)
+    login(world.client, world.state["supervisor"])
+
+
+def _identity_officer_in(world: World) -> None:
+    _filed_with_identity(world)
+    login(world.client, world.state["officer"])
+
+
+def _decide_in_console(world: World, who: str, decision: str) -> None:
+    url = _case_url(world, f"disclosure/{world.state['disclosure'].pk}/decide/")
+    response = world.client.post(url, {"decision": decision, "step_up_secret": _code(world.state[who])})
+    assert response.status_code == 302, response.content[:300]
+
+
+def _two_cases(world: World) -> None:
+    _submitted(world)
+    first = _case(world)
+    _submit_report(world)
+    world.state["other_case"] = _case(world)
+    world.state["report_id"] = first.pk
+    login(world.client, world.state["supervisor"])
+
+
+def _linked(world: World) -> None:
+    _two_cases(world)
+    world.state["link"] = notes.case_link(
+        case=_case(world), other=world.state["other_case"], reason="same_person", linked_by=world.state["supervisor"]
+    )
+
+
+def _hand_over(world: World) -> None:
+    hand_over_cases(
+        departing=world.state["officer"],
+        successor=world.state["other"],
+        handed_over_by=world.state["supervisor"],
+        keyring=_keyring(world.state["supervisor"]),
+    )
+
+
+def _spread_campaign(world: World) -> None:
+    _officer(world)
+    user = world.state["user"]
+    for host in range(10):
+        for _ in range(5):
+            Client().post(
+                "/auth/login/",
+                {"username": user.username, "password": "not the password"},
+                REMOTE_ADDR=f"10.9.8.{host}",
+            )
+
+
+PEOPLE_SCENARIOS = [
+    Scenario(
+        "console: a session without its console cookie (stolen) is refused and ended",
+        lambda w: ([w.client.cookies.pop(name) for name, _path in console_cookies()], w.client.get("/console/")),
+        (Action.CONSOLE_ACCESS_DENIED,),
+        setup=_logged_in_officer,
+    ),
+    Scenario(
+        "console: a denied page",
+        lambda w: w.client.get("/console/staff/"),
+        (Action.CONSOLE_ACCESS_DENIED,),
+        setup=_logged_in_officer,
+    ),
+    Scenario(
+        "console: step-up with a code, then the action",
+        lambda w: (
+            _stale(w),
+            w.client.post("/console/security/backup-codes/", {"step_up_secret": _code(w.state["user"])}),
+        ),
+        (Action.STEP_UP_SUCCEEDED, Action.BACKUP_CODES_ISSUED),
+        setup=_logged_in_officer,
+    ),
+    Scenario(
+        "console: step-up with a wrong answer",
+        lambda w: (_stale(w), w.client.post("/console/security/backup-codes/", {"step_up_secret": "not the password"})),
+        (Action.STEP_UP_FAILED,),
+        setup=_logged_in_officer,
+    ),
+    Scenario(
+        "login: a campaign from many addresses reaches the username ceiling",
+        lambda w: _password_step(w),
+        (Action.LOGIN_FAILED,),
+        setup=_spread_campaign,
+    ),
+    Scenario(
+        "case_assign (the supervisor holds the case: granted with their keyring)",
+        lambda w: _console_post(w, "assign/", {"assign-officer": w.state["other"].pk, "assign-role": "member"}),
+        (Action.CASE_GRANTED, Action.CASE_ASSIGNED),
+        setup=_submitted_supervisor_logged_in,
+    ),
+    Scenario(
+        "case_assign (the supervisor does not hold the case: granted from escrow)",
+        lambda w: _console_post(w, "assign/", {"assign-officer": w.state["other"].pk, "assign-role": "lead"}),
+        (Action.CASE_REGRANTED_BY_ESCROW, Action.CASE_ASSIGNED),
+        setup=_submitted_escrow_holder_without_the_case,
+    ),
+    Scenario(
+        "case_declare_conflict",
+        lambda w: _console_post(w, "conflict/", {"conflict-confirm": "on"}),
+        (Action.CASE_REVOKED, Action.CONFLICT_DECLARED),
+        setup=_submitted_officer_logged_in,
+    ),
+    Scenario(
+        "hand_over_cases (one case: granted to the successor, revoked from the departing)",
+        _hand_over,
+        (Action.CASE_GRANTED, Action.CASE_REVOKED, Action.CASE_HANDED_OVER),
+        setup=_submitted,
+    ),
+    Scenario(
+        "case_add_note",
+        lambda w: _console_post(w, "notes/", {"note-body": "Ada bukti baru."}),
+        (Action.NOTE_ADDED,),
+        setup=_submitted_officer_logged_in,
+    ),
+    Scenario(
+        "case_link (recorded on both cases)",
+        lambda w: _console_post(w, "links/", {"link-other": w.state["other_case"].number, "link-reason": "other"}),
+        (Action.CASES_LINKED, Action.CASES_LINKED),
+        setup=_two_cases,
+    ),
+    Scenario(
+        "case_unlink (recorded on both cases)",
+        lambda w: _console_post(w, f"links/{w.state['link'].pk}/remove/", {"confirm": "on"}),
+        (Action.CASES_UNLINKED, Action.CASES_UNLINKED),
+        setup=_linked,
+    ),
+    Scenario(
+        "disclosure_request",
+        lambda w: _console_post(w, "disclosure/", {"disclosure-reason": "Perlu."}),
+        (Action.DISCLOSURE_REQUESTED,),
+        setup=_identity_officer_in,
+    ),
+    Scenario(
+        "disclosure_decide: approved by a supervisor without the escrow key (a second factor each time)",
+        lambda w: _decide_in_console(w, "deputy", "approve"),
+        (Action.STEP_UP_SUCCEEDED, Action.DISCLOSURE_APPROVED),
+        setup=_requested_deputy_in,
+    ),
+    Scenario(
+        "disclosure_decide: approved by the escrow holder (released at once)",
+        lambda w: _decide_in_console(w, "supervisor", "approve"),
+        (Action.STEP_UP_SUCCEEDED, Action.DISCLOSURE_APPROVED, Action.CASE_GRANTED, Action.DISCLOSURE_RELEASED),
+        setup=_requested_head_in,
+    ),
+    Scenario(
+        "disclosure_decide: refused",
+        lambda w: _decide_in_console(w, "deputy", "refuse"),
+        (Action.STEP_UP_SUCCEEDED, Action.DISCLOSURE_REFUSED),
+        setup=_requested_deputy_in,
+    ),
+    Scenario(
+        "disclosure_release by the escrow holder",
+        lambda w: _console_post(w, f"disclosure/{w.state['disclosure'].pk}/release/", {"confirm": "on"}),
+        (Action.CASE_GRANTED, Action.DISCLOSURE_RELEASED),
+        setup=_approved_head_in,
+    ),
+    Scenario(
+        "console: the officer opens the disclosed identity",
+        lambda w: w.client.get(_case_url(w, "identity/")),
+        (Action.REPORT_UNSEALED,),
+        setup=_released,
+    ),
+]
+SCENARIOS += PEOPLE_SCENARIOS
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
 def test_state_change_writes_its_audit_events(scenario: Scenario, client: Client, make_staff: Any) -> None:
@@ -484,7 +736,7 @@ def test_state_change_writes_its_audit_events(scenario: Scenario, client: Client
     scenario.act(world)
     written = list(AuditEvent.objects.filter(seq__gt=before).order_by("seq"))
     assert [event.action for event in written] == [action.value for action in scenario.expected]
-    secrets = [PASSWORD, NEW_PASSWORD, "not the password", "whatever it is", *CONTENT_CANARIES]
+    secrets = [PASSWORD, NEW_PASSWORD, "not the password", "whatever it is", "Alasan", "Rahasia", *CONTENT_CANARIES]
     if "receipt" in world.state:
         secrets += [world.state["receipt"], vault.format_receipt(world.state["receipt"])]
     for event in written:

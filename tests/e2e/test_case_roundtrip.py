@@ -16,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from casework.cases import sealed
 from casework.models import Case
 from tests.intake.conftest import IntakeStaff, jpeg_with_gps
+from tests.support.assignment import assign_officers
 from tests.support.staff import PASSWORD, totp_code
 from vault import services as vault
 
@@ -42,6 +43,7 @@ def test_reporter_and_officer_round_trip(
     receipt = page.inner_text(".receipt-code code").strip()
     assert RECEIPT.match(receipt), receipt
     case = Case.objects.get()
+    assign_officers(case, intake_staff.officer)  # new reports reach the supervisors; triage assigns the officer
 
     # 2. The officer logs in with password + TOTP and opens the case from "My cases".
     officer = intake_staff.officer

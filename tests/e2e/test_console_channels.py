@@ -18,6 +18,7 @@ from audit.actions import Action
 from audit.models import AuditEvent
 from casework.models import Case
 from tests.intake.conftest import IntakeStaff
+from tests.support.assignment import assign_officers
 from tests.support.staff import PASSWORD, totp_code
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -66,6 +67,7 @@ def test_a_phone_report_from_the_console_to_the_caller(
     assert RECEIPT.match(receipt), receipt
     case = Case.objects.get()
     assert case.channel == "phone"
+    assign_officers(case, intake_staff.officer)  # it reached the supervisors; triage puts the officer on the team
 
     # 2. The printed page is the slip alone: no navigation, no warning meant for the officer.
     staff.emulate_media(media="print")

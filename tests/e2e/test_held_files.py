@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.models import Case
 from tests.intake.conftest import IntakeStaff, jpeg_with_gps
+from tests.support.assignment import assign_officers
 from tests.support.staff import PASSWORD, totp_code
 from vault.models import HeldBlob
 
@@ -79,8 +80,10 @@ def test_a_file_chosen_before_a_form_error_reaches_the_officer(
     case = Case.objects.get()
     assert not HeldBlob.objects.exists()
 
-    # 4. The officer logs in (password, then TOTP) and sees the photo on the case page.
+    # 4. The officer, assigned at triage (new reports reach the supervisors), logs in (password, then TOTP) and
+    # sees the photo on the case page.
     officer = intake_staff.officer
+    assign_officers(case, officer)
     staff = officer_page
     staff.goto("/auth/login/")
     staff.fill("#id_username", officer.username)

@@ -22,6 +22,7 @@ from tests.intake.conftest import (
     jpeg_with_gps,
     pdf_with_author,
 )
+from tests.support.assignment import assign_officers
 from vault import services as vault
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -80,6 +81,7 @@ def test_wbs_report_with_files_then_follow_up(page: Any, intake_staff: IntakeSta
     assert_clean(receipt, case)
 
     # An officer asks a question (sealed with the officer's own key); the reporter sees only "Inspektorat".
+    assign_officers(case, intake_staff.officer)  # new reports reach the supervisors; triage assigns the officer
     sealed.add_message(
         access=intake_staff.keyring(intake_staff.officer),
         case=case,

@@ -4,7 +4,7 @@
   new coarse status with the receipt;
 - a gratification report -> hand-over to the UPG -> forwarded to the KPK -> the KPK's SK -> closed.
 
-Access is granted as the console does today (intake seals every report to the officers and supervisors).
+New reports reach the supervisors: a supervisor assigns the officers in the console first (issue 11.5).
 """
 
 from __future__ import annotations
@@ -47,6 +47,15 @@ def staff_login(page: Any, user: Any) -> None:
     page.fill("#id_code", totp_code(TOTPDevice.objects.get(user=user, confirmed=True)))
     page.click("button[type=submit]")
     assert page.url.endswith("/console/"), page.url
+
+
+def assign_in_console(page: Any, case: Case, officer: Any, role: str) -> None:
+    """The (logged-in) supervisor puts ``officer`` on the case's team from the case page."""
+    page.goto(f"/console/cases/{case.number}/")
+    page.select_option("#id_assign-officer", str(officer.pk))
+    page.select_option("#id_assign-role", role)
+    page.click("#assign button[type=submit]")
+    assert officer.get_full_name() in page.inner_text("#team"), page.inner_text("#team")
 
 
 def step(page: Any, case: Case, to_status: str, **fields: str) -> None:
@@ -93,8 +102,11 @@ def test_web_report_triage_investigation_and_closure(
     case = Case.objects.get()
     assert reporter_status(page, receipt) == "Diterima"
 
-    # The officer checks the report administratively and starts the analysis; the first clock runs.
+    # The supervisor assigns the lead officer; the officer checks the report administratively and starts the
+    # analysis; the first clock runs.
     officer, supervisor = officer_page, supervisor_page
+    staff_login(supervisor, intake_staff.supervisor)
+    assign_in_console(supervisor, case, intake_staff.officer, "lead")
     staff_login(officer, intake_staff.officer)
     officer.goto(f"/console/cases/{case.number}/")
     assert "ADUAN_TIDAK_BERKADAR" in officer.inner_text("#clocks")
@@ -111,7 +123,6 @@ def test_web_report_triage_investigation_and_closure(
     assert officer.locator("#transitions a[data-to='berkadar_pengawasan']").count() == 0
 
     # The supervisor triages with a reason: the 14-day clock stops, the 60-day clock starts.
-    staff_login(supervisor, intake_staff.supervisor)
     supervisor.goto(f"/console/cases/{case.number}/")
     supervisor.click("#transitions a[data-to='berkadar_pengawasan']")
     supervisor.click("#transition-form button[type=submit]")  # no reason: refused, nothing changed
@@ -143,7 +154,7 @@ def test_web_report_triage_investigation_and_closure(
 
 
 def test_gratification_upg_kpk_sk_closed_with_a_reminder(
-    page: Any, officer_page: Any, intake_staff: IntakeStaff
+    page: Any, officer_page: Any, supervisor_page: Any, intake_staff: IntakeStaff
 ) -> None:
     page.goto("/report/gratification/")
     fill_gratification(page, received_on="2026-03-10", value="15000000")
@@ -152,7 +163,11 @@ def test_gratification_upg_kpk_sk_closed_with_a_reminder(
     case = Case.objects.get()
     assert (case.gift_value_band, case.gift_received_on.isoformat()) == ("ge_10m", "2026-03-10")  # type: ignore[union-attr]
 
-    # The statutory limit has passed: the daily task reminds the officers; the console home shows it.
+    # A supervisor assigns a lead officer and a team member. The statutory limit has passed: the daily task
+    # reminds both; the console home shows it.
+    staff_login(supervisor_page, intake_staff.supervisor)
+    assign_in_console(supervisor_page, case, intake_staff.officer, "lead")
+    assign_in_console(supervisor_page, case, intake_staff.other_officer, "member")
     assert send_reminders().notifications == 2
     officer = officer_page
     staff_login(officer, intake_staff.officer)

@@ -27,6 +27,7 @@ from casework.cases import sealed
 from casework.models import Case
 from tests.intake.conftest import GPS_LATITUDE, IntakeStaff, jpeg_with_gps, pdf_with_author, upload, wbs_post
 from tests.intake.voice_samples import encode, synthetic_voice
+from tests.support.assignment import assign_officers
 from vault import services as vault
 from vault.exceptions import AccessDenied
 from vault.models import HeldBlob
@@ -57,6 +58,7 @@ def media_files() -> list[Path]:
 
 
 def officer_files(intake_staff: IntakeStaff, case: Case) -> dict[str, bytes]:
+    assign_officers(case, intake_staff.officer)  # new reports reach the supervisors; triage assigns
     keyring = intake_staff.keyring(intake_staff.officer)
     return {
         sealed.open_attachment_meta(access=keyring, attachment=item).name: b"".join(

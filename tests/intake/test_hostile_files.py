@@ -270,7 +270,9 @@ def pdf_with_every_action() -> bytes:
             Subtype=pikepdf.Name.Link,
             Rect=[20, 0, 30, 10],
             A=pikepdf.Dictionary(S=pikepdf.Name.Launch, F=pikepdf.String("direct.exe")),
-            AA=pikepdf.Dictionary(E=pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://hover.example"))),
+            AA=pikepdf.Dictionary(
+                E=pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://hover.example"))
+            ),
         )
     )
     first.Annots = pdf.make_indirect(pikepdf.Array(annotations))
@@ -383,6 +385,17 @@ def test_pdf_keeps_only_internal_goto_actions() -> None:
         # The form field stays a field, without its actions.
         field = after.Root.AcroForm.Fields[0]
         assert str(field.T) == "kirim" and "/A" not in field and "/AA" not in field
-    for leftover in (b"calc.exe", b"cmd.exe", b"attacker.example", b"collect.example", b"track.example",
-                     b"hover.example", b"direct.exe", b"app.alert", b"data.fdf", b"embedded.pdf", b"other.pdf"):
+    for leftover in (
+        b"calc.exe",
+        b"cmd.exe",
+        b"attacker.example",
+        b"collect.example",
+        b"track.example",
+        b"hover.example",
+        b"direct.exe",
+        b"app.alert",
+        b"data.fdf",
+        b"embedded.pdf",
+        b"other.pdf",
+    ):
         assert leftover not in cleaned, leftover

@@ -21,6 +21,7 @@ from casework.cases import sealed
 from casework.models import Case, CaseKind
 from casework.staff.roles import Role
 from tests.intake.conftest import IntakeStaff, gratification_post, jpeg_with_gps, upload, wbs_post
+from tests.support.assignment import assign_officers
 from tests.support.staff import login
 from vault import services as vault
 
@@ -146,6 +147,10 @@ def test_the_reporters_exclusions_are_kept(intake_staff: IntakeStaff) -> None:
     post = {**wbs_post(exclude_recipients=[str(intake_staff.other_officer.pk)]), **channel("in_person")}
     assert client.post("/console/record/wbs/", post).status_code == 200
     case = Case.objects.get()
+    # Like a web report, it is sealed to the supervisors; the recording officer holds it once assigned.
+    assert vault.holds_report(user=intake_staff.supervisor, report_id=case.pk)
+    assert not vault.holds_report(user=intake_staff.officer, report_id=case.pk)
+    assign_officers(case)  # every officer the reporter did not exclude
     assert not vault.holds_report(user=intake_staff.other_officer, report_id=case.pk)
     assert vault.holds_report(user=intake_staff.officer, report_id=case.pk)
     assert list(case.excluded_recipients.all()) == [intake_staff.other_officer]

@@ -17,6 +17,7 @@ from PIL import Image
 from audit.models import AuditEvent
 from casework.cases import sealed
 from casework.models import Case, CaseAttachment, CaseKind, CaseMessage, CaseNumberSequence, CaseStatus
+from casework.staff.roles import Role
 from intake import services
 from intake.forms import GratificationReportForm, WbsReportForm
 from tests.intake.conftest import (
@@ -27,6 +28,7 @@ from tests.intake.conftest import (
     upload,
     wbs_post,
 )
+from tests.support.assignment import assign_officers
 from vault import services as vault
 from vault.exceptions import AccessDenied, FollowupExpired, UnknownReceipt
 from vault.models import AttachmentBlob
@@ -73,8 +75,11 @@ def test_wbs_submission_seals_everything_and_acknowledges(intake_staff: IntakeSt
     assert content["organisation"]["code"] == "kecamatan-tembalang"
     assert not any(key.startswith("identity") for key in content) and "Pelapor Rahasia" not in json.dumps(content)
     assert vault.has_identity(report_id=case.id)
-    officer_view = sealed.open_content(access=intake_staff.keyring(intake_staff.officer), case=case)
-    assert officer_view == content
+    supervisor_view = sealed.open_content(access=intake_staff.keyring(intake_staff.supervisor), case=case)
+    assert supervisor_view == content
+    # Officers get it by assignment (need-to-know), not at intake.
+    with pytest.raises(AccessDenied):
+        sealed.open_content(access=intake_staff.keyring(intake_staff.officer), case=case)
     # Files: metadata gone, names sealed.
     image_row, pdf_row = case.attachments.order_by("created_at", "id")
     by_type = {
@@ -108,9 +113,20 @@ def test_excluded_recipients_get_no_key(intake_staff: IntakeStaff) -> None:
     services.submit_wbs_report(data=data, attachments=[])
     case = Case.objects.get()
     assert list(case.excluded_recipients.all()) == [excluded]
-    assert vault.granted_officer_ids(report_id=case.id) == {intake_staff.officer.pk, intake_staff.supervisor.pk}
+    # New reports reach the supervisors (officers by assignment), never the excluded ones.
+    assert vault.granted_officer_ids(report_id=case.id) == {intake_staff.supervisor.pk}
     with pytest.raises(AccessDenied):
         sealed.open_content(access=intake_staff.keyring(excluded), case=case)
+
+
+def test_excluded_supervisor_gets_no_key_and_the_escrow_copy_remains(intake_staff: IntakeStaff) -> None:
+    excluded = intake_staff.supervisor
+    data = valid(WbsReportForm, wbs_post(exclude_recipients=[str(excluded.pk)]))
+    services.submit_wbs_report(data=data, attachments=[])
+    case = Case.objects.get()
+    assert vault.granted_officer_ids(report_id=case.id) == set()
+    escrow = vault.escrow_keyring_for(keyring=intake_staff.keyring(excluded))
+    assert sealed.open_content(access=escrow, case=case)["title"] == "Pungutan liar di kelurahan"
 
 
 def test_gratification_submission_warns_when_exempt(intake_staff: IntakeStaff) -> None:
@@ -185,6 +201,7 @@ def test_failure_after_storing_blobs_deletes_them(
 def test_followup_login_read_reply_and_attach(intake_staff: IntakeStaff) -> None:
     submission = services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=[])
     case = submission.case
+    assign_officers(case, intake_staff.officer)
     # An officer writes; the reporter sees "Inspektorat", never the officer's name.
     keyring = intake_staff.keyring(intake_staff.officer)
     sealed.add_message(
@@ -274,26 +291,32 @@ def test_spent_tokens_are_purged_by_the_hourly_housekeeping_after_two_days() -> 
 
 
 def test_the_recipient_roster_is_kept_for_its_lifetime_and_exclusions_apply_on_every_submission(
-    intake_staff: IntakeStaff, settings: Any, django_assert_num_queries: Any
+    intake_staff: IntakeStaff, make_staff: Any, settings: Any, django_assert_num_queries: Any
 ) -> None:
     from intake.recipients import forget_roster, roster
 
+    second_supervisor = make_staff(Role.SUPERVISOR, username="kepala2")
+    assert vault.has_officer_key(user=second_supervisor)
     settings.PELUIT_RECIPIENT_CACHE_SECONDS = 60
     forget_roster()
     first = roster()
     with django_assert_num_queries(0):
         assert roster() is first
-    ids = {key.staff_id for key in first.keys}
-    assert {intake_staff.officer.pk, intake_staff.other_officer.pk} <= ids
-    assert intake_staff.officer.pk not in {k.staff_id for k in first.keys_without([intake_staff.officer.pk])}
+    # Officers may be excluded by name, but new reports are sealed to the supervisors only.
+    assert {intake_staff.officer.pk, intake_staff.other_officer.pk, second_supervisor.pk} <= first.candidate_ids()
+    assert {key.staff_id for key in first.keys} == {intake_staff.supervisor.pk, second_supervisor.pk}
+    supervisor = intake_staff.supervisor
+    assert supervisor.pk not in {k.staff_id for k in first.keys_without([supervisor.pk])}
     submission = services.submit_wbs_report(
-        data=valid(WbsReportForm, wbs_post(exclude_recipients=[str(intake_staff.officer.pk)])), attachments=[]
+        data=valid(WbsReportForm, wbs_post(exclude_recipients=[str(supervisor.pk)])), attachments=[]
     )
     with pytest.raises(AccessDenied):
+        sealed.open_content(access=intake_staff.keyring(supervisor), case=submission.case)
+    with pytest.raises(AccessDenied):
         sealed.open_content(access=intake_staff.keyring(intake_staff.officer), case=submission.case)
-    assert sealed.open_content(access=intake_staff.keyring(intake_staff.other_officer), case=submission.case)
-    intake_staff.other_officer.is_active = False
-    intake_staff.other_officer.save()
+    assert sealed.open_content(access=intake_staff.keyring(second_supervisor), case=submission.case)
+    second_supervisor.is_active = False
+    second_supervisor.save()
     assert roster() is first, "kept for its lifetime"
     forget_roster()
-    assert intake_staff.other_officer.pk not in {key.staff_id for key in roster().keys}
+    assert second_supervisor.pk not in {key.staff_id for key in roster().keys}

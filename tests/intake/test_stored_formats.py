@@ -23,6 +23,7 @@ from intake import services
 from intake.forms import WbsReportForm
 from intake.models import SubmissionToken
 from tests.intake.conftest import IntakeStaff, jpeg_with_gps, pdf_with_author, upload, wbs_post
+from tests.support.assignment import assign_officers
 from vault import formats
 from vault import services as vault
 from vault.access import unseal_report_key
@@ -120,6 +121,7 @@ def test_a_reporters_times_are_stored_rounded_to_the_hour(
     # Later the same hour: an officer replies (exact time), then the reporter logs in and answers.
     reply_at = moment.replace(minute=50, second=1)
     frozen(reply_at)
+    assign_officers(case, intake_staff.officer)  # new reports reach the supervisors; triage assigns the officer
     keyring = intake_staff.keyring(intake_staff.officer)
     with transaction.atomic():
         sealed.add_message(access=keyring, case=case, sender=CaseMessage.Sender.INSPECTORATE, body="Mohon bukti.")
@@ -168,6 +170,7 @@ def test_a_case_written_in_the_old_formats_still_opens(intake_staff: IntakeStaff
     )
     attachment.save()
 
+    assign_officers(case, intake_staff.officer)
     keyring = intake_staff.keyring(intake_staff.officer)
     opened = open_case(keyring=keyring, case=case)
     assert any(field.value == "Ditulis sebelum padding." for field in opened.fields)

@@ -92,9 +92,7 @@ def test_oversized_json_body_is_a_json_413(api_client: Client, intake_staff: Int
 
 def test_oversized_form_fields_are_a_json_413(api_client: Client, intake_staff: IntakeStaff, settings: Any) -> None:
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    response = api_client.post(
-        "/api/v1/reports/wbs", wbs_post(what="x" * 5000), headers={"Accept-Language": "en"}
-    )
+    response = api_client.post("/api/v1/reports/wbs", wbs_post(what="x" * 5000), headers={"Accept-Language": "en"})
     assert "too large" in assert_json(response, 413)["detail"]
     assert not Case.objects.exists()
 

@@ -27,10 +27,11 @@ from PIL import Image
 
 from audit.models import AuditEvent
 from casework.cases import sealed
-from casework.models import Case, CaseAttachment
+from casework.models import Case, CaseAttachment, StaffUser
 from intake import metadata
 from tests.intake.conftest import IntakeStaff, gratification_post, jpeg_with_gps, pdf_with_author, upload, wbs_post
 from tests.support import media
+from tests.support.assignment import assign_officers
 from tests.support.staff import login
 
 pytestmark = pytest.mark.django_db
@@ -62,12 +63,19 @@ def assert_nothing_stored() -> None:
 
 
 def officer_client(staff: IntakeStaff) -> Client:
+    """The officer, logged in, on the team of every case filed so far (new reports reach the supervisors)."""
+    for case in Case.objects.exclude(team=staff.officer):
+        assign_officers(case, staff.officer)
     client = Client()
     login(client, staff.officer)
     return client
 
 
 def download(officer: Client, attachment: CaseAttachment) -> bytes:
+    """Download as the officer of ``officer_client`` (put on the case's team first, as triage would)."""
+    petugas = StaffUser.objects.get(username="petugas1")
+    if not attachment.case.team.filter(pk=petugas.pk).exists():
+        assign_officers(attachment.case, petugas)
     response = officer.get(f"/console/cases/{attachment.case.number}/files/{attachment.pk}/")
     assert response.status_code == 200
     return b"".join(response.streaming_content)
@@ -114,6 +122,7 @@ def test_ticked_the_files_go_as_they_are_and_both_sides_are_told(client: Client,
     listed = html[html.index('id="uncleaned-files"') :]
     assert "Files sent as they are" in listed and "<li>rusak.jpg</li>" in listed and "surat.pdf" not in listed
     case = Case.objects.get()
+    officer = officer_client(intake_staff)  # on the team first: new reports reach the supervisors only
     keyring = intake_staff.keyring(intake_staff.officer)
     rows = {
         sealed.open_attachment_meta(access=keyring, attachment=row).content_type: row for row in case.attachments.all()
@@ -122,7 +131,6 @@ def test_ticked_the_files_go_as_they_are_and_both_sides_are_told(client: Client,
     event = AuditEvent.objects.get(action="intake.report_submitted")
     assert '"attachments_uncleaned":1' in event.details.replace(" ", "")
     # The officer sees which file went as it is, and gets it exactly as the reporter sent it.
-    officer = officer_client(intake_staff)
     page = officer.get(f"/en/console/cases/{case.number}/").content.decode()
     row = page[page.index("rusak.jpg") : page.index("</tr>", page.index("rusak.jpg"))]
     assert "sent as it is by the reporter" in row

@@ -23,6 +23,7 @@ from intake import voice
 from intake.voice import CannotDisguise, DisguiseParameters, VoiceBudget, disguise_voice, draw_parameters
 from tests.intake.conftest import IntakeStaff, pdf_with_author, upload, wbs_post
 from tests.intake.voice_samples import FORMATS, encode, mean_formant, median_pitch, sound_of, synthetic_voice
+from tests.support.assignment import assign_officers
 
 SECONDS = 6.0
 
@@ -145,6 +146,7 @@ def voice_upload(recordings: dict[str, bytes], kind: str = "m4a", name: str = "s
 
 
 def officer_bytes(intake_staff: IntakeStaff, case: Case) -> list[tuple[str, str, bytes]]:
+    assign_officers(case, intake_staff.officer)  # new reports reach the supervisors; triage assigns
     keyring = intake_staff.keyring(intake_staff.officer)
     metas = [(sealed.open_attachment_meta(access=keyring, attachment=item), item) for item in case.attachments.all()]
     return [

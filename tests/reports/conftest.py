@@ -26,6 +26,7 @@ from pyhanko.sign.timestamps import DummyTimeStamper
 
 from casework.models import Case, CaseKind, CaseStatus, Organisation
 from tests.intake.conftest import IntakeStaff, create_intake_staff
+from tests.support.assignment import assign_officers
 from vault import signing_keys
 
 
@@ -175,25 +176,30 @@ def uncompressed(path: Path, tmp_path: Path) -> bytes:
 
 
 def submit_wbs(**overrides: Any) -> Case:
-    """File a real WBS report through intake (sealed to every officer with a key and the escrow key)."""
+    """File a real WBS report through intake (it reaches the supervisors and the escrow key); the officers the
+    reporter did not exclude are then put on its team, as a supervisor would at triage."""
     from intake import services as intake_services
     from intake.forms import WbsReportForm
     from tests.intake.conftest import wbs_post
 
     form = WbsReportForm(wbs_post(**overrides))
     assert form.is_valid(), form.errors
-    return intake_services.submit_wbs_report(data=form.cleaned_data).case
+    case = intake_services.submit_wbs_report(data=form.cleaned_data).case
+    assign_officers(case)
+    return case
 
 
 def submit_gratification(**overrides: Any) -> Case:
-    """File a real gratification report through intake."""
+    """File a real gratification report through intake and put the officers on its team."""
     from intake import services as intake_services
     from intake.forms import GratificationReportForm
     from tests.intake.conftest import gratification_post
 
     form = GratificationReportForm(gratification_post(**overrides))
     assert form.is_valid(), form.errors
-    return intake_services.submit_gratification_report(data=form.cleaned_data).case
+    case = intake_services.submit_gratification_report(data=form.cleaned_data).case
+    assign_officers(case)
+    return case
 
 
 def attachment_of(pdf: bytes, name: str) -> bytes | None:

@@ -14,7 +14,7 @@ from casework.models import StaffUser
 from casework.staff.roles import Role
 from tests.support.staff import PASSWORD, login
 from vault import services as vault
-from vault.console import SESSION_KEY, console_cookies
+from vault.console import SESSION_BINDING, SESSION_KEY, console_cookies
 from vault.exceptions import AccessDenied, VaultLocked, WrongPassword
 from vault.models import OfficerKey
 
@@ -27,6 +27,13 @@ def console_request(client: Client) -> HttpRequest:
     response = client.get("/console/")
     assert response.status_code == 200
     return response.wsgi_request  # type: ignore[no-any-return]
+
+
+def assert_logged_out(client: Client) -> None:
+    """A console request with a missing or foreign console cookie counts as logged out (issue 9.10)."""
+    response = client.get("/console/")
+    assert response.status_code == 302 and response["Location"].startswith("/auth/login/")
+    assert SESSION_KEY not in client.session and client.get("/console/").status_code == 302
 
 
 def sealed_for(officer: StaffUser) -> tuple[uuid.UUID, bytes]:
@@ -69,8 +76,7 @@ def test_session_without_cookie_cannot_unseal(client: Client, officer: StaffUser
     login(client, officer)
     for name, _path in console_cookies():
         del client.cookies[name]
-    with pytest.raises(VaultLocked):
-        vault.officer_keyring(console_request(client))
+    assert_logged_out(client)
 
 
 def test_copy_of_the_session_store_holds_no_key(client: Client, officer: StaffUser) -> None:
@@ -82,9 +88,9 @@ def test_copy_of_the_session_store_holds_no_key(client: Client, officer: StaffUs
     private_key = vault.unlock_keyring(user=officer, password=PASSWORD)._private_key
     assert private_key not in dumped and private_key.hex().encode() not in dumped
     # A thief with the session (its cookie) but a forged vault cookie gets nothing.
-    client.cookies[COOKIE] = "A" * 43
-    with pytest.raises(VaultLocked):
-        vault.officer_keyring(console_request(client))
+    for name, _path in console_cookies():
+        client.cookies[name] = "A" * 43
+    assert_logged_out(client)
 
 
 def test_cookie_of_another_session_does_not_fit(officer: StaffUser) -> None:
@@ -92,9 +98,9 @@ def test_cookie_of_another_session_does_not_fit(officer: StaffUser) -> None:
     login(first, officer)
     login(second, officer, offset_steps=1)  # a TOTP code is accepted once only
     assert first.cookies[COOKIE].value != second.cookies[COOKIE].value
-    first.cookies[COOKIE] = second.cookies[COOKIE].value
-    with pytest.raises(VaultLocked):
-        vault.officer_keyring(console_request(first))
+    for name, _path in console_cookies():
+        first.cookies[name] = second.cookies[name].value
+    assert_logged_out(first)
 
 
 def test_logout_destroys_both_halves(client: Client, officer: StaffUser) -> None:
@@ -104,24 +110,34 @@ def test_logout_destroys_both_halves(client: Client, officer: StaffUser) -> None
     for name, path in console_cookies():
         assert response.cookies[name]["max-age"] == 0 and response.cookies[name]["path"] == path
     login(client, officer, offset_steps=1)  # a TOTP code is accepted once only
-    client.cookies[COOKIE] = old_cookie  # the old cookie does not open the new session
-    with pytest.raises(VaultLocked):
-        vault.officer_keyring(console_request(client))
+    for name, _path in console_cookies():
+        client.cookies[name] = old_cookie  # the old cookie does not open the new session
+    assert_logged_out(client)
 
 
 def test_stale_cookie_is_expired_when_the_session_half_is_gone(client: Client, officer: StaffUser) -> None:
     login(client, officer)
     session = client.session
-    del session[SESSION_KEY]
+    del session[SESSION_BINDING]
     session.save()
     response = client.get("/console/")
-    assert response.cookies[COOKIE]["max-age"] == 0
+    assert response.status_code == 302 and response.cookies[COOKIE]["max-age"] == 0
+
+
+def test_lost_key_half_keeps_the_session_but_locks_the_vault(client: Client, officer: StaffUser) -> None:
+    login(client, officer)
+    session = client.session
+    del session[SESSION_KEY]
+    session.save()
+    with pytest.raises(VaultLocked):
+        vault.officer_keyring(console_request(client))
 
 
 def test_admin_login_gets_no_key(client: Client, make_staff: object) -> None:
     admin = make_staff(Role.ADMIN)  # type: ignore[operator]
     login(client, admin)
-    assert COOKIE not in client.cookies or not client.cookies[COOKIE].value
+    # The console cookie binds the session (issue 9.10), but it unwraps no key.
+    assert client.cookies[COOKIE].value and SESSION_KEY not in client.session
     with pytest.raises(VaultLocked):
         vault.officer_keyring(console_request(client))
 

@@ -15,7 +15,8 @@ from casework.staff.roles import Role
 
 # Synthetic people only. Their NIKs (when later issues add them) use an invalid region prefix.
 DEMO_STAFF = [
-    ("supervisor", Role.SUPERVISOR, "Sri Rahayu (demo)"),
+    ("supervisor", Role.SUPERVISOR, "Sri Rahayu (demo)"),  # the first supervisor holds the escrow key
+    ("supervisor2", Role.SUPERVISOR, "Hendra Gunawan (demo)"),  # a second one, to approve identity disclosures
     ("officer1", Role.OFFICER, "Budi Santoso (demo)"),
     ("officer2", Role.OFFICER, "Dewi Lestari (demo)"),
     ("auditor", Role.AUDITOR, "Agus Wibowo (demo)"),

@@ -17,6 +17,7 @@ from casework.staff.roles import Role
 from intake import services as intake_services
 from intake.forms import WbsReportForm
 from tests.intake.conftest import IntakeStaff, create_intake_staff, jpeg_with_gps, upload, wbs_post
+from tests.support.assignment import assign_officers
 from tests.support.staff import login
 from vault import services as vault
 from vault.console import console_cookies
@@ -40,13 +41,20 @@ def staff(make_staff: Any) -> IntakeStaff:
     return create_intake_staff(make_staff)
 
 
-def submit(*, files: bool = True, **overrides: Any) -> intake_services.Submission:
-    """File a WBS report through the intake service, as the form would (with a JPEG by default)."""
+def submit(*, files: bool = True, assign: bool = True, **overrides: Any) -> intake_services.Submission:
+    """File a WBS report through the intake service, as the form would (with a JPEG by default).
+
+    A new report reaches the supervisors; with ``assign`` the first supervisor (holding the escrow key) then
+    puts every officer the reporter did not exclude on its team, as triage would.
+    """
     form = WbsReportForm(wbs_post(what=WHAT, **overrides))
     assert form.is_valid(), form.errors
     data = {k: v for k, v in form.cleaned_data.items() if k != "attachments"}
     attachments = [upload("foto-lokasi.jpg", jpeg_with_gps(), "image/jpeg")] if files else []
-    return intake_services.submit_wbs_report(data=data, attachments=attachments)
+    submission = intake_services.submit_wbs_report(data=data, attachments=attachments)
+    if assign:
+        assign_officers(submission.case)
+    return submission
 
 
 def events(action: Action) -> list[AuditEvent]:
@@ -110,14 +118,16 @@ def test_auditors_and_admins_get_403_and_no_content(staff: IntakeStaff, make_sta
     case = submission.case
     attachment = case.attachments.get()
     client = logged_in(make_staff(role))
-    before = AuditEvent.objects.count()
+    before = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
     for path in ("/console/cases/", url(case), url(case, f"files/{attachment.pk}/")):
         response = client.get(path)
         assert response.status_code == 403, path
         assert WHAT.encode() not in response.content
     for suffix in ("reply/", "grant/", "revoke/", "regrant/"):
         assert client.post(url(case, suffix), {"body": "x", "officer": staff.officer.pk}).status_code == 403
-    assert AuditEvent.objects.count() == before
+    # Every refusal is audited (issue 9.12), and nothing else happened.
+    written = AuditEvent.objects.filter(seq__gt=before)
+    assert written.count() == 7 and {e.action for e in written} == {Action.CONSOLE_ACCESS_DENIED.value}
     assert case.messages.count() == 1  # only the acknowledgement
 
 
@@ -237,12 +247,28 @@ def test_unknown_case_or_file_is_404(staff: IntakeStaff) -> None:
     assert client.get(url(case, "files/00000000-0000-0000-0000-000000000000/")).status_code == 404
 
 
-def test_missing_vault_cookie_asks_to_log_in_again(staff: IntakeStaff) -> None:
+def test_missing_vault_cookie_counts_as_logged_out(staff: IntakeStaff) -> None:
     case = submit().case
     attachment = case.attachments.get()
     client = logged_in(staff.officer)
     for name, _path in console_cookies():
         del client.cookies[name]
+    response = client.get(url(case, lang="en"))
+    assert response.status_code == 302 and "/auth/login/" in response["Location"]
+    assert client.get(url(case, f"files/{attachment.pk}/"))["Location"].startswith("/auth/login/")
+    assert client.post(url(case, "reply/"), {"body": "Halo"})["Location"] == "/auth/login/"
+    assert not events(Action.REPORT_UNSEALED) and case.messages.count() == 1
+
+
+def test_broken_session_half_of_the_key_asks_to_log_in_again(staff: IntakeStaff) -> None:
+    from vault.console import SESSION_KEY
+
+    case = submit().case
+    attachment = case.attachments.get()
+    client = logged_in(staff.officer)
+    session = client.session
+    del session[SESSION_KEY]  # the cookie still fits the session, but the key is gone
+    session.save()
     response = client.get(url(case, lang="en"))
     assert response.status_code == 403
     html = response.content.decode()
@@ -251,6 +277,8 @@ def test_missing_vault_cookie_asks_to_log_in_again(staff: IntakeStaff) -> None:
     assert client.post(url(case, "reply/"), {"body": "Halo"}).status_code == 403
     assert "Silakan masuk lagi" in client.get(url(case)).content.decode()
     assert not events(Action.REPORT_UNSEALED) and case.messages.count() == 1
+    denied = events(Action.CONSOLE_ACCESS_DENIED)
+    assert denied and {e.details_dict["reason"] for e in denied} == {"vault_locked"}
 
 
 # --- Grants ------------------------------------------------------------------------------------------------
@@ -358,6 +386,7 @@ def test_gratification_case_shows_the_kpk_form_fields(staff: IntakeStaff) -> Non
     assert form.is_valid(), form.errors
     data = {k: v for k, v in form.cleaned_data.items() if k != "attachments"}
     case = intake_services.submit_gratification_report(data=data, attachments=[]).case
+    assign_officers(case)
     html = logged_in(staff.officer).get(url(case, lang="en")).content.decode()
     fields = html.split('id="report-content"')[1].split("</dl>")[0]
     assert "<dt>Full name</dt>" in fields and "Rina Penerima" in fields  # the law requires the recipient's name

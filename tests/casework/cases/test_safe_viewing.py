@@ -31,6 +31,7 @@ from intake import services as intake_services
 from intake.forms import WbsReportForm
 from tests.intake.conftest import IntakeStaff, create_intake_staff, jpeg_with_gps, upload, wbs_post
 from tests.intake.test_uncleaned_files import damaged_photo
+from tests.support.assignment import assign_officers
 from tests.support.staff import login
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +68,9 @@ def file_case(*files: Any, send_uncleaned: bool = False) -> Case:
     assert form.is_valid(), form.errors
     data = {k: v for k, v in form.cleaned_data.items() if k != "attachments"}
     data["send_uncleaned"] = send_uncleaned
-    return intake_services.submit_wbs_report(data=data, attachments=list(files)).case
+    case = intake_services.submit_wbs_report(data=data, attachments=list(files)).case
+    assign_officers(case)  # new reports reach the supervisors only; triage puts the officers on the team
+    return case
 
 
 def logged_in(user: Any) -> Client:

@@ -16,6 +16,7 @@ from casework.models import CaseMessage
 from intake import services as intake_services
 from intake.forms import WbsReportForm
 from tests.intake.conftest import IntakeStaff, wbs_post
+from tests.support.assignment import assign_officers
 from tests.support.staff import login
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,9 @@ def submit() -> intake_services.Submission:
     form = WbsReportForm(wbs_post())
     assert form.is_valid(), form.errors
     data = {k: v for k, v in form.cleaned_data.items() if k != "attachments"}
-    return intake_services.submit_wbs_report(data=data, attachments=[])
+    submission = intake_services.submit_wbs_report(data=data, attachments=[])
+    assign_officers(submission.case)  # new reports reach the supervisors; triage assigns the officers
+    return submission
 
 
 def officer_names(staff: IntakeStaff) -> list[str]:

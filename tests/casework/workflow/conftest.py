@@ -14,6 +14,7 @@ from casework.workflow import lifecycle
 from intake import services as intake_services
 from intake.forms import GratificationReportForm, WbsReportForm
 from tests.intake.conftest import IntakeStaff, create_intake_staff, gratification_post, wbs_post
+from tests.support.assignment import assign_officers
 from tests.support.reference import ensure_reference_data
 from tests.support.staff import login
 
@@ -37,11 +38,17 @@ def staff(make_staff: Any) -> IntakeStaff:
 
 
 def file_wbs_submission(**overrides: Any) -> intake_services.Submission:
-    """File a WBS report through the intake service, as the web form would; return the case and receipt."""
+    """File a WBS report through the intake service, as the web form would; return the case and receipt.
+
+    New reports reach the supervisors only; the officers the reporter did not exclude are then put on the
+    case's team, as a supervisor would at triage.
+    """
     form = WbsReportForm(wbs_post(what=WHAT, **overrides))
     assert form.is_valid(), form.errors
     data = {k: v for k, v in form.cleaned_data.items() if k != "attachments"}
-    return intake_services.submit_wbs_report(data=data)
+    submission = intake_services.submit_wbs_report(data=data)
+    assign_officers(submission.case)
+    return submission
 
 
 def file_wbs(**overrides: Any) -> Case:
@@ -50,11 +57,13 @@ def file_wbs(**overrides: Any) -> Case:
 
 
 def file_gratification(**overrides: Any) -> intake_services.Submission:
-    """File a gratification report through the intake service."""
+    """File a gratification report through the intake service and put the officers on its team."""
     form = GratificationReportForm(gratification_post(**overrides))
     assert form.is_valid(), form.errors
     data = {k: v for k, v in form.cleaned_data.items() if k != "attachments"}
-    return intake_services.submit_gratification_report(data=data)
+    submission = intake_services.submit_gratification_report(data=data)
+    assign_officers(submission.case)
+    return submission
 
 
 def step_to(case: Case, to_status: str) -> Transition:

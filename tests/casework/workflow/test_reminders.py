@@ -154,3 +154,42 @@ def test_a_mail_server_outage_keeps_the_console_reminders(staff: IntakeStaff, se
     run = send_reminders()
     assert (run.notifications, run.emails, run.email_failures) == (2, 0, 1)
     assert not Notification.objects.get(recipient=staff.officer).emailed
+
+
+def test_reminders_go_to_the_assignees_and_to_the_supervisors_before_assignment(staff: IntakeStaff) -> None:
+    """The lead officer and team are reminded; a conflict takes a person off; unassigned cases remind the
+    supervisors holding them (they are the ones to assign)."""
+    from casework.cases.assignment import case_assign, case_declare_conflict
+    from casework.cases.services import case_grant
+    from intake import services as intake_services
+    from intake.forms import WbsReportForm
+    from tests.intake.conftest import wbs_post
+
+    form = WbsReportForm(wbs_post(what=WHAT))
+    assert form.is_valid(), form.errors
+    unassigned = intake_services.submit_wbs_report(
+        data={k: v for k, v in form.cleaned_data.items() if k != "attachments"}
+    ).case
+    overdue(unassigned)
+    send_reminders()
+    assert set(Notification.objects.filter(case=unassigned).values_list("recipient__username", flat=True)) == {"kepala"}
+    # Once assigned to one officer as lead, only that officer is reminded: a colleague the lead shared the
+    # key with (a grant, not an assignment) holds the case but is not on its team.
+    case_assign(
+        case=unassigned,
+        officer=staff.officer,
+        lead=True,
+        assigned_by=staff.supervisor,
+        keyring=staff.keyring(staff.supervisor),
+    )
+    case_grant(case=unassigned, keyring=staff.keyring(staff.officer), officer=staff.other_officer)
+    Notification.objects.all().delete()
+    send_reminders()
+    assert list(Notification.objects.filter(case=unassigned).values_list("recipient__username", flat=True)) == [
+        "petugas1"
+    ]
+    # The lead declares a conflict: they lose the key and are no longer reminded; the supervisors are again.
+    case_declare_conflict(case=Case.objects.get(pk=unassigned.pk), officer=staff.officer)
+    Notification.objects.all().delete()
+    send_reminders()
+    assert set(Notification.objects.filter(case=unassigned).values_list("recipient__username", flat=True)) == {"kepala"}

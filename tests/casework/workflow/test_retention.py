@@ -28,15 +28,15 @@ from vault.models import AttachmentBlob, CaseKey, ReceiptKey
 pytestmark = pytest.mark.django_db
 
 
-def file_with_photo() -> intake_services.Submission:
-    form = WbsReportForm(wbs_post(what=WHAT))
+def file_with_photo(**overrides: Any) -> intake_services.Submission:
+    form = WbsReportForm(wbs_post(what=WHAT, **overrides))
     assert form.is_valid(), form.errors
     data = {k: v for k, v in form.cleaned_data.items() if k != "attachments"}
     return intake_services.submit_wbs_report(data=data, attachments=[upload("foto.jpg", jpeg_with_gps(), "image/jpeg")])
 
 
-def closed(staff: IntakeStaff, *, years_ago: float) -> intake_services.Submission:
-    submission = file_with_photo()
+def closed(staff: IntakeStaff, *, years_ago: float, **overrides: Any) -> intake_services.Submission:
+    submission = file_with_photo(**overrides)
     case = move(submission.case, "verifikasi", staff=staff)
     case = move(case, "tidak_memenuhi_syarat", staff=staff, reason=REASON)
     Case.objects.filter(pk=case.pk).update(closed_at=timezone.now() - timedelta(days=365.25 * years_ago))
@@ -184,3 +184,20 @@ def test_the_retention_page_and_a_destroyed_case_page(staff: IntakeStaff, make_s
     assert case.number in first.get("/console/cases/").content.decode()
     officer = logged_in(staff.officer)
     assert officer.post(f"/console/cases/{case.number}/retention/hold/", {"grounds": "x"}).status_code == 403
+
+
+def test_shredding_removes_the_notes_and_the_disclosure_reasons(staff: IntakeStaff) -> None:
+    """Notes and disclosure reasons are sealed under the case's key: shredding leaves no ciphertext of them."""
+    from casework.handling import disclosure, notes
+    from tests.support.assignment import assign_officers
+
+    submission = closed(staff, years_ago=6, identity_name="Kanari Nama Pelapor")
+    case = submission.case
+    assign_officers(case, staff.officer)
+    keyring = staff.keyring(staff.officer)
+    notes.case_add_note(case=case, keyring=keyring, body="Kanari catatan yang harus hilang.")
+    asked = disclosure.disclosure_request(case=case, keyring=keyring, reason="Kanari alasan yang harus hilang.")
+    assert bytes(asked.reason) and case.notes.exists()
+    retention.shred_expired_cases()
+    assert not case.notes.exists()
+    assert [bytes(reason) for reason in case.disclosures.values_list("reason", flat=True)] == [b""]

@@ -1,0 +1,121 @@
+"""One timeline per case (issue 11.6): what happened to it, in order, from the audit log, the messages and the
+internal notes.
+
+Everything that changes a case writes an audit event whose ``case_ref`` is the case number (or, for what
+happens before the number exists, its report id), so status changes, clocks, grants, assignments,
+disclosures and links appear here without this module knowing them: an action it has no words for is shown
+with the audit log's label and its details. Messages and notes appear with their text (opened with the
+keyring, in the same request as the rest of the case page); the audit events that only say "a message was
+sent" or "a note was added" are left out, as are the routine "report unsealed" events of staff reading the
+case (opening the reporter's identity is kept: it is a disclosure).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from audit.actions import Action
+from audit.models import AuditEvent
+from audit.selectors import case_aliases
+from casework.cases import sealed
+from casework.cases.models import Case
+from casework.cases.threads import Thread
+from casework.handling.models import CaseNote
+from vault import services as vault
+
+# At most this many audit events on one page (the newest); the auditor's log holds them all.
+MAX_EVENTS = 500
+# Events shown through their own entry (the message or note itself) or too routine to show.
+_HIDDEN_ACTIONS = (Action.INSPECTORATE_MESSAGE, Action.REPORTER_MESSAGE, Action.NOTE_ADDED)
+# Words for the detail keys the console's own events use; other keys are shown as they are.
+DETAIL_LABELS = {
+    "officer": gettext_lazy("staff member"),
+    "role": gettext_lazy("role"),
+    "key": gettext_lazy("key given"),
+    "via": gettext_lazy("via"),
+    "scope": gettext_lazy("scope"),
+    "reason": gettext_lazy("reason"),
+    "other_case": gettext_lazy("other case"),
+    "from_officer": gettext_lazy("from"),
+    "to_officer": gettext_lazy("to"),
+    "requested_by": gettext_lazy("requested by"),
+    "keys_removed": gettext_lazy("keys removed"),
+}
+# Detail keys that say nothing to a reader of the case (ids of rows, counters).
+_QUIET_DETAILS = frozenset({"disclosure_id", "note_id", "message_id", "report_id", "count_in_window", "route"})
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of the timeline: an audit event, a message or a note."""
+
+    at: datetime
+    kind: str  # "event", "message" or "note"
+    actor: str
+    title: str
+    text: str = ""
+    details: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _event_entry(event: AuditEvent) -> TimelineEntry:
+    details = [
+        (str(DETAIL_LABELS.get(key, key)), str(value))
+        for key, value in sorted(event.details_dict.items())
+        if key not in _QUIET_DETAILS
+    ]
+    title = event.action_label
+    if event.action == Action.REPORT_UNSEALED:
+        title = _("Reporter's identity opened")
+        details = []
+    return TimelineEntry(at=event.at, kind="event", actor=event.actor_label, title=title, details=details)
+
+
+def case_events(case: Case) -> list[AuditEvent]:
+    """Return the case's audit events for the timeline (newest ``MAX_EVENTS``), oldest first."""
+    events = (
+        AuditEvent.objects.filter(case_ref__in=case_aliases(case.number) | {str(case.id)})
+        .exclude(action__in=[action.value for action in _HIDDEN_ACTIONS])
+        .order_by("-seq")
+    )
+    shown = []
+    for event in events.iterator():
+        if event.action == Action.REPORT_UNSEALED and event.details_dict.get("scope") != "identity":
+            continue
+        shown.append(event)
+        if len(shown) >= MAX_EVENTS:
+            break
+    return shown[::-1]
+
+
+def case_timeline(*, keyring: vault.Keyring, case: Case, thread: Thread) -> list[TimelineEntry]:
+    """Return the case's timeline, oldest first: its audit events, the messages of ``thread`` and the notes.
+
+    ``thread`` is the case's thread already opened for staff in this request; notes are opened with
+    ``keyring`` (the vault's ``AccessDenied`` when it does not hold the case). Writes nothing but the vault's
+    unseal event, once per request.
+    """
+    entries = [_event_entry(event) for event in case_events(case)]
+    for message in thread.messages:
+        actor = message.sender
+        if message.author is not None:
+            actor = f"{message.sender} ({message.author.get_full_name() or message.author.username})"
+        title = _("Message from the reporter") if message.from_reporter else _("Message to the reporter")
+        entries.append(
+            TimelineEntry(at=message.created_at, kind="message", actor=actor, title=title, text=message.body)
+        )
+    for note in CaseNote.objects.filter(case=case).select_related("author"):
+        entries.append(
+            TimelineEntry(
+                at=note.created_at,
+                kind="note",
+                actor=note.author.get_full_name() or note.author.username,
+                title=_("Internal note"),
+                text=sealed.open_text(access=keyring, case_id=case.id, purpose=note.purpose, ciphertext=note.body),
+            )
+        )
+    kinds = {"event": 0, "message": 1, "note": 2}
+    return sorted(entries, key=lambda entry: (entry.at, kinds[entry.kind]))
