@@ -56,6 +56,16 @@ def still_open(conn: socket.socket) -> bool:
     return False
 
 
+def answer_within(conn: socket.socket, *, deadline: float) -> bytes:
+    """Wait until ``deadline`` for the server's answer on a stalled connection.
+
+    Each connection is freed BODY_READ_TIMEOUT (10 s) after a thread began reading its body, and a connection
+    queued behind others starts later; a 10 s socket timeout of our own would race the server's.
+    """
+    conn.settimeout(max(1.0, deadline - time.monotonic()))
+    return conn.recv(200)
+
+
 def submit(server: Server, **kwargs: object) -> requests.Response:
     files = {"attachments": ("bukti.pdf", pdf_with_author(), "application/pdf")}
     return requests.post(f"{server.url}/api/v1/reports/wbs", data=wbs_post(), files=files, timeout=60, **kwargs)
@@ -98,7 +108,7 @@ def test_gunicorn_alone_frees_the_threads_slow_clients_hold(site: Site) -> None:
         started = time.monotonic()
         health = requests.get(f"{app.url}/healthz", timeout=60)
         waited = time.monotonic() - started
-        answers = [conn.recv(200) for conn in stalled]
+        answers = [answer_within(conn, deadline=started + 60) for conn in stalled]
     assert health.status_code == 200
     # Each slow client holds a thread for at most BODY_READ_TIMEOUT (10 s); if one worker got all ten and
     # /healthz queued behind them, that is three rounds of its four threads. Without the bound: forever.
