@@ -65,6 +65,7 @@ WAIT = 60.0  # every wait for a server, a worker or a task is bounded by this
 LIMIT = 12  # PELUIT_THROTTLE_PER_ADDRESS: requests to reporter paths per address and minute, both servers together
 PASSWORD = "correct horse battery staple"
 YEAR = {"date_from": "2026-01-01", "date_to": "2026-12-31"}
+EVIDENCE = b"Kuitansi pungutan: Rp150.000, penanda-berkas-5d1e\n"
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,7 @@ def cluster(root: Path) -> Iterator[Cluster]:
             b=machines[1],
             certificate=certificate / "cert.pem",
             secrets=secrets,
+            sites={"A": site_a, "B": site_b},
             database=database,
             broker=shared["CELERY_BROKER_URL"],
         )
@@ -228,6 +230,7 @@ class Cluster:
     b: Machine
     certificate: Path  # the fronts' certificate
     secrets: dict[str, str]  # TOTP secret by username
+    sites: dict[str, Site]  # each machine's environment, by name
     database: str
     broker: str
 
@@ -265,7 +268,14 @@ def report_on_a_followed_up_on_b(machines: Cluster) -> tuple[str, str, str]:
     a, b = machines.a, machines.b
     reporter = machines.client()
     content = "Petugas-meminta-uang-tambahan-penanda-isi-7f3a"
-    submitted = post_form(reporter, f"{a.url}/report/wbs/", {**wbs_post(what=f"{content} untuk surat domisili.")})
+    token = csrf_token(reporter.get(f"{a.url}/report/wbs/", timeout=WAIT))
+    submitted = reporter.post(
+        f"{a.url}/report/wbs/",
+        data={**wbs_post(what=f"{content} untuk surat domisili."), "csrfmiddlewaretoken": token},
+        files={"attachments": ("bukti.txt", EVIDENCE, "text/plain")},
+        headers={"Origin": a.url},
+        timeout=WAIT,
+    )
     assert submitted.status_code == 200, submitted.text[:500]
     receipt = re.search(r'class="receipt-code"[^>]*><code>([0-9 -]+)</code>', submitted.text)
     number = re.search(r"(WBS-\d{4}-\d{6})", submitted.text)
@@ -290,6 +300,11 @@ def supervisor_on_a_reads_on_b(machines: Cluster, number: str, content: str, mes
     # On A, the officer sees the message the reporter sent through B.
     case_on_a = staff.get(f"{a.url}/console/cases/{number}/", timeout=WAIT)
     assert case_on_a.status_code == 200 and message in case_on_a.text and content in case_on_a.text
+    # The file sent to A was encrypted into the shared media folder; B decrypts it for the officer.
+    link = re.search(rf"/console/cases/{number}/files/[0-9a-f-]+/", case_on_b.text)
+    assert link, "the case page lists the reporter's file"
+    evidence = staff.get(f"{b.url}{link.group(0)}", timeout=WAIT)
+    assert evidence.status_code == 200 and evidence.content == EVIDENCE
     # Without the session's cookies B knows nobody: it was the shared session that opened the case.
     stranger = machines.client().get(f"{b.url}/console/cases/{number}/", timeout=WAIT)
     assert "/auth/login/" in stranger.url and content not in stranger.text
@@ -346,7 +361,10 @@ def each_worker_runs_its_queue(machines: Cluster) -> None:
 
     wait_until(signed, "the checkpoint task")
     assert re.search(r"Task audit\.tasks\.checkpoint_if_grown\[[^]]+\] succeeded", a.worker_log.read_text())
-    # Both servers serve that checkpoint, signed with the one shared key: byte for byte the same.
+    # Both servers serve that checkpoint, and machine B verifies the whole log with its checkpoints (signed on
+    # A by the worker, and by B's worker for the export) with its own copy of the shared key.
     served = [machines.client().get(f"{m.url}/audit/checkpoint", timeout=WAIT) for m in (a, b)]
     assert [r.status_code for r in served] == [200, 200]
     assert served[0].text == served[1].text
+    verified = manage(machines.sites["B"].env, "audit_verify")
+    assert re.match(r"OK: \d+ events, [1-9]\d* checkpoints verified", verified), verified
