@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,18 +192,36 @@ def cluster(root: Path) -> Iterator[Cluster]:
             "PELUIT_THROTTLE_PER_ADDRESS": str(LIMIT),
         }
         # Machine A migrates the shared database (`manage.py migrate`, once per release) and creates the
-        # escrow-holding supervisor; its local test CA becomes the institution's PKCS#12 every machine uses.
-        site_a = scratch_site(root / "a", **shared)
-        site_b = Site(env=site_env(root / "b", **shared), folder=root / "b")
-        secrets = {}
-        for username, role in (("pengawas", "supervisor"), ("pemeriksa", "auditor")):
-            made = manage({**site_a.env, "PELUIT_PASSWORD": PASSWORD}, "add_staff", username, "--role", role)
-            found = re.search(r"Secret: ([A-Z2-7]+)", made)
-            assert found, made
-            secrets[username] = found.group(1)
-        manage({**site_a.env, "PELUIT_SIGNING_P12": ""}, "signing_test_ca", "--p12", shared["PELUIT_SIGNING_P12"])
-        for site in (site_a, site_b):
-            manage(site.env, "collectstatic", "--no-input", "-v", "0")
+        # escrow-holding supervisor; its local test CA becomes the institution's PKCS#12 every machine uses;
+        # each machine collects its static files. Independent steps run at once (each is a Django start-up).
+        env_a, env_b = site_env(root / "a", **shared), site_env(root / "b", **shared)
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            migrated = pool.submit(scratch_site, root / "a", **shared)
+            side_steps = [
+                pool.submit(
+                    manage,
+                    {**env_a, "PELUIT_SIGNING_P12": ""},
+                    "signing_test_ca",
+                    "--p12",
+                    shared["PELUIT_SIGNING_P12"],
+                ),
+                *(pool.submit(manage, env, "collectstatic", "--no-input", "-v", "0") for env in (env_a, env_b)),
+            ]
+            site_a = migrated.result()
+            staff = {
+                username: pool.submit(
+                    manage, {**env_a, "PELUIT_PASSWORD": PASSWORD}, "add_staff", username, "--role", role
+                )
+                for username, role in (("pengawas", "supervisor"), ("pemeriksa", "auditor"))
+            }
+            for step in side_steps:
+                step.result()
+            secrets = {}
+            for username, made in staff.items():
+                found = re.search(r"Secret: ([A-Z2-7]+)", made.result())
+                assert found, made.result()
+                secrets[username] = found.group(1)
+        site_b = Site(env=env_b, folder=root / "b")
         # The site's one certificate, on both fronts.
         certificate = self_signed_certificate(root / "tls")
         machines = []
