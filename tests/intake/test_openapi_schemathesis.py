@@ -14,6 +14,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.test import Client
 from hypothesis import given
 from schemathesis.checks import (
     content_type_conformance,
@@ -62,7 +63,15 @@ def operations() -> list[str]:
         "get_followup",
         "post_followup_message",
         "add_followup_attachments",
+        "answer_survey",
     ]
+
+
+@pytest.mark.django_db
+def test_every_documented_operation_is_fuzzed(client: Client) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    documented = {op["operationId"] for path in document["paths"].values() for op in path.values()}
+    assert documented == set(operations())
 
 
 @pytest.mark.django_db

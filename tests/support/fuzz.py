@@ -32,11 +32,13 @@ WEIGHTS = {
     "test_api_submissions_never_fail": 20.0,  # ~7 ms
     "test_raw_bodies_never_fail": 8.0,  # ~23 ms for its three requests
     "test_api_followup_never_fails": 18.0,  # ~5 ms for its two requests
+    "test_followup_session_forms_never_fail": 5.0,  # the inbox's reply, survey and upload forms, then the inbox
     "schemathesis:submit_wbs_report": 3.0,  # ~40 ms: generating a multipart body from the schema is dear
     "schemathesis:submit_gratification_report": 2.0,  # ~68 ms: idem, a larger body
     "schemathesis:get_followup": 9.0,  # ~9 ms
     "schemathesis:post_followup_message": 6.0,  # ~18 ms
     "schemathesis:add_followup_attachments": 5.0,  # ~20 ms
+    "schemathesis:answer_survey": 3.0,
     "schemathesis:list_wbs_intake_recipients": 0.0,  # takes no input: one case exhausts it
 }
 
