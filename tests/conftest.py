@@ -111,7 +111,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             for key, value in getattr(report, "user_properties", ()):
                 if key == "fuzz_cases":
                     per_test[report.nodeid] = max(per_test.get(report.nodeid, 0), int(value))
-    if per_test:
+    if per_test and not hasattr(terminalreporter.config, "workerinput"):  # pytest-xdist's workers sum nothing
         from tests.support.fuzz import budget_source
 
         total = sum(per_test.values())
