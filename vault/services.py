@@ -6,7 +6,17 @@ The functions live in small modules named after what they hold; this module gath
 
 from __future__ import annotations
 
-from vault.access import Access, EscrowKeyring, HeldReports, Keyring, ReporterAccess, StaffAccess, unseal_held_reports
+from vault.access import (
+    Access,
+    EscrowKeyring,
+    HeldReports,
+    Keyring,
+    ReporterAccess,
+    StaffAccess,
+    UnsealingHeldReports,
+    start_unsealing_held_reports,
+    unseal_held_reports,
+)
 from vault.attachments import (
     StoredAttachment,
     delete_attachment,
@@ -80,6 +90,7 @@ __all__ = [
     "ReporterAccess",
     "StaffAccess",
     "StoredAttachment",
+    "UnsealingHeldReports",
     "can_hold",
     "console_session_intact",
     "delete_attachment",
@@ -132,6 +143,7 @@ __all__ = [
     "seal_envelope",
     "seal_report",
     "shred_report",
+    "start_unsealing_held_reports",
     "store_attachment",
     "store_report",
     "sweep_orphaned_blobs",
