@@ -10,10 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from django.db import transaction
 
@@ -24,8 +23,6 @@ from vault.models import CaseKey
 from vault.permissions import Staff, may_hold_case_keys
 
 logger = logging.getLogger(__name__)
-_T = TypeVar("_T")
-_R = TypeVar("_R")
 
 
 @dataclass(eq=False, repr=False)
@@ -138,8 +135,7 @@ class HeldReports:
     """The reports whose data keys a keyring opened at once (``report_ids``), and how many did not open.
 
     ``open`` decrypts their sealed blobs with the opened keys, without a query or a permission check per blob
-    (both were done once); ``open_many`` does the same for many blobs, over the processor's cores. It holds key
-    material for one request: never stored or logged.
+    (both were done once). It holds key material for one request: never stored or logged.
     """
 
     report_ids: list[uuid.UUID]
@@ -161,35 +157,6 @@ class HeldReports:
             logger.error("vault: ciphertext of report %s (%s) does not open", report_id, purpose)
             raise CorruptCiphertext() from exc
 
-    def open_many(self, blobs: Sequence[tuple[uuid.UUID, str, bytes]]) -> list[bytes | None]:
-        """Return the plaintext of each ``(report id, purpose, ciphertext)``, in order; ``None`` for a blob of
-        another report or one that does not open (logged by report id, never content).
-
-        Many blobs are split over threads: libsodium decrypts without Python's global lock.
-        """
-        return _in_threads(self._open_part, list(blobs))
-
-    def _open_part(self, blobs: Sequence[tuple[uuid.UUID, str, bytes]]) -> list[bytes | None]:
-        opened: list[bytes | None] = []
-        for report_id, purpose, ciphertext in blobs:
-            try:
-                opened.append(self.open(report_id, purpose, ciphertext))
-            except (AccessDenied, CorruptCiphertext):
-                opened.append(None)
-        return opened
-
-
-def _in_threads(work: Callable[[Sequence[_T]], list[_R]], items: list[_T]) -> list[_R]:
-    """Return ``work`` applied to ``items`` (in order), split over up to ``MAX_UNSEAL_THREADS`` threads when
-    there are many; ``work`` takes a slice and returns one result per item."""
-    threads = min(MAX_UNSEAL_THREADS, os.cpu_count() or 1)
-    if len(items) < PARALLEL_UNSEAL_FROM or threads < 2:
-        return work(items)
-    size = -(-len(items) // threads)
-    parts = [items[start : start + size] for start in range(0, len(items), size)]
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="vault-unseal") as pool:
-        return [result for part in pool.map(work, parts) for result in part]
-
 
 def _open_rows(
     private_key: bytes, public_key: bytes, rows: Sequence[tuple[uuid.UUID, bytes]]
@@ -205,77 +172,6 @@ def _open_rows(
     return opened
 
 
-class UnsealingHeldReports:
-    """The data keys of every report a keyring holds, being opened in other threads (``start_unsealing``).
-
-    The caller may read what it needs from the database meanwhile; ``result`` waits for the keys, records the
-    one audit event and returns the ``HeldReports``. Holds key material for one request: never stored or logged.
-    """
-
-    def __init__(self, keyring: Keyring, *, purpose: str) -> None:
-        if not may_hold_case_keys(keyring.user):
-            raise AccessDenied()
-        self._keyring, self._purpose = keyring, purpose
-        rows = [
-            (report_id, bytes(sealed))
-            for report_id, sealed in CaseKey.objects.filter(
-                officer_id=keyring.user.pk, scope=CaseKey.Scope.DATA
-            ).values_list("report_id", "sealed_key")
-        ]
-        public_key = crypto.box_public_key(keyring._private_key)
-        # A single thread opens the keys while the caller reads the database (sqlite3 and psycopg release
-        # Python's global lock while they wait); ``result`` splits what is left over the cores.
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vault-unseal")
-        self._future = self._pool.submit(
-            lambda: _in_threads(lambda part: _open_rows(keyring._private_key, public_key, part), rows)
-        )
-
-    def __repr__(self) -> str:
-        return "<UnsealingHeldReports>"
-
-    def result(self) -> HeldReports:
-        """Wait for the keys, cache them in the keyring for this request, audit once, return them."""
-        try:
-            opened = self._future.result()
-        finally:
-            self._pool.shutdown(wait=True)
-        keyring = self._keyring
-        report_ids: list[uuid.UUID] = []
-        keys: dict[uuid.UUID, bytes] = {}
-        for report_id, key in opened:
-            if key is None:
-                logger.error(
-                    "vault: sealed data key of report %s does not open for user %s", report_id, keyring.user.pk
-                )
-                continue
-            cache_key = (report_id, str(CaseKey.Scope.DATA))
-            keyring._keys[cache_key] = key
-            keyring._audited.add(cache_key)
-            keys[report_id] = key
-            report_ids.append(report_id)
-        with transaction.atomic():
-            events.record(
-                action=Action.REPORT_UNSEALED,
-                actor=keyring.user,
-                details={
-                    "via": "officer",
-                    "scope": str(CaseKey.Scope.DATA),
-                    "reports": len(report_ids),
-                    "purpose": self._purpose,
-                },
-            )
-        return HeldReports(report_ids=report_ids, unreadable=len(opened) - len(report_ids), _keys=keys)
-
-
-def start_unsealing_held_reports(keyring: Keyring, *, purpose: str) -> UnsealingHeldReports:
-    """Start opening the data key of every report the keyring's officer holds; ``result()`` finishes the work.
-
-    See ``unseal_held_reports``; this form lets the caller read the database while the keys open.
-    ``AccessDenied`` at once when the officer may not hold case keys.
-    """
-    return UnsealingHeldReports(keyring, purpose=purpose)
-
-
 def unseal_held_reports(keyring: Keyring, *, purpose: str) -> HeldReports:
     """Unseal the data key of every report the keyring's officer holds, and audit it as one event.
 
@@ -287,4 +183,47 @@ def unseal_held_reports(keyring: Keyring, *, purpose: str) -> HeldReports:
     logged (by row id, never content); the rest stay usable. ``AccessDenied`` when the officer may not hold
     case keys.
     """
-    return start_unsealing_held_reports(keyring, purpose=purpose).result()
+    if not may_hold_case_keys(keyring.user):
+        raise AccessDenied()
+    rows = [
+        (report_id, bytes(sealed))
+        for report_id, sealed in CaseKey.objects.filter(
+            officer_id=keyring.user.pk, scope=CaseKey.Scope.DATA
+        ).values_list("report_id", "sealed_key")
+    ]
+    public_key = crypto.box_public_key(keyring._private_key)
+    threads = min(MAX_UNSEAL_THREADS, os.cpu_count() or 1)
+    if len(rows) < PARALLEL_UNSEAL_FROM or threads < 2:
+        opened = _open_rows(keyring._private_key, public_key, rows)
+    else:
+        size = -(-len(rows) // threads)
+        parts = [rows[start : start + size] for start in range(0, len(rows), size)]
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="vault-unseal") as pool:
+            opened = [
+                item
+                for part in pool.map(lambda part: _open_rows(keyring._private_key, public_key, part), parts)
+                for item in part
+            ]
+    report_ids: list[uuid.UUID] = []
+    keys: dict[uuid.UUID, bytes] = {}
+    for report_id, key in opened:
+        if key is None:
+            logger.error("vault: sealed data key of report %s does not open for user %s", report_id, keyring.user.pk)
+            continue
+        cache_key = (report_id, str(CaseKey.Scope.DATA))
+        keyring._keys[cache_key] = key
+        keyring._audited.add(cache_key)
+        keys[report_id] = key
+        report_ids.append(report_id)
+    with transaction.atomic():
+        events.record(
+            action=Action.REPORT_UNSEALED,
+            actor=keyring.user,
+            details={
+                "via": "officer",
+                "scope": str(CaseKey.Scope.DATA),
+                "reports": len(report_ids),
+                "purpose": purpose,
+            },
+        )
+    return HeldReports(report_ids=report_ids, unreadable=len(opened) - len(report_ids), _keys=keys)

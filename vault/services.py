@@ -6,17 +6,7 @@ The functions live in small modules named after what they hold; this module gath
 
 from __future__ import annotations
 
-from vault.access import (
-    Access,
-    EscrowKeyring,
-    HeldReports,
-    Keyring,
-    ReporterAccess,
-    StaffAccess,
-    UnsealingHeldReports,
-    start_unsealing_held_reports,
-    unseal_held_reports,
-)
+from vault.access import Access, EscrowKeyring, HeldReports, Keyring, ReporterAccess, StaffAccess, unseal_held_reports
 from vault.attachments import (
     StoredAttachment,
     delete_attachment,
@@ -90,7 +80,6 @@ __all__ = [
     "ReporterAccess",
     "StaffAccess",
     "StoredAttachment",
-    "UnsealingHeldReports",
     "can_hold",
     "console_session_intact",
     "delete_attachment",
@@ -143,7 +132,6 @@ __all__ = [
     "seal_envelope",
     "seal_report",
     "shred_report",
-    "start_unsealing_held_reports",
     "store_attachment",
     "store_report",
     "sweep_orphaned_blobs",

@@ -2,9 +2,8 @@
 
 There is no search index: an index of report text would be plaintext (or a map of it) at rest. Instead every
 case the officer holds is opened for the request: the vault opens all their data keys at once
-(``vault.start_unsealing_held_reports``, one audit event for the lot; the sealed rows are read meanwhile), and
-the report text, the messages and the file names are decrypted (``HeldReports.open_many``, over the cores) and
-matched here. The query itself is never stored, logged or audited (the page posts it,
+(``vault.unseal_held_reports``, one audit event for the lot), and the report text, the messages and the file
+names are decrypted and matched here. The query itself is never stored, logged or audited (the page posts it,
 so it is not in a URL either); the audit log says who searched how many cases.
 
 A query is up to ``MAX_TERMS`` words or "quoted phrases"; a case matches when each of them occurs somewhere in
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from casework.cases.content import IDENTITY_PREFIX, LAYOUTS, NOT_CONTENT
 from casework.cases.models import Case, CaseAttachment, CaseKind, CaseMessage
 from vault import services as vault
+from vault.exceptions import AccessDenied, CorruptCiphertext
 
 MAX_QUERY = 200
 MAX_TERMS = 8
@@ -158,6 +158,13 @@ def _snippet(text: str, term: str) -> str:
     return ("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else "")
 
 
+def _open(held: vault.HeldReports, report_id: uuid.UUID, purpose: str, ciphertext: bytes) -> str | None:
+    try:
+        return held.open(report_id, purpose, ciphertext).decode("utf-8")
+    except (AccessDenied, CorruptCiphertext, UnicodeDecodeError):
+        return None
+
+
 def _file_name(meta: str) -> str | None:
     """Return the original name from a file's sealed metadata (``casework.cases.sealed.AttachmentMeta``)."""
     try:
@@ -167,84 +174,44 @@ def _file_name(meta: str) -> str | None:
     return str(parsed.get("name") or "") if isinstance(parsed, dict) else None
 
 
-# One sealed blob to decrypt: its case, what it is ("report", "message" or "file"), the purpose it was sealed
-# under, the ciphertext, and for a file whether the name was sealed alone (older rows) or in JSON metadata.
-_Blob = tuple[uuid.UUID, str, str, bytes, bool]
-
-
-def _sealed_blobs(user: Any) -> list[_Blob]:
-    """Return the sealed report text, messages and file names of every case ``user`` holds (three queries).
-
-    Only the ciphertext is read: the cases' metadata is read for the matches alone (converting thousands of
-    dates and numbers cost more than decrypting them). Each query is read whole, not through ``iterator``: on
-    PostgreSQL that is a server-side cursor declared WITH HOLD outside a transaction, which copies the whole
-    result on the server first (288 of the search's 840 ms at 5,000 held cases). The blobs are all kept for
-    the request either way (about 4 KiB a case).
-    """
+def _decrypted(user: Any, held: vault.HeldReports) -> tuple[list[_Text], int]:
+    """Return the decrypted text of every held case (three queries) and how many could not be read."""
+    opened = set(held.report_ids)
     ids = vault.granted_report_ids(user=user)
-    blobs: list[_Blob] = [
-        (case_id, "report", Case.CONTENT_PURPOSE, bytes(sealed), False)
-        for case_id, sealed in Case.objects.filter(id__in=ids).values_list("id", "content")
-    ]
+    texts: dict[uuid.UUID, _Text] = {}
+    unreadable = 0
+    # Only the ciphertext: the cases' metadata is read for the matches alone (converting thousands of dates
+    # and numbers cost more than decrypting them). Each query is read whole, not through ``iterator()``: on
+    # PostgreSQL that is a server-side cursor declared WITH HOLD outside a transaction, which makes the server
+    # copy the whole result first (about 600 ms of a 1.6 s search over 5,000 held cases). A case's sealed
+    # text is about 4 KiB, so 5,000 cases hold some 20 MiB for the request.
+    rows = Case.objects.filter(id__in=ids).values_list("id", "content")
+    for case_id, sealed in rows:
+        if case_id not in opened:  # granted after the keys were opened, or its key did not open (counted)
+            continue
+        plaintext = _open(held, case_id, Case.CONTENT_PURPOSE, bytes(sealed))
+        if plaintext is None or not plaintext.startswith("{"):
+            unreadable += 1
+            continue
+        texts[case_id] = _Text(case_id, plaintext, [])
     messages = CaseMessage.objects.filter(case_id__in=ids).exclude(
         sender=CaseMessage.Sender.INSPECTORATE,
         author__isnull=True,  # automatic messages
     )
-    blobs.extend(
-        (case_id, "message", f"message:{message_id}", bytes(body), False)
-        for message_id, case_id, body in messages.values_list("id", "case_id", "body")
-    )
+    for message_id, case_id, body in messages.values_list("id", "case_id", "body"):
+        if case_id in texts:
+            text = _open(held, case_id, f"message:{message_id}", bytes(body))
+            if text:
+                texts[case_id].parts.append(("message", text))
     files = CaseAttachment.objects.filter(case_id__in=ids).values_list("id", "case_id", "original_name", "size")
-    blobs.extend(
-        # The name, content type and size sealed together as JSON, the size not in clear (older rows: the name
-        # alone, the size in clear).
-        (case_id, "file", f"attachment-name:{attachment_id}", bytes(name), size is None)
-        for attachment_id, case_id, name, size in files
-    )
-    return blobs
-
-
-def _decrypted(keyring: vault.Keyring) -> tuple[list[_Text], int, int]:
-    """Return the decrypted text of every held case, how many cases could not be read, and how many were held.
-
-    The officer's data keys open in other threads (``vault.start_unsealing_held_reports``, one audit event)
-    while this thread reads the sealed rows; then every blob is decrypted at once, over the processor's cores.
-    """
-    unsealing = vault.start_unsealing_held_reports(keyring, purpose="search")
-    try:
-        blobs = _sealed_blobs(keyring.user)
-    finally:
-        held = unsealing.result()
-    opened = set(held.report_ids)
-    # A case granted after the keys were read, or whose key did not open (counted by the vault), is left out.
-    blobs = [blob for blob in blobs if blob[0] in opened]
-    plaintexts = held.open_many([(case_id, purpose, sealed) for case_id, _what, purpose, sealed, _meta in blobs])
-    texts: dict[uuid.UUID, _Text] = {}
-    unreadable = 0
-    for (case_id, what, _purpose, _sealed, meta), plaintext in zip(blobs, plaintexts, strict=True):
-        text = _decode(plaintext)
-        if what == "report":  # the report comes first for its case
-            if text is None or not text.startswith("{"):
-                unreadable += 1
-            else:
-                texts[case_id] = _Text(case_id, text, [])
-            continue
-        if case_id not in texts:
-            continue
-        if text and meta:
-            text = _file_name(text)
-        if text:
-            texts[case_id].parts.append((what, text))
-    return list(texts.values()), unreadable, held.unreadable
-
-
-def _decode(plaintext: bytes | None) -> str | None:
-    if plaintext is None:
-        return None
-    try:
-        return plaintext.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    for attachment_id, case_id, name, size in files:
+        if case_id in texts:
+            text = _open(held, case_id, f"attachment-name:{attachment_id}", bytes(name))
+            if text and size is None:  # the name, content type and size sealed together (older rows: the name)
+                text = _file_name(text)
+            if text:
+                texts[case_id].parts.append(("file", text))
+    return list(texts.values()), unreadable
 
 
 def search_held_cases(*, keyring: vault.Keyring, query: str) -> SearchResult:
@@ -255,7 +222,8 @@ def search_held_cases(*, keyring: vault.Keyring, query: str) -> SearchResult:
     decrypted outlives the request.
     """
     terms = query_terms(query)
-    texts, unreadable, keys_unreadable = _decrypted(keyring)
+    held = vault.unseal_held_reports(keyring, purpose="search")
+    texts, unreadable = _decrypted(keyring.user, held)
     # Phrases need the text's spaces made single; words alone do not (cheaper for thousands of cases).
     flatten = any(" " in term for term in terms)
     # Words without quotes, backslashes or accents are looked for in the raw report first: most cases are ruled
@@ -277,7 +245,7 @@ def search_held_cases(*, keyring: vault.Keyring, query: str) -> SearchResult:
     )
     return SearchResult(
         searched=len(texts),
-        unreadable=keys_unreadable + unreadable,
+        unreadable=held.unreadable + unreadable,
         total=len(found),
         hits=[_hit(case, found[case.id], terms[0]) for case in newest],
     )
