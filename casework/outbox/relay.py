@@ -42,6 +42,7 @@ KEEP_SENT = timedelta(days=7)
 # At most this many rows per relay run; the next run takes the rest.
 BATCH = 500
 # Task arguments are ids: short tokens or integers, never content.
+REDIS_SCHEMES = {"redis", "rediss", "sentinel", "sentinels"}
 _ID = re.compile(r"^[A-Za-z0-9_:-]{1,64}$")
 
 _state = threading.Lock()
@@ -161,7 +162,10 @@ def _broker(app: Any) -> Iterator[Any]:
         yield None
         return
     timeout = float(settings.PELUIT_BROKER_TIMEOUT)
-    options = {"socket_timeout": timeout, "socket_connect_timeout": timeout, "max_retries": 0}
+    options: dict[str, float] = {"max_retries": 0}
+    scheme = str(app.conf.broker_write_url or app.conf.broker_url).split(":", 1)[0]
+    if scheme in REDIS_SCHEMES:  # Redis also reads and writes with a timeout (a silent server is not a hang)
+        options |= {"socket_timeout": timeout, "socket_connect_timeout": timeout}
     connection = app.connection_for_write(connect_timeout=timeout, transport_options=options)
     try:
         yield connection
@@ -173,7 +177,10 @@ def _send(app: Any, connection: Any, row: QueuedTask) -> None:
     if connection is None:
         app.tasks[row.task].apply(args=row.args, task_id=str(row.pk))
         return
-    app.send_task(row.task, args=row.args, task_id=str(row.pk), connection=connection, retry=False)
+    # No result is ever read through the outbox; asking for one would subscribe on the result backend first,
+    # an unbounded wait of its own when the backend is the silent Redis.
+    producer = app.amqp.Producer(connection)
+    app.send_task(row.task, args=row.args, task_id=str(row.pk), producer=producer, retry=False, ignore_result=True)
 
 
 def _lease(row: QueuedTask) -> bool:
