@@ -145,7 +145,7 @@ def scratch_site(
     ``database_url`` names an empty PostgreSQL database to (re)create; otherwise SQLite in the folder.
     """
     folder = Path(os.environ.get("PELUIT_BENCH_TMP", "/tmp")) / f"peluit-bench-{secrets.token_hex(4)}"
-    folder.mkdir(parents=True)
+    folder.mkdir(mode=0o700, parents=True)  # private: the throttle store refuses a folder others can read
     vendor = "postgresql" if database_url else "sqlite"
     if database_url:
         name = database_url.rsplit("/", 1)[1]

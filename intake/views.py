@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from casework.rules.deadlines import working_days_for
 from casework.survey.services import SurveyRefused
+from casework.workflow.calendar import deadline_rules
 from intake import services
 from intake.forms import (
     FILE_FIELDS,
@@ -45,9 +46,10 @@ from vault.followup import FOLLOWUP_COOKIE
 def landing(request: HttpRequest) -> HttpResponse:
     """The public landing page: what Peluit is, how reporters are protected, what happens next."""
     today = timezone.localdate()
+    rules = deadline_rules()  # the table the clocks use, so the page promises what is enforced
     context = {
         "days": {
-            code: working_days_for(code, on=today)
+            code: working_days_for(code, on=today, rules=rules)
             for code in ("ADUAN_TIDAK_BERKADAR", "ADUAN_BERKADAR", "GRAT_LAPOR_KPK", "GRAT_LAPOR_UPG", "KPK_PENETAPAN")
         }
     }

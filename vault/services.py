@@ -39,7 +39,16 @@ from vault.held import (
     purge_expired_held_files,
     release_held_files,
 )
-from vault.officers import enrol_officer, has_officer_key, reset_officer_key, rewrap_officer_key, unlock_keyring
+from vault.officers import (
+    NewWrapping,
+    enrol_officer,
+    has_officer_key,
+    prepare_new_key,
+    prepare_rewrap,
+    reset_officer_key,
+    rewrap_officer_key,
+    unlock_keyring,
+)
 from vault.receipts import PreparedReceipt, format_receipt, normalise_receipt, prepare_receipt
 from vault.sealing import (
     NewReport,
@@ -74,6 +83,7 @@ __all__ = [
     "HeldReports",
     "Keyring",
     "NewReport",
+    "NewWrapping",
     "PreparedReceipt",
     "PreparedReport",
     "RecipientKey",
@@ -118,8 +128,10 @@ __all__ = [
     "open_envelope",
     "open_held_file",
     "open_identity",
+    "prepare_new_key",
     "prepare_receipt",
     "prepare_report",
+    "prepare_rewrap",
     "purge_expired_held_files",
     "recipient_keys",
     "record_attachments",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import login, logout
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -77,7 +78,6 @@ def staff_create(
     return NewStaff(user=user, device=device)
 
 
-@transaction.atomic
 def staff_reset_password(*, user: StaffUser, new_password: str, reset_by: StaffUser) -> None:
     """Set a new password chosen by an administrator (the person forgot theirs).
 
@@ -86,15 +86,20 @@ def staff_reset_password(*, user: StaffUser, new_password: str, reset_by: StaffU
     hash on every request). Raises ``ValidationError`` for a weak password.
     """
     validate_password(new_password, user)
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
-    audit_record(
-        action=Action.STAFF_PASSWORD_RESET,
-        actor=reset_by,
-        details={"staff_id": user.pk, "username": user.username},
-    )
-    if may_hold_case_keys(user):
-        vault.reset_officer_key(user=user, new_password=new_password, actor=reset_by)
+    # The password hash and the new wrapped key cost Argon2id runs: made before the write transaction, which
+    # on SQLite would otherwise hold the one write lock (and with it every reporter's submission) meanwhile.
+    password_hash = make_password(new_password)
+    prepared = vault.prepare_new_key(user=user, new_password=new_password)
+    with transaction.atomic():
+        user.password = password_hash
+        user.save(update_fields=["password"])
+        audit_record(
+            action=Action.STAFF_PASSWORD_RESET,
+            actor=reset_by,
+            details={"staff_id": user.pk, "username": user.username},
+        )
+        if may_hold_case_keys(user):
+            vault.reset_officer_key(user=user, new_password=new_password, actor=reset_by, prepared=prepared)
 
 
 @transaction.atomic
@@ -147,17 +152,20 @@ def staff_set_role(*, user: StaffUser, role: Role | str, changed_by: StaffUser |
     )
 
 
-@transaction.atomic
 def staff_change_own_password(*, user: StaffUser, old_password: str, new_password: str) -> None:
     """Set the person's new password and re-wrap their vault key under it (same key pair, grants unchanged).
 
     The caller has checked ``old_password`` and the validators (Django's ``PasswordChangeForm``). Raises the
     vault's ``WrongPassword`` (nothing changed) when the old password does not unwrap the vault key.
     """
-    vault.rewrap_officer_key(user=user, old_password=old_password, new_password=new_password)
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
-    audit_record(action=Action.PASSWORD_CHANGED, actor=user)
+    # Unwrapping, re-wrapping and hashing are Argon2id runs: all before the write transaction (see above).
+    prepared = vault.prepare_rewrap(user=user, old_password=old_password, new_password=new_password)
+    password_hash = make_password(new_password)
+    with transaction.atomic():
+        vault.rewrap_officer_key(user=user, old_password=old_password, new_password=new_password, prepared=prepared)
+        user.password = password_hash
+        user.save(update_fields=["password"])
+        audit_record(action=Action.PASSWORD_CHANGED, actor=user)
 
 
 @transaction.atomic

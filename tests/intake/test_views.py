@@ -41,6 +41,17 @@ def test_landing_page_links_everything_and_loads_nothing_from_elsewhere(client: 
     assert client.head("/").status_code == 200
 
 
+def test_landing_page_promises_the_time_limits_the_rules_table_enforces(client: Client) -> None:
+    """An inspectorate that changes a deadline rule in the table sees the public page follow it."""
+    from casework.workflow.models import DeadlineRule
+
+    DeadlineRule.objects.filter(code="ADUAN_TIDAK_BERKADAR").update(amount=13)
+    DeadlineRule.objects.filter(code="GRAT_LAPOR_UPG").update(amount=4)
+    html = client.get("/en/").content.decode()
+    assert "answered within 13 working days" in html
+    assert "to the UPG within 4 working days" in html
+
+
 def test_wbs_form_lists_intake_recipients_by_name(client: Client, intake_staff: IntakeStaff) -> None:
     html = client.get("/en/report/wbs/").content.decode()
     assert "Budi Santoso" in html and "Sri Rahayu" in html and 'enctype="multipart/form-data"' in html

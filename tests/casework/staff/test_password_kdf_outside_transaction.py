@@ -1,0 +1,77 @@
+"""A staff password change or reset runs its Argon2id work before the write transaction, not inside it.
+
+On SQLite the write transaction holds the database's one write lock (``BEGIN IMMEDIATE``): three Argon2id runs
+at the officer cost inside it would stop every reporter's submission for seconds. The real functions run; a
+wrapper records whether a transaction was open when each derivation started.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.db import connection
+
+from casework.staff import services
+from casework.staff.roles import Role
+from tests.support.staff import PASSWORD, StaffFactory
+from vault import crypto
+from vault import services as vault
+from vault.exceptions import WrongPassword
+
+pytestmark = pytest.mark.django_db(transaction=True)
+NEW_PASSWORD = "a fresh and long passphrase 42"
+
+
+@pytest.fixture
+def derivations(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
+    """Record, for each Argon2id run (the vault's and Django's password hasher), whether a transaction was open."""
+    seen: list[bool] = []
+
+    def spy(real: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            seen.append(connection.in_atomic_block)
+            return real(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(crypto, "argon2id_derive", spy(crypto.argon2id_derive))
+    monkeypatch.setattr(Argon2PasswordHasher, "encode", spy(Argon2PasswordHasher.encode))
+    yield seen
+
+
+def test_changing_ones_own_password_derives_before_the_transaction(derivations: list[bool]) -> None:
+    officer = StaffFactory(role=Role.OFFICER)
+    derivations.clear()
+    services.staff_change_own_password(user=officer, old_password=PASSWORD, new_password=NEW_PASSWORD)
+    assert len(derivations) >= 3, "unwrap, re-wrap and the login hash each ran Argon2id"
+    assert not any(derivations), derivations
+    officer.refresh_from_db()
+    assert officer.check_password(NEW_PASSWORD)
+    vault.unlock_keyring(user=officer, password=NEW_PASSWORD)  # the same key pair opens with the new password
+
+
+def test_an_administrators_reset_derives_before_the_transaction(derivations: list[bool]) -> None:
+    admin = StaffFactory(role=Role.ADMIN)
+    officer = StaffFactory(role=Role.OFFICER)
+    derivations.clear()
+    services.staff_reset_password(user=officer, new_password=NEW_PASSWORD, reset_by=admin)
+    assert len(derivations) >= 2, "the new key's wrapping and the login hash each ran Argon2id"
+    assert not any(derivations), derivations
+    officer.refresh_from_db()
+    assert officer.check_password(NEW_PASSWORD)
+    vault.unlock_keyring(user=officer, password=NEW_PASSWORD)
+
+
+def test_a_wrong_old_password_changes_nothing(derivations: list[bool]) -> None:
+    officer = StaffFactory(role=Role.OFFICER)
+    before = officer.password
+    with pytest.raises(WrongPassword):
+        services.staff_change_own_password(
+            user=officer, old_password="not the password at all", new_password=NEW_PASSWORD
+        )
+    officer.refresh_from_db()
+    assert officer.password == before
+    vault.unlock_keyring(user=officer, password=PASSWORD)
