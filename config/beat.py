@@ -39,7 +39,8 @@ class OutboxScheduler(PersistentScheduler):  # type: ignore[misc]
         from casework.outbox.relay import enqueue
 
         entry = self.reserve(entry) if advance else entry
-        close_old_connections()
+        if not transaction.get_connection().in_atomic_block:  # drop a broken or old connection first
+            close_old_connections()
         with transaction.atomic():
             return enqueue(task=entry.task, args=list(entry.args), once=True)
 

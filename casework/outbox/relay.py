@@ -105,7 +105,8 @@ def relay_pending(*, limit: int = BATCH) -> RelayRun:
 
     Never raises; a broker that is still down leaves the rows waiting for the next run.
     """
-    close_old_connections()
+    if not transaction.get_connection().in_atomic_block:  # a long-lived beat: drop a broken or old connection
+        close_old_connections()
     try:
         QueuedTask.objects.filter(sent_at__lt=timezone.now() - KEEP_SENT).delete()
         run = _relay(QueuedTask.objects.all(), limit=limit)
