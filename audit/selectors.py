@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -60,10 +61,23 @@ def case_aliases(case_ref: str) -> set[str]:
         report_id = event.details_dict.get("report_id")
         if isinstance(report_id, str) and report_id:
             aliases.add(report_id)
+    if not _is_report_id(case_ref):
+        # A case number: no event records it as a report id, and looking would read every submission's
+        # details (one per case: the case page's slowest query at 100,000 cases).
+        return aliases
     for event in submitted.filter(details__contains=f'"report_id":"{case_ref}"').only("case_ref"):
         if event.details_dict.get("report_id") == case_ref and event.case_ref:
             aliases.add(event.case_ref)
     return aliases
+
+
+def _is_report_id(value: str) -> bool:
+    """True when ``value`` is written like a report id (a UUID), which submission events record."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def staff_actors() -> list[tuple[int, str]]:

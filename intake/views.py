@@ -82,7 +82,8 @@ def report_page(request: HttpRequest, page: ReportPage) -> HttpResponse:
     context = {**page.context, "channel_form": page.extra_form}
     if request.method != "POST":
         return render(request, page.template, {**context, "form": page.form_class(), "held": []})
-    token = request.POST.get("submission_token", "")
+    # The token as the form's CharField cleans it (stripped): the held files and the submission name one token.
+    token = request.POST.get("submission_token", "").strip()
     if services.token_spent(token=token):
         return _already_sent(request, services.AlreadySubmitted(), page)
     attachments = request.FILES.getlist("attachments")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -99,17 +100,27 @@ def make_staff(db: None):
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Print how many cases the fuzz tests generated (tests/support/fuzz.py), over every xdist worker."""
+    """Print how many cases the fuzz tests generated (tests/support/fuzz.py), over every xdist worker.
+
+    With ``PELUIT_FUZZ_COUNT_FILE`` set (``.ci/run``), the count is also appended to that file, so the CI run
+    can print the total over its two runs of the suite.
+    """
     per_test: dict[str, int] = {}
     for reports in terminalreporter.stats.values():
         for report in reports:
             for key, value in getattr(report, "user_properties", ()):
                 if key == "fuzz_cases":
                     per_test[report.nodeid] = max(per_test.get(report.nodeid, 0), int(value))
-    if per_test:
-        from tests.support.fuzz import budget
+    if per_test and not hasattr(terminalreporter.config, "workerinput"):  # pytest-xdist's workers sum nothing
+        from tests.support.fuzz import budget_source
 
+        total = sum(per_test.values())
+        failed = {report.nodeid for report in terminalreporter.stats.get("failed", ())} & per_test.keys()
         terminalreporter.write_line(
-            f"fuzzing: {sum(per_test.values())} generated cases in {len(per_test)} tests "
-            f"(budget PELUIT_FUZZ_EXAMPLES={budget()})"
+            f"fuzzing: {total} generated cases in {len(per_test)} tests, {len(failed)} failed "
+            f"(budget: {budget_source()})"
         )
+        count_file = os.environ.get("PELUIT_FUZZ_COUNT_FILE")
+        if count_file:
+            with open(count_file, "a", encoding="utf-8") as counts:
+                counts.write(f"{total}\n")

@@ -22,11 +22,12 @@ from casework.cases.models import (
     PublicStatus,
     ViolationType,
 )
-from casework.cases.queue import Due, QueueFilters, Sort, State
+from casework.cases.queue import UNASSIGNED, Due, QueueFilters, Sort, State
 from casework.cases.search import MAX_QUERY
 from casework.cases.selectors import staff_label
 from casework.cases.services import MAX_REPLY
 from casework.staff.models import StaffUser
+from casework.staff.roles import SUPERVISE_CASES
 from casework.staff.selectors import case_key_holders
 
 
@@ -104,13 +105,17 @@ class CaseFilterForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("Received by"), required=False, choices=_choices(_("Any"), Channel.choices), widget=QuickSelect
     )
-    holder = StaffModelChoiceField(
+    holder = forms.ChoiceField(
         label=_("Handled by"),
         required=False,
-        queryset=StaffUser.objects.none(),
-        empty_label=_("Anyone"),
         widget=QuickSelect,
         help_text=_("Cases this staff member has access to."),
+    )
+    assignee = forms.ChoiceField(
+        label=_("Assigned to"),
+        required=False,
+        widget=QuickSelect,
+        help_text=_("Cases this staff member leads or is on the team of."),
     )
     received_from = forms.DateField(
         label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -131,11 +136,23 @@ class CaseFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: StaffUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["holder"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = case_key_holders()
+        # One query for both staff filters (a model choice field per filter would read the staff twice each:
+        # to check the value and to draw the options).
+        self.staff = {str(person.pk): person for person in case_key_holders()}
+        people = [(pk, staff_label(person)) for pk, person in self.staff.items()]
+        self._choose("holder", [("", _("Anyone")), *people])
+        if user.has_perm(SUPERVISE_CASES):
+            assignees = [("", _("Anyone")), (UNASSIGNED, _("Nobody yet (unassigned)")), *people]
+        else:  # an officer narrows to their own assignments only
+            assignees = [("", _("Anyone")), (str(user.pk), _("Me"))]
+        self._choose("assignee", assignees)
+
+    def _choose(self, name: str, choices: list[tuple[str, Any]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -155,8 +172,6 @@ class CaseFilterForm(forms.Form):
                 continue
             if isinstance(value, Organisation):
                 value = value.code
-            elif isinstance(value, StaffUser):
-                value = value.pk
             elif isinstance(value, date):
                 value = value.isoformat()
             pairs.append((name, str(value)))
@@ -177,7 +192,9 @@ class CaseFilterForm(forms.Form):
             violation_type=data.get("violation_type") or "",
             gift_type=data.get("gift_type") or "",
             channel=data.get("channel") or "",
-            holder=data.get("holder"),
+            holder=self.staff.get(data.get("holder") or ""),
+            assignee=self.staff.get(data.get("assignee") or ""),
+            unassigned=data.get("assignee") == UNASSIGNED,
             received_from=data.get("received_from"),
             received_to=data.get("received_to"),
             sort=Sort(data.get("sort") or Sort.NEWEST),

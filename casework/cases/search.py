@@ -181,9 +181,12 @@ def _decrypted(user: Any, held: vault.HeldReports) -> tuple[list[_Text], int]:
     texts: dict[uuid.UUID, _Text] = {}
     unreadable = 0
     # Only the ciphertext: the cases' metadata is read for the matches alone (converting thousands of dates
-    # and numbers cost more than decrypting them).
+    # and numbers cost more than decrypting them). Each query is read whole, not through ``iterator()``: on
+    # PostgreSQL that is a server-side cursor declared WITH HOLD outside a transaction, which makes the server
+    # copy the whole result first (about 600 ms of a 1.6 s search over 5,000 held cases). A case's sealed
+    # text is about 4 KiB, so 5,000 cases hold some 20 MiB for the request.
     rows = Case.objects.filter(id__in=ids).values_list("id", "content")
-    for case_id, sealed in rows.iterator(chunk_size=500):
+    for case_id, sealed in rows:
         if case_id not in opened:  # granted after the keys were opened, or its key did not open (counted)
             continue
         plaintext = _open(held, case_id, Case.CONTENT_PURPOSE, bytes(sealed))
@@ -195,13 +198,13 @@ def _decrypted(user: Any, held: vault.HeldReports) -> tuple[list[_Text], int]:
         sender=CaseMessage.Sender.INSPECTORATE,
         author__isnull=True,  # automatic messages
     )
-    for message_id, case_id, body in messages.values_list("id", "case_id", "body").iterator(chunk_size=1000):
+    for message_id, case_id, body in messages.values_list("id", "case_id", "body"):
         if case_id in texts:
             text = _open(held, case_id, f"message:{message_id}", bytes(body))
             if text:
                 texts[case_id].parts.append(("message", text))
     files = CaseAttachment.objects.filter(case_id__in=ids).values_list("id", "case_id", "original_name", "size")
-    for attachment_id, case_id, name, size in files.iterator(chunk_size=1000):
+    for attachment_id, case_id, name, size in files:
         if case_id in texts:
             text = _open(held, case_id, f"attachment-name:{attachment_id}", bytes(name))
             if text and size is None:  # the name, content type and size sealed together (older rows: the name)

@@ -60,7 +60,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     my_work = request.GET.get("view") == SavedQueueView.MY_WORK
     params = QueryDict(queue.my_work_query(user)) if my_work else request.GET
-    form = CaseFilterForm(params)
+    form = CaseFilterForm(params, user=user)
     shown = queue.queue_page(user, form.filters(), page=request.GET.get("page"))
     query = form.query_string()
     return render(
@@ -86,7 +86,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_list_save_view(request: HttpRequest) -> HttpResponse:
     """Save the shown filters as the staff member's "my work" view, or (empty) go back to the default."""
     user = _user(request)
-    form = CaseFilterForm(QueryDict(request.POST.get("query", "")))
+    form = CaseFilterForm(QueryDict(request.POST.get("query", "")), user=user)
     if form.errors:
         messages.error(request, _("These filters cannot be saved: correct them first."))
         return redirect("console:case_list")

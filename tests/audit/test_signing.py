@@ -69,9 +69,10 @@ def test_the_strategy_named_in_settings_signs_the_checkpoints(settings: Any) -> 
     checkpoint = create_checkpoint()
     text = parse_signed_note(checkpoint.note).text
     assert RecordingSigner.signed == [text.encode()]
-    assert signing.verifier_key().public_key == RecordingSigner.from_secret(
-        str(settings.PELUIT_CHECKPOINT_KEY), purpose="checkpoint"
-    ).public_key()
+    assert (
+        signing.verifier_key().public_key
+        == RecordingSigner.from_secret(str(settings.PELUIT_CHECKPOINT_KEY), purpose="checkpoint").public_key()
+    )
 
 
 def test_a_strategy_that_cannot_be_imported_is_a_system_error(settings: Any) -> None:

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template import Context, Template
+from django.utils.safestring import SafeString
 
 from casework.models import StaffUser
 from casework.staff.roles import Role
@@ -63,6 +65,28 @@ def create_intake_staff(make_staff: Any) -> IntakeStaff:
 def intake_staff(make_staff: Any) -> IntakeStaff:
     """A supervisor holding the escrow key and two officers, all with vault keys."""
     return create_intake_staff(make_staff)
+
+
+@pytest.fixture
+def fuzz_target(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Serve the fuzz tests thousands of requests cheaply, as production would answer them.
+
+    The throttles are raised so they do not hide the answers under test (429 is documented anyway); the
+    intake roster is kept for the test (no staff changes while it runs; tests/conftest.py clears it before
+    and after); and templates render without the test signal that Django's test environment sends for each
+    one (the test client then copies every context: half the CPU of a form page, none of it production's).
+    """
+    settings.PELUIT_THROTTLE_PER_ADDRESS = (100_000, 60)
+    settings.PELUIT_THROTTLE_GLOBAL_POSTS = (100_000, 60)
+    settings.PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (100_000, 600)
+    settings.PELUIT_THROTTLE_RECEIPT_GLOBAL = (100_000, 600)
+    settings.PELUIT_RECIPIENT_CACHE_SECONDS = 3600
+    monkeypatch.setattr(Template, "_render", _render_uninstrumented)
+
+
+def _render_uninstrumented(self: Template, context: Context) -> SafeString:
+    """``django.template.base.Template._render`` as it is outside tests (setup_test_environment wraps it)."""
+    return self.nodelist.render(context)
 
 
 def jpeg_with_gps() -> bytes:

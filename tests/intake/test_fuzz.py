@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -60,11 +62,7 @@ def replayed_token(changes: dict[str, Any]) -> tuple[int, ...]:
 
 
 @pytest.fixture
-def client_unthrottled(settings: Any) -> Client:
-    settings.PELUIT_THROTTLE_PER_ADDRESS = (100_000, 60)
-    settings.PELUIT_THROTTLE_GLOBAL_POSTS = (100_000, 60)
-    settings.PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (100_000, 600)
-    settings.PELUIT_THROTTLE_RECEIPT_GLOBAL = (100_000, 600)
+def client_unthrottled(fuzz_target: None) -> Client:
     return Client()  # raises any exception a view lets escape, so a would-be 500 fails the test
 
 
@@ -141,3 +139,40 @@ def test_api_followup_never_fails(client_unthrottled: Client, receipt: str, body
         "/api/v1/followup/messages", {"body": body}, content_type="application/json", headers=headers
     )
     assert response.status_code in (400, refused)
+
+
+@pytest.fixture
+def reporter_in_inbox(client_unthrottled: Client, intake_staff: IntakeStaff) -> Client:
+    """A reporter logged in to the follow-up inbox of a closed case (so the survey form is open too)."""
+    body = client_unthrottled.post("/api/v1/reports/wbs", wbs_post()).json()
+    Case.objects.filter(number=body["case_number"]).update(closed_at=timezone.now(), outcome="terbukti")
+    assert client_unthrottled.post("/follow/", {"receipt": body["receipt_formatted"]}).status_code == 302
+    return client_unthrottled
+
+
+survey_codes = [f"U{n}" for n in range(1, 10)]
+NOTE = b"Catatan saksi: kejadian pada pagi hari di loket pelayanan.\n"  # plain text, passes cleaning
+upload_name = st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=80)
+
+
+@given(
+    form=st.sampled_from(["reply", "survey", "attach"]),
+    fields=st.dictionaries(st.sampled_from(["body", "comment", "send_uncleaned", *survey_codes]), value),
+    files=st.lists(st.tuples(upload_name, st.one_of(st.just(NOTE), st.binary(max_size=300))), max_size=3),
+)
+@fuzzed
+def test_followup_session_forms_never_fail(
+    reporter_in_inbox: Client, form: str, fields: dict[str, str], files: list[tuple[str, bytes]]
+) -> None:
+    """The inbox's own forms, hostile values from a reporter with a valid session: never a 500."""
+    client = reporter_in_inbox
+    if form == "attach":
+        uploads = [SimpleUploadedFile(name or "x", content) for name, content in files]
+        response = client.post("/follow/attach/", {**fields, "attachments": uploads})
+        assert response.status_code in (302, 400)
+    elif form == "survey":
+        answers = {code: "4" for code in survey_codes}  # a valid answer, some of it replaced
+        assert client.post("/follow/survey/", {**answers, **fields}).status_code in (302, 400, 409)  # 409: once
+    else:
+        assert client.post("/follow/reply/", fields).status_code in (302, 400)
+    assert client.get("/follow/inbox/").status_code == 200  # the session and the inbox still stand

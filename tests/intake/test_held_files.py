@@ -269,6 +269,25 @@ def test_reloading_the_receipt_page_is_still_already_sent(client: Client, intake
     assert again.status_code == 409 and Case.objects.count() == 1
 
 
+def test_a_token_with_spaces_around_it_files_the_report_with_its_held_files(
+    client: Client, intake_staff: IntakeStaff
+) -> None:
+    """Found by fuzzing (issue 14 item 8): the form strips its token, the held files were chosen by the raw one.
+
+    Before: a padded token made the service refuse the held selection as another form's, an HTTP 500.
+    """
+    padded = f"  {form_token(client)} "
+    first = client.post(
+        "/en/report/wbs/", {**wbs_post(title=""), "submission_token": padded, "attachments": [note("a.txt")]}
+    )
+    assert first.status_code == 400 and sorted(held_on_page(first)) == ["a.txt"]
+    post = {**wbs_post(), "submission_token": padded, "held_files": list(held_on_page(first).values())}
+    assert client.post("/en/report/wbs/", post).status_code == 200
+    assert sorted(officer_files(intake_staff, Case.objects.get())) == ["a.txt"]
+    assert client.post("/en/report/wbs/", {**wbs_post(), "submission_token": padded}).status_code == 409
+    assert client.post("/en/report/wbs/", {**wbs_post(), "submission_token": " padded-only "}).status_code == 200
+
+
 def test_api_clients_tokens_hold_nothing(client: Client, intake_staff: IntakeStaff) -> None:
     response = client.post(
         "/api/v1/reports/wbs",

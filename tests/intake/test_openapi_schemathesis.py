@@ -14,7 +14,8 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
-from hypothesis import HealthCheck, given, settings
+from django.test import Client
+from hypothesis import given
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -25,11 +26,11 @@ from schemathesis.checks import (
 from intake import services
 from intake.forms import WbsReportForm
 from tests.intake.conftest import IntakeStaff, wbs_post
-from tests.support.fuzz import examples, report_cases
+from tests.support.fuzz import examples, fuzz_settings, report_cases
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-# Each operation's share of the fuzzing budget (PELUIT_FUZZ_EXAMPLES, tests/support/fuzz.py).
-EXAMPLES_PER_OPERATION = max(20, examples("test_api_conforms_to_its_document", per=6))  # 20: successes too
+# At least 20 cases per operation, so that the successful answers are checked too.
+MIN_EXAMPLES = 20
 
 
 @pytest.fixture
@@ -47,15 +48,6 @@ def keep_test_connection() -> Iterator[None]:
         request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def unthrottled(settings: Any) -> None:
-    """Raise the throttles so they do not hide the answers under test (429 is documented anyway)."""
-    settings.PELUIT_THROTTLE_PER_ADDRESS = (100_000, 60)
-    settings.PELUIT_THROTTLE_GLOBAL_POSTS = (100_000, 60)
-    settings.PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (100_000, 600)
-    settings.PELUIT_THROTTLE_RECEIPT_GLOBAL = (100_000, 600)
-
-
 def valid_wbs_data() -> dict[str, Any]:
     form = WbsReportForm(wbs_post())
     assert form.is_valid(), form.errors
@@ -71,7 +63,15 @@ def operations() -> list[str]:
         "get_followup",
         "post_followup_message",
         "add_followup_attachments",
+        "answer_survey",
     ]
+
+
+@pytest.mark.django_db
+def test_every_documented_operation_is_fuzzed(client: Client) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    documented = {op["operationId"] for path in document["paths"].values() for op in path.values()}
+    assert documented == set(operations())
 
 
 @pytest.mark.django_db
@@ -79,28 +79,23 @@ def operations() -> list[str]:
 def test_api_conforms_to_its_document(
     operation_id: str,
     intake_staff: IntakeStaff,
-    unthrottled: None,
+    fuzz_target: None,
     keep_test_connection: None,
     request: pytest.FixtureRequest,
 ) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
     operation = schema.find_operation_by_id(operation_id)
     statuses: list[int] = []
+    name = f"schemathesis:{operation_id}"  # its share of the fuzzing budget (tests/support/fuzz.py)
     # Half of the follow-up calls carry a real receipt, so the successful answers are checked too.
     receipt = services.submit_wbs_report(data=valid_wbs_data(), attachments=[]).receipt
 
     @given(case=operation.as_strategy())
-    @settings(
-        max_examples=EXAMPLES_PER_OPERATION,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_settings(name, max_examples=max(MIN_EXAMPLES, examples(name)))
     def run(case: Any) -> None:
         if case.headers is not None and "X-Peluit-Receipt" in case.headers and len(statuses) % 2:
             case.headers["X-Peluit-Receipt"] = receipt
-            if isinstance(case.body, dict) and case.body.get("attachments"):
+            if isinstance(case.body, dict) and isinstance(case.body.get("attachments"), list):
                 # Random bytes are refused by type; half of the uploads carry a plain-text file that passes.
                 case.body["attachments"] = [b"a plain text note"] * len(case.body["attachments"])
         response = case.call_and_validate(checks=CHECKS)

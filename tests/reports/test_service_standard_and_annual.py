@@ -83,6 +83,7 @@ def test_the_signed_pdf_is_made_once_per_version(tmp_path: Path) -> None:
     text = pdf_text(path)
     assert "Service standard" in text and "14 working days" in text and "Audit checkpoint" in text
     assert client.get("/en/standar-layanan/pdf/").content == first.content
+
     def made() -> int:
         events = AuditEvent.objects.filter(action=Action.EXPORT_CREATED)
         return sum(1 for e in events if e.details_dict.get("kind") == "service-standard")

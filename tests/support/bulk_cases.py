@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -118,8 +119,11 @@ def create_cases(
     seed: int = 1,
     start: datetime | None = None,
     batch: int = 2000,
+    lead: StaffUser | None = None,
 ) -> BulkCases:
     """Create ``count`` cases received one every ~10 minutes up to now; the last ``held`` are sealed to ``holders``.
+
+    With ``lead`` (one of the holders), the held cases are assigned to them: lead officer and team.
 
     ``markers`` puts a word into the report text of the case with that index (for search tests). A share
     ``unread_share`` of the cases gets an unread message from the reporter besides the acknowledgement.
@@ -149,6 +153,7 @@ def create_cases(
         cases: list[Case] = []
         messages: list[CaseMessage] = []
         keys: list[CaseKey] = []
+        team: list[Any] = []  # rows of the case-team table (Case.team.through)
         for index in range(first, min(count, first + batch)):
             kind = CaseKind.WBS if rng.random() < 0.75 else CaseKind.GRATIFICATION
             sequence_base[kind] += 1
@@ -181,6 +186,9 @@ def create_cases(
                 keys.append(_seal_key(report_id, data_key, bytes(escrow.public_key), None))  # type: ignore[union-attr]
                 keys.extend(_seal_key(report_id, data_key, key, pk) for pk, key in holder_keys.items())
                 held_ids.append(report_id)
+                if lead is not None:
+                    case.lead_officer = lead
+                    team.append(Case.team.through(case_id=report_id, staffuser_id=lead.pk))
             else:
                 case.content = rng.randbytes(len(plaintext) + 40)
             cases.append(case)
@@ -206,6 +214,7 @@ def create_cases(
             Case.objects.bulk_create(cases)
             CaseMessage.objects.bulk_create(messages)
             CaseKey.objects.bulk_create(keys)
+            Case.team.through.objects.bulk_create(team)
     _advance_sequences()
     return BulkCases(ids=ids, held_ids=held_ids)
 

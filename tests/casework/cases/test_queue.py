@@ -176,12 +176,16 @@ def test_bad_filters_are_named_and_the_rest_still_apply(staff: IntakeStaff) -> N
         assert bad.status_code == 400 and 'role="alert"' in bad.content.decode(), query
 
 
-def test_my_work_is_the_open_cases_one_holds_and_can_be_saved(staff: IntakeStaff) -> None:
+def test_my_work_is_the_open_cases_assigned_to_one_and_can_be_saved(staff: IntakeStaff) -> None:
+    # 8 cases held by the officer, the newest 5 of them assigned to them: "my work" is the assigned ones.
     create_cases(20, holders=[staff.officer], held=8, seed=13)
+    create_cases(5, holders=[staff.officer], held=5, seed=14, lead=staff.officer)
     client = logged_in(staff.officer)
+    assigned = Case.objects.filter(lead_officer=staff.officer)
+    assert assigned.count() == 5 and Case.objects.filter(team=staff.officer).count() == 5
+    default = sorted(assigned.exclude(public_status="closed"), key=_by_due)
+    assert default and listed(client, "?view=my-work") == numbers(default)
     mine = Case.objects.filter(pk__in=Case.objects.order_by("received_at")[12:])
-    default = sorted(mine.exclude(public_status="closed"), key=_by_due)
-    assert listed(client, "?view=my-work") == numbers(default)
     # Save other filters as "my work": audited, then shown by the same link.
     response = client.post("/console/cases/my-work/", {"query": "kind=gratification&sort=newest"})
     assert response.status_code == 302 and response["Location"].endswith("?view=my-work")
@@ -206,22 +210,34 @@ def _queries(client: Client, path: str) -> int:
 
 
 def test_the_number_of_queries_does_not_grow_with_the_cases(staff: IntakeStaff) -> None:
-    create_cases(12, holders=[staff.officer, staff.supervisor], held=12, unread_share=1.0, seed=21)
+    # Of each batch, the newest are held by the officer and the supervisor and assigned to the officer.
+    create_cases(20, holders=[staff.officer, staff.supervisor], held=12, unread_share=1.0, seed=21, lead=staff.officer)
     Case.objects.update(kind="wbs", public_status="in_progress", due_on=timezone.localdate() + timedelta(days=2))
     supervisor, officer = logged_in(staff.supervisor), logged_in(staff.officer)
     paths = [
         "/console/cases/",
         "/console/cases/?kind=wbs&sort=due&state=open&due=week",
         "/console/cases/?view=my-work",
+        f"/console/cases/?assignee={staff.officer.pk}&sort=due",
         "/console/",
     ]
-    small = {
-        (who, path): _queries(client, path) for who, client in (("s", supervisor), ("o", officer)) for path in paths
-    }
-    create_cases(150, holders=[staff.officer, staff.supervisor], held=120, unread_share=1.0, seed=22)
-    large = {
-        (who, path): _queries(client, path) for who, client in (("s", supervisor), ("o", officer)) for path in paths
-    }
+    # The supervisor is assigned nothing (an empty "my work"), and alone may ask for the unassigned cases.
+    supervisor_paths = [path for path in paths if "my-work" not in path] + [
+        "/console/cases/?assignee=none&state=open",
+        f"/console/cases/?holder={staff.officer.pk}",
+    ]
+
+    def count() -> dict[tuple[str, str], int]:
+        return {
+            **{("o", path): _queries(officer, path) for path in paths},
+            **{("s", path): _queries(supervisor, path) for path in supervisor_paths},
+        }
+
+    small = count()
+    create_cases(
+        150, holders=[staff.officer, staff.supervisor], held=120, unread_share=1.0, seed=22, lead=staff.officer
+    )
+    large = count()
     assert large == small
     assert max(large.values()) <= 16, large  # session, user, 2FA, permissions, form choices, the page
 
@@ -256,6 +272,7 @@ def _plan(cases: Any) -> str:
         (QueueFilters(sort=Sort.NEWEST), "case_queue_received"),
         (QueueFilters(sort=Sort.DUE), "case_queue_due"),
         (QueueFilters(sort=Sort.DUE, kind=CaseKind.WBS, state=State.OPEN), "case_queue_kind_due"),
+        (QueueFilters(unassigned=True), "case_queue_received"),
     ],
 )
 def test_a_page_is_read_along_an_index_without_sorting_every_case(

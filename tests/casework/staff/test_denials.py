@@ -81,4 +81,3 @@ def test_ended_windows_do_not_pile_up(make_staff: Any) -> None:
     ConsoleDenialWindow.objects.update(window_start=ConsoleDenialWindow.objects.get().window_start - timedelta(hours=1))
     client.get("/console/audit/")
     assert list(ConsoleDenialWindow.objects.values_list("route", flat=True)) == ["console:audit:events"]
-

@@ -1,0 +1,95 @@
+"""bin/bench's table (bench/run_all.py): every benchmark listed, each figure beside its goal and reference.
+
+The benchmarks themselves are never run here (they are long and load the machine); the rows are built from the
+JSON a benchmark prints: the last full run's (bench/results.json) and a console result of the same shape as
+``bench/console.py`` prints.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from bench import run_all
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_benchmark_script_is_in_the_runner() -> None:
+    listed = {Path(bench.script).stem for bench in run_all.BENCHMARKS}
+    scripts = {path.stem for path in (ROOT / "bench").glob("*.py")} - {
+        "__init__",
+        "harness",
+        "run_all",
+        "settings",
+        "urls",
+    }
+    # bench/throttle.py compares throttle stores for docs/availability.md; it has no goal for the table.
+    assert scripts - listed == {"throttle"}
+
+
+def test_a_negative_time_without_argon2_is_shown_as_unknown() -> None:
+    """A limit measured slower than the load ran gives a negative difference: it says nothing, so it is not shown."""
+    data = json.loads((ROOT / "bench" / "results.json").read_text())["benchmarks"]["intake_throughput"]["data"]
+    form = data["goals"]["form"]
+    assert form["ms_per_report_without_argon2"] < 0  # the run the README shows
+    rows = {r["figure"]: r for r in run_all.intake_rows(data)}
+    shown = rows["intake form, 8 clients: ms per report without Argon2id"]
+    assert shown["value"] == "unknown (limit mis-measured)" and shown["met"] is None
+    assert "-" not in shown["reference"].split("(")[0]  # no negative ratio either
+    api = rows["intake api, 8 clients: ms per report without Argon2id"]
+    assert api["value"] == data["goals"]["api"]["ms_per_report_without_argon2"] > 0
+    assert api["met"] is data["goals"]["api"]["overhead_met"]
+
+
+def page(p95: float, goal: int, **extra: Any) -> dict[str, Any]:
+    return {"p50_ms": p95 - 5, "p95_ms": p95, "queries": 14, "goal_p95_ms": goal, "meets_goal": p95 < goal, **extra}
+
+
+def console_result(cases: int, held: int, *, slow_case_page: bool = False) -> dict[str, Any]:
+    pages = {
+        "queue_first_page": page(57.6, 100, ratio_to_healthz_p95=8.6),
+        "queue_filtered_by_due": page(60.3, 100, ratio_to_healthz_p95=9.0),
+        "officer_queue": page(63.6, 100, ratio_to_healthz_p95=9.5),
+        "my_work": page(87.6, 100, ratio_to_healthz_p95=13.1),
+        "case_page": page(122.1 if slow_case_page else 80.0, 100, ratio_to_healthz_p95=18.2),
+        "search_held": page(55.0, 1000, ratio_to_healthz_p95=8.2, ratio_to_unseal_keys_p50=6.51),
+    }
+    return {
+        "vendor": "sqlite",
+        "cases": cases,
+        "held_by_officer": held,
+        "at_small": {"cases": 500, "figures": copy.deepcopy(pages)},
+        "at_full": {"cases": cases, "figures": pages},
+        "queries_constant": True,
+        "references": {
+            "python_loop_1e6": {"p50_ms": 72.4},
+            "healthz": {"p95_ms": 6.7},
+            "sql_limit_50": {"p95_ms": 0.1},
+            "unseal_keys": {"p50_ms": 8.0, "keys": held},
+        },
+    }
+
+
+def test_console_rows_show_each_page_beside_its_goal_and_references() -> None:
+    data = {"results": [console_result(100_000, 5_000, slow_case_page=True), {"vendor": "postgresql", "error": "x"}]}
+    rows = {r["figure"]: r for r in run_all.console_rows(data)}
+    first = rows["console case list, first page, 100,000 cases (sqlite): p95"]
+    assert first["value"] == "57.6 ms (p50 52.6, 14 queries)" and first["goal"] == "p95 < 100 ms at 100,000 cases"
+    assert "/healthz p95 6.7 ms (8.6 ×)" in first["reference"] and "LIMIT 50 p95 0.1 ms" in first["reference"]
+    assert first["met"] is True
+    assert rows["console case page, 100,000 cases (sqlite): p95"]["met"] is False
+    search = rows["console search, 5,000 held of 100,000 cases (sqlite): p95"]
+    assert (
+        search["goal"] == "p95 < 1,000 ms over 5,000 held cases" and "unsealing 5,000 data keys" in search["reference"]
+    )
+    assert search["met"] is True
+    assert rows["console (sqlite): queries per page, 500 and 100,000 cases"]["met"] is True
+    assert rows["console (postgresql)"]["met"] is False  # a vendor that failed is a failed row, not a missing one
+
+
+def test_a_quick_console_run_claims_no_goal() -> None:
+    rows = run_all.console_rows({"results": [console_result(1_500, 100)]})
+    assert [r["met"] for r in rows] == [None] * 6 + [True]  # only the query count is judged at any size
