@@ -2,8 +2,9 @@
 
 Staff accounts live in ``casework.staff.models``; cases, their messages and files and the reference data in
 ``casework.cases.models``; the lifecycles' data in ``casework.workflow.models``; notes, links and identity
-disclosures in ``casework.handling.models``; the satisfaction survey in ``casework.survey.models``. The app
-label stays ``casework``, so migrations and ``AUTH_USER_MODEL`` are unchanged by the split.
+disclosures in ``casework.handling.models``; the satisfaction survey in ``casework.survey.models``; background
+work waiting for the broker in ``casework.outbox.models``. The app label stays ``casework``, so migrations and
+``AUTH_USER_MODEL`` are unchanged by the split.
 """
 
 from casework.cases.models import (
@@ -31,6 +32,7 @@ from casework.cases.models import (
     gift_value_band,
 )
 from casework.handling.models import CaseLink, CaseNote, IdentityDisclosure
+from casework.outbox.models import QueuedTask
 from casework.staff.models import ConsoleDenialWindow, StaffUser
 from casework.staff.roles import Role
 from casework.survey.models import SatisfactionCategory, SurveyElement, SurveyResponse
@@ -77,6 +79,7 @@ __all__ = [
     "Organisation",
     "Outcome",
     "PublicStatus",
+    "QueuedTask",
     "Role",
     "SatisfactionCategory",
     "SavedQueueView",

@@ -2,6 +2,8 @@
 
 - The database is unreachable, silent past its connect or statement timeout, locked past its busy timeout,
   or has lost its tables (an empty file replaced the SQLite database): HTTP 503 with ``Retry-After``.
+- The disk is full while a file is written (an upload spooled, an attachment cleaned or encrypted): HTTP 503
+  with ``Retry-After``. The submission's own clean-up has removed what it wrote, so nothing is half-stored.
 - The request body stopped arriving (a client went silent; ``config/gunicorn.py`` bounds the wait): 400.
 
 Django hands every uncaught exception, from views and middleware alike, to ``handler500``
@@ -12,6 +14,7 @@ the session: a console page's session cannot be read while the database is down.
 
 from __future__ import annotations
 
+import errno
 import logging
 
 from django.conf import settings
@@ -37,6 +40,21 @@ def is_database_unavailable(exc: BaseException | None) -> bool:
     integrity, programming and data errors are bugs or bad input and stay what they are.
     """
     return isinstance(exc, OperationalError | InterfaceError) or type(exc) is DatabaseError
+
+
+# "No space left on device", "Disk quota exceeded", "File too large" (for the file system or the process).
+_STORAGE_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def is_storage_full(exc: BaseException | None) -> bool:
+    """Return True when ``exc``, or an error it was raised from, says a file could not be written for lack of room."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, OSError) and exc.errno in _STORAGE_FULL:
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _language(request: HttpRequest) -> str:
@@ -78,6 +96,22 @@ def database_unavailable(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def storage_full(request: HttpRequest) -> HttpResponse:
+    """Return the 503 answer for a file that could not be written because the disk is full."""
+    with translation.override(_language(request)):
+        response = _answer(
+            request,
+            503,
+            _("Storage full"),
+            _(
+                "There is not enough storage space on the server for your files right now. Nothing you sent has "
+                "been saved. Please try again later, or send your report without files."
+            ),
+        )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def body_incomplete(request: HttpRequest) -> HttpResponse:
     """Return the 400 answer for a request whose body never arrived in full."""
     with translation.override(_language(request)):
@@ -97,6 +131,8 @@ def response_for(request: HttpRequest, exc: BaseException | None) -> HttpRespons
     """
     if is_database_unavailable(exc):
         response = database_unavailable(request)
+    elif is_storage_full(exc):
+        response = storage_full(request)
     elif isinstance(exc, UnreadablePostError):
         response = body_incomplete(request)
     else:

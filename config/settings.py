@@ -428,6 +428,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "retention-shred": {"task": "casework.tasks.retention_shred", "schedule": crontab(hour=2, minute=15)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat hands each due task to the outbox and relays what waits (config/beat.py, casework/outbox/relay.py).
+CELERY_BEAT_SCHEDULER = "config.beat:OutboxScheduler"
+# The outbox (docs/reliability.md, "Broker down"): every wait on the broker when sending (connect, read, write)
+# is bounded by this many seconds; after a failure, requests leave sending to the relay for the retry seconds;
+# beat's scheduler relays whatever waits every sweep seconds.
+PELUIT_BROKER_TIMEOUT = float(os.environ.get("PELUIT_BROKER_TIMEOUT", "2"))
+PELUIT_BROKER_RETRY_SECONDS = float(os.environ.get("PELUIT_BROKER_RETRY_SECONDS", "30"))
+PELUIT_OUTBOX_SWEEP_SECONDS = float(os.environ.get("PELUIT_OUTBOX_SWEEP_SECONDS", "30"))
 
 # --- Logging: never the client address, user agent or request headers --------------------------------
 LOGGING = {

@@ -265,34 +265,6 @@ def _close_all(cleaned: Sequence[CleanAttachment]) -> None:
         item.close()
 
 
-def _store_all(
-    *,
-    access: vault.Access,
-    case: Case,
-    cleaned: Sequence[CleanAttachment],
-    on_stored: Callable[[str], None],
-    message: CaseMessage | None = None,
-) -> list[CaseAttachment]:
-    stored = []
-    for item in cleaned:
-        try:
-            stored.append(
-                sealed.add_attachment(
-                    access=access,
-                    case=case,
-                    chunks=item.chunks,
-                    original_name=item.original_name,
-                    content_type=item.content_type,
-                    metadata_removed=item.metadata_removed,
-                    message=message,
-                    on_stored=on_stored,
-                )
-            )
-        except RejectedAttachment as exc:  # a cleaner may refuse while streaming
-            raise SubmissionRejected(exc.message) from exc
-    return stored
-
-
 def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -348,7 +320,8 @@ _NUMBER = "\x00number\x00"
 def _write_files(
     *, access: vault.Access, case: Case, cleaned: Sequence[CleanAttachment], on_stored: Callable[[str], None]
 ) -> list[CaseAttachment]:
-    """Encrypt the submission's files into storage before its transaction; return the attachments, unsaved."""
+    """Encrypt a submission's or a follow-up's files into storage before its transaction; return the
+    attachments, unsaved (``sealed.save_attachments`` records them in the transaction)."""
     written = []
     for item in cleaned:
         try:
@@ -681,9 +654,11 @@ def add_reporter_attachment(
     cleaned = _inspect_all(attachments, voice_recordings, send_uncleaned=send_uncleaned)
     stored_names: list[str] = []
     try:
+        case = Case.objects.get(pk=access.report_id)
+        # Encrypted into storage before the transaction, as for the first submission: it only records them.
+        stored = _write_files(access=access, case=case, cleaned=cleaned, on_stored=stored_names.append)
         with transaction.atomic():
-            case = Case.objects.get(pk=access.report_id)
-            stored = _store_all(access=access, case=case, cleaned=cleaned, on_stored=stored_names.append)
+            sealed.save_attachments(case=case, attachments=stored)
             for item in stored:
                 audit_record(
                     action=Action.REPORTER_ATTACHMENT,

@@ -21,6 +21,8 @@ import logging
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,18 +70,38 @@ class NamelessTemporaryFileUploadHandler(FileUploadHandler):
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         room = self.keep - self.received
         if room > 0:
-            self.file.write(raw_data[:room])
+            with self._closed_on_failure():
+                self.file.write(raw_data[:room])
         self.received += len(raw_data)
         return None
 
     def file_complete(self, file_size: int) -> UploadedFile[bytes]:
-        self.file.seek(0)
+        with self._closed_on_failure():
+            self.file.seek(0)  # writes out what is still buffered: the disk may be full here too
         self.file.size = file_size  # the size sent, also when only the first bytes were kept
         return self.file
 
     def upload_interrupted(self) -> None:
         if hasattr(self, "file"):
-            self.file.close()
+            _close_quietly(self.file)
+
+    @contextmanager
+    def _closed_on_failure(self) -> Iterator[None]:
+        """Close the spool when writing fails (a full disk): Django's parser would leave it open, holding the
+        space, until the request's objects are collected."""
+        try:
+            yield
+        except OSError:
+            _close_quietly(self.file)
+            raise
+
+
+def _close_quietly(file: UploadedFile[bytes]) -> None:
+    """Close ``file``; closing flushes its buffer, which fails again on a full disk (the file is closed anyway)."""
+    try:
+        file.close()
+    except OSError:
+        pass
 
 
 def upload_folder() -> Path:

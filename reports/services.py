@@ -29,6 +29,7 @@ from audit.actions import Action
 from audit.models import AuditEvent
 from audit.services import record as audit_record
 from casework.models import CaseKind, Organisation, StaffUser
+from casework.outbox import relay as outbox
 from reports import audit_trail, case_documents, recap, service_standard, transparency
 from reports.checkpoint import ATTACHMENT_NAME, EmbeddedCheckpoint, embed_current_checkpoint
 from reports.exceptions import ExportRefused, ReportError, ReportInputError
@@ -346,7 +347,8 @@ def _request_from_row(export: ReportExport) -> ExportRequest:
 def request_export(*, user: StaffUser, request: ExportRequest, language: str) -> ReportExport:
     """Queue a recap or audit-trail export for ``user`` on the ``reports`` queue and return its row.
 
-    Raises ``ExportRefused`` or ``ReportInputError``; the Celery task gets only the export's id.
+    Raises ``ExportRefused`` or ``ReportInputError``; the Celery task gets only the export's id, through the
+    outbox (``casework.outbox``): the request never waits on the broker beyond ``PELUIT_BROKER_TIMEOUT``.
     """
     from reports import tasks
 
@@ -375,8 +377,8 @@ def request_export(*, user: StaffUser, request: ExportRequest, language: str) ->
         case_ref=request.case_ref,
         details={"kind": request.kind.value, "export_id": str(export.pk), **_period_details(request.period)},
     )
-    export_id = str(export.pk)
-    transaction.on_commit(lambda: tasks.generate_export.delay(export_id))
+    # The task is written in this transaction and sent when it commits, or by the relay if the broker is away.
+    outbox.enqueue(task=tasks.generate_export.name, args=[str(export.pk)])
     return export
 
 

@@ -98,37 +98,6 @@ class AttachmentMeta:
     size: int
 
 
-def add_attachment(
-    *,
-    access: vault.Access,
-    case: Case,
-    chunks: Iterator[bytes],
-    original_name: str,
-    content_type: str,
-    metadata_removed: bool,
-    message: CaseMessage | None = None,
-    on_stored: Callable[[str], None] | None = None,
-) -> CaseAttachment:
-    """Encrypt ``chunks`` into storage and record the attachment; the caller holds the transaction.
-
-    The name, content type and size are sealed together (the vault pads the blob and the metadata, so neither
-    the file nor the row says how large the attachment is). ``on_stored`` is told the storage name as soon as
-    the blob exists, so the caller can delete it if the transaction later fails.
-    """
-    attachment = write_attachment(
-        access=access,
-        case=case,
-        chunks=chunks,
-        original_name=original_name,
-        content_type=content_type,
-        metadata_removed=metadata_removed,
-        message=message,
-        on_stored=on_stored,
-    )
-    save_attachments(case=case, attachments=[attachment])
-    return attachment
-
-
 def write_attachment(
     *,
     access: vault.Access,
@@ -142,8 +111,10 @@ def write_attachment(
 ) -> CaseAttachment:
     """Encrypt ``chunks`` into storage and return the attachment unsaved, its name sealed; no database write.
 
-    For work done before a transaction: ``save_attachments`` records it there. ``on_stored`` as for
-    ``add_attachment``.
+    For work done before a transaction: ``save_attachments`` records it there. ``on_stored`` is told the
+    storage name as soon as the blob exists, so the caller can delete it if its transaction later fails. The
+    name, content type and size are sealed together (the vault pads the blob and the metadata, so neither the
+    file nor the row says how large the attachment is).
     """
     stored = vault.write_attachment(access=access, report_id=case.id, chunks=chunks)
     if on_stored is not None:

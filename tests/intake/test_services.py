@@ -320,3 +320,51 @@ def test_the_recipient_roster_is_kept_for_its_lifetime_and_exclusions_apply_on_e
     assert roster() is first, "kept for its lifetime"
     forget_roster()
     assert second_supervisor.pk not in {key.staff_id for key in roster().keys}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_file_is_encrypted_before_the_write_transaction(
+    reference_data: None, intake_staff: IntakeStaff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slow work never runs inside a write transaction: the first submission's files and a follow-up's alike."""
+    from django.db import connection
+
+    from vault import attachments
+
+    inside: list[bool] = []
+    encrypt = attachments.encrypt_to_storage
+
+    def watched(**kwargs: Any) -> int:
+        inside.append(connection.in_atomic_block)
+        return encrypt(**kwargs)
+
+    monkeypatch.setattr(attachments, "encrypt_to_storage", watched)
+    files = [upload("foto.jpg", jpeg_with_gps()), upload("surat.pdf", pdf_with_author())]
+    submission = services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=files)
+    access = vault.followup_resume(cookie_value=services.followup_login(receipt=submission.formatted_receipt))
+    added = services.add_reporter_attachment(
+        access=access, attachments=[upload("lagi.pdf", pdf_with_author()), upload("lagi.jpg", jpeg_with_gps())]
+    )
+    assert inside == [False] * 4, inside
+    assert [a.pk is not None for a in added] == [True, True]
+    assert submission.case.attachments.count() == 4 and AttachmentBlob.objects.count() == 4
+    events = AuditEvent.objects.filter(action="intake.reporter_attachment").count()
+    assert events == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_followup_whose_transaction_fails_leaves_no_blob(
+    reference_data: None, intake_staff: IntakeStaff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    submission = services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=[])
+    access = vault.followup_resume(cookie_value=services.followup_login(receipt=submission.formatted_receipt))
+    before = media_files()
+
+    def broken(**kwargs: Any) -> None:
+        raise RuntimeError("injected fault")
+
+    monkeypatch.setattr(sealed, "save_attachments", broken)
+    with pytest.raises(RuntimeError):
+        services.add_reporter_attachment(access=access, attachments=[upload("lagi.pdf", pdf_with_author())])
+    assert not AttachmentBlob.objects.exists() and media_files() == before
+    assert not AuditEvent.objects.filter(action="intake.reporter_attachment").exists()

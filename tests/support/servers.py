@@ -246,15 +246,16 @@ def run_gunicorn(
 
 
 @contextmanager
-def run_redis(folder: Path, *options: str) -> Iterator[str]:
-    """Start a private redis-server (no persistence unless ``options`` say so) on a free port; yield its URL.
+def run_redis(folder: Path, *options: str, port: int | None = None) -> Iterator[str]:
+    """Start a private redis-server (no persistence unless ``options`` say so) on ``port`` or a free port; yield
+    its URL.
 
     Skips the test when Debian's redis-server is not installed.
     """
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server is not installed (CI installs it: bin/bootstrap redis-server)")
-    port = free_port()
+    port = port or free_port()
     folder.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [
