@@ -77,17 +77,19 @@ def run_workload(
 
 
 @contextmanager
-def scratch_postgres_database(prefix: str) -> Iterator[str]:
-    """Create a throw-away PostgreSQL database next to ``PELUIT_PG_DUMP_URL``; yield its URL; drop it."""
+def scratch_postgres_database(prefix: str, *, beside: str = "") -> Iterator[str]:
+    """Create a throw-away PostgreSQL database next to ``beside`` (default ``PELUIT_PG_DUMP_URL``); yield its
+    URL; drop it."""
     import psycopg
 
+    server = beside or PG_DUMP_URL
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_DUMP_URL, autocommit=True) as connection:
+    with psycopg.connect(server, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield urlunsplit(urlsplit(PG_DUMP_URL)._replace(path=f"/{name}"))
+        yield urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
     finally:
-        with psycopg.connect(PG_DUMP_URL, autocommit=True) as connection:
+        with psycopg.connect(server, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

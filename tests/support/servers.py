@@ -207,11 +207,14 @@ def run_gunicorn(
     args: tuple[str, ...] = (),
     config: Path | None = ROOT / "config" / "gunicorn.py",
     env: dict[str, str] | None = None,
+    by_environment: bool = False,
 ) -> Iterator[Server]:
     """Serve ``site`` with gunicorn on a free loopback port; return once every worker is ready.
 
     ``config`` is ``config/gunicorn.py`` unless told otherwise (``None``: gunicorn's defaults, as bin/run
     used to start it), wrapped so that the test knows when each worker is ready and which ones answered.
+    ``by_environment`` gives the address, workers and threads as ``PELUIT_BIND``, ``PELUIT_WORKERS`` and
+    ``PELUIT_THREADS`` (read by ``config/gunicorn.py``, as the README's deployment does) instead of options.
     """
     port = free_port()
     log = site.folder / f"gunicorn-{port}.log"
@@ -222,10 +225,15 @@ def run_gunicorn(
         base.write_text("")
     wrapper.write_text(_RECORDING_CONFIG.format(base=str(base), record=str(record)))
     command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", str(wrapper)]
-    command += ["--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{port}", *args]
+    placement: dict[str, str] = {}
+    if by_environment:
+        placement = {"PELUIT_BIND": f"127.0.0.1:{port}", "PELUIT_WORKERS": str(workers), "PELUIT_THREADS": str(threads)}
+    else:
+        command += ["--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{port}"]
+    command += list(args)
     with log.open("wb") as output:
         process = subprocess.Popen(
-            command, cwd=ROOT, env={**site.env, **(env or {})}, stdout=output, stderr=subprocess.STDOUT
+            command, cwd=ROOT, env={**site.env, **placement, **(env or {})}, stdout=output, stderr=subprocess.STDOUT
         )
     try:
         wait_for_port("127.0.0.1", port, process=process)
@@ -302,19 +310,30 @@ def _replace_once(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
-@contextmanager
-def run_nginx(upstream: Server, folder: Path) -> Iterator[Server]:
-    """Serve ``deploy/nginx.conf`` (TLS, a certificate made here) in front of ``upstream``; yield it (https)."""
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(nginx).exists():
-        pytest.skip("nginx is not installed (bin/bootstrap installs it)")
-    for sub in ("logs", "tmp"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
+def self_signed_certificate(folder: Path) -> Path:
+    """Make ``key.pem`` and ``cert.pem`` (for 127.0.0.1) in ``folder``; return the folder."""
+    folder.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [*OPENSSL_SELF_SIGNED, "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")],
         check=True,
         capture_output=True,
     )
+    return folder
+
+
+@contextmanager
+def run_nginx(upstream: Server, folder: Path, *, certificate: Path | None = None) -> Iterator[Server]:
+    """Serve ``deploy/nginx.conf`` (TLS) in front of ``upstream``; yield it (https).
+
+    The certificate is made here, or taken from the folder ``certificate`` (one site's certificate on
+    several fronts).
+    """
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        pytest.skip("nginx is not installed (bin/bootstrap installs it)")
+    for sub in ("logs", "tmp"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    tls = certificate or self_signed_certificate(folder)
     https_port, http_port = free_port(), free_port()
     site = (ROOT / "deploy" / "nginx.conf").read_text()
     site = _replace_once(site, "server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream.port};")
@@ -322,8 +341,8 @@ def run_nginx(upstream: Server, folder: Path) -> Iterator[Server]:
     site = _replace_once(site, "listen [::]:443 ssl http2;", "")
     site = _replace_once(site, "listen 80;", f"listen 127.0.0.1:{http_port};")
     site = _replace_once(site, "listen [::]:80;", "")
-    site = _replace_once(site, "/etc/ssl/peluit/fullchain.pem", str(folder / "cert.pem"))
-    site = _replace_once(site, "/etc/ssl/peluit/privkey.pem", str(folder / "key.pem"))
+    site = _replace_once(site, "/etc/ssl/peluit/fullchain.pem", str(tls / "cert.pem"))
+    site = _replace_once(site, "/etc/ssl/peluit/privkey.pem", str(tls / "key.pem"))
     site = _replace_once(site, "/var/log/nginx/", f"{folder}/logs/")
     (folder / "peluit.conf").write_text(site)
     user = "user root root;" if os.geteuid() == 0 else ""
@@ -338,6 +357,6 @@ def run_nginx(upstream: Server, folder: Path) -> Iterator[Server]:
     try:
         wait_for_port("127.0.0.1", https_port, process=process)
         url = f"https://127.0.0.1:{https_port}"
-        yield Server(url=url, host="127.0.0.1", port=https_port, process=process, log=output, ca=folder / "cert.pem")
+        yield Server(url=url, host="127.0.0.1", port=https_port, process=process, log=output, ca=tls / "cert.pem")
     finally:
         stop(process)
