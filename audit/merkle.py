@@ -61,22 +61,23 @@ class RootBuilder:
     amortised one hash and reading the root costs at most log2(n) hashes.
     """
 
-    __slots__ = ("_hashes", "_sizes", "size")
+    __slots__ = ("_hashes", "size")
 
     def __init__(self) -> None:
-        self._hashes: list[bytes] = []
-        self._sizes: list[int] = []
+        self._hashes: list[bytes] = []  # one root per set bit of ``size``, the largest subtree first
         self.size = 0
 
     def append(self, leaf: bytes) -> None:
         """Append one leaf hash."""
-        hashes, sizes = self._hashes, self._sizes
-        h, s = leaf, 1
-        while sizes and sizes[-1] == s:
+        # The perfect subtrees are the set bits of the size: a new leaf merges with one subtree per trailing
+        # one bit (as a binary counter carries), so no list of subtree sizes is needed (verify runs this 1 M times).
+        hashes = self._hashes
+        h = leaf
+        carry = self.size
+        while carry & 1:
             h = _sha256(b"\x01" + hashes.pop() + h).digest()
-            s += sizes.pop()
+            carry >>= 1
         hashes.append(h)
-        sizes.append(s)
         self.size += 1
 
     def root(self) -> bytes:

@@ -140,6 +140,15 @@ def test_roots_for_every_size(size: int) -> None:
     assert builder.size == size
 
 
+def test_streamed_root_equals_the_recursive_root_at_every_size_up_to_130() -> None:
+    """The streaming builder (a binary counter of perfect subtrees) agrees with RFC 9162's recursive MTH."""
+    leaves = [merkle.leaf_hash(str(i).encode()) for i in range(130)]
+    builder = merkle.RootBuilder()
+    for size in range(1, 131):
+        builder.append(leaves[size - 1])
+        assert builder.root() == merkle.root(leaves[:size]), size
+
+
 @pytest.mark.parametrize(("index", "size", "proof"), INCLUSION)
 def test_inclusion_vectors(index: int, size: int, proof: list[str]) -> None:
     expected = [h(x) for x in proof]
