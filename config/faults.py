@@ -23,7 +23,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostE
 from django.template import loader
 from django.urls import translate_url
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+StrOrPromise = str | Promise
 
 logger = logging.getLogger(__name__)
 
@@ -80,36 +84,36 @@ def _answer(request: HttpRequest, status: int, title: str, message: str) -> Http
     return response
 
 
-def database_unavailable(request: HttpRequest) -> HttpResponse:
-    """Return the 503 answer for a database that cannot serve right now."""
+def _retry_later(request: HttpRequest, title: StrOrPromise, message: StrOrPromise) -> HttpResponse:
+    """Return a 503 with ``Retry-After``: the fault is the server's, and the same request may succeed later."""
     with translation.override(_language(request)):
-        response = _answer(
-            request,
-            503,
-            _("Temporarily unavailable"),
-            _(
-                "The service cannot store or show data right now. Nothing you sent has been saved. "
-                "Please try again in a few minutes."
-            ),
-        )
+        response = _answer(request, 503, str(title), str(message))
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """Return the 503 answer for a database that cannot serve right now."""
+    return _retry_later(
+        request,
+        gettext_lazy("Temporarily unavailable"),
+        gettext_lazy(
+            "The service cannot store or show data right now. Nothing you sent has been saved. "
+            "Please try again in a few minutes."
+        ),
+    )
 
 
 def storage_full(request: HttpRequest) -> HttpResponse:
     """Return the 503 answer for a file that could not be written because the disk is full."""
-    with translation.override(_language(request)):
-        response = _answer(
-            request,
-            503,
-            _("Storage full"),
-            _(
-                "There is not enough storage space on the server for your files right now. Nothing you sent has "
-                "been saved. Please try again later, or send your report without files."
-            ),
-        )
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
+    return _retry_later(
+        request,
+        gettext_lazy("Storage full"),
+        gettext_lazy(
+            "There is not enough storage space on the server for your files right now. Nothing you sent has "
+            "been saved. Please try again later, or send your report without files."
+        ),
+    )
 
 
 def body_incomplete(request: HttpRequest) -> HttpResponse:
