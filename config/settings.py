@@ -167,6 +167,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Reads go through a memory map: copying each page in with read() was half the cost of an officer's
     # queue at 100,000 cases (docs/console.md, "Fast at 100,000 cases").
     DATABASES["default"]["ENGINE"] = "config.sqlite"
+    # Tests use an in-memory database, as for Django's own SQLite engine (pytest-django recognises that engine
+    # by its name only, and would otherwise make a file name from the path).
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")
     DATABASES["default"]["OPTIONS"] = {
         "timeout": PELUIT_DB_BUSY_TIMEOUT,
         "transaction_mode": "IMMEDIATE",
@@ -186,6 +189,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 PELUIT_WRITE_RETRY_SECONDS = float(os.environ.get("PELUIT_WRITE_RETRY_SECONDS", "60"))
 # How long a process keeps the intake recipients and their public keys (intake/recipients.py).
 PELUIT_RECIPIENT_CACHE_SECONDS = float(os.environ.get("PELUIT_RECIPIENT_CACHE_SECONDS", "2"))
+# How long a process keeps the deadline rules and the calendar for reporters' submissions (calendar.py).
+PELUIT_RULES_CACHE_SECONDS = float(os.environ.get("PELUIT_RULES_CACHE_SECONDS", "2"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Staff accounts and authentication ---------------------------------------------------------------
