@@ -341,6 +341,19 @@ def _write_files(
     return written
 
 
+def _may_hold_files(case: Case, held: HeldSelection | None) -> bool:
+    """Return whether files may be held under the submission's form token (then they are the case's now, or
+    were unticked, and are deleted with it).
+
+    Only the web form holds files (``intake/held.py``), and it tells whether its token held any when the form
+    was read. Files held later under the same token by a concurrent request, or under a token an API client
+    reused from a form, expire with the others (``vault.purge_expired_held_files``, after an hour).
+    """
+    if case.channel == Channel.API:
+        return False
+    return held is None or held.held_any
+
+
 @reporter_time()  # every time this request stores is coarse (audit/clock.py)
 def _submit(
     *,
@@ -410,10 +423,7 @@ def _submit(
                     case.excluded_recipients.set(excluded)
                 vault.store_report(prepared=prepared, case_ref=case.number)
                 sealed.save_attachments(case=case, attachments=attachments)
-                # The files held for this form are the case's now (or were unticked): delete them. Only the web
-                # form holds files (intake/held.py); a token an API client reuses from a form leaves its held
-                # files to expire with the others (vault.purge_expired_held_files).
-                if token and case.channel != Channel.API:
+                if token and _may_hold_files(case, files.held):
                     vault.release_held_files(token=token)
                 save_initial_clocks(case=case, clocks=clocks)
                 sealed.new_message(
