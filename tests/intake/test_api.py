@@ -330,5 +330,9 @@ def test_a_submission_costs_a_small_fixed_number_of_statements(
     # The test runs inside a transaction of its own, so the submission's transaction is its one savepoint.
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
     assert statements.count("SAVEPOINT") == 1, queries.captured_queries
-    assert len(statements) <= 14, queries.captured_queries
-    assert statements.count("SELECT") <= 4, queries.captured_queries
+    begin = statements.index("SAVEPOINT")
+    assert statements[:begin] == ["SELECT"] * 3, queries.captured_queries  # organisation, escrow key, receipt
+    inside = [s for s in statements[begin + 1 :] if s != "RELEASE"]
+    # Token, case number, case, keys, receipt key, clocks, message, the audit tail and its insert; PostgreSQL
+    # takes the audit writer lock with one more statement (SQLite's is the transaction's own).
+    assert len(inside) <= 10, queries.captured_queries
