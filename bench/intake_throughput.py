@@ -282,6 +282,12 @@ def cpu_figures(level: dict[str, Any], baseline: dict[str, Any], derivation_cpu_
         "cpu_share_met": share >= GOAL_SHARE_OF_LIMIT and level["errors"] == 0,
         "cpu_overhead_ratio": round(overhead, 2),
         "cpu_overhead_met": overhead <= GOAL_OVERHEAD,
+        # The share a server would reach whose submission cost one derivation plus a plaintext baseline
+        # request (the same Django stack and gunicorn, one insert): the ceiling of the share with this stack,
+        # measured with the baseline alone on the machine (beside Argon2id the same work costs more).
+        "cpu_share_ceiling_baseline_plus_argon2": round(
+            1000 * derivation_cpu_s / (1000 * derivation_cpu_s + per_baseline), 3
+        ),
     }
 
 

@@ -91,7 +91,13 @@ def intake_rows(data: dict[str, Any]) -> list[Row]:
                     f"overhead {goal['cpu_overhead_ratio']} ×)",
                     f"≥ {100 * goal['share_goal']:.0f} %, overhead ≤ {goal['overhead_goal']} ×",
                     f"one derivation {goal['cpu_ms_per_derivation']} ms CPU; baseline "
-                    f"{goal['cpu_ms_per_baseline_request']} ms CPU per request",
+                    f"{goal['cpu_ms_per_baseline_request']} ms CPU per request"
+                    + (
+                        f" (one derivation plus one baseline request: "
+                        f"{100 * goal['cpu_share_ceiling_baseline_plus_argon2']:.0f} % of the limit)"
+                        if "cpu_share_ceiling_baseline_plus_argon2" in goal
+                        else ""
+                    ),
                     goal["cpu_share_met"] and goal["cpu_overhead_met"],
                 )
             )

@@ -160,16 +160,21 @@ PELUIT_DB_CONNECT_TIMEOUT = int(os.environ.get("PELUIT_DB_CONNECT_TIMEOUT", "5")
 PELUIT_DB_STATEMENT_TIMEOUT = int(os.environ.get("PELUIT_DB_STATEMENT_TIMEOUT", "30"))
 PELUIT_DB_BUSY_TIMEOUT = float(os.environ.get("PELUIT_DB_BUSY_TIMEOUT", "20"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the web server and the Celery worker share the file. Reads go through a
-    # memory map: every request opens a new connection (CONN_MAX_AGE 0), so SQLite's own page cache starts
-    # empty each time, and copying each page in with read() was half the cost of an officer's queue at
-    # 100,000 cases (docs/console.md, "Fast at 100,000 cases").
+    # WAL and a busy timeout let the web server and the Celery worker share the file. Connections are kept
+    # between requests (CONN_MAX_AGE above): opening one (the file, these PRAGMAs, reading the schema) cost a
+    # reporter's submission about a tenth of its processor time besides Argon2id (docs/reliability.md). The
+    # backend in config/sqlite notices a database file replaced under a kept connection (its health check).
+    # Reads go through a memory map: copying each page in with read() was half the cost of an officer's
+    # queue at 100,000 cases (docs/console.md, "Fast at 100,000 cases").
+    DATABASES["default"]["ENGINE"] = "config.sqlite"
+    # Tests use an in-memory database, as for Django's own SQLite engine (pytest-django recognises that engine
+    # by its name only, and would otherwise make a file name from the path).
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")
     DATABASES["default"]["OPTIONS"] = {
         "timeout": PELUIT_DB_BUSY_TIMEOUT,
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA mmap_size=1073741824;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A server that does not answer, or a statement stuck behind a lock, ends in an error (then a 503), never
     # in a request that hangs; tcp_user_timeout drops a connection whose server stopped acknowledging data.
@@ -184,6 +189,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 PELUIT_WRITE_RETRY_SECONDS = float(os.environ.get("PELUIT_WRITE_RETRY_SECONDS", "60"))
 # How long a process keeps the intake recipients and their public keys (intake/recipients.py).
 PELUIT_RECIPIENT_CACHE_SECONDS = float(os.environ.get("PELUIT_RECIPIENT_CACHE_SECONDS", "2"))
+# How long a process keeps the deadline rules and the calendar for reporters' submissions (calendar.py).
+PELUIT_RULES_CACHE_SECONDS = float(os.environ.get("PELUIT_RULES_CACHE_SECONDS", "2"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Staff accounts and authentication ---------------------------------------------------------------

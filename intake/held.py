@@ -51,6 +51,9 @@ class HeldSelection:
 
     token: str
     files: Sequence[HeldUpload]
+    # Whether the token held any file when the form was read (ticked or not): if not, the submission has no
+    # held files to delete and skips looking for them.
+    held_any: bool = True
 
     def as_attachments(self) -> list[CleanAttachment]:
         """Return the kept files as attachments to store (their chunks are decrypted while being stored)."""
@@ -147,7 +150,7 @@ def select_held(*, token: str, kept_ids: Sequence[str], new_files: int) -> HeldS
     kept = [held[value] for value in wanted]
     if len(kept) < len(held):
         vault.release_held_files(token=token, keep=[item.id for item in kept])
-    return HeldSelection(token=token, files=kept)
+    return HeldSelection(token=token, files=kept, held_any=bool(held))
 
 
 def hold_uploads(

@@ -14,8 +14,6 @@ staff tables again for each one (docs/decisions.md, "Issue 14: a short-lived rec
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +22,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from casework.models import StaffUser
+from casework.recent import Recent
 from casework.staff.roles import SUPERVISE_CASES
 from casework.staff.selectors import case_key_holders, staff_with_permission
 from vault import services as vault
@@ -53,7 +52,7 @@ def display_name(user: Any) -> str:
 
 @dataclass(frozen=True)
 class Roster:
-    """The intake recipients as a submission needs them, read at ``read_at`` (``time.monotonic``)."""
+    """The intake recipients as a submission needs them."""
 
     candidates: tuple[tuple[int, str], ...]  # (id, display name) of who a reporter may exclude, by name
     keys: tuple[vault.RecipientKey, ...]  # the public keys a new report is sealed to
@@ -68,8 +67,7 @@ class Roster:
         return [key for key in self.keys if key.staff_id not in excluded]
 
 
-_lock = threading.Lock()
-_cached: tuple[float, Roster] | None = None
+_recent: Recent[Roster] = Recent()
 
 
 def roster() -> Roster:
@@ -78,23 +76,16 @@ def roster() -> Roster:
     A change of staff (a new officer, a key enrolled, an account deactivated) reaches intake within that time.
     Whoever is excluded by a reporter is applied on every submission (``Roster.keys_without``), never cached.
     """
-    global _cached
-    ttl = float(getattr(settings, "PELUIT_RECIPIENT_CACHE_SECONDS", 2.0))
-    now = time.monotonic()
-    with _lock:
-        if ttl > 0 and _cached is not None and now - _cached[0] < ttl:
-            return _cached[1]
-    fresh = Roster(
+    return _recent.get(_read_roster, ttl=float(getattr(settings, "PELUIT_RECIPIENT_CACHE_SECONDS", 2.0)))
+
+
+def _read_roster() -> Roster:
+    return Roster(
         candidates=tuple((user.pk, display_name(user)) for user in intake_recipient_candidates()),
         keys=tuple(vault.recipient_keys(users=intake_recipients())),
     )
-    with _lock:
-        _cached = (now, fresh)
-    return fresh
 
 
 def forget_roster() -> None:
     """Drop the cached roster (tests; a staff change that must reach intake at once)."""
-    global _cached
-    with _lock:
-        _cached = None
+    _recent.forget()

@@ -46,7 +46,7 @@ from casework.models import (
 )
 from casework.survey.selectors import survey_open_for
 from casework.survey.services import survey_submit
-from casework.workflow.calendar import Deadlines, deadlines
+from casework.workflow.calendar import Deadlines, deadlines, recent_deadlines
 from casework.workflow.clocks import initial_clocks, save_initial_clocks
 from intake.attachments import (
     CleanAttachment,
@@ -341,6 +341,19 @@ def _write_files(
     return written
 
 
+def _may_hold_files(case: Case, held: HeldSelection | None) -> bool:
+    """Return whether files may be held under the submission's form token (then they are the case's now, or
+    were unticked, and are deleted with it).
+
+    Only the web form holds files (``intake/held.py``), and it tells whether its token held any when the form
+    was read. Files held later under the same token by a concurrent request, or under a token an API client
+    reused from a form, expire with the others (``vault.purge_expired_held_files``, after an hour).
+    """
+    if case.channel == Channel.API:
+        return False
+    return held is None or held.held_any
+
+
 @reporter_time()  # every time this request stores is coarse (audit/clock.py)
 def _submit(
     *,
@@ -394,7 +407,7 @@ def _submit(
         )
         access = prepared.access
         case.content = sealed.seal_content(access=access, case=case, content=content)
-        rules = deadlines()
+        rules = recent_deadlines()
         clocks = initial_clocks(case=case, gift_received_on=gift_received_on, is_refusal=is_refusal, rules=rules)
         thanks = acknowledgement(_NUMBER, today, rules)
         attachments = _write_files(access=access, case=case, cleaned=[*cleaned, *held], on_stored=stored_names.append)
@@ -410,7 +423,7 @@ def _submit(
                     case.excluded_recipients.set(excluded)
                 vault.store_report(prepared=prepared, case_ref=case.number)
                 sealed.save_attachments(case=case, attachments=attachments)
-                if token:  # the files held for this form are the case's now (or were unticked): delete them
+                if token and _may_hold_files(case, files.held):
                     vault.release_held_files(token=token)
                 save_initial_clocks(case=case, clocks=clocks)
                 sealed.new_message(
@@ -418,6 +431,7 @@ def _submit(
                     case=case,
                     sender=CaseMessage.Sender.INSPECTORATE,
                     body=thanks.replace(_NUMBER, case.number),
+                    first=True,
                 ).save(force_insert=True)
                 details: dict[str, str | int | bool | None] = {
                     "kind": str(kind),

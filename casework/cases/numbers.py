@@ -11,7 +11,8 @@ _TABLE = CaseNumberSequence._meta.db_table
 _NEXT = f"UPDATE {_TABLE} SET last_value = last_value + 1 WHERE kind = %s AND year = %s RETURNING last_value"  # noqa: S608
 
 
-@transaction.atomic
+# No savepoint inside the caller's transaction: nothing here can fail half-way that the caller could go on from.
+@transaction.atomic(savepoint=False)
 def allocate_case_number(*, kind: CaseKind | str, year: int) -> str:
     """Return the next case number of ``kind`` for ``year``.
 

@@ -62,10 +62,20 @@ def _next_time(rows: QuerySet[Any]) -> datetime:
 
 
 def new_message(
-    *, access: vault.Access, case: Case, sender: CaseMessage.Sender, body: str, author: StaffUser | None = None
+    *,
+    access: vault.Access,
+    case: Case,
+    sender: CaseMessage.Sender,
+    body: str,
+    author: StaffUser | None = None,
+    first: bool = False,
 ) -> CaseMessage:
-    """Return an unsaved message on ``case`` with its body sealed (its time after the case's latest message)."""
-    message = CaseMessage(case=case, sender=sender, author=author, created_at=_next_time(case.messages.all()))
+    """Return an unsaved message on ``case`` with its body sealed (its time after the case's latest message).
+
+    ``first``: the case is being created and has no message yet, so there is no latest one to read.
+    """
+    created_at = clock.now() if first else _next_time(case.messages.all())
+    message = CaseMessage(case=case, sender=sender, author=author, created_at=created_at)
     message.read_by_reporter = sender == CaseMessage.Sender.REPORTER
     message.read_by_staff = sender == CaseMessage.Sender.INSPECTORATE
     message.body = vault.seal(access=access, report_id=case.id, purpose=message.purpose, plaintext=body.encode("utf-8"))

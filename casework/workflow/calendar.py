@@ -11,6 +11,7 @@ from datetime import date
 
 from django.conf import settings
 
+from casework.recent import Recent
 from casework.rules import deadlines as pure
 from casework.rules.working_days import Calendar
 from casework.workflow.models import CalendarOverride, DeadlineRule
@@ -66,6 +67,24 @@ class Deadlines:
 def deadlines() -> Deadlines:
     """Return the deadline rules and calendar in force now (two queries)."""
     return Deadlines(rules=tuple(deadline_rules()), calendar=current_calendar())
+
+
+_recent: Recent[Deadlines] = Recent()
+
+
+def recent_deadlines() -> Deadlines:
+    """Return the deadline rules and calendar, read at most ``PELUIT_RULES_CACHE_SECONDS`` ago in this process.
+
+    For a reporter's submission, which needs them for its clocks and acknowledgement: a flood of reports then
+    reads the two tables once every few seconds, not twice per report. A change of the rules or the calendar
+    reaches new submissions within that time (2 s by default); the console reads them fresh (``deadlines``).
+    """
+    return _recent.get(deadlines, ttl=float(getattr(settings, "PELUIT_RULES_CACHE_SECONDS", 2.0)))
+
+
+def forget_recent_deadlines() -> None:
+    """Drop the kept rules and calendar (tests; a change that must reach intake at once)."""
+    _recent.forget()
 
 
 def rule_for(code: str, *, on: date) -> pure.DeadlineRule:

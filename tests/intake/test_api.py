@@ -311,3 +311,28 @@ def test_broken_multipart_gets_a_json_400_and_nothing_is_stored(
         assert response["Content-Type"].startswith("application/json"), response.content[:200]
         assert "could not be understood" in response.json()["detail"]
     assert not Case.objects.exists()
+
+
+def test_a_submission_costs_a_small_fixed_number_of_statements(
+    api_client: Client, intake_staff: IntakeStaff, settings: Any
+) -> None:
+    """Statements per API submission, once the per-process roster and rules are warm (docs/reliability.md):
+    3 reads (organisation, escrow key, receipt collision), then one transaction of 10 statements."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.PELUIT_RECIPIENT_CACHE_SECONDS = 60
+    settings.PELUIT_RULES_CACHE_SECONDS = 60
+    assert api_client.post("/api/v1/reports/wbs", wbs_post(submission_token="warm-" + "x" * 40)).status_code == 201
+    with CaptureQueriesContext(connection) as queries:
+        response = api_client.post("/api/v1/reports/wbs", wbs_post(submission_token="second-" + "y" * 40))
+    assert response.status_code == 201, response.content
+    # The test runs inside a transaction of its own, so the submission's transaction is its one savepoint.
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert statements.count("SAVEPOINT") == 1, queries.captured_queries
+    begin = statements.index("SAVEPOINT")
+    assert statements[:begin] == ["SELECT"] * 3, queries.captured_queries  # organisation, escrow key, receipt
+    inside = [s for s in statements[begin + 1 :] if s != "RELEASE"]
+    # Token, case number, case, keys, receipt key, clocks, message, the audit tail and its insert; PostgreSQL
+    # takes the audit writer lock with one more statement (SQLite's is the transaction's own).
+    assert len(inside) <= 10, queries.captured_queries

@@ -93,3 +93,12 @@ def test_console_rows_show_each_page_beside_its_goal_and_references() -> None:
 def test_a_quick_console_run_claims_no_goal() -> None:
     rows = run_all.console_rows({"results": [console_result(1_500, 100)]})
     assert [r["met"] for r in rows] == [None] * 6 + [True]  # only the query count is judged at any size
+
+
+def test_the_cpu_row_names_the_ceiling_of_a_plaintext_request_plus_one_derivation() -> None:
+    data = json.loads((ROOT / "bench" / "results.json").read_text())["benchmarks"]["intake_throughput"]["data"]
+    data = copy.deepcopy(data)
+    data["goals"]["api"]["cpu_share_ceiling_baseline_plus_argon2"] = 0.917
+    rows = {r["figure"]: r for r in run_all.intake_rows(data)}
+    reference = rows["intake api, 8 clients: server CPU per report (share of limit, overhead)"]["reference"]
+    assert "one derivation plus one baseline request: 92 % of the limit" in reference

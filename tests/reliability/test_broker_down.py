@@ -26,7 +26,17 @@ import requests
 from django_otp.oath import TOTP
 
 from tests.intake.conftest import wbs_post
-from tests.support.servers import ROOT, Server, Site, free_port, run_gunicorn, run_redis, scratch_site, stop
+from tests.support.servers import (
+    ROOT,
+    Server,
+    Site,
+    free_port,
+    manage,
+    run_gunicorn,
+    run_redis,
+    scratch_site,
+    stop,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -38,17 +48,7 @@ BOUND = 3 * BROKER_TIMEOUT + 4
 
 
 def _manage(site: Site, *args: str, env: dict[str, str] | None = None) -> str:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args],
-        cwd=ROOT,
-        env={**site.env, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
+    return manage({**site.env, **(env or {})}, *args)
 
 
 def _add_auditor(site: Site) -> str:

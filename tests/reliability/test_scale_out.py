@@ -48,6 +48,7 @@ from tests.support.servers import (
     ROOT,
     Server,
     Site,
+    manage,
     run_gunicorn,
     run_nginx,
     run_redis,
@@ -121,21 +122,6 @@ def totp_now(secret_base32: str) -> str:
     """The TOTP code an authenticator app shows for ``secret_base32`` now (30 s steps, 6 digits)."""
     totp = TOTP(base64.b32decode(secret_base32 + "=" * (-len(secret_base32) % 8)), step=30, digits=6)
     return f"{totp.token():06d}"
-
-
-def manage(env: dict[str, str], *command: str) -> str:
-    """Run ``manage.py command`` with ``env``; return its output (fail the test if it fails)."""
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *command],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
 
 
 @contextmanager

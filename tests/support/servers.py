@@ -91,19 +91,25 @@ def site_env(folder: Path, **overrides: str) -> dict[str, str]:
     return env
 
 
+def manage(env: dict[str, str], *command: str, timeout: float = 300) -> str:
+    """Run ``manage.py command`` in its own process with ``env``; return its output (fail the test if it fails)."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
 def _prepare(env: dict[str, str]) -> None:
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    for command in (["migrate", "--no-input", "-v", "0"], ["add_staff", "kepala", "--role", "supervisor"]):
-        result = subprocess.run(
-            [*manage, *command],
-            cwd=ROOT,
-            env={**env, "PELUIT_PASSWORD": SUPERVISOR_PASSWORD},
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
+    with_password = {**env, "PELUIT_PASSWORD": SUPERVISOR_PASSWORD}
+    manage(with_password, "migrate", "--no-input", "-v", "0")
+    manage(with_password, "add_staff", "kepala", "--role", "supervisor")
 
 
 # One migrated SQLite database per test process, copied for each scratch site (migrating takes seconds).

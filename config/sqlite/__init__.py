@@ -1,0 +1,1 @@
+"""Django's SQLite backend, with connections kept between requests and a health check that notices a new file."""
