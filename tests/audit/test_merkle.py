@@ -149,6 +149,20 @@ def test_streamed_root_equals_the_recursive_root_at_every_size_up_to_130() -> No
         assert builder.root() == merkle.root(leaves[:size]), size
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=70), max_size=8), st.integers(min_value=0, max_value=3))
+def test_extending_in_chunks_gives_the_same_roots_as_appending_one_by_one(chunks: list[int], singles: int) -> None:
+    """``extend`` hashes whole perfect subtrees at once; any chunking, from any (unaligned) size, must agree."""
+    leaves = [merkle.leaf_hash(str(i).encode()) for i in range(singles + sum(chunks))]
+    builder = merkle.RootBuilder()
+    for leaf in leaves[:singles]:
+        builder.append(leaf)
+    for chunk in chunks:
+        builder.extend(leaves[builder.size : builder.size + chunk])
+        assert builder.root() == merkle.root(leaves[: builder.size]), builder.size
+    assert builder.size == len(leaves)
+
+
 @pytest.mark.parametrize(("index", "size", "proof"), INCLUSION)
 def test_inclusion_vectors(index: int, size: int, proof: list[str]) -> None:
     expected = [h(x) for x in proof]
