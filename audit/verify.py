@@ -34,7 +34,7 @@ from audit.models import AuditCheckpoint, AuditEvent
 from audit.note import CheckpointBody, NoteError, parse_checkpoint, parse_signed_note
 
 # A power of two, so each full batch is one perfect subtree of the Merkle tree.
-FETCH_SIZE = 1 << 14
+FETCH_SIZE = 1 << 12
 MAX_PROBLEMS = 50
 
 
