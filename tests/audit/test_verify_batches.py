@@ -181,7 +181,7 @@ def test_the_database_builds_the_leaf_bytes_of_every_batch(log: None, monkeypatc
     monkeypatch.setattr(verify, "FETCH_SIZE", 4)
     batches = list(verify._batches(connection, None))
     assert [len(batch) for batch in batches] == [4, 4, 4, 4, 4, 2]
-    assert [chain.leaf_hash(text) for batch in batches for _seq, text, _l, _c, _a in batch] == expected_leaves()
+    assert [chain.leaf_hash(text) for batch in batches for _seq, text, _chain, _at in batch] == expected_leaves()
     assert [len(batch) for batch in verify._batches(connection, 9)] == [4, 4, 1]
 
 
