@@ -9,12 +9,17 @@ check a proof with any RFC 9162 implementation.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 _sha256 = hashlib.sha256
 
 EMPTY_ROOT = _sha256(b"").digest()
 """The root of the empty tree: SHA-256 of the empty string."""
+
+# Hash objects already fed the one-byte prefix: copying one is cheaper than starting a new hash (OpenSSL 3 looks
+# the algorithm up again each time), which is most of the cost of hashing a short message in Python.
+_LEAF_PREFIX = _sha256(b"\x00")
+_NODE_PREFIX = _sha256(b"\x01")
 
 
 class ProofError(ValueError):
@@ -24,6 +29,31 @@ class ProofError(ValueError):
 def leaf_hash(data: bytes) -> bytes:
     """Return the leaf hash ``SHA-256(0x00 || data)``."""
     return _sha256(b"\x00" + data).digest()
+
+
+def leaf_hashes(leaves: Iterable[bytes]) -> list[bytes]:
+    """Return the leaf hash of each of ``leaves``, in order (the same as ``leaf_hash`` on each, faster)."""
+    hashes: list[bytes] = []
+    append = hashes.append
+    copy = _LEAF_PREFIX.copy
+    for data in leaves:
+        h = copy()
+        h.update(data)
+        append(h.digest())
+    return hashes
+
+
+def _parent_level(level: Sequence[bytes]) -> list[bytes]:
+    """Return the node hashes over consecutive pairs of ``level`` (an even number of hashes)."""
+    parents: list[bytes] = []
+    append = parents.append
+    copy = _NODE_PREFIX.copy
+    for left, right in zip(level[::2], level[1::2], strict=True):
+        h = copy()
+        h.update(left)
+        h.update(right)
+        append(h.digest())
+    return parents
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
@@ -83,10 +113,7 @@ class RootBuilder:
                 height = min(height, (self.size & -self.size).bit_length() - 1)
             level = leaves[done : done + (1 << height)]
             while len(level) > 1:
-                level = [
-                    _sha256(b"\x01" + left + right).digest()
-                    for left, right in zip(level[::2], level[1::2], strict=True)
-                ]
+                level = _parent_level(level)
             self._push(level[0], height)
             done += 1 << height
 

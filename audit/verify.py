@@ -181,7 +181,7 @@ class _Chain:
         if None in texts or seqs != list(range(first, first + len(rows))):
             return self._walk(rows)
         sha256 = hashlib.sha256
-        leaves = [sha256(b"\x00" + text).digest() for text in texts]
+        leaves = merkle.leaf_hashes(texts)
         # Each link is checked against the stored link before it, as the walk does after a broken link; with no
         # broken link that is exactly the recomputed chain.
         links = [
