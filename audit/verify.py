@@ -161,7 +161,7 @@ class _Chain:
     """The event-by-event checks over the batches of rows: leaf hashes, chain links, gaps and time order.
 
     ``check`` returns a batch's recomputed leaf hashes and its times. An intact batch (nearly every batch) is
-    checked as a whole, with the hashing in list comprehensions and the comparisons over whole lists; only a
+    checked as a whole, with the hashing in tight loops and the comparisons over whole lists; only a
     batch where one of them fails is walked again row by row, which names each problem exactly as before.
     """
 
