@@ -9,12 +9,17 @@ check a proof with any RFC 9162 implementation.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 _sha256 = hashlib.sha256
 
 EMPTY_ROOT = _sha256(b"").digest()
 """The root of the empty tree: SHA-256 of the empty string."""
+
+# Hash objects already fed the one-byte prefix: copying one is cheaper than starting a new hash (OpenSSL 3 looks
+# the algorithm up again each time), which is most of the cost of hashing a short message in Python.
+_LEAF_PREFIX = _sha256(b"\x00")
+_NODE_PREFIX = _sha256(b"\x01")
 
 
 class ProofError(ValueError):
@@ -24,6 +29,31 @@ class ProofError(ValueError):
 def leaf_hash(data: bytes) -> bytes:
     """Return the leaf hash ``SHA-256(0x00 || data)``."""
     return _sha256(b"\x00" + data).digest()
+
+
+def leaf_hashes(leaves: Iterable[bytes]) -> list[bytes]:
+    """Return the leaf hash of each of ``leaves``, in order (the same as ``leaf_hash`` on each, faster)."""
+    hashes: list[bytes] = []
+    append = hashes.append
+    copy = _LEAF_PREFIX.copy
+    for data in leaves:
+        h = copy()
+        h.update(data)
+        append(h.digest())
+    return hashes
+
+
+def _parent_level(level: Sequence[bytes]) -> list[bytes]:
+    """Return the node hashes over consecutive pairs of ``level`` (an even number of hashes)."""
+    parents: list[bytes] = []
+    append = parents.append
+    copy = _NODE_PREFIX.copy
+    for left, right in zip(level[::2], level[1::2], strict=True):
+        h = copy()
+        h.update(left)
+        h.update(right)
+        append(h.digest())
+    return parents
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
@@ -55,10 +85,11 @@ def root(leaves: Sequence[bytes]) -> bytes:
 
 
 class RootBuilder:
-    """Streaming tree root: append leaf hashes one by one and read the root at any size.
+    """Streaming tree root: append leaf hashes and read the root at any size.
 
     Keeps the roots of the perfect subtrees that make up the tree (at most log2(n) of them), so appending is
-    amortised one hash and reading the root costs at most log2(n) hashes.
+    amortised one hash and reading the root costs at most log2(n) hashes. ``extend`` takes many leaf hashes at
+    once and hashes them level by level (the verifier feeds it a million leaves in batches).
     """
 
     __slots__ = ("_hashes", "size")
@@ -69,16 +100,35 @@ class RootBuilder:
 
     def append(self, leaf: bytes) -> None:
         """Append one leaf hash."""
-        # The perfect subtrees are the set bits of the size: a new leaf merges with one subtree per trailing
-        # one bit (as a binary counter carries), so no list of subtree sizes is needed (verify runs this 1 M times).
+        self._push(leaf, 0)
+
+    def extend(self, leaves: Sequence[bytes]) -> None:
+        """Append many leaf hashes; the same tree as appending them one by one, with far less Python per leaf."""
+        done, count = 0, len(leaves)
+        while done < count:
+            # The largest perfect subtree that may start at the current size (its size's lowest set bit) and
+            # that the remaining leaves fill.
+            height = (count - done).bit_length() - 1
+            if self.size:
+                height = min(height, (self.size & -self.size).bit_length() - 1)
+            level = leaves[done : done + (1 << height)]
+            while len(level) > 1:
+                level = _parent_level(level)
+            self._push(level[0], height)
+            done += 1 << height
+
+    def _push(self, subtree: bytes, height: int) -> None:
+        """Add the root of a perfect subtree of ``2**height`` leaves; the size must be a multiple of its width."""
+        # The perfect subtrees are the set bits of the size: the new subtree merges with one subtree per one bit
+        # from ``height`` up (as a binary counter carries), so no list of subtree sizes is needed.
         hashes = self._hashes
-        h = leaf
-        carry = self.size
+        h = subtree
+        carry = self.size >> height
         while carry & 1:
             h = _sha256(b"\x01" + hashes.pop() + h).digest()
             carry >>= 1
         hashes.append(h)
-        self.size += 1
+        self.size += 1 << height
 
     def root(self) -> bytes:
         """Return the root of the tree over the leaves appended so far."""

@@ -16,6 +16,7 @@ from audit.actions import Action
 # The permission of the auditor view (defined on ``AuditEvent``).
 READ_AUDIT_LOG = "audit.read_audit_log"
 
+
 class ActorKind(models.TextChoices):
     """Who did it: a staff member, the (anonymous) reporter, or the system itself."""
 

@@ -64,10 +64,12 @@ def test_a_log_begun_in_format_1_verifies_and_grows_in_format_2() -> None:
     assert report.intact, report.problems
     assert report.events == checkpoint.tree_size == 7
     # The database builds both formats' leaf text as Python does.
-    texts = {seq: text for seq, text, _leaf, _chain, _at in _rows(connection, None)}
-    assert texts[1].startswith("peluit-audit/1\n1\n") and texts[6].startswith(f"peluit-audit/2\n{newer.salt}\n6\n")
+    texts = {seq: text for seq, text, _chain, _at in _rows(connection, None)}
+    assert texts[1].startswith(b"peluit-audit/1\n1\n") and texts[6].startswith(
+        f"peluit-audit/2\n{newer.salt}\n6\n".encode()
+    )
     for event in AuditEvent.objects.all():
-        assert chain.leaf_hash(texts[event.seq].encode()) == bytes(event.leaf_hash) == recomputed_leaf(event)
+        assert chain.leaf_hash(texts[event.seq]) == bytes(event.leaf_hash) == recomputed_leaf(event)
     old = AuditEvent.objects.get(seq=2)
     assert event_proof(old).verified
     assert run("audit_verify").status == 0

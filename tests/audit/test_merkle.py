@@ -123,6 +123,10 @@ CONSISTENCY = [
 ]
 
 
+def sha256_of(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
 def test_hashing_prefixes() -> None:
     assert merkle.leaf_hash(b"x") == hashlib.sha256(b"\x00x").digest()
     assert merkle.node_hash(b"a", b"b") == hashlib.sha256(b"\x01ab").digest()
@@ -147,6 +151,26 @@ def test_streamed_root_equals_the_recursive_root_at_every_size_up_to_130() -> No
     for size in range(1, 131):
         builder.append(leaves[size - 1])
         assert builder.root() == merkle.root(leaves[:size]), size
+
+
+def test_leaf_hashes_of_many_leaves_equal_each_leaf_hash() -> None:
+    data = [b"", b"\x00", b"x" * 55, b"y" * 56, b"z" * 300, "é".encode()]
+    assert merkle.leaf_hashes(data) == [merkle.leaf_hash(d) for d in data] == [sha256_of(b"\x00" + d) for d in data]
+    assert merkle.leaf_hashes([]) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=70), max_size=8), st.integers(min_value=0, max_value=3))
+def test_extending_in_chunks_gives_the_same_roots_as_appending_one_by_one(chunks: list[int], singles: int) -> None:
+    """``extend`` hashes whole perfect subtrees at once; any chunking, from any (unaligned) size, must agree."""
+    leaves = [merkle.leaf_hash(str(i).encode()) for i in range(singles + sum(chunks))]
+    builder = merkle.RootBuilder()
+    for leaf in leaves[:singles]:
+        builder.append(leaf)
+    for chunk in chunks:
+        builder.extend(leaves[builder.size : builder.size + chunk])
+        assert builder.root() == merkle.root(leaves[: builder.size]), builder.size
+    assert builder.size == len(leaves)
 
 
 @pytest.mark.parametrize(("index", "size", "proof"), INCLUSION)
