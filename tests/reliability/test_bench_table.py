@@ -33,8 +33,10 @@ def test_every_benchmark_script_is_in_the_runner() -> None:
 def test_a_negative_time_without_argon2_is_shown_as_unknown() -> None:
     """A limit measured slower than the load ran gives a negative difference: it says nothing, so it is not shown."""
     data = json.loads((ROOT / "bench" / "results.json").read_text())["benchmarks"]["intake_throughput"]["data"]
+    data = copy.deepcopy(data)
+    # As in a run on a loaded machine (2026-12-04 23:12): the limit measured slower than the load ran.
     form = data["goals"]["form"]
-    assert form["ms_per_report_without_argon2"] < 0  # the run the README shows
+    form.update(share_of_limit=1.17, ms_per_report_without_argon2=-108.0, overhead_ratio=-4.1, overhead_met=True)
     rows = {r["figure"]: r for r in run_all.intake_rows(data)}
     shown = rows["intake form, 8 clients: ms per report without Argon2id"]
     assert shown["value"] == "unknown (limit mis-measured)" and shown["met"] is None
