@@ -141,12 +141,6 @@ def _batches(connection: BaseDatabaseWrapper, upto: int | None) -> Iterator[list
             yield cast(list[Row], batch)
 
 
-def _rows(connection: BaseDatabaseWrapper, upto: int | None) -> Iterator[Row]:
-    """Yield the events' rows one by one in ``seq`` order."""
-    for batch in _batches(connection, upto):
-        yield from batch
-
-
 def _chain_problem(seq: int, *, content_changed: bool) -> Problem:
     if content_changed:
         return Problem(f"event #{seq} was changed: its content does not match its leaf hash", seq)

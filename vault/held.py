@@ -126,7 +126,7 @@ def open_held_file(*, token: str, held_id: uuid.UUID) -> Iterator[bytes]:
     return decrypt_from_storage(key=key, bind_id=row.id, name=row.name)
 
 
-@transaction.atomic(savepoint=False)  # inside the caller's transaction: no savepoint needed
+@transaction.atomic(savepoint=False)  # a transaction of its own, or the caller's (no savepoint: it fails whole)
 def release_held_files(*, token: str, keep: Sequence[uuid.UUID] = ()) -> int:
     """Delete the files held under ``token`` except those in ``keep``; return how many were deleted.
 

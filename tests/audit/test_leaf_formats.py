@@ -13,7 +13,7 @@ from audit.checkpoints import create_checkpoint
 from audit.models import AuditEvent
 from audit.selectors import event_proof, recomputed_leaf
 from audit.services import record
-from audit.verify import _rows, verify_log
+from audit.verify import _batches, verify_log
 from tests.audit.helpers import run
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def test_a_log_begun_in_format_1_verifies_and_grows_in_format_2() -> None:
     assert report.intact, report.problems
     assert report.events == checkpoint.tree_size == 7
     # The database builds both formats' leaf text as Python does.
-    texts = {seq: text for seq, text, _chain, _at in _rows(connection, None)}
+    texts = {seq: text for batch in _batches(connection, None) for seq, text, _chain, _at in batch}
     assert texts[1].startswith(b"peluit-audit/1\n1\n") and texts[6].startswith(
         f"peluit-audit/2\n{newer.salt}\n6\n".encode()
     )
