@@ -100,8 +100,10 @@ def handling_panels(*, keyring: vault.Keyring, case: Case, thread: Thread) -> Ha
     user = keyring.user
     assert isinstance(user, StaffUser)
     team = list(case.team.order_by("first_name", "last_name", "username"))
-    disclosed = vault.holds_identity(user=user, report_id=case.id)
-    has_identity = case.kind == CaseKind.WBS and vault.has_identity(report_id=case.id)
+    # An anonymous report (``identity_given`` false: the intake sealed no identity) has no identity key to
+    # hold and nothing to disclose: the vault is asked only about reports with an identity.
+    disclosed = case.identity_given and vault.holds_identity(user=user, report_id=case.id)
+    has_identity = case.kind == CaseKind.WBS and case.identity_given and vault.has_identity(report_id=case.id)
     disclosures = disclosure_rows(keyring=keyring, case=case)
     open_mine = any(
         row.disclosure.requested_by_id == user.pk and row.disclosure.status in IdentityDisclosure.OPEN

@@ -20,6 +20,7 @@ from casework.cases.models import (
     Outcome,
     ViolationType,
 )
+from casework.cases.forms import QuickSelect
 from casework.workflow.lifecycle import MAX_REASON, MAX_REFERENCE, TransitionInput
 from casework.workflow.models import CalendarOverride, KpkDecision, Transition
 from casework.workflow.triage import Triage
@@ -169,7 +170,7 @@ class DecisionForm(forms.Form):
 class ClockStartForm(forms.Form):
     """Start a clock by hand (e.g. PDP_BREACH when a report reveals a personal data breach)."""
 
-    rule_code = forms.ChoiceField(label=_("Deadline rule"), choices=[])
+    rule_code = forms.ChoiceField(label=_("Deadline rule"), choices=[], widget=QuickSelect)
 
     def __init__(self, *args: Any, codes: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
