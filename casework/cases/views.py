@@ -102,14 +102,16 @@ def case_list_save_view(request: HttpRequest) -> HttpResponse:
 
 def _detail(request: HttpRequest, case: Case, *, reply_form: CaseReplyForm | None = None) -> HttpResponse:
     user = _user(request)
-    if not selectors.holds_case(user, case):
-        return _denied(request, case)
     try:
         keyring = vault.officer_keyring(request)
+    except VaultLocked:  # asking to log in again is for those who hold the case; anyone else is denied
+        return _locked(request) if selectors.holds_case(user, case) else _denied(request, case)
+    try:
+        # Opening needs the user's own key to the case: the holder check itself (no key, AccessDenied).
         opened = selectors.open_case(keyring=keyring, case=case)
     except VaultLocked:
         return _locked(request)
-    except AccessDenied:  # revoked between the check and the opening
+    except AccessDenied:
         return _denied(request, case)
     except CorruptCiphertext as exc:
         return _corrupt(request, exc)

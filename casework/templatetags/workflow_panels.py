@@ -25,7 +25,7 @@ def case_workflow_panels(context: Any) -> dict[str, Any]:
         access: vault.Access | None = vault.officer_keyring(request)
     except VaultLocked:
         access = None
-    # The page's view opened the case (``opened``) only after checking that the user holds it.
+    # The page's view opened the case (``opened``) with the user's own key to it: they hold it.
     holds = True if context.get("opened") is not None else None
     descriptions = rule_descriptions()
     return {
