@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.cases.forms import QuickSelect
 from casework.cases.models import (
     Case,
     CaseKind,
@@ -20,7 +21,6 @@ from casework.cases.models import (
     Outcome,
     ViolationType,
 )
-from casework.cases.forms import QuickSelect
 from casework.workflow.lifecycle import MAX_REASON, MAX_REFERENCE, TransitionInput
 from casework.workflow.models import CalendarOverride, KpkDecision, Transition
 from casework.workflow.triage import Triage
