@@ -173,10 +173,11 @@ class _Listing:
 
     cases: QuerySet[Case]
     team_rows: QuerySet[Any] | None = None
-    unassigned_of: QuerySet[Case] | None = None  # ``cases`` without the assignee condition, for the count
+    without_assignee: QuerySet[Case] | None = None  # ``cases`` but for the assignee condition, for the count
 
 
 def _listing(user: StaffUser, filters: QueueFilters) -> _Listing:
+    """Return what ``queue_cases`` lists and, for an assignee filter, the team rows to count it from."""
     supervisor = user.has_perm(SUPERVISE_CASES)
     if not supervisor and (filters.unassigned or (filters.assignee is not None and filters.assignee.pk != user.pk)):
         return _Listing(Case.objects.none())
@@ -197,7 +198,7 @@ def _listing(user: StaffUser, filters: QueueFilters) -> _Listing:
         others = filter_cases(listed_columns(), replace(filters, assignee=None))
     else:
         return _Listing(Case.objects.none())
-    return _Listing(cases=others.filter(id__in=rows.values("case_id")), team_rows=rows, unassigned_of=others)
+    return _Listing(cases=others.filter(id__in=rows.values("case_id")), team_rows=rows, without_assignee=others)
 
 
 def queue_cases(user: StaffUser, filters: QueueFilters) -> QuerySet[Case]:
@@ -257,12 +258,14 @@ def queue_page(user: StaffUser, filters: QueueFilters, *, page: Any = 1, per_pag
     """Return the page ``page`` of ``user``'s queue (an invalid or out-of-range number gives the nearest page)."""
     listing = _listing(user, filters)
     counted = None
-    if listing.team_rows is not None and listing.unassigned_of is not None:
+    if listing.team_rows is not None and listing.without_assignee is not None:
         # Someone's assignments are counted from their team rows, each checked against the other filters by
         # the case's primary key. Counted from the case table (as PostgreSQL chose when more than the limit
         # match), the count read the wide case table in order until 1,001 rows matched: wherever the person's
         # cases lie in it (and a synchronised scan starts where the last one stopped), up to the whole table.
-        match = listing.unassigned_of.order_by().filter(pk=OuterRef("case_id")).values("pk")[:1]
+        # A scalar subquery per team row, because PostgreSQL turns an EXISTS or IN into a join it may again
+        # drive from the case table; this one it can only evaluate per row, through the primary key.
+        match = listing.without_assignee.order_by().filter(pk=OuterRef("case_id")).values("pk")[:1]
         counted = listing.team_rows.annotate(listed=Subquery(match)).filter(listed__isnull=False).values("pk")
     paginator = BoundedPaginator(listing.cases, per_page, counted=counted)
     shown = paginator.get_page(page)
