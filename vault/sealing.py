@@ -304,13 +304,14 @@ def seal(*, access: Access, report_id: uuid.UUID, purpose: str, plaintext: bytes
     return formats.content_seal(data_key, report_id, purpose, plaintext)
 
 
-def open(*, access: Access, report_id: uuid.UUID, purpose: str, ciphertext: bytes) -> bytes:
+def open(*, access: Access, report_id: uuid.UUID, purpose: str, ciphertext: bytes, case_ref: str = "") -> bytes:
     """Return the plaintext of a ``seal`` blob; ``AccessDenied`` without a key, ``CorruptCiphertext`` if changed.
 
     A blob sealed for another report or purpose counts as changed. Staff access records one
-    ``REPORT_UNSEALED`` audit event per report and keyring (that is, per request).
+    ``REPORT_UNSEALED`` audit event per report and keyring (that is, per request), under ``case_ref`` when the
+    caller knows the case number (else it is looked up).
     """
-    data_key = unseal_report_key(access, report_id, audit=True)
+    data_key = unseal_report_key(access, report_id, audit=True, case_ref=case_ref)
     try:
         return formats.content_open(data_key, report_id, purpose, bytes(ciphertext))
     except formats.FormatError as exc:
