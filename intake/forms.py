@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.cases.content import GRATIFICATION_REPORT, WBS_REPORT, ReportField
 from casework.models import Organisation
+from casework.recent import Recent
 from intake.attachments import SEND_UNCLEANED_LABEL, RejectedAttachment, check_attachment_count
 from intake.recipients import roster
 from intake.voice import DEFAULT_MAX_VOICE_SECONDS
@@ -190,8 +191,40 @@ def _rupiah(field: ReportField, *, required: bool = False, **kwargs: Any) -> for
     )
 
 
+_recent_organisations: Recent[dict[str, Organisation]] = Recent()
+
+
+def recent_organisations() -> dict[str, Organisation]:
+    """Return the active organisations by code, read at most ``PELUIT_RULES_CACHE_SECONDS`` ago in this process.
+
+    Every submission names one; a flood of reports reads the short list once instead of once per report.
+    """
+    ttl = float(getattr(settings, "PELUIT_RULES_CACHE_SECONDS", 2.0))
+    return _recent_organisations.get(
+        lambda: {organisation.code: organisation for organisation in Organisation.objects.filter(active=True)}, ttl=ttl
+    )
+
+
+def forget_recent_organisations() -> None:
+    """Drop the kept organisations (tests; a change that must reach intake at once)."""
+    _recent_organisations.forget()
+
+
+class OrganisationField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """An active organisation chosen by its code; the choice is looked up in ``recent_organisations``."""
+
+    def to_python(self, value: Any) -> Organisation | None:
+        """Return the active organisation with this code, None when empty; refuse any other value."""
+        if value in self.empty_values:
+            return None
+        organisation = recent_organisations().get(str(value))
+        if organisation is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return organisation
+
+
 def _organisation(field: ReportField, *, required: bool) -> forms.ModelChoiceField[Organisation]:
-    return forms.ModelChoiceField(
+    return OrganisationField(
         label=field.label,
         required=required,
         queryset=Organisation.objects.filter(active=True).order_by("name"),
@@ -322,8 +355,6 @@ class WbsReportForm(ReportForm):
     def identity(self) -> dict[str, str]:
         """Return the identity fields the reporter filled in (empty when anonymous)."""
         return {name: str(self.cleaned_data[name]) for name in self.identity_fields if self.cleaned_data.get(name)}
-
-
 
 
 _ONE_OF_CONTACTS = _("Required: a mobile phone or an e-mail address (at least one of the two).")

@@ -26,6 +26,7 @@ from casework.recent import Recent
 from casework.staff.roles import SUPERVISE_CASES
 from casework.staff.selectors import case_key_holders, staff_with_permission
 from vault import services as vault
+from vault.exceptions import NotSetUp
 
 
 def intake_recipient_candidates() -> QuerySet[StaffUser]:
@@ -56,6 +57,7 @@ class Roster:
 
     candidates: tuple[tuple[int, str], ...]  # (id, display name) of who a reporter may exclude, by name
     keys: tuple[vault.RecipientKey, ...]  # the public keys a new report is sealed to
+    escrow_public: bytes | None = None  # the escrow public key (made once, never changed); None before set-up
 
     def candidate_ids(self) -> set[int]:
         """Return the ids of the staff a reporter may exclude."""
@@ -80,9 +82,14 @@ def roster() -> Roster:
 
 
 def _read_roster() -> Roster:
+    try:
+        escrow_public: bytes | None = vault.escrow_public_key()
+    except NotSetUp:
+        escrow_public = None  # read again by every submission until the escrow key is made
     return Roster(
         candidates=tuple((user.pk, display_name(user)) for user in intake_recipient_candidates()),
         keys=tuple(vault.recipient_keys(users=intake_recipients())),
+        escrow_public=escrow_public,
     )
 
 

@@ -219,12 +219,14 @@ class SqliteStore:
             )
         finally:
             os.umask(previous)
-        # The file lives in memory: durability buys nothing, and a killed process cannot corrupt WAL.
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=OFF")
         lock_fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
         self._connection, self._lock_fd, self._pid = connection, lock_fd, os.getpid()
+        # Set-up too runs under the kernel lock: switching a new file to WAL takes SQLite's exclusive lock,
+        # and a worker that lost that race to busy writers would let its requests through unthrottled.
         with self._exclusive():
+            # The file lives in memory: durability buys nothing, and a killed process cannot corrupt WAL.
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=OFF")
             connection.executescript(_SQLITE_SCHEMA)
         return connection
 

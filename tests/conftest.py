@@ -38,17 +38,20 @@ def _media_in_tmp(settings: Any, tmp_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def _fresh_recipient_roster(settings: Any) -> Iterator[None]:
     """Read the intake recipients, the deadline rules and the calendar anew on every use (tests change staff,
-    rules and holidays between submissions)."""
+    rules, holidays and organisations between submissions)."""
     from casework.workflow.calendar import forget_recent_deadlines
+    from intake.forms import forget_recent_organisations
     from intake.recipients import forget_roster
 
     settings.PELUIT_RECIPIENT_CACHE_SECONDS = 0
     settings.PELUIT_RULES_CACHE_SECONDS = 0
     forget_roster()
     forget_recent_deadlines()
+    forget_recent_organisations()
     yield
     forget_roster()
     forget_recent_deadlines()
+    forget_recent_organisations()
 
 
 @pytest.fixture(autouse=True)

@@ -87,12 +87,15 @@ def _unseal(private_key: bytes, row: CaseKey, report_id: uuid.UUID, scope: str) 
         raise CorruptCiphertext() from exc
 
 
-def unseal_report_key(access: Access, report_id: uuid.UUID, *, scope: str = CaseKey.Scope.DATA, audit: bool) -> bytes:
+def unseal_report_key(
+    access: Access, report_id: uuid.UUID, *, scope: str = CaseKey.Scope.DATA, audit: bool, case_ref: str = ""
+) -> bytes:
     """Unseal and return the report's data key (or identity key) with ``access``; ``AccessDenied`` if it may not.
 
     With ``audit`` (the key is used to read), staff access records one ``REPORT_UNSEALED`` event per report,
-    scope and keyring (inside the caller's transaction, if any). Callers that only re-seal the key or encrypt
-    new content pass ``audit=False``: their own event says what they did.
+    scope and keyring (inside the caller's transaction, if any), under ``case_ref`` when given (the case
+    number; else ``events.case_ref_for`` looks it up). Callers that only re-seal the key or encrypt new
+    content pass ``audit=False``: their own event says what they did.
     """
     if isinstance(access, ReporterAccess):
         if access.report_id != report_id or scope != CaseKey.Scope.DATA:
@@ -117,6 +120,7 @@ def unseal_report_key(access: Access, report_id: uuid.UUID, *, scope: str = Case
                 action=Action.REPORT_UNSEALED,
                 actor=access.user if isinstance(access, Keyring) else access.actor,
                 report_id=report_id,
+                case_ref=case_ref,
                 details={"via": "officer" if isinstance(access, Keyring) else "escrow", "scope": str(scope)},
             )
         access._audited.add(cache_key)

@@ -128,6 +128,7 @@ def prepare_report(
     recipients: Sequence[RecipientKey],
     identity: bytes | None = None,
     receipt: receipts.PreparedReceipt | None = None,
+    escrow_public: bytes | None = None,
 ) -> PreparedReport:
     """Make a new report's keys and seal them; write nothing. Call it outside any database transaction.
 
@@ -135,12 +136,14 @@ def prepare_report(
     and wrapped for the reporter under the key derived from a new receipt (the Argon2id derivation, the slow
     part, runs here). ``identity`` (if given) is sealed under a separate identity key that only the escrow key
     can open (see ``grant_identity``). ``receipt`` (``prepare_receipt()``) supplies the receipt already
-    derived. Raises ``NotSetUp`` when there is no escrow key yet.
+    derived; ``escrow_public`` the escrow public key a caller read before (``escrow_public_key``, which never
+    changes once made), else it is read here. Raises ``NotSetUp`` when there is no escrow key yet.
     """
-    escrow_key = EscrowKey.objects.values_list("public_key", flat=True).first()
-    if escrow_key is None:
-        raise NotSetUp()
-    escrow_public = bytes(escrow_key)
+    if escrow_public is None:
+        escrow_key = EscrowKey.objects.values_list("public_key", flat=True).first()
+        if escrow_key is None:
+            raise NotSetUp()
+        escrow_public = bytes(escrow_key)
     data_key = crypto.random_key()
     data_context = case_key_context(report_id, CaseKey.Scope.DATA)
     case_keys = [
@@ -301,13 +304,14 @@ def seal(*, access: Access, report_id: uuid.UUID, purpose: str, plaintext: bytes
     return formats.content_seal(data_key, report_id, purpose, plaintext)
 
 
-def open(*, access: Access, report_id: uuid.UUID, purpose: str, ciphertext: bytes) -> bytes:
+def open(*, access: Access, report_id: uuid.UUID, purpose: str, ciphertext: bytes, case_ref: str = "") -> bytes:
     """Return the plaintext of a ``seal`` blob; ``AccessDenied`` without a key, ``CorruptCiphertext`` if changed.
 
     A blob sealed for another report or purpose counts as changed. Staff access records one
-    ``REPORT_UNSEALED`` audit event per report and keyring (that is, per request).
+    ``REPORT_UNSEALED`` audit event per report and keyring (that is, per request), under ``case_ref`` when the
+    caller knows the case number (else it is looked up).
     """
-    data_key = unseal_report_key(access, report_id, audit=True)
+    data_key = unseal_report_key(access, report_id, audit=True, case_ref=case_ref)
     try:
         return formats.content_open(data_key, report_id, purpose, bytes(ciphertext))
     except formats.FormatError as exc:

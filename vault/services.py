@@ -26,6 +26,7 @@ from vault.escrow import (
     escrow_issue_recovery,
     escrow_keyring_for,
     escrow_keyring_from_recovery,
+    escrow_public_key,
     escrow_status,
     is_escrow_holder,
 )
@@ -102,6 +103,7 @@ __all__ = [
     "escrow_keyring",
     "escrow_keyring_for",
     "escrow_keyring_from_recovery",
+    "escrow_public_key",
     "escrow_regrant",
     "escrow_status",
     "followup_begin",

@@ -31,18 +31,12 @@ from casework.staff.roles import SUPERVISE_CASES
 from casework.staff.selectors import case_key_holders
 
 
-class StaffModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    """A staff member, shown by full name and username."""
-
-    def label_from_instance(self, obj: StaffUser) -> str:
-        return staff_label(obj)
-
-
 class QuickSelect(forms.Select):
     """A ``<select>`` written in Python instead of Django's template per option.
 
     The queue's filters have about 150 options; rendering each through ``select_option.html`` took most of
     the list page's time on a loaded machine. Same markup, same escaping (``format_html``), no option groups.
+    The case page's selects (staff, roles, link reasons, deadline rules) use it too.
     """
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
@@ -55,6 +49,15 @@ class QuickSelect(forms.Select):
         ]
         attributes = flatatt(self.build_attrs(self.attrs, attrs))
         return format_html('<select name="{}"{}>{}</select>', name, attributes, mark_safe("".join(options)))  # noqa: S308 - each option escaped by format_html
+
+
+class StaffModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A staff member, shown by full name and username (a ``QuickSelect``: the case page has several)."""
+
+    widget = QuickSelect
+
+    def label_from_instance(self, obj: StaffUser) -> str:
+        return staff_label(obj)
 
 
 def _choices(everything: Any, choices: Any) -> list[tuple[str, Any]]:
@@ -232,8 +235,14 @@ class StaffChoiceForm(forms.Form):
 
     officer = StaffModelChoiceField(label=_("Staff member"), queryset=StaffUser.objects.none())
 
-    def __init__(self, *args: Any, queryset: QuerySet[StaffUser], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, queryset: QuerySet[StaffUser], listed: list[StaffUser] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["officer"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = queryset
+        if listed is not None:
+            # ``queryset`` already read by the page (``listed``): its options, without reading it again. A
+            # posted choice is still checked against ``queryset``.
+            field.choices = [("", field.empty_label), *((person.pk, staff_label(person)) for person in listed)]

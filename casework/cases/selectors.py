@@ -88,6 +88,15 @@ LIST_COLUMNS = (
 )
 
 
+def listed_columns() -> QuerySet[Case]:
+    """Return every case with only the columns a list row shows (never the sealed content); no one's view.
+
+    Callers narrow it to what a staff member may list (``visible_cases``, or the queue's own-assignments
+    subquery, which checks the holder itself).
+    """
+    return Case.objects.select_related("organisation").only(*LIST_COLUMNS)
+
+
 def visible_cases(user: StaffUser, *, kind: str = "", status: str = "") -> QuerySet[Case]:
     """Return the cases ``user`` may list, newest first, without the sealed content.
 
@@ -97,7 +106,7 @@ def visible_cases(user: StaffUser, *, kind: str = "", status: str = "") -> Query
     """
     if not may_hold_case_keys(user):
         return Case.objects.none()
-    cases = Case.objects.select_related("organisation").only(*LIST_COLUMNS)
+    cases = listed_columns()
     if not user.has_perm(SUPERVISE_CASES):
         cases = cases.filter(id__in=vault.granted_report_ids(user=user))
     if kind:

@@ -59,7 +59,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     """
     user = _user(request)
     my_work = request.GET.get("view") == SavedQueueView.MY_WORK
-    params = QueryDict(queue.my_work_query(user)) if my_work else request.GET
+    saved = queue.saved_my_work(user)  # read once: the view's filters and the "reset" button
+    params = QueryDict(queue.my_work_query(user, saved)) if my_work else request.GET
     form = CaseFilterForm(params, user=user)
     shown = queue.queue_page(user, form.filters(), page=request.GET.get("page"))
     query = form.query_string()
@@ -73,7 +74,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "count_limit": shown.count_limit,
             "is_queue": user.has_perm(SUPERVISE_CASES),
             "my_work": my_work,
-            "saved_my_work": queue.has_saved_my_work(user),
+            "saved_my_work": saved is not None,
             "query": query,
             "pager_query": f"view={SavedQueueView.MY_WORK}" if my_work else query,
         },
@@ -101,27 +102,31 @@ def case_list_save_view(request: HttpRequest) -> HttpResponse:
 
 def _detail(request: HttpRequest, case: Case, *, reply_form: CaseReplyForm | None = None) -> HttpResponse:
     user = _user(request)
-    if not selectors.holds_case(user, case):
-        return _denied(request, case)
     try:
         keyring = vault.officer_keyring(request)
+    except VaultLocked:  # asking to log in again is for those who hold the case; anyone else is denied
+        return _locked(request) if selectors.holds_case(user, case) else _denied(request, case)
+    try:
+        # Opening needs the user's own key to the case: the holder check itself (no key, AccessDenied).
         opened = selectors.open_case(keyring=keyring, case=case)
     except VaultLocked:
         return _locked(request)
-    except AccessDenied:  # revoked between the check and the opening
+    except AccessDenied:
         return _denied(request, case)
     except CorruptCiphertext as exc:
         return _corrupt(request, exc)
     mark_thread_read(thread=opened.thread)  # the reporter's new messages were shown: read for all staff
-    candidates = selectors.grant_candidates(case)
+    # Each list read once: whether to show its form, and the form's options.
+    candidates, holders = selectors.grant_candidates(case), selectors.case_holders(case)
+    listed_candidates, listed_holders = list(candidates), list(holders)
     context: dict[str, Any] = {
         "opened": opened,
         "case": case,
         "reply_form": reply_form or CaseReplyForm(),
-        "holders": [selectors.staff_label(u) for u in selectors.case_holders(case)],
-        "grant_form": StaffChoiceForm(queryset=candidates) if candidates.exists() else None,
+        "holders": [selectors.staff_label(u) for u in listed_holders],
+        "grant_form": StaffChoiceForm(queryset=candidates, listed=listed_candidates) if listed_candidates else None,
         "revoke_form": (
-            StaffChoiceForm(queryset=selectors.case_holders(case)) if user.has_perm(SUPERVISE_CASES) else None
+            StaffChoiceForm(queryset=holders, listed=listed_holders) if user.has_perm(SUPERVISE_CASES) else None
         ),
         "due_on": selectors.queue_due_date(case),
     }
@@ -133,7 +138,8 @@ def _detail(request: HttpRequest, case: Case, *, reply_form: CaseReplyForm | Non
 @require_GET
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     """One case opened: the report field by field, the files, the messages, reply and grant forms."""
-    case = get_object_or_404(Case, number=number)
+    # The page shows the organisation and (handling panels) the lead officer: read with the case.
+    case = get_object_or_404(Case.objects.select_related("organisation", "lead_officer"), number=number)
     response = _detail(request, case)
     response["Cache-Control"] = "no-store"
     return response

@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from casework.cases.forms import StaffModelChoiceField
+from casework.cases.forms import QuickSelect, StaffModelChoiceField
 from casework.handling.disclosure import MAX_REASON
 from casework.handling.models import CaseLink
 from casework.handling.notes import MAX_NOTE
@@ -35,7 +35,7 @@ class AssignForm(forms.Form):
     ROLE_CHOICES = [("lead", _("Lead officer")), ("member", _("Team member"))]
 
     officer = StaffModelChoiceField(label=_("Staff member"), queryset=StaffUser.objects.none())
-    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES, initial="member")
+    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES, initial="member", widget=QuickSelect)
 
     def __init__(self, *args: Any, queryset: QuerySet[StaffUser], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -78,7 +78,7 @@ class LinkForm(forms.Form):
         max_length=20,
         error_messages={"invalid": _("Enter a case number like WBS-2026-000123.")},
     )
-    reason = forms.ChoiceField(label=_("Related because"), choices=CaseLink.Reason.choices)
+    reason = forms.ChoiceField(label=_("Related because"), choices=CaseLink.Reason.choices, widget=QuickSelect)
 
     def clean_other(self) -> str:
         return str(self.cleaned_data["other"]).upper()

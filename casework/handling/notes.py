@@ -107,7 +107,10 @@ def case_unlink(*, case: Case, link: CaseLink, unlinked_by: StaffUser) -> None:
 
 
 def links_of(case: Case) -> list[CaseLink]:
-    """Return the links of ``case`` (either end), oldest first, with both cases loaded."""
+    """Return the links of ``case`` (either end), oldest first, with both cases' ids and numbers loaded (not
+    their sealed content: the page shows a linked case's number only)."""
     return list(
-        CaseLink.objects.filter(Q(case_a=case) | Q(case_b=case)).select_related("case_a", "case_b", "created_by")
+        CaseLink.objects.filter(Q(case_a=case) | Q(case_b=case))
+        .select_related("case_a", "case_b")
+        .only("reason", "case_a", "case_b", "case_a__number", "case_b__number")
     )

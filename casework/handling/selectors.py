@@ -92,7 +92,8 @@ def related_suggestions(user: StaffUser, case: Case, linked: set[Any]) -> list[C
     if case.organisation_id is None:
         return []
     candidates = visible_cases(user).filter(organisation_id=case.organisation_id).exclude(pk__in={case.pk, *linked})
-    return list(candidates[:RELATED_SUGGESTIONS])
+    # The page names each suggestion by number and kind only.
+    return list(candidates.select_related(None).only("id", "number", "kind")[:RELATED_SUGGESTIONS])
 
 
 def handling_panels(*, keyring: vault.Keyring, case: Case, thread: Thread) -> HandlingPanels:
@@ -100,9 +101,13 @@ def handling_panels(*, keyring: vault.Keyring, case: Case, thread: Thread) -> Ha
     user = keyring.user
     assert isinstance(user, StaffUser)
     team = list(case.team.order_by("first_name", "last_name", "username"))
-    disclosed = vault.holds_identity(user=user, report_id=case.id)
-    has_identity = case.kind == CaseKind.WBS and vault.has_identity(report_id=case.id)
-    disclosures = disclosure_rows(keyring=keyring, case=case)
+    # An anonymous report (``identity_given`` false: the intake sealed no identity) has no identity key to
+    # hold and nothing to disclose: the vault is asked only about reports with an identity.
+    disclosed = case.identity_given and vault.holds_identity(user=user, report_id=case.id)
+    has_identity = case.kind == CaseKind.WBS and case.identity_given and vault.has_identity(report_id=case.id)
+    # The page shows disclosure requests only with an identity to disclose (``_case_disclosure.html``): for an
+    # anonymous report or a gratification report their reasons are neither read nor decrypted.
+    disclosures = disclosure_rows(keyring=keyring, case=case) if has_identity else []
     open_mine = any(
         row.disclosure.requested_by_id == user.pk and row.disclosure.status in IdentityDisclosure.OPEN
         for row in disclosures

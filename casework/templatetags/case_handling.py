@@ -16,8 +16,6 @@ from casework.handling import selectors
 from casework.handling.forms import (
     AssignForm,
     ConfirmConflictForm,
-    ConfirmForm,
-    DisclosureDecisionForm,
     DisclosureRequestForm,
     LinkForm,
     NoteForm,
@@ -46,7 +44,5 @@ def case_handling_panels(context: template.Context) -> dict[str, Any]:
         "conflict_form": ConfirmConflictForm(),
         "note_form": NoteForm(),
         "link_form": LinkForm(),
-        "confirm_form": ConfirmForm(),
         "disclosure_form": DisclosureRequestForm() if panels.may_request_disclosure else None,
-        "decision_form": DisclosureDecisionForm(),
     }

@@ -25,11 +25,15 @@ def case_workflow_panels(context: Any) -> dict[str, Any]:
         access: vault.Access | None = vault.officer_keyring(request)
     except VaultLocked:
         access = None
+    # The page's view opened the case (``opened``) with the user's own key to it: they hold it.
+    holds = True if context.get("opened") is not None else None
+    descriptions = rule_descriptions()
     return {
-        "wf": case_workflow(case=case, user=request.user, access=access),
+        "wf": case_workflow(case=case, user=request.user, access=access, holds=holds),
         "case": case,
-        "descriptions": rule_descriptions(),
-        "clock_form": ClockStartForm(codes=sorted(rule_codes())),
+        "descriptions": descriptions,
+        # The codes of the rules table are the descriptions' keys (one query); an empty table means the seed.
+        "clock_form": ClockStartForm(codes=sorted(descriptions) or sorted(rule_codes())),
         "csrf_token": context.get("csrf_token"),
         "request": request,
     }

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.cases.forms import QuickSelect
 from casework.cases.models import (
     Case,
     CaseKind,
@@ -169,7 +170,7 @@ class DecisionForm(forms.Form):
 class ClockStartForm(forms.Form):
     """Start a clock by hand (e.g. PDP_BREACH when a report reveals a personal data breach)."""
 
-    rule_code = forms.ChoiceField(label=_("Deadline rule"), choices=[])
+    rule_code = forms.ChoiceField(label=_("Deadline rule"), choices=[], widget=QuickSelect)
 
     def __init__(self, *args: Any, codes: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -64,11 +64,18 @@ class CaseWorkflow:
     overdue_ids: set[object] = field(default_factory=set)
 
 
-def case_workflow(*, case: Case, user: StaffUser, access: vault.Access | None = None) -> CaseWorkflow:
-    """Return the lifecycle panels of one case for ``user``; reasons are opened only with ``access``."""
+def case_workflow(
+    *, case: Case, user: StaffUser, access: vault.Access | None = None, holds: bool | None = None
+) -> CaseWorkflow:
+    """Return the lifecycle panels of one case for ``user``; reasons are opened only with ``access``.
+
+    ``holds``: whether ``user`` holds the case, when the caller already knows it in this request (the case
+    page checked it before opening the case); None asks the vault.
+    """
     now = timezone.now()
     clocks = list(CaseClock.objects.filter(case=case).order_by("state", "due_on"))
-    holds = vault.holds_report(user=user, report_id=case.id)
+    if holds is None:
+        holds = vault.holds_report(user=user, report_id=case.id)
     steps = [StepChoice(step=s, allowed=holds and may_make(user, s)) for s in transitions_from(case)]
     history = []
     for change in StatusChange.objects.filter(case=case).select_related("actor"):
@@ -79,7 +86,10 @@ def case_workflow(*, case: Case, user: StaffUser, access: vault.Access | None = 
         clocks=clocks,
         steps=steps,
         history=history,
-        gratification=GratificationRecord.objects.filter(case=case).first(),
+        # Only a gratification report has these steps (and the page shows them only for one).
+        gratification=(
+            GratificationRecord.objects.filter(case=case).first() if case.kind == CaseKind.GRATIFICATION else None
+        ),
         retention_until=retention_until(case),
         open_request=DestructionRequest.objects.filter(case=case, decided_at__isnull=True)
         .select_related("requested_by")

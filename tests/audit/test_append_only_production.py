@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection
 
 from audit import db
+from tests.support.postgres import drop_database
 
 ROOT = Path(settings.BASE_DIR)
 EVENT = (
@@ -93,8 +94,7 @@ def test_postgres_production_function_ignores_the_flush_flag(tmp_path: Path) -> 
             assert "audit_flush" not in source.fetchone()[0]  # type: ignore[index]
             assert attacker.execute("SELECT count(*) FROM audit_auditevent").fetchone() == (1,)
     finally:
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        drop_database(f"{server}/postgres", name)
 
 
 @pytest.mark.django_db

@@ -290,6 +290,56 @@ def test_spent_tokens_are_purged_by_the_hourly_housekeeping_after_two_days() -> 
     assert list(SubmissionToken.objects.values_list("digest", flat=True)) == ["recent"]
 
 
+def test_the_roster_carries_the_escrow_public_key_a_submission_seals_to(
+    intake_staff: IntakeStaff, settings: Any
+) -> None:
+    from intake.recipients import forget_roster, roster
+
+    settings.PELUIT_RECIPIENT_CACHE_SECONDS = 60
+    forget_roster()
+    kept = roster()
+    assert kept.escrow_public == vault.escrow_public_key()
+    submission = services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=[])
+    escrow = vault.escrow_keyring_for(keyring=intake_staff.keyring(intake_staff.supervisor))
+    assert sealed.open_content(access=escrow, case=submission.case)["title"] == wbs_post()["title"]
+
+
+def test_before_the_escrow_key_exists_the_roster_has_none_and_a_submission_is_refused(db: Any, settings: Any) -> None:
+    from intake.recipients import forget_roster, roster
+    from vault.exceptions import NotSetUp
+
+    settings.PELUIT_RECIPIENT_CACHE_SECONDS = 60
+    forget_roster()
+    assert roster().escrow_public is None
+    with pytest.raises(NotSetUp):
+        services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=[])
+    assert not Case.objects.exists()
+
+
+def test_the_organisations_are_kept_and_an_inactive_one_is_refused_once_read_again(
+    db: Any, settings: Any, django_assert_num_queries: Any
+) -> None:
+    from casework.models import Organisation
+    from intake.forms import forget_recent_organisations
+
+    settings.PELUIT_RULES_CACHE_SECONDS = settings.PELUIT_RECIPIENT_CACHE_SECONDS = 60
+    forget_recent_organisations()
+    assert WbsReportForm(wbs_post()).is_valid()
+    with django_assert_num_queries(0):
+        form = WbsReportForm(wbs_post())
+        assert form.is_valid() and form.cleaned_data["organisation"].code == wbs_post()["organisation"]
+    Organisation.objects.filter(code=wbs_post()["organisation"]).update(active=False)
+    forget_recent_organisations()
+    with translation.override("id"):
+        form = WbsReportForm(wbs_post())
+        assert not form.is_valid()
+        assert form.errors["organisation"] == [
+            str(WbsReportForm.base_fields["organisation"].error_messages["invalid_choice"])
+        ]
+    unknown = WbsReportForm(wbs_post(organisation="no-such-unit"))
+    assert not unknown.is_valid() and "organisation" in unknown.errors
+
+
 def test_the_recipient_roster_is_kept_for_its_lifetime_and_exclusions_apply_on_every_submission(
     intake_staff: IntakeStaff, make_staff: Any, settings: Any, django_assert_num_queries: Any
 ) -> None:

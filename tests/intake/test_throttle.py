@@ -7,8 +7,13 @@ receipt up as the follow-up pages and the API do ("right" is the only right rece
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +26,7 @@ from django.utils import translation
 
 from intake import throttle
 from intake.throttle import Throttle, reset_for_tests
-from intake.throttle_stores import CounterStore, MemoryStore, RedisStore, SqliteStore, StoreUnavailable
+from intake.throttle_stores import CounterStore, Hit, MemoryStore, RedisStore, SqliteStore, StoreUnavailable
 from tests.support.servers import free_port, run_redis
 from vault.exceptions import UnknownReceipt
 
@@ -310,8 +315,6 @@ def test_processes_sharing_a_store_share_the_key_and_the_counters(
 
 
 def test_past_days_keys_leave_the_store(tmp_path: Path) -> None:
-    import sqlite3
-
     clock = FakeClock()
     limiter = Throttle(store=SqliteStore(tmp_path / "throttle.sqlite3"), clock=clock)
     limiter.client_key("203.0.113.77")
@@ -345,3 +348,37 @@ def test_a_store_folder_others_can_read_is_not_used(tmp_path: Path) -> None:
     private.day_key(20_000)
     assert oct((tmp_path / "private").stat().st_mode & 0o777) == "0o700"
     assert oct((tmp_path / "private" / "throttle.sqlite3").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_worker_opening_the_store_waits_for_the_one_setting_it_up(tmp_path: Path) -> None:
+    """Every use of the file, its set-up included, goes through the kernel lock beside it.
+
+    gunicorn's workers open a new store file at the same moment. One of them switching it to WAL holds
+    SQLite's exclusive lock; a worker that ran its own set-up outside the kernel lock got "database is
+    locked" and let its requests through unthrottled for a while (CI saw 200s past the limit).
+    """
+    path = tmp_path / "throttle.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # a worker in the middle of its set-up, as every lock holder is:
+    lock_fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock_fd, fcntl.LOCK_EX)  # ... under the kernel lock
+    outcome: list[object] = []
+    opener = threading.Thread(target=lambda: outcome.append(_first_use(SqliteStore(path, busy_timeout=0.2))))
+    opener.start()
+    time.sleep(1.0)  # five times the busy timeout
+    holder.execute("COMMIT")
+    holder.close()
+    fcntl.flock(lock_fd, fcntl.LOCK_UN)
+    os.close(lock_fd)
+    opener.join(timeout=30)
+    assert outcome == ["counted"]
+
+
+def _first_use(store: SqliteStore) -> str:
+    """Use ``store`` as a worker's first request does; say how it went."""
+    try:
+        store.day_key(20_000)
+        store.count([Hit(b"first-use", 1_000, 60.0)], time.time())
+    except StoreUnavailable as exc:
+        return str(exc)
+    return "counted"

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests.support.postgres import drop_database
+
 ROOT = Path(__file__).resolve().parents[2]
 PG_DUMP_URL = os.environ.get("PELUIT_PG_DUMP_URL", "")
 needs_pg_dump = pytest.mark.skipif(not PG_DUMP_URL, reason="set PELUIT_PG_DUMP_URL to test pg_dump")
@@ -89,8 +91,7 @@ def scratch_postgres_database(prefix: str, *, beside: str = "") -> Iterator[str]
     try:
         yield urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
     finally:
-        with psycopg.connect(server, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(server, name)
 
 
 def pg_dump(database_url: str) -> bytes:

@@ -33,6 +33,7 @@ from django.db import connection
 from audit import chain, signing
 from audit.checkpoints import create_checkpoint
 from tests.audit.helpers import write_events
+from tests.support.postgres import drop_database
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -77,8 +78,7 @@ class Database:
 
     def drop(self) -> None:
         if self.vendor == "postgresql":
-            with psycopg.connect(f"{self.server}/postgres", autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+            drop_database(f"{self.server}/postgres", self.name)
 
     @contextmanager
     def cursor(self) -> Iterator[Any]:

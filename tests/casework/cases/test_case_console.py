@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from audit.actions import Action
@@ -279,6 +281,78 @@ def test_broken_session_half_of_the_key_asks_to_log_in_again(staff: IntakeStaff)
     assert not events(Action.REPORT_UNSEALED) and case.messages.count() == 1
     denied = events(Action.CONSOLE_ACCESS_DENIED)
     assert denied and {e.details_dict["reason"] for e in denied} == {"vault_locked"}
+
+
+def test_a_locked_console_asks_holders_to_log_in_again_and_denies_anyone_else(staff: IntakeStaff) -> None:
+    from vault.console import SESSION_KEY
+
+    case = submit(exclude_recipients=[str(staff.other_officer.pk)]).case
+    for user, status, text in (
+        (staff.officer, 403, "Please log in again"),
+        (staff.other_officer, 403, "You do not have access to this case."),
+    ):
+        client = logged_in(user)
+        session = client.session
+        del session[SESSION_KEY]
+        session.save()
+        response = client.get(url(case, lang="en"))
+        assert response.status_code == status and text in response.content.decode(), user
+    reasons = [e.details_dict["reason"] for e in events(Action.CONSOLE_ACCESS_DENIED)]
+    assert reasons == ["vault_locked", "case_not_held"]
+    assert not events(Action.REPORT_UNSEALED)
+
+
+# --- Cost of the case page ------------------------------------------------------------------------------------
+# What the case page may cost in queries, whatever the number of cases and however often it was opened: the
+# session, user, second factor and permissions, the case, its key, the unseal event, messages, files, the
+# access, handling and lifecycle panels (issue 14.3: 39-45 before, at 100,000 cases 115 ms p95 on PostgreSQL).
+CASE_PAGE_QUERIES = 32
+
+
+def _page_queries(client: Client, case: Case) -> list[str]:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url(case))
+    assert response.status_code == 200
+    return [query["sql"] for query in context.captured_queries]
+
+
+def test_the_case_page_costs_a_bounded_number_of_queries_however_often_it_was_opened(staff: IntakeStaff) -> None:
+    case = submit().case
+    client = logged_in(staff.officer)
+    first = _page_queries(client, case)
+    for _ in range(5):
+        client.get(url(case))
+    later = _page_queries(client, case)
+    assert len(later) == len(first) <= CASE_PAGE_QUERIES, (len(first), len(later))
+    # Every opening adds a routine unseal event; the timeline's query leaves them in the database.
+    routine = AuditEvent.objects.filter(case_ref=case.number, action=Action.REPORT_UNSEALED.value)
+    assert routine.count() == 7
+    timeline = [sql for sql in later if sql.startswith("SELECT") and 'ORDER BY "audit_auditevent"."seq" DESC' in sql]
+    assert len(timeline) == 1, timeline
+    with connection.cursor() as cursor:
+        cursor.execute(timeline[0])
+        read = cursor.fetchall()
+    actions = {row[0] for row in AuditEvent.objects.filter(case_ref=case.number).values_list("action")}
+    assert Action.REPORT_UNSEALED.value in actions and 0 < len(read) < len(actions) + 7
+    assert not any(Action.REPORT_UNSEALED.value in str(row) for row in read)
+    # Nothing sealed of another case is read: only this case's row carries its content.
+    assert sum('"casework_case"."content"' in sql for sql in later) == 1
+
+
+def test_the_access_panel_offers_the_staff_it_lists(staff: IntakeStaff, make_staff: Any) -> None:
+    case = submit(files=False).case
+    newcomer = make_staff(Role.OFFICER, username="petugas3")
+    html = logged_in(staff.officer).get(url(case)).content.decode()
+    grant = html.split('id="grant"')[1].split("</form>")[0]
+    assert f'<option value="{newcomer.pk}">' in grant and f'value="{staff.officer.pk}"' not in grant
+    assert 'id="revoke"' not in html  # supervisors only
+    head = Client()
+    login(head, staff.supervisor, offset_steps=1)
+    page = head.get(url(case)).content.decode()
+    revoke = page.split('id="revoke"')[1].split("</form>")[0]
+    for holder in vault.granted_officer_ids(report_id=case.id):
+        assert f'<option value="{holder}">' in revoke
+    assert f'value="{newcomer.pk}"' not in revoke
 
 
 # --- Grants ------------------------------------------------------------------------------------------------

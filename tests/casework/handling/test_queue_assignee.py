@@ -6,15 +6,19 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from casework.cases.assignment import case_declare_conflict
 from casework.cases.queue import QueueFilters, queue_cases
 from casework.models import Case
 from tests.casework.handling.conftest import Staff, case_url, file_report, logged_in
+from vault.models import CaseKey
 
 pytestmark = pytest.mark.django_db
 ROW = re.compile(r'<tr class="case-row[^"]*">\s*<td[^>]*><a href="/(?:en/)?console/cases/([A-Z]+-\d{4}-\d{6})/">')
+COUNT = re.compile(r'id="queue-count">([^<]*)<')
 ASSIGNEE_SELECT = re.compile(r'<select name="assignee"[^>]*>(.*?)</select>', re.S)
 
 
@@ -97,3 +101,28 @@ def test_my_work_defaults_to_the_open_cases_assigned_to_one(staff: Staff, three_
     # A closed case leaves the default view.
     Case.objects.filter(pk=led.pk).update(public_status="closed", due_on=None)
     assert listed(officer, "?view=my-work") == {shared.number}
+
+
+def test_my_work_lists_and_counts_only_the_team_cases_one_holds(
+    staff: Staff, three_cases: tuple[Case, Case, Case]
+) -> None:
+    led, shared, _fresh = three_cases
+    # A team row without the key to its case (the services take both away together; the list does not rely
+    # on it): an officer's own assignments are the team cases they hold, asked as one subquery.
+    CaseKey.objects.filter(report_id=shared.id, officer_id=staff.officer.pk, scope=CaseKey.Scope.DATA).delete()
+    officer = logged_in(staff.officer)
+    for query in ("?view=my-work", f"?assignee={staff.officer.pk}&state=open&sort=due"):
+        html = officer.get(f"/console/cases/{query}").content.decode()
+        assert set(ROW.findall(html)) == {led.number} and COUNT.findall(html) == ["1 kasus"], query
+    assert {c.number for c in queue_cases(staff.officer, QueueFilters(assignee=staff.officer))} == {led.number}
+    # A supervisor sees the officer's team as it is; the pager counts it from the officer's team rows, each
+    # checked against the other filters (never by reading the case table until enough cases match).
+    supervisor = logged_in(staff.supervisor, offset_steps=1)
+    with CaptureQueriesContext(connection) as context:
+        html = supervisor.get(f"/console/cases/?assignee={staff.officer.pk}&state=open&sort=due").content.decode()
+    assert set(ROW.findall(html)) == {led.number, shared.number} and COUNT.findall(html) == ["2 kasus"]
+    counts = [q["sql"] for q in context.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert len(counts) == 1 and 'FROM "casework_case_team" WHERE' in counts[0], counts
+    Case.objects.filter(pk=led.pk).update(public_status="closed")
+    html = supervisor.get(f"/console/cases/?assignee={staff.officer.pk}&state=open").content.decode()
+    assert set(ROW.findall(html)) == {shared.number} and COUNT.findall(html) == ["1 kasus"]
