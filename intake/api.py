@@ -231,13 +231,21 @@ def _invalid(form: forms.Form) -> Status[dict[str, Any]]:
 
 
 def _files_sent_as_text(request: HttpRequest) -> Status[dict[str, Any]] | None:
-    """Refuse file fields sent as text parts (the document says files); a form would silently ignore them."""
+    """Refuse file fields sent as text parts and text fields sent as file parts (a part with a file name).
+
+    A form would silently ignore either: a report would be stored without the files, or without a field the
+    client believes it sent (``exclude_recipients`` sent as a file would seal the report to the very staff
+    member the reporter meant to exclude).
+    """
     as_text = [name for name in FILE_FIELDS if name in request.POST]
-    if not as_text:
+    as_files = [name for name in request.FILES if name not in FILE_FIELDS]
+    if not as_text and not as_files:
         return None
-    message = _("Send attachments as files (multipart/form-data parts with a file name), not as text.")
+    files_message = _("Send attachments as files (multipart/form-data parts with a file name), not as text.")
+    text_message = _("Send this field as text (a multipart/form-data part without a file name), not as a file.")
     detail = _("Please correct the fields listed in errors. Nothing has been saved.")
-    return Status(400, {"detail": detail, "errors": {name: [message] for name in as_text}})
+    errors = {name: [files_message] for name in as_text} | {name[:100]: [text_message] for name in as_files}
+    return Status(400, {"detail": detail, "errors": errors})
 
 
 def _submit(request: HttpRequest, form_class: type[ReportForm], submit: Any) -> Status[dict[str, Any]]:
@@ -250,9 +258,7 @@ def _submit(request: HttpRequest, form_class: type[ReportForm], submit: Any) -> 
     data = dict(form.cleaned_data)
     attachments, voice_recordings = data.pop("attachments", []), data.pop("voice_recordings", [])
     try:
-        submission = submit(
-            data=data, attachments=attachments, voice_recordings=voice_recordings, channel=Channel.API
-        )
+        submission = submit(data=data, attachments=attachments, voice_recordings=voice_recordings, channel=Channel.API)
     except services.SubmissionRejected as exc:
         return Status(400, {"detail": exc.message, "errors": {exc.field: [exc.message]}})
     except services.AlreadySubmitted as exc:

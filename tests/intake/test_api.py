@@ -295,6 +295,23 @@ def test_attachments_sent_as_text_are_refused_and_nothing_is_stored(
     assert not Case.objects.exists()
 
 
+def test_text_fields_sent_as_files_are_refused_and_nothing_is_stored(
+    api_client: Client, intake_staff: IntakeStaff
+) -> None:
+    """A field sent as a file part would be dropped by the form: an exclusion would silently not apply."""
+    excluded = str(intake_staff.supervisor.pk)
+    for field, value in (("exclude_recipients", excluded), ("organisation", wbs_post()["organisation"])):
+        data = {key: item for key, item in wbs_post().items() if key != field}
+        response = submit(
+            api_client, "wbs", {**data, field: upload("x.txt", value.encode())}, **{"Accept-Language": "en"}
+        )
+        assert response.status_code == 400, response.content
+        assert "as text" in response.json()["errors"][field][0]
+    response = submit(api_client, "gratification", {**gratification_post(), "value": upload("v.txt", b"1")})
+    assert response.status_code == 400 and "sebagai teks" in response.json()["errors"]["value"][0]
+    assert not Case.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("content_type", "body"),
     [
