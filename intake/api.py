@@ -230,7 +230,7 @@ def _invalid(form: forms.Form) -> Status[dict[str, Any]]:
     return Status(400, {"detail": detail, "errors": _form_errors(form)})
 
 
-def _files_sent_as_text(request: HttpRequest) -> Status[dict[str, Any]] | None:
+def _parts_of_the_wrong_kind(request: HttpRequest) -> Status[dict[str, Any]] | None:
     """Refuse file fields sent as text parts and text fields sent as file parts (a part with a file name).
 
     A form would silently ignore either: a report would be stored without the files, or without a field the
@@ -249,7 +249,7 @@ def _files_sent_as_text(request: HttpRequest) -> Status[dict[str, Any]] | None:
 
 
 def _submit(request: HttpRequest, form_class: type[ReportForm], submit: Any) -> Status[dict[str, Any]]:
-    refused = _files_sent_as_text(request)
+    refused = _parts_of_the_wrong_kind(request)
     if refused is not None:
         return refused
     form = form_class(request.POST, request.FILES)
@@ -412,7 +412,7 @@ def add_followup_attachments(request: HttpRequest) -> Status[dict[str, Any]]:
     A file that cannot be cleaned is refused (400, the message names it) unless ``send_uncleaned`` is true.
     """
     access = _access(request)
-    refused = _files_sent_as_text(request)
+    refused = _parts_of_the_wrong_kind(request)
     if refused is not None:
         return refused
     form = AttachmentForm(request.POST, request.FILES)

@@ -401,12 +401,12 @@ def _submit(
         )
         # The receipt's Argon2id derivation (queued per process by the vault) and all sealing happen here,
         # before the write transaction, so neither ever holds the database's write lock.
-        recipients = roster()
+        kept = roster()
         prepared = vault.prepare_report(
             report_id=case.id,
-            recipients=recipients.keys_without(excluded),
+            recipients=kept.keys_without(excluded),
             identity=sealed.json_bytes(identity) if identity else None,
-            escrow_public=recipients.escrow_public,
+            escrow_public=kept.escrow_public,
         )
         access = prepared.access
         case.content = sealed.seal_content(access=access, case=case, content=content)

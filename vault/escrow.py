@@ -42,10 +42,10 @@ def escrow_exists() -> bool:
 
 def escrow_public_key() -> bytes:
     """Return the escrow public key; raise ``NotSetUp`` before ``escrow_create``."""
-    row = EscrowKey.objects.first()
-    if row is None:
+    public_key = EscrowKey.objects.values_list("public_key", flat=True).first()
+    if public_key is None:
         raise NotSetUp()
-    return bytes(row.public_key)
+    return bytes(public_key)
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,10 @@ from vault.access import (
     case_key_context,
     unseal_report_key,
 )
+from vault.escrow import escrow_public_key
 from vault.events import record
-from vault.exceptions import AccessDenied, CorruptCiphertext, NotSetUp, UnknownReceipt, VaultError
-from vault.models import AttachmentBlob, CaseKey, EscrowKey, OfficerKey, ReceiptKey, SealedIdentity
+from vault.exceptions import AccessDenied, CorruptCiphertext, UnknownReceipt, VaultError
+from vault.models import AttachmentBlob, CaseKey, OfficerKey, ReceiptKey, SealedIdentity
 from vault.permissions import HOLD_CASE_KEYS, Staff, may_hold_case_keys
 
 logger = logging.getLogger(__name__)
@@ -140,10 +141,7 @@ def prepare_report(
     changes once made), else it is read here. Raises ``NotSetUp`` when there is no escrow key yet.
     """
     if escrow_public is None:
-        escrow_key = EscrowKey.objects.values_list("public_key", flat=True).first()
-        if escrow_key is None:
-            raise NotSetUp()
-        escrow_public = bytes(escrow_key)
+        escrow_public = escrow_public_key()
     data_key = crypto.random_key()
     data_context = case_key_context(report_id, CaseKey.Scope.DATA)
     case_keys = [

@@ -95,12 +95,7 @@ def case_events(case: Case) -> list[AuditEvent]:
     # A plain slice: with the routine events left out by the database, the newest ``MAX_EVENTS`` rows are the
     # ones shown (no server-side cursor, which PostgreSQL outside a transaction declares WITH HOLD: more round
     # trips and the whole result copied first).
-    shown = [
-        event
-        for event in events[:MAX_EVENTS]
-        if event.action != Action.REPORT_UNSEALED or event.details_dict.get("scope") == "identity"
-    ]
-    return shown[::-1]
+    return list(events[:MAX_EVENTS])[::-1]
 
 
 def case_timeline(*, keyring: vault.Keyring, case: Case, thread: Thread) -> list[TimelineEntry]:
