@@ -293,6 +293,38 @@ def request(
         connection.close()
 
 
+class KeptConnection:
+    """One client's HTTP/1.1 connection, kept open between requests as a browser keeps it."""
+
+    def __init__(self, host: str, port: int, *, timeout: float = 120) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+        self._connection: http.client.HTTPConnection | None = None
+
+    def request(
+        self, method: str, path: str, *, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Send one request (opening the connection if the server closed it); return status, headers, body."""
+        if self._connection is None:
+            self._connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        try:
+            self._connection.request(method, path, body=body, headers=headers or {})
+            response = self._connection.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException):
+            self.close()
+            raise
+        answer = {k.lower(): v for k, v in response.getheaders()}
+        if response.will_close:
+            self.close()
+        return response.status, answer, data
+
+    def close(self) -> None:
+        """Close the connection (the next request opens a new one)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
 def percentile(values: list[float], share: float) -> float:
     """Return the ``share`` (0..1) percentile of ``values`` (nearest rank)."""
     if not values:
@@ -313,6 +345,7 @@ class LoadResult:
     latencies: list[float] = field(default_factory=list)
     machine_busy: float = 0.0
     server_cpu_seconds: float = 0.0
+    client_cpu_seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         """Return the figures: rate, percentiles in ms, errors, CPU busy and server CPU per request."""
@@ -328,6 +361,8 @@ class LoadResult:
             "error_samples": self.error_samples[:5],
             "machine_cpu_busy": round(self.machine_busy, 3),
             "server_cpu_ms_per_request": round(1000 * self.server_cpu_seconds / self.ok, 2) if self.ok else None,
+            # The clients run on the same machine as the server: their CPU is the machine's too.
+            "client_cpu_ms_per_request": round(1000 * self.client_cpu_seconds / self.ok, 2) if self.ok else None,
         }
 
 
@@ -381,6 +416,7 @@ def run_load(
         thread.start()
     pids = server.pids()
     cpu_before = process_cpu_seconds(pids)
+    client_cpu_before = time.process_time()
     meter = CpuMeter()
     began = time.monotonic()
     stop_at = began + seconds
@@ -390,6 +426,7 @@ def run_load(
     result.seconds = time.monotonic() - began
     result.machine_busy = meter.busy()
     result.server_cpu_seconds = process_cpu_seconds(pids) - cpu_before
+    result.client_cpu_seconds = time.process_time() - client_cpu_before
     return result
 
 

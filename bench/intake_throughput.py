@@ -39,12 +39,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import (  # noqa: E402 - the project root must be on sys.path first
+    KeptConnection,
     Server,
     commit,
     emit,
     machine,
     median,
-    request,
     run_load,
     scratch_site,
     serve,
@@ -140,11 +140,12 @@ class FormClient:
 
     def __init__(self, server: Server, path: str) -> None:
         self.server, self.path = server, path
+        self.connection = KeptConnection("127.0.0.1", server.port)
         self.cookie = ""
         self.csrf = ""
 
     def warmup(self) -> None:
-        status, headers, body = request("127.0.0.1", self.server.port, "GET", self.path)
+        status, headers, body = self.connection.request("GET", self.path)
         if status != 200:
             raise RuntimeError(f"GET {self.path} answered {status}")
         cookie = headers.get("set-cookie", "")
@@ -156,7 +157,7 @@ class FormClient:
         fields = {**REPORT, "csrfmiddlewaretoken": self.csrf, "submission_token": secrets.token_urlsafe(32)}
         body = urllib.parse.urlencode(fields).encode()
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": self.cookie}
-        status, _headers, answer = request("127.0.0.1", self.server.port, "POST", self.path, body=body, headers=headers)
+        status, _headers, answer = self.connection.request("POST", self.path, body=body, headers=headers)
         if status != 200 or b"receipt-code" not in answer:
             return False, f"HTTP {status}: {answer[:200]!r}"
         return True, ""
@@ -167,6 +168,7 @@ class ApiClient:
 
     def __init__(self, server: Server, path: str) -> None:
         self.server, self.path = server, path
+        self.connection = KeptConnection("127.0.0.1", server.port)
 
     def warmup(self) -> None:
         return None
@@ -174,7 +176,7 @@ class ApiClient:
     def send(self) -> tuple[bool, str]:
         body = urllib.parse.urlencode({**REPORT, "submission_token": secrets.token_urlsafe(32)}).encode()
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
-        status, _headers, answer = request("127.0.0.1", self.server.port, "POST", self.path, body=body, headers=headers)
+        status, _headers, answer = self.connection.request("POST", self.path, body=body, headers=headers)
         if status != 201:
             return False, f"HTTP {status}: {answer[:200]!r}"
         receipt = json.loads(answer).get("receipt", "")

@@ -22,6 +22,10 @@ worker_class = "gthread"
 
 # Argon2id derivations at once per worker process (vault/crypto.py queues the rest): together the workers
 # use every core and no more, so a flood of receipts cannot push a machine into swapping or starve the rest.
+# Argon2id: as many derivations at once as the machine has cores, shared by every worker (vault/host_slots.py),
+# so no core idles while any worker has a receipt waiting. Should the kernel refuse the shared slots, each
+# worker falls back to its share of the cores.
+os.environ.setdefault("PELUIT_KDF_HOST_SLOTS", str(os.cpu_count() or 1))
 os.environ.setdefault("PELUIT_KDF_CONCURRENCY", str(max(1, (os.cpu_count() or 1) // max(1, workers))))
 
 # A worker whose main loop stops answering the arbiter for this long is restarted; on restart, requests in
@@ -111,15 +115,18 @@ def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
 
 
 def on_exit(server: Any) -> None:
-    """Empty the throttle's file on this machine when gunicorn stops (Redis expires its keys by itself).
+    """Empty the throttle's file on this machine when gunicorn stops (Redis expires its keys by itself), and
+    take the Argon2id host slots out of the kernel.
 
     The keyed hashes and the day's key would otherwise stay in /dev/shm past their window, until the next
-    start or a reboot. Another gunicorn sharing the file starts counting afresh.
+    start or a reboot. Another gunicorn sharing the file starts counting afresh. The slots' semaphore would
+    stay until a reboot; another gunicorn of this Peluit still running makes it again on its next derivation.
     """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.conf import settings
 
     from intake.throttle_stores import SqliteStore, StoreUnavailable, store_from_url
+    from vault.host_slots import HostSlots
 
     try:
         store = store_from_url(str(settings.PELUIT_THROTTLE_URL))
@@ -127,3 +134,9 @@ def on_exit(server: Any) -> None:
             store.clear()
     except (StoreUnavailable, ValueError) as exc:
         server.log.warning("throttle store not emptied: %s", exc)
+    slots = int(os.environ.get("PELUIT_KDF_HOST_SLOTS") or 0)
+    if slots:
+        try:
+            HostSlots(str(settings.VAR_DIR), slots).remove()
+        except (OSError, ValueError) as exc:
+            server.log.warning("Argon2id host slots not removed: %s", exc)

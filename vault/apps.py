@@ -1,4 +1,27 @@
+import logging
+
 from django.apps import AppConfig
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+def _share_kdf_slots_with_host(slots: int) -> None:
+    """Bound Argon2id derivations across every process on this machine (see vault/host_slots.py).
+
+    Each process may then use any of the machine's slots; if the kernel refuses the shared semaphore, the
+    per-process bound (``PELUIT_KDF_CONCURRENCY``) alone applies and the refusal is logged.
+    """
+    from vault import crypto
+    from vault.host_slots import HostSlots, HostSlotsUnavailable
+
+    try:
+        host = HostSlots(str(settings.VAR_DIR), slots)
+    except (HostSlotsUnavailable, ValueError) as exc:
+        logger.warning("Argon2id host slots not shared (%s); each process bounds its own derivations", exc)
+        return
+    crypto.KDF_GATE.share_with_host(host)
+    crypto.KDF_GATE.set_limit(slots)
 
 
 class VaultConfig(AppConfig):
@@ -16,3 +39,6 @@ class VaultConfig(AppConfig):
         )
 
         crypto.KDF_GATE.set_limit(conf.kdf_concurrency())
+        slots = conf.kdf_host_slots()
+        if slots:
+            _share_kdf_slots_with_host(slots)

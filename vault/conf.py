@@ -47,6 +47,11 @@ def kdf_concurrency() -> int:
     return max(1, int(getattr(settings, "VAULT_KDF_CONCURRENCY", 1)))
 
 
+def kdf_host_slots() -> int:
+    """Return how many Argon2id derivations may run at once on this machine (``PELUIT_KDF_HOST_SLOTS``; 0: no bound)."""
+    return max(0, int(getattr(settings, "VAULT_KDF_HOST_SLOTS", 0)))
+
+
 def pepper() -> str:
     """Return the server pepper (``PELUIT_PEPPER``), which never enters the database."""
     return str(settings.PELUIT_PEPPER)

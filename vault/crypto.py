@@ -7,6 +7,7 @@ for files and Ed25519 signatures. Failures of authentication surface as ``Crypto
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,10 @@ import nacl.exceptions
 import nacl.pwhash.argon2id as argon2id
 import nacl.signing
 import nacl.utils
+
+from vault.host_slots import HostSlot, HostSlots, HostSlotsUnavailable
+
+logger = logging.getLogger(__name__)
 
 KEY_BYTES = 32
 SALT_BYTES = 16
@@ -63,7 +68,8 @@ class KdfGate:
     """At most ``limit`` Argon2id derivations at once in this process; the others wait their turn.
 
     A flood of receipt attempts then queues instead of taking every core and ``limit`` × the KDF's memory
-    at once; nobody is refused. Waiters are served roughly in arrival order.
+    at once; nobody is refused. Waiters are served roughly in arrival order. With ``host`` slots set
+    (``share_with_host``), a derivation also holds one of the machine's slots, shared by every process.
     """
 
     def __init__(self, limit: int = 1) -> None:
@@ -71,6 +77,22 @@ class KdfGate:
         self.limit = max(1, limit)
         self.active = 0
         self.peak = 0
+        self.host: HostSlots | None = None
+
+    def share_with_host(self, host: HostSlots | None) -> None:
+        """Make every derivation also hold one of ``host``'s slots (None: this process's bound alone)."""
+        self.host = host
+
+    def _host_slot(self) -> HostSlot | None:
+        """Take one of the machine's slots; None when there are none, or the kernel refuses (logged)."""
+        if self.host is None:
+            return None
+        try:
+            return self.host.acquire()
+        except HostSlotsUnavailable as exc:
+            # The per-process bound still holds; a derivation is never refused for want of the shared one.
+            logger.warning("Argon2id host slots unavailable, this process's bound alone applies: %s", exc)
+            return None
 
     def set_limit(self, limit: int) -> None:
         """Change how many derivations may run at once."""
@@ -87,7 +109,12 @@ class KdfGate:
             self.active += 1
             self.peak = max(self.peak, self.active)
         try:
-            yield
+            host_slot = self._host_slot()
+            try:
+                yield
+            finally:
+                if host_slot:
+                    host_slot.release()
         finally:
             with self._condition:
                 self.active -= 1

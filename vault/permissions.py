@@ -31,6 +31,4 @@ def may_hold_escrow_key(user: Any) -> bool:
 def is_verified(user: Any) -> bool:
     """Return True when the user passed the password and a second factor in this request's session."""
     verified = getattr(user, "is_verified", None)
-    return bool(
-        getattr(user, "is_authenticated", False) and user.is_active and callable(verified) and verified()
-    )
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and callable(verified) and verified())
