@@ -29,7 +29,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -158,19 +158,25 @@ class Throttle:
             windows.append((GLOBAL_POSTS, _EVERYONE))
         self._count(self._hits(*windows), _too_many_requests)
 
-    def reserve_receipt_attempt(self, request: HttpRequest) -> Counted | None:
-        """Count a receipt attempt as wrong until proven right; raise Throttled when over a limit."""
-        hits = self._hits((RECEIPT_PER_ADDRESS, client_of(request)), (RECEIPT_GLOBAL, _EVERYONE))
-        return self._count(hits, _too_many_receipt_attempts)
-
-    def give_back(self, counted: Counted | None) -> None:
-        """Take back a reserved receipt attempt (the receipt was right, or the lookup never happened)."""
-        if counted is None or not self._store_usable():
+    def check_receipt_attempts(self, request: HttpRequest) -> None:
+        """Raise Throttled when this client, or everyone together, has tried too many wrong receipts lately."""
+        if not self._store_usable():
             return
+        hits = self._hits((RECEIPT_PER_ADDRESS, client_of(request)), (RECEIPT_GLOBAL, _EVERYONE))
         try:
-            self.store.uncount(counted)
+            refused = self.store.full(hits, self.clock())
         except StoreUnavailable as exc:
             self._store_failed(exc)
+            return
+        if refused is not None:
+            wait = max(1, math.ceil(refused.wait))
+            raise Throttled(_too_many_receipt_attempts(wait), wait)
+
+    def count_wrong_receipt(self, request: HttpRequest) -> None:
+        """Count a receipt that opened nothing (against this client and everyone); a full window stays full."""
+        hits = self._hits((RECEIPT_PER_ADDRESS, client_of(request)), (RECEIPT_GLOBAL, _EVERYONE))
+        with suppress(Throttled):
+            self._count(hits, _too_many_receipt_attempts)
 
     def tracked_clients(self) -> int:
         """Return how many per-client counters hold events (for tests and monitoring; no keys are exposed)."""
@@ -245,22 +251,24 @@ def check_request(request: HttpRequest) -> None:
 
 @contextmanager
 def receipt_attempt(request: HttpRequest) -> Iterator[None]:
-    """Look a receipt up inside this block; only a wrong receipt (``UnknownReceipt``) stays counted.
+    """Look a receipt up inside this block; a wrong receipt (``UnknownReceipt``) is counted as it leaves.
 
     Raises Throttled before the block runs when the client, or everyone together, has tried too many wrong
     receipts lately. Letting Throttled propagate out of a view is fine: the privacy middleware answers it
     with HTTP 429 (a page, or JSON under ``/api/``).
+
+    Only wrong receipts count, and only once they are known to be wrong: a right receipt never takes a place
+    in the window, also while lookups from the same address overlap (many reporters behind one address).
+    Lookups in flight when a window fills may each add one more wrong receipt; how many can be in flight is
+    bounded by the per-address request limit and the Argon2id queue.
     """
     limiter = throttle()
-    reserved = limiter.reserve_receipt_attempt(request)
+    limiter.check_receipt_attempts(request)
     try:
         yield
     except UnknownReceipt:
-        raise  # a wrong receipt: the reservation stands
-    except BaseException:
-        limiter.give_back(reserved)
+        limiter.count_wrong_receipt(request)
         raise
-    limiter.give_back(reserved)
 
 
 def reset_for_tests(*, clock: Callable[[], float] = time.time, store: CounterStore | None = None) -> Throttle:

@@ -80,6 +80,10 @@ class CounterStore(Protocol):
         """Take back an event that ``count`` counted."""
         ...
 
+    def full(self, hits: list[Hit], now: float) -> Refused | None:
+        """Return the first of ``hits`` whose bucket is full (and when it has room again), counting nothing."""
+        ...
+
     def tracked(self, prefix: bytes, period: float, now: float) -> int:
         """Return how many buckets starting with ``prefix`` still hold events of the last ``period`` seconds."""
         ...
@@ -137,6 +141,15 @@ class MemoryStore:
                     del self._events[oldest]
                     self._periods.pop(oldest, None)
             return Counted(tuple(hit.bucket for hit in hits), entry)
+
+    def full(self, hits: list[Hit], now: float) -> Refused | None:
+        """Return the first full bucket of ``hits`` (counting nothing), or None."""
+        with self._lock:
+            for index, hit in enumerate(hits):
+                events = self._live(hit.bucket, hit.period, now)
+                if len(events) >= hit.limit:
+                    return Refused(index, _wait(events[0][0], hit.period, now) if events else hit.period)
+            return None
 
     def uncount(self, counted: Counted) -> None:
         """Take back the event ``counted``."""
@@ -302,6 +315,21 @@ class SqliteStore:
         result: Counted | Refused = self._run(work)
         return result
 
+    def full(self, hits: list[Hit], now: float) -> Refused | None:
+        """Return the first full bucket of ``hits`` (counting nothing), or None."""
+
+        def work(db: sqlite3.Connection) -> Refused | None:
+            for index, hit in enumerate(hits):
+                number, oldest = db.execute(
+                    "SELECT count(*), min(at) FROM event WHERE bucket = ? AND at > ?", (hit.bucket, now - hit.period)
+                ).fetchone()
+                if number >= hit.limit:
+                    return Refused(index, _wait(oldest, hit.period, now) if oldest is not None else hit.period)
+            return None
+
+        result: Refused | None = self._run(work)
+        return result
+
     def uncount(self, counted: Counted) -> None:
         """Take back the event ``counted``."""
         self._run(
@@ -409,6 +437,20 @@ class RedisStore:
         if answer is None:
             return Counted(tuple(hit.bucket for hit in hits), entry)
         return Refused(int(answer[0]) - 1, max(0.0, float(answer[1])))
+
+    def full(self, hits: list[Hit], now: float) -> Refused | None:
+        """Return the first full bucket of ``hits`` (counting nothing), or None."""
+
+        def work() -> Refused | None:
+            for index, hit in enumerate(hits):
+                key, since = REDIS_PREFIX + hit.bucket, f"({now - hit.period!r}"
+                if self.client.zcount(key, since, "+inf") >= hit.limit:
+                    oldest = self.client.zrangebyscore(key, since, "+inf", start=0, num=1, withscores=True)
+                    return Refused(index, _wait(float(oldest[0][1]), hit.period, now) if oldest else hit.period)
+            return None
+
+        result: Refused | None = self._call(work)
+        return result
 
     def uncount(self, counted: Counted) -> None:
         """Take back the event ``counted``."""

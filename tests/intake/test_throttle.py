@@ -15,6 +15,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -256,6 +257,37 @@ def test_a_failed_lookup_that_is_not_a_wrong_receipt_does_not_count(rf, settings
             raise RuntimeError("database gone")
     with pytest.raises(UnknownReceipt), throttle.receipt_attempt(request):
         raise UnknownReceipt()
+
+
+def test_overlapping_right_receipts_from_one_address_are_never_refused(rf, settings, clock) -> None:
+    """Many reporters behind one address (an office's NAT, onion traffic) open their inboxes at once."""
+    settings.PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (3, 600)
+    request = rf.get("/followup", REMOTE_ADDR="198.51.100.1")
+    throttle.remember_client(request)
+    for _ in range(2):
+        with pytest.raises(UnknownReceipt), throttle.receipt_attempt(request):
+            raise UnknownReceipt()
+    with ExitStack() as in_flight:  # thirty right lookups under way together, none finished yet
+        for _ in range(30):
+            in_flight.enter_context(throttle.receipt_attempt(request))
+    with pytest.raises(UnknownReceipt), throttle.receipt_attempt(request):
+        raise UnknownReceipt()  # the third wrong one fills the window
+    with pytest.raises(throttle.Throttled), throttle.receipt_attempt(request):
+        pass
+
+
+def test_checking_a_window_counts_nothing(store: CounterStore, clock: FakeClock) -> None:
+    hits = [Hit(b"receipt:x", 2, 600.0)]
+    for _ in range(5):
+        assert store.full(hits, clock.now) is None
+    assert store.count(hits, clock.now) is not None
+    clock.now += 10
+    assert store.count(hits, clock.now) is not None
+    refused = store.full(hits, clock.now)
+    assert refused is not None and refused.index == 0
+    assert refused.wait == pytest.approx(590.0), "room again when the oldest event leaves the window"
+    clock.now += 591
+    assert store.full(hits, clock.now) is None
 
 
 def test_the_key_rotates_every_day_and_hides_the_address() -> None:
