@@ -22,14 +22,6 @@ worker_class = "gthread"
 
 # Argon2id derivations at once per worker process (vault/crypto.py queues the rest): together the workers
 # use every core and no more, so a flood of receipts cannot push a machine into swapping or starve the rest.
-# Argon2id: as many derivations at once as the machine has cores, shared by every worker (vault/host_slots.py),
-# so no core idles while any worker has a receipt waiting. Should the kernel refuse the shared slots, each
-# worker falls back to its share of the cores.
-os.environ.setdefault("PELUIT_KDF_HOST_SLOTS", str(os.cpu_count() or 1))
-os.environ.setdefault("PELUIT_KDF_CONCURRENCY", str(max(1, (os.cpu_count() or 1) // max(1, workers))))
-
-# A worker whose main loop stops answering the arbiter for this long is restarted; on restart, requests in
-# flight get this long to finish.
 timeout = 30
 graceful_timeout = 20
 # Idle keep-alive connections wait in the worker's poller, not in a thread, and are closed after this.
@@ -93,6 +85,19 @@ class PacedChunks:
             self.sock.settimeout(None)
         self.received += len(data)
         return data
+
+
+def on_starting(server: Any) -> None:
+    """Size the Argon2id bounds the workers inherit (here, not on import: a tool importing this file keeps its
+    environment as it was).
+
+    As many derivations at once as the machine has cores, shared by every worker (vault/host_slots.py), so no
+    core idles while any worker has a receipt waiting. Should the kernel refuse the shared slots, each worker
+    falls back to its share of the cores.
+    """
+    cores = os.cpu_count() or 1
+    os.environ.setdefault("PELUIT_KDF_HOST_SLOTS", str(cores))
+    os.environ.setdefault("PELUIT_KDF_CONCURRENCY", str(max(1, cores // max(1, int(server.cfg.workers)))))
 
 
 def pre_request(worker: Any, req: Any) -> None:

@@ -12,8 +12,9 @@ Limits are ``(events, seconds)`` pairs in settings (sliding windows):
 - ``PELUIT_THROTTLE_GLOBAL_POSTS``: POST requests from everyone together;
 - ``PELUIT_THROTTLE_RECEIPT_PER_ADDRESS`` and ``PELUIT_THROTTLE_RECEIPT_GLOBAL``: WRONG receipts, per client
   and from everyone together. The follow-up pages and the API look a receipt up inside
-  :func:`receipt_attempt`, which reserves a place before the (costly) derivation and gives it back when the
-  receipt was right: a reporter opening their inbox again and again is never blocked.
+  :func:`receipt_attempt`, which refuses before the (costly) derivation when a window is full and counts a
+  receipt only once it proved wrong: a reporter opening their inbox again and again is never blocked, also
+  when their lookups overlap with others' from the same address.
 
 If the store cannot be reached the throttle lets requests through (and logs that, without any address):
 an outage of Redis must not take the reporting service down with it.
@@ -29,7 +30,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -54,6 +55,8 @@ logger = logging.getLogger(__name__)
 _CLIENT_ATTRIBUTE = "_peluit_client_key"
 _UNKNOWN_CLIENT = b"unknown"
 _EVERYONE = b"*"
+# The limit of a count that must always be recorded (a wrong receipt past a full window).
+UNBOUNDED = 2**62
 # After the store failed, leave it alone for this many seconds (requests pass meanwhile).
 STORE_RETRY_SECONDS = 5.0
 
@@ -173,10 +176,17 @@ class Throttle:
             raise Throttled(_too_many_receipt_attempts(wait), wait)
 
     def count_wrong_receipt(self, request: HttpRequest) -> None:
-        """Count a receipt that opened nothing (against this client and everyone); a full window stays full."""
-        hits = self._hits((RECEIPT_PER_ADDRESS, client_of(request)), (RECEIPT_GLOBAL, _EVERYONE))
-        with suppress(Throttled):
-            self._count(hits, _too_many_receipt_attempts)
+        """Count a receipt that opened nothing, against this client and everyone, also past a full window.
+
+        Lookups that were already under way when a window filled are counted too: the window then holds more
+        than its limit and stays closed until enough of them have left it, so a burst of guesses timed for
+        the moment a place frees up buys no more than its own size, once.
+        """
+        hits = [
+            Hit(hit.bucket, UNBOUNDED, hit.period)
+            for hit in self._hits((RECEIPT_PER_ADDRESS, client_of(request)), (RECEIPT_GLOBAL, _EVERYONE))
+        ]
+        self._count(hits, _too_many_receipt_attempts)
 
     def tracked_clients(self) -> int:
         """Return how many per-client counters hold events (for tests and monitoring; no keys are exposed)."""
@@ -259,8 +269,8 @@ def receipt_attempt(request: HttpRequest) -> Iterator[None]:
 
     Only wrong receipts count, and only once they are known to be wrong: a right receipt never takes a place
     in the window, also while lookups from the same address overlap (many reporters behind one address).
-    Lookups in flight when a window fills may each add one more wrong receipt; how many can be in flight is
-    bounded by the per-address request limit and the Argon2id queue.
+    Wrong lookups in flight when a window fills are all counted, past the limit, so the window stays closed
+    until they leave it (``Throttle.count_wrong_receipt``).
     """
     limiter = throttle()
     limiter.check_receipt_attempts(request)

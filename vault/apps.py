@@ -20,8 +20,7 @@ def _share_kdf_slots_with_host(slots: int) -> None:
     except (HostSlotsUnavailable, ValueError) as exc:
         logger.warning("Argon2id host slots not shared (%s); each process bounds its own derivations", exc)
         return
-    crypto.KDF_GATE.share_with_host(host)
-    crypto.KDF_GATE.set_limit(slots)
+    crypto.KDF_GATE.share_with_host(host, fallback_limit=crypto.KDF_GATE.limit)
 
 
 class VaultConfig(AppConfig):

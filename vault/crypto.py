@@ -78,20 +78,33 @@ class KdfGate:
         self.active = 0
         self.peak = 0
         self.host: HostSlots | None = None
+        self.fallback_limit = self.limit
 
-    def share_with_host(self, host: HostSlots | None) -> None:
-        """Make every derivation also hold one of ``host``'s slots (None: this process's bound alone)."""
+    def share_with_host(self, host: HostSlots | None, *, fallback_limit: int = 1) -> None:
+        """Make every derivation also hold one of ``host``'s slots (None: this process's bound alone).
+
+        While it does, this process may run as many derivations as the machine has slots; should the kernel
+        refuse them later, the process goes back to ``fallback_limit`` on its own.
+        """
         self.host = host
+        self.fallback_limit = max(1, fallback_limit)
+        if host is not None:
+            self.set_limit(host.size)
 
     def _host_slot(self) -> HostSlot | None:
-        """Take one of the machine's slots; None when there are none, or the kernel refuses (logged)."""
-        if self.host is None:
+        """Take one of the machine's slots; None when there are none, or the kernel refuses (logged once)."""
+        host = self.host
+        if host is None:
             return None
         try:
-            return self.host.acquire()
+            return host.acquire()
         except HostSlotsUnavailable as exc:
-            # The per-process bound still holds; a derivation is never refused for want of the shared one.
-            logger.warning("Argon2id host slots unavailable, this process's bound alone applies: %s", exc)
+            # A derivation is never refused for want of the shared bound: this process's own applies from now on.
+            logger.warning(
+                "Argon2id host slots unavailable, %d at once in this process from now on: %s", self.fallback_limit, exc
+            )
+            self.host = None
+            self.set_limit(self.fallback_limit)
             return None
 
     def set_limit(self, limit: int) -> None:

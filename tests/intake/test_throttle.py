@@ -276,6 +276,29 @@ def test_overlapping_right_receipts_from_one_address_are_never_refused(rf, setti
         pass
 
 
+def test_wrong_receipts_in_flight_past_a_full_window_keep_it_closed(rf, settings, clock) -> None:
+    """A burst of guesses timed for when a place frees up buys its own size once, not again and again."""
+    settings.PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (3, 600)
+    request = rf.get("/followup", REMOTE_ADDR="198.51.100.1")
+    throttle.remember_client(request)
+    start = clock.now
+    for _ in range(2):
+        with pytest.raises(UnknownReceipt), throttle.receipt_attempt(request):
+            raise UnknownReceipt()
+        clock.now += 10
+    # Eight wrong lookups under way together while one place is left: all eight get their derivation.
+    with pytest.raises(UnknownReceipt), ExitStack() as in_flight:
+        for _ in range(8):
+            in_flight.enter_context(throttle.receipt_attempt(request))
+        raise UnknownReceipt()
+    clock.now = start + 611  # the first two wrong receipts have left the window; the eight (at +20) remain
+    with pytest.raises(throttle.Throttled), throttle.receipt_attempt(request):
+        pass
+    clock.now = start + 621
+    with throttle.receipt_attempt(request):
+        pass  # the whole burst has left: room again
+
+
 def test_checking_a_window_counts_nothing(store: CounterStore, clock: FakeClock) -> None:
     hits = [Hit(b"receipt:x", 2, 600.0)]
     for _ in range(5):

@@ -22,7 +22,7 @@ import requests
 
 from tests.intake.conftest import wbs_post
 from tests.support.servers import run_gunicorn, scratch_site
-from vault import crypto
+from vault import crypto, host_slots
 from vault.host_slots import HostSlots, HostSlotsUnavailable, present
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -172,7 +172,43 @@ def test_when_the_kernel_refuses_slots_derivations_go_on_and_say_why(
     monkeypatch.setattr(one, "_open", out_of_semaphores)
     with caplog.at_level(logging.WARNING, logger="vault.crypto"):
         assert len(derive()) == crypto.KEY_BYTES
-    assert "host slots unavailable" in caplog.text
+        assert len(derive()) == crypto.KEY_BYTES
+    assert caplog.text.count("host slots unavailable") == 1, "said once"
+    assert crypto.KDF_GATE.host is None and crypto.KDF_GATE.limit == 1, "back to this process's own bound"
+
+
+def test_slots_whose_maker_died_before_putting_them_in_are_put_in_by_a_waiter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The maker of the semaphore creates it at 0 and then sets it; killed in between, it stays at 0."""
+    monkeypatch.setattr(host_slots, "WAIT_CHECK_SECONDS", 0.2)
+    key = host_slots._key(str(tmp_path), 2)
+    semid = host_slots._libc.semget(key, 1, host_slots.IPC_CREAT | host_slots.IPC_EXCL | 0o600)
+    assert semid != -1, "made at 0 and never set, as by a process killed after semget"
+    slots = HostSlots(str(tmp_path), 2)
+    try:
+        assert slots.free() == 0
+        started = time.monotonic()
+        with slots.slot():
+            assert slots.free() == 1
+        assert time.monotonic() - started < 5
+        assert slots.free() == 2
+    finally:
+        slots.remove()
+
+
+def test_a_waiter_does_not_refill_slots_that_are_in_use(slots: HostSlots, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(host_slots, "WAIT_CHECK_SECONDS", 0.2)
+    held = [slots.acquire(), slots.acquire()]
+    got: list[bool] = []
+    waiter = threading.Thread(target=lambda: got.append(bool(slots.acquire())))
+    waiter.start()
+    time.sleep(1.0)  # several of the waiter's checks: the slots are taken, not abandoned
+    assert got == [] and slots.free() == 0
+    held[0].release()
+    waiter.join(5)
+    assert got == [True]
+    held[1].release()
 
 
 def test_under_gunicorns_settings_every_worker_shares_the_machines_slots(tmp_path: Path) -> None:
@@ -180,7 +216,10 @@ def test_under_gunicorns_settings_every_worker_shares_the_machines_slots(tmp_pat
     env = {k: v for k, v in os.environ.items() if not k.startswith("PELUIT_KDF_")}
     env.update(PELUIT_VAR_DIR=str(tmp_path), PELUIT_WORKERS="2", DJANGO_SETTINGS_MODULE="config.settings")
     probe = (
-        "import runpy, os; runpy.run_path('config/gunicorn.py'); import django; django.setup();"
+        "import runpy, os, types; hooks = runpy.run_path('config/gunicorn.py');"
+        "assert 'PELUIT_KDF_HOST_SLOTS' not in os.environ, 'importing the file changes nothing';"
+        "hooks['on_starting'](types.SimpleNamespace(cfg=types.SimpleNamespace(workers=2)));"
+        "import django; django.setup();"
         "from vault import crypto; print(os.environ['PELUIT_KDF_HOST_SLOTS'], crypto.KDF_GATE.limit,"
         " crypto.KDF_GATE.host.free())"
     )
