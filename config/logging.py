@@ -29,16 +29,29 @@ def remove_addresses(text: str) -> str:
     return _IPV6.sub(_replace_if_address, _IPV4.sub(_replace_if_address, text))
 
 
+# The longest message a request's log record keeps: the path in it is the client's to choose.
+REQUEST_MESSAGE_LIMIT = 300
+
+
 class DropRequestFilter(logging.Filter):
-    """Remove the request object Django attaches to request-related log records.
+    """Remove the request object Django attaches to request-related log records, and bound what they say.
 
     Handlers that format ``record.request`` (e.g. AdminEmailHandler) would otherwise see the client
-    address, user agent and forwarding headers.
+    address, user agent and forwarding headers. A refused request (4xx) keeps its one line without the
+    traceback Django attaches (a denied console page is expected, and a flood of them must not flood the
+    log), and the requester-chosen path in the line is cut at ``REQUEST_MESSAGE_LIMIT`` characters.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         if hasattr(record, "request"):
             record.request = None
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int):
+            if status < 500:
+                record.exc_info, record.exc_text = None, None
+            message = record.getMessage()
+            if len(message) > REQUEST_MESSAGE_LIMIT:
+                record.msg, record.args = message[:REQUEST_MESSAGE_LIMIT] + " [cut]", None
         return True
 
 

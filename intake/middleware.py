@@ -98,11 +98,11 @@ def reporter_language(request: HttpRequest) -> str:
 
 
 def throttled_response(request: HttpRequest, exc: throttle.Throttled) -> HttpResponse:
-    """Return the HTTP 429 answer for ``exc``: JSON under ``/api/``, otherwise a page."""
+    """Return the HTTP 429 answer for ``exc``: JSON under ``/api/``, otherwise a page, in the reporter's language."""
+    language = reporter_language(request)
     if API_PATH.match(request.path_info):
         response: HttpResponse = JsonResponse({"detail": exc.message}, status=429)
     else:
-        language = reporter_language(request)
         with translation.override(language):
             title = _("Please wait a moment")
             try:
@@ -112,7 +112,8 @@ def throttled_response(request: HttpRequest, exc: throttle.Throttled) -> HttpRes
                 page += f"<h1>{escape(title)}</h1><p>{escape(exc.message)}</p></html>"
                 response = HttpResponse(page, status=429)
     response["Retry-After"] = str(exc.retry_after)
-    # Answered before the rest of the chain runs, so the usual headers are set here.
+    # Answered before the rest of the chain runs (LocaleMiddleware included), so the usual headers are set here.
+    response["Content-Language"] = language
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     response["X-Content-Type-Options"] = "nosniff"

@@ -120,6 +120,7 @@ def test_too_many_requests_get_a_429_page_in_indonesian_by_default(client: Clien
     text = response.content.decode()
     assert "Terlalu banyak permintaan" in text and "1 menit" in text
     assert '<html lang="id">' in text
+    assert response["Content-Language"] == "id"
 
 
 def test_too_many_requests_get_a_429_page_in_english_under_en(client: Client, settings, clock) -> None:
@@ -134,6 +135,7 @@ def test_too_many_requests_get_a_429_page_in_english_under_en(client: Client, se
     text = response.content.decode()
     assert "Too many requests have come in. Please wait 5 minutes and try again." in text
     assert '<html lang="en">' in text
+    assert response["Content-Language"] == "en"
 
 
 def test_api_paths_get_json(client: Client, settings, clock) -> None:
@@ -148,6 +150,7 @@ def test_api_paths_get_json(client: Client, settings, clock) -> None:
         "detail": "Too many requests have come in. Please wait 1 minute and try again."
     }
     assert response["Retry-After"] == "60"
+    assert response["Content-Language"] == "en"
 
 
 def test_different_addresses_are_counted_separately(client: Client, settings, clock) -> None:
@@ -218,6 +221,7 @@ def test_wrong_receipts_are_limited_per_address_and_globally(client: Client, set
     response = get(client, "/api/v1/followup", "198.51.100.3", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 429
     assert json.loads(response.content)["detail"].startswith("Too many receipt codes have been tried.")
+    assert response["Content-Language"] == "en", "the language the message is written in"
     clock.now += 601
     assert get(client, "/followup", "198.51.100.1").status_code == 200
 
