@@ -283,12 +283,9 @@ def request(
     timeout: float = 120,
 ) -> tuple[int, dict[str, str], bytes]:
     """Send one request on a new connection; return status, headers (lower-case names) and body."""
-    connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    connection = KeptConnection(host, port, timeout=timeout)
     try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        data = response.read()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+        return connection.request(method, path, body=body, headers=headers)
     finally:
         connection.close()
 

@@ -20,8 +20,8 @@ workers = int(os.environ.get("PELUIT_WORKERS", str(max(2, os.cpu_count() or 1)))
 threads = int(os.environ.get("PELUIT_THREADS", "4"))
 worker_class = "gthread"
 
-# Argon2id derivations at once per worker process (vault/crypto.py queues the rest): together the workers
-# use every core and no more, so a flood of receipts cannot push a machine into swapping or starve the rest.
+# A worker whose main loop stops answering the arbiter for this long is restarted; on restart, requests in
+# flight get this long to finish.
 timeout = 30
 graceful_timeout = 20
 # Idle keep-alive connections wait in the worker's poller, not in a thread, and are closed after this.
@@ -92,8 +92,8 @@ def on_starting(server: Any) -> None:
     environment as it was).
 
     As many derivations at once as the machine has cores, shared by every worker (vault/host_slots.py), so no
-    core idles while any worker has a receipt waiting. Should the kernel refuse the shared slots, each worker
-    falls back to its share of the cores.
+    core idles while any worker has a receipt waiting, and a flood of receipts cannot push the machine into
+    swapping. Should the kernel refuse the shared slots, each worker falls back to its share of the cores.
     """
     cores = os.cpu_count() or 1
     os.environ.setdefault("PELUIT_KDF_HOST_SLOTS", str(cores))
@@ -139,7 +139,7 @@ def on_exit(server: Any) -> None:
             store.clear()
     except (StoreUnavailable, ValueError) as exc:
         server.log.warning("throttle store not emptied: %s", exc)
-    slots = int(os.environ.get("PELUIT_KDF_HOST_SLOTS") or 0)
+    slots = int(getattr(settings, "VAULT_KDF_HOST_SLOTS", 0))
     if slots:
         try:
             HostSlots(str(settings.VAR_DIR), slots).remove()

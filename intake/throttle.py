@@ -31,6 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -44,6 +45,7 @@ from intake.throttle_stores import (
     CounterStore,
     Hit,
     MemoryStore,
+    Refused,
     StoreUnavailable,
     store_from_url,
 )
@@ -137,22 +139,31 @@ class Throttle:
                 material = ipaddress.IPv6Network((parsed, 64), strict=False).network_address.packed
         return hashlib.blake2b(material, key=self._day_key(self.clock()), digest_size=16).digest()
 
-    def _count(self, hits: list[Hit], message: Callable[[int], str]) -> Counted | None:
-        """Count the hits (all or none); raise Throttled when one is full. None: the store is down."""
+    def _ask(self, hits: list[Hit], *, count: bool) -> Counted | Refused | None:
+        """Count the hits in the store (all or none), or only check them; None: the store is down."""
         if not self._store_usable():
             return None
         try:
-            outcome = self.store.count(hits, self.clock())
+            now = self.clock()
+            return self.store.count(hits, now) if count else self.store.full(hits, now)
         except StoreUnavailable as exc:
             self._store_failed(exc)
             return None
-        if isinstance(outcome, Counted):
-            return outcome
-        wait = max(1, math.ceil(outcome.wait))
-        raise Throttled(message(wait), wait)
+
+    def _count(self, hits: list[Hit], message: Callable[[int], str]) -> Counted | None:
+        """Count the hits (all or none); raise Throttled when one is full. None: the store is down."""
+        outcome = self._ask(hits, count=True)
+        if isinstance(outcome, Refused):
+            _refuse(outcome, message)
+        return outcome
 
     def _hits(self, *windows: tuple[tuple[str, tuple[int, int]], bytes]) -> list[Hit]:
         return [Hit(_bucket(window, client), *_limit(window)) for window, client in windows]
+
+    def _receipt_hits(self, request: HttpRequest, *, bounded: bool = True) -> list[Hit]:
+        """The wrong-receipt windows of this client and of everyone (``bounded=False``: never full)."""
+        hits = self._hits((RECEIPT_PER_ADDRESS, client_of(request)), (RECEIPT_GLOBAL, _EVERYONE))
+        return hits if bounded else [Hit(hit.bucket, UNBOUNDED, hit.period) for hit in hits]
 
     def check_request(self, request: HttpRequest) -> None:
         """Count a request to a reporter path; raise Throttled when its client or all POSTs are over limit."""
@@ -163,17 +174,9 @@ class Throttle:
 
     def check_receipt_attempts(self, request: HttpRequest) -> None:
         """Raise Throttled when this client, or everyone together, has tried too many wrong receipts lately."""
-        if not self._store_usable():
-            return
-        hits = self._hits((RECEIPT_PER_ADDRESS, client_of(request)), (RECEIPT_GLOBAL, _EVERYONE))
-        try:
-            refused = self.store.full(hits, self.clock())
-        except StoreUnavailable as exc:
-            self._store_failed(exc)
-            return
-        if refused is not None:
-            wait = max(1, math.ceil(refused.wait))
-            raise Throttled(_too_many_receipt_attempts(wait), wait)
+        refused = self._ask(self._receipt_hits(request), count=False)
+        if isinstance(refused, Refused):
+            _refuse(refused, _too_many_receipt_attempts)
 
     def count_wrong_receipt(self, request: HttpRequest) -> None:
         """Count a receipt that opened nothing, against this client and everyone, also past a full window.
@@ -182,11 +185,7 @@ class Throttle:
         than its limit and stays closed until enough of them have left it, so a burst of guesses timed for
         the moment a place frees up buys no more than its own size, once.
         """
-        hits = [
-            Hit(hit.bucket, UNBOUNDED, hit.period)
-            for hit in self._hits((RECEIPT_PER_ADDRESS, client_of(request)), (RECEIPT_GLOBAL, _EVERYONE))
-        ]
-        self._count(hits, _too_many_receipt_attempts)
+        self._ask(self._receipt_hits(request, bounded=False), count=True)
 
     def tracked_clients(self) -> int:
         """Return how many per-client counters hold events (for tests and monitoring; no keys are exposed)."""
@@ -204,6 +203,12 @@ class Throttle:
 
 # Used only while the store is unreachable (then nothing is counted): random per process, never stored.
 _PROCESS_FALLBACK_KEY = secrets.token_bytes(32)
+
+
+def _refuse(refused: Refused, message: Callable[[int], str]) -> NoReturn:
+    """Raise Throttled for a full window: its message and the whole seconds until it has room again."""
+    wait = max(1, math.ceil(refused.wait))
+    raise Throttled(message(wait), wait)
 
 
 def _wait_in_minutes(seconds: int) -> int:

@@ -123,13 +123,19 @@ class MemoryStore:
             events.popleft()
         return events
 
+    def _first_full(self, hits: list[Hit], now: float) -> Refused | None:
+        for index, hit in enumerate(hits):
+            events = self._live(hit.bucket, hit.period, now)
+            if len(events) >= hit.limit:
+                return Refused(index, _wait(events[0][0], hit.period, now) if events else hit.period)
+        return None
+
     def count(self, hits: list[Hit], now: float) -> Counted | Refused:
         """Count one event in every bucket of ``hits``, or in none of them if any is full."""
         with self._lock:
-            for index, hit in enumerate(hits):
-                events = self._live(hit.bucket, hit.period, now)
-                if len(events) >= hit.limit:
-                    return Refused(index, _wait(events[0][0], hit.period, now) if events else hit.period)
+            refused = self._first_full(hits, now)
+            if refused is not None:
+                return refused
             entry = _new_entry()
             for hit in hits:
                 self._events[hit.bucket].append((now, entry))
@@ -145,11 +151,7 @@ class MemoryStore:
     def full(self, hits: list[Hit], now: float) -> Refused | None:
         """Return the first full bucket of ``hits`` (counting nothing), or None."""
         with self._lock:
-            for index, hit in enumerate(hits):
-                events = self._live(hit.bucket, hit.period, now)
-                if len(events) >= hit.limit:
-                    return Refused(index, _wait(events[0][0], hit.period, now) if events else hit.period)
-            return None
+            return self._first_full(hits, now)
 
     def uncount(self, counted: Counted) -> None:
         """Take back the event ``counted``."""
@@ -198,6 +200,18 @@ CREATE TABLE IF NOT EXISTS day_key (day INTEGER PRIMARY KEY, key BLOB NOT NULL);
 """
 # How often one process removes every expired event (others' too), in seconds of the throttle's clock.
 SQLITE_SWEEP_EVERY = 60.0
+
+
+def _sqlite_first_full(db: sqlite3.Connection, hits: list[Hit], now: float) -> Refused | None:
+    """Return the first of ``hits`` whose bucket is full in ``db``, or None."""
+    for index, hit in enumerate(hits):
+        # Events that left the window are skipped here and deleted by the store's sweep.
+        number, oldest = db.execute(
+            "SELECT count(*), min(at) FROM event WHERE bucket = ? AND at > ?", (hit.bucket, now - hit.period)
+        ).fetchone()
+        if number >= hit.limit:
+            return Refused(index, _wait(oldest, hit.period, now) if oldest is not None else hit.period)
+    return None
 
 
 class SqliteStore:
@@ -298,13 +312,9 @@ class SqliteStore:
             if now - self._last_sweep >= SQLITE_SWEEP_EVERY:
                 db.execute("DELETE FROM event WHERE expires <= ?", (now,))
                 self._last_sweep = now
-            for index, hit in enumerate(hits):
-                # Events that left the window are skipped here and deleted by the sweep above.
-                number, oldest = db.execute(
-                    "SELECT count(*), min(at) FROM event WHERE bucket = ? AND at > ?", (hit.bucket, now - hit.period)
-                ).fetchone()
-                if number >= hit.limit:
-                    return Refused(index, _wait(oldest, hit.period, now) if oldest is not None else hit.period)
+            refused = _sqlite_first_full(db, hits, now)
+            if refused is not None:
+                return refused
             entry = _new_entry()
             db.executemany(
                 "INSERT INTO event (bucket, at, expires, entry) VALUES (?, ?, ?, ?)",
@@ -318,16 +328,7 @@ class SqliteStore:
     def full(self, hits: list[Hit], now: float) -> Refused | None:
         """Return the first full bucket of ``hits`` (counting nothing), or None."""
 
-        def work(db: sqlite3.Connection) -> Refused | None:
-            for index, hit in enumerate(hits):
-                number, oldest = db.execute(
-                    "SELECT count(*), min(at) FROM event WHERE bucket = ? AND at > ?", (hit.bucket, now - hit.period)
-                ).fetchone()
-                if number >= hit.limit:
-                    return Refused(index, _wait(oldest, hit.period, now) if oldest is not None else hit.period)
-            return None
-
-        result: Refused | None = self._run(work)
+        result: Refused | None = self._run(lambda db: _sqlite_first_full(db, hits, now))
         return result
 
     def uncount(self, counted: Counted) -> None:
@@ -364,8 +365,9 @@ class SqliteStore:
             self._run(lambda db: db.execute("DELETE FROM event").execute("DELETE FROM day_key"))
 
 
-# Counts in every bucket or in none, atomically. KEYS: the buckets. ARGV: now, entry, then limit and period
-# of each bucket. Returns nil when counted, else {index (1-based), seconds to wait as a string}.
+# Counts in every bucket or in none, atomically. KEYS: the buckets. ARGV: now, entry (empty: check only,
+# count nothing), then limit and period of each bucket. Returns nil when counted (or none is full), else
+# {index (1-based), seconds to wait as a string}.
 _REDIS_COUNT = """
 local now = tonumber(ARGV[1])
 for i, key in ipairs(KEYS) do
@@ -379,6 +381,7 @@ for i, key in ipairs(KEYS) do
     return {i, tostring(wait)}
   end
 end
+if ARGV[2] == '' then return nil end
 for i, key in ipairs(KEYS) do
   local period = tonumber(ARGV[2 + 2 * i])
   redis.call('ZADD', key, now, ARGV[2])
@@ -426,31 +429,26 @@ class RedisStore:
         result: bytes = self._call(work)
         return result
 
-    def count(self, hits: list[Hit], now: float) -> Counted | Refused:
-        """Count one event in every bucket of ``hits``, or in none of them if any is full (one Lua script)."""
-        entry = _new_entry()
+    def _script(self, hits: list[Hit], now: float, entry: str) -> Refused | None:
+        """Run the counting script: count under ``entry`` unless a bucket is full (``entry`` empty: only check)."""
         keys = [REDIS_PREFIX + hit.bucket for hit in hits]
         args: list[Any] = [repr(now), entry]
         for hit in hits:
             args += [hit.limit, repr(float(hit.period))]
         answer = self._call(lambda: self._count(keys=keys, args=args))
         if answer is None:
-            return Counted(tuple(hit.bucket for hit in hits), entry)
+            return None
         return Refused(int(answer[0]) - 1, max(0.0, float(answer[1])))
 
+    def count(self, hits: list[Hit], now: float) -> Counted | Refused:
+        """Count one event in every bucket of ``hits``, or in none of them if any is full (one Lua script)."""
+        entry = _new_entry()
+        refused = self._script(hits, now, entry)
+        return refused if refused is not None else Counted(tuple(hit.bucket for hit in hits), entry)
+
     def full(self, hits: list[Hit], now: float) -> Refused | None:
-        """Return the first full bucket of ``hits`` (counting nothing), or None."""
-
-        def work() -> Refused | None:
-            for index, hit in enumerate(hits):
-                key, since = REDIS_PREFIX + hit.bucket, f"({now - hit.period!r}"
-                if self.client.zcount(key, since, "+inf") >= hit.limit:
-                    oldest = self.client.zrangebyscore(key, since, "+inf", start=0, num=1, withscores=True)
-                    return Refused(index, _wait(float(oldest[0][1]), hit.period, now) if oldest else hit.period)
-            return None
-
-        result: Refused | None = self._call(work)
-        return result
+        """Return the first full bucket of ``hits`` (counting nothing), or None (the same script)."""
+        return self._script(hits, now, "")
 
     def uncount(self, counted: Counted) -> None:
         """Take back the event ``counted``."""

@@ -126,7 +126,7 @@ class KdfGate:
             try:
                 yield
             finally:
-                if host_slot:
+                if host_slot is not None:
                     host_slot.release()
         finally:
             with self._condition:

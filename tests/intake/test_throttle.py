@@ -226,12 +226,23 @@ def test_wrong_receipts_are_limited_per_address_and_globally(client: Client, set
     assert get(client, "/followup", "198.51.100.1").status_code == 200
 
 
-def test_receipt_attempt_raises_throttled_before_the_lookup(rf, settings, clock) -> None:
-    settings.PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (1, 600)
-    request = rf.get("/followup", REMOTE_ADDR="198.51.100.1")
+def reporter_request(rf) -> HttpRequest:
+    """A request to the follow-up page from one reporter's address, as the privacy middleware leaves it."""
+    request: HttpRequest = rf.get("/followup", REMOTE_ADDR="198.51.100.1")
     throttle.remember_client(request)
+    return request
+
+
+def wrong_receipt(request: HttpRequest) -> None:
+    """Look up a receipt that opens nothing."""
     with pytest.raises(UnknownReceipt), throttle.receipt_attempt(request):
         raise UnknownReceipt()
+
+
+def test_receipt_attempt_raises_throttled_before_the_lookup(rf, settings, clock) -> None:
+    settings.PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (1, 600)
+    request = reporter_request(rf)
+    wrong_receipt(request)
     looked_up = []
     with pytest.raises(throttle.Throttled) as caught, throttle.receipt_attempt(request):
         looked_up.append(True)
@@ -254,28 +265,23 @@ def test_right_receipts_do_not_count(client: Client, settings, clock) -> None:
 
 def test_a_failed_lookup_that_is_not_a_wrong_receipt_does_not_count(rf, settings, clock) -> None:
     settings.PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (1, 600)
-    request = rf.get("/followup", REMOTE_ADDR="198.51.100.1")
-    throttle.remember_client(request)
+    request = reporter_request(rf)
     for _ in range(3):
         with pytest.raises(RuntimeError), throttle.receipt_attempt(request):
             raise RuntimeError("database gone")
-    with pytest.raises(UnknownReceipt), throttle.receipt_attempt(request):
-        raise UnknownReceipt()
+    wrong_receipt(request)
 
 
 def test_overlapping_right_receipts_from_one_address_are_never_refused(rf, settings, clock) -> None:
     """Many reporters behind one address (an office's NAT, onion traffic) open their inboxes at once."""
     settings.PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (3, 600)
-    request = rf.get("/followup", REMOTE_ADDR="198.51.100.1")
-    throttle.remember_client(request)
+    request = reporter_request(rf)
     for _ in range(2):
-        with pytest.raises(UnknownReceipt), throttle.receipt_attempt(request):
-            raise UnknownReceipt()
+        wrong_receipt(request)
     with ExitStack() as in_flight:  # thirty right lookups under way together, none finished yet
         for _ in range(30):
             in_flight.enter_context(throttle.receipt_attempt(request))
-    with pytest.raises(UnknownReceipt), throttle.receipt_attempt(request):
-        raise UnknownReceipt()  # the third wrong one fills the window
+    wrong_receipt(request)  # the third wrong one fills the window
     with pytest.raises(throttle.Throttled), throttle.receipt_attempt(request):
         pass
 
@@ -283,12 +289,10 @@ def test_overlapping_right_receipts_from_one_address_are_never_refused(rf, setti
 def test_wrong_receipts_in_flight_past_a_full_window_keep_it_closed(rf, settings, clock) -> None:
     """A burst of guesses timed for when a place frees up buys its own size once, not again and again."""
     settings.PELUIT_THROTTLE_RECEIPT_PER_ADDRESS = (3, 600)
-    request = rf.get("/followup", REMOTE_ADDR="198.51.100.1")
-    throttle.remember_client(request)
+    request = reporter_request(rf)
     start = clock.now
     for _ in range(2):
-        with pytest.raises(UnknownReceipt), throttle.receipt_attempt(request):
-            raise UnknownReceipt()
+        wrong_receipt(request)
         clock.now += 10
     # Eight wrong lookups under way together while one place is left: all eight get their derivation.
     with pytest.raises(UnknownReceipt), ExitStack() as in_flight:
