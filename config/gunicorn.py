@@ -95,9 +95,10 @@ def on_starting(server: Any) -> None:
     """Size the Argon2id bounds the workers inherit (here, not on import: a tool importing this file keeps its
     environment as it was).
 
-    As many derivations at once as the machine has cores, shared by every worker (vault/host_slots.py), so no
-    core idles while any worker has a receipt waiting, and a flood of receipts cannot push the machine into
-    swapping. Should the kernel refuse the shared slots, each worker falls back to its share of the cores.
+    As many derivations at once as the machine has cores, shared by every worker (vault/host_slots.py), so a
+    flood of receipts cannot push the machine into swapping; and each worker its share of the cores, at least
+    one, because two derivations in one process wait on each other's memory mappings (vault.crypto.KdfGate).
+    With more workers than cores, a core idles only when fewer receipts wait than there are cores.
     """
     cores = os.cpu_count() or 1
     os.environ.setdefault("PELUIT_KDF_HOST_SLOTS", str(cores))
