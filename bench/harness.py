@@ -227,9 +227,22 @@ def wait_until_answering(port: int, process: subprocess.Popen[bytes], *, timeout
     raise RuntimeError(f"gunicorn on port {port} does not answer after {timeout} s")
 
 
+def gunicorn_shape() -> tuple[int, int]:
+    """Return the gunicorn workers and threads per worker ``bin/run`` uses on this machine (config/gunicorn.py)."""
+    from config import gunicorn
+
+    return gunicorn.workers, gunicorn.threads
+
+
 @contextmanager
-def serve(site: Site, *, workers: int = 2, threads: int = 1) -> Iterator[Server]:
-    """Serve the site with gunicorn on a free loopback port (the socket is made here and handed over)."""
+def serve(site: Site, *, workers: int | None = None, threads: int | None = None) -> Iterator[Server]:
+    """Serve the site with gunicorn on a free loopback port (the socket is made here and handed over).
+
+    ``workers`` and ``threads`` default to ``bin/run``'s (``gunicorn_shape``).
+    """
+    default_workers, default_threads = gunicorn_shape()
+    workers = workers or default_workers
+    threads = threads or default_threads
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(128)
@@ -240,7 +253,7 @@ def serve(site: Site, *, workers: int = 2, threads: int = 1) -> Iterator[Server]
     if config.exists():  # the project's bounds and address-free logging, as bin/run uses them
         command += ["-c", str(config)]
     command += ["--bind", f"fd://{listener.fileno()}", "--workers", str(workers), "--threads", str(threads)]
-    command += ["--worker-class", "gthread" if threads > 1 else "sync", "--timeout", "120"]
+    command += ["--timeout", "120"]  # the worker class is config/gunicorn.py's (gthread), as bin/run uses it
     log = (site.folder / f"gunicorn-{port}.log").open("wb")
     process = subprocess.Popen(
         command,

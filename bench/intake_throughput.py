@@ -1,7 +1,7 @@
 """Intake throughput: text-only WBS reports through the HTML form and the JSON API against gunicorn; prints JSON.
 
     .venv/bin/python bench/intake_throughput.py [--clients 1,8,16] [--seconds 20] [--max-requests 600]
-        [--warmup-seconds 8] [--workers 2] [--threads 4] [--database-url postgres://...] [--profile]
+        [--warmup-seconds 8] [--workers N] [--threads N] [--database-url postgres://...] [--profile]
 
 In one run, on a scratch Peluit served by gunicorn on 127.0.0.1 with the production Argon2id costs:
 
@@ -313,8 +313,8 @@ def main() -> None:
         default=WARMUP_SECONDS,
         help="load each channel and its baseline this long before measuring it (not counted)",
     )
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the README's production value)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (config/gunicorn.py)")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: bin/run's)")
+    parser.add_argument("--threads", type=int, default=None, help="threads per worker (default: bin/run's)")
     parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database (default: SQLite)")
     parser.add_argument("--profile", action="store_true", help="add a profile of submissions (in-process)")
     parser.add_argument("--profile-count", type=int, default=30)
@@ -329,6 +329,7 @@ def main() -> None:
     baseline: dict[str, dict[str, Any]] = {}
     with scratch_site(database_url=args.database_url) as site:
         with serve(site, workers=args.workers, threads=args.threads) as server:
+            shape = {"gunicorn_workers": server.workers, "threads": server.threads}
             for channel in channels:
                 if args.warmup_seconds > 0:
                     load(server, channel, "peluit", GOAL_CLIENTS, args.warmup_seconds, args.max_requests)
@@ -377,8 +378,7 @@ def main() -> None:
             "commit": commit(),
             "machine": {**before, "load_average_after": after["load_average"]},
             "server": {
-                "gunicorn_workers": args.workers,
-                "threads": args.threads,
+                **shape,
                 "database": "postgresql" if args.database_url else "sqlite",
                 "kdf_receipt": {"ops": params[0], "mem_mib": params[1] // 2**20},
                 "warmup_seconds_per_channel": args.warmup_seconds,

@@ -5,7 +5,7 @@ What one app server tolerates from slow or malformed clients is bounded here; a 
 carries a client address (``config.gunicorn_logging``).
 
 Environment: ``PELUIT_BIND`` (default ``127.0.0.1:8000``; comma-separated for several), ``PELUIT_WORKERS``
-(default: the number of CPU cores, at least 2) and ``PELUIT_THREADS`` (default 4). Command-line options
+(default: two per CPU core) and ``PELUIT_THREADS`` (default 2). Command-line options
 given to gunicorn override this file.
 """
 
@@ -16,8 +16,12 @@ import time
 from typing import Any
 
 bind = [part.strip() for part in os.environ.get("PELUIT_BIND", "127.0.0.1:8000").split(",") if part.strip()]
-workers = int(os.environ.get("PELUIT_WORKERS", str(max(2, os.cpu_count() or 1))))
-threads = int(os.environ.get("PELUIT_THREADS", "4"))
+# Four requests at once per core, as two workers of two threads: a worker's threads share one interpreter lock,
+# and a thread woken for an Argon2id slot waits for it while another thread runs Python. Measured on 2 cores
+# (docs/reliability.md, stop 21): 4 workers x 2 threads take about 4 % more reports/s than 2 x 4 at the same
+# Argon2 limit, for about twice the workers' memory.
+workers = int(os.environ.get("PELUIT_WORKERS", str(2 * (os.cpu_count() or 1))))
+threads = int(os.environ.get("PELUIT_THREADS", "2"))
 worker_class = "gthread"
 
 # A worker whose main loop stops answering the arbiter for this long is restarted; on restart, requests in
@@ -91,9 +95,10 @@ def on_starting(server: Any) -> None:
     """Size the Argon2id bounds the workers inherit (here, not on import: a tool importing this file keeps its
     environment as it was).
 
-    As many derivations at once as the machine has cores, shared by every worker (vault/host_slots.py), so no
-    core idles while any worker has a receipt waiting, and a flood of receipts cannot push the machine into
-    swapping. Should the kernel refuse the shared slots, each worker falls back to its share of the cores.
+    As many derivations at once as the machine has cores, shared by every worker (vault/host_slots.py), so a
+    flood of receipts cannot push the machine into swapping; and each worker its share of the cores, at least
+    one, because two derivations in one process wait on each other's memory mappings (vault.crypto.KdfGate).
+    With more workers than cores, a core idles only when fewer receipts wait than there are cores.
     """
     cores = os.cpu_count() or 1
     os.environ.setdefault("PELUIT_KDF_HOST_SLOTS", str(cores))

@@ -9,8 +9,8 @@ logger = logging.getLogger(__name__)
 def _share_kdf_slots_with_host(slots: int) -> None:
     """Bound Argon2id derivations across every process on this machine (see vault/host_slots.py).
 
-    Each process may then use any of the machine's slots; if the kernel refuses the shared semaphore, the
-    per-process bound (``PELUIT_KDF_CONCURRENCY``) alone applies and the refusal is logged.
+    Each process keeps its own bound (``PELUIT_KDF_CONCURRENCY``) too; if the kernel refuses the shared
+    semaphore, that bound alone applies and the refusal is logged.
     """
     from vault import crypto
     from vault.host_slots import HostSlots, HostSlotsUnavailable
@@ -20,7 +20,7 @@ def _share_kdf_slots_with_host(slots: int) -> None:
     except (HostSlotsUnavailable, ValueError) as exc:
         logger.warning("Argon2id host slots not shared (%s); each process bounds its own derivations", exc)
         return
-    crypto.KDF_GATE.share_with_host(host, fallback_limit=crypto.KDF_GATE.limit)
+    crypto.KDF_GATE.share_with_host(host)
 
 
 class VaultConfig(AppConfig):

@@ -78,18 +78,17 @@ class KdfGate:
         self.active = 0
         self.peak = 0
         self.host: HostSlots | None = None
-        self.fallback_limit = self.limit
 
-    def share_with_host(self, host: HostSlots | None, *, fallback_limit: int = 1) -> None:
+    def share_with_host(self, host: HostSlots | None) -> None:
         """Make every derivation also hold one of ``host``'s slots (None: this process's bound alone).
 
-        While it does, this process may run as many derivations as the machine has slots; should the kernel
-        refuse them later, the process goes back to ``fallback_limit`` on its own.
+        The process keeps its own bound as well. Two derivations in one process slow each other down: each
+        maps Argon2id's memory afresh and unmaps it, and the kernel does that one at a time per process, so a
+        core waits instead of deriving (measured in docs/reliability.md, stop 21). gunicorn therefore runs
+        more workers than cores, each deriving ``limit`` at a time, and the machine's slots bound them together.
+        Should the kernel refuse the slots later, the process's own bound alone applies.
         """
         self.host = host
-        self.fallback_limit = max(1, fallback_limit)
-        if host is not None:
-            self.set_limit(host.size)
 
     def _host_slot(self) -> HostSlot | None:
         """Take one of the machine's slots; None when there are none, or the kernel refuses (logged once)."""
@@ -101,10 +100,9 @@ class KdfGate:
         except HostSlotsUnavailable as exc:
             # A derivation is never refused for want of the shared bound: this process's own applies from now on.
             logger.warning(
-                "Argon2id host slots unavailable, %d at once in this process from now on: %s", self.fallback_limit, exc
+                "Argon2id host slots unavailable, %d at once in this process from now on: %s", self.limit, exc
             )
             self.host = None
-            self.set_limit(self.fallback_limit)
             return None
 
     def set_limit(self, limit: int) -> None:

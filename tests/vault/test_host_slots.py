@@ -174,7 +174,7 @@ def test_when_the_kernel_refuses_slots_derivations_go_on_and_say_why(
         assert len(derive()) == crypto.KEY_BYTES
         assert len(derive()) == crypto.KEY_BYTES
     assert caplog.text.count("host slots unavailable") == 1, "said once"
-    assert crypto.KDF_GATE.host is None and crypto.KDF_GATE.limit == 1, "back to this process's own bound"
+    assert crypto.KDF_GATE.host is None and crypto.KDF_GATE.limit == 4, "this process's own bound alone"
 
 
 def test_slots_whose_maker_died_before_putting_them_in_are_put_in_by_a_waiter(
@@ -212,7 +212,8 @@ def test_a_waiter_does_not_refill_slots_that_are_in_use(slots: HostSlots, monkey
 
 
 def test_under_gunicorns_settings_every_worker_shares_the_machines_slots(tmp_path: Path) -> None:
-    """config/gunicorn.py sets PELUIT_KDF_HOST_SLOTS to the cores; a process started so shares them."""
+    """config/gunicorn.py sets PELUIT_KDF_HOST_SLOTS to the cores and each worker's own bound to its share of
+    them; a process started so shares the machine's slots and keeps its own bound."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PELUIT_KDF_")}
     env.update(PELUIT_VAR_DIR=str(tmp_path), PELUIT_WORKERS="2", DJANGO_SETTINGS_MODULE="config.settings")
     probe = (
@@ -232,9 +233,39 @@ def test_under_gunicorns_settings_every_worker_shares_the_machines_slots(tmp_pat
         timeout=60,
         check=True,
     ).stdout.split()
-    cores = str(os.cpu_count() or 1)
-    assert out == [cores, cores, cores], "each worker may use every core's slot, and the machine bounds them"
-    HostSlots(str(tmp_path), int(cores)).remove()
+    cores = os.cpu_count() or 1
+    share = max(1, cores // 2)
+    assert out == [str(cores), str(share), str(cores)], "the machine bounds the workers, each its share of it"
+    HostSlots(str(tmp_path), cores).remove()
+
+
+def test_a_process_derives_no_more_at_once_than_its_own_bound_while_machine_slots_are_free(
+    gate_sharing: tuple[crypto.KdfGate, HostSlots], tmp_path: Path
+) -> None:
+    """Two derivations in one process wait on each other's memory mappings: the process's bound holds even
+    when the machine has a slot free."""
+    gate, _one = gate_sharing
+    two = HostSlots(str(tmp_path / "two"), 2)
+    gate.set_limit(1)
+    gate.share_with_host(two)  # sharing the machine's slots does not raise the process's own bound
+    second_in: list[float] = []
+
+    def second() -> None:
+        with gate.slot():
+            second_in.append(time.monotonic())
+
+    try:
+        with gate.slot():
+            assert two.free() == 1, "a machine slot is still free"
+            waiter = threading.Thread(target=second)
+            waiter.start()
+            time.sleep(0.5)
+            assert second_in == [], "the second derivation of this process waits"
+            left = time.monotonic()
+        waiter.join(5)
+        assert second_in and second_in[0] >= left, "and goes once the first is done"
+    finally:
+        two.remove()
 
 
 def test_a_served_peluit_derives_in_the_machines_slots_and_removes_them_when_it_stops(tmp_path: Path) -> None:
