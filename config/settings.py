@@ -66,12 +66,12 @@ PELUIT_SIGNING_P12 = os.environ.get("PELUIT_SIGNING_P12", "")
 # Argon2id costs of the vault: "production", or "test" (the libsodium minimum, for the test suite only).
 # The costs used are recorded in every stored blob; see vault/conf.py and docs/vault.md.
 VAULT_KDF_PROFILE = os.environ.get("PELUIT_KDF_PROFILE", "production")
-# Argon2id derivations at once per process; more wait their turn (config/gunicorn.py sets cores ÷ workers, the
-# bound that applies should the machine's shared slots below be refused; while they apply, each process may use
-# every slot: vault/apps.py).
+# Argon2id derivations at once per process; more wait their turn. config/gunicorn.py sets cores ÷ workers (at
+# least 1): two derivations in one process wait on each other's memory mappings (vault.crypto.KdfGate).
 VAULT_KDF_CONCURRENCY = int(os.environ.get("PELUIT_KDF_CONCURRENCY", "1"))
 # Argon2id derivations at once on this machine, shared by every process of this Peluit (0: no shared bound).
-# config/gunicorn.py sets the number of cores, so every core derives while any worker has a receipt waiting.
+# config/gunicorn.py sets the number of cores; with more workers than cores, every core derives while enough
+# receipts wait.
 VAULT_KDF_HOST_SLOTS = int(os.environ.get("PELUIT_KDF_HOST_SLOTS", "0"))
 # The model whose primary key is the vault's report id; the vault names cases by its ``number`` in the audit log
 # (a swappable model, as AUTH_USER_MODEL, so vault/ imports nothing of casework/).
