@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -31,6 +32,9 @@ from vault import services as vault
 from vault.exceptions import VaultError
 
 HELD_FIELD = "held_files"
+# Sent by a form that lists held files (``_report_form.html``), so a form whose reporter unticked every one of
+# them still has them looked up and deleted.
+HELD_LISTED_FIELD = "held_listed"
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,22 @@ def _upload(held: vault.HeldFile) -> HeldUpload | None:
 def held_uploads(*, token: str) -> list[HeldUpload]:
     """Return the files held under the form token ``token`` (none for a missing or short token)."""
     return [item for held in vault.held_files(token=token) if (item := _upload(held)) is not None]
+
+
+def may_use_held(data: QueryDict, *, new_files: int) -> bool:
+    """Return whether a posted form may take over held files: it carries files, or lists held ones.
+
+    Most reports are text only, from a form that listed no held files; they skip looking for held files
+    (and the re-sent-form check, which the submission's token row makes anyway). Files held under the token
+    of a form posted without its list (e.g. an older copy from the browser's history) are not taken over;
+    they expire an hour after they were held and are purged then, as every held file is.
+    """
+    return bool(new_files or data.getlist(HELD_FIELD) or data.get(HELD_LISTED_FIELD))
+
+
+def none_held(*, token: str) -> HeldSelection:
+    """Return the selection of a form that takes over no held files (``may_use_held`` is False)."""
+    return HeldSelection(token=token, files=[], held_any=False)
 
 
 def select_held(*, token: str, kept_ids: Sequence[str], new_files: int) -> HeldSelection:

@@ -35,7 +35,15 @@ from intake.forms import (
     SurveyForm,
     WbsReportForm,
 )
-from intake.held import HELD_FIELD, HeldFilesRefused, held_uploads, hold_uploads, select_held
+from intake.held import (
+    HELD_FIELD,
+    HeldFilesRefused,
+    held_uploads,
+    hold_uploads,
+    may_use_held,
+    none_held,
+    select_held,
+)
 from intake.throttle import Throttled, receipt_attempt
 from vault import services as vault
 from vault.exceptions import FollowupExpired, NotSetUp, UnknownReceipt
@@ -84,16 +92,18 @@ def report_page(request: HttpRequest, page: ReportPage) -> HttpResponse:
         return render(request, page.template, {**context, "form": page.form_class(), "held": []})
     # The token as the form's CharField cleans it (stripped): the held files and the submission name one token.
     token = request.POST.get("submission_token", "").strip()
-    if services.token_spent(token=token):
-        return _already_sent(request, services.AlreadySubmitted(), page)
     attachments = request.FILES.getlist("attachments")
     voice_recordings = request.FILES.getlist("voice_recordings")
+    new_files = len(attachments) + len(voice_recordings)
     try:
-        held = select_held(
-            token=token,
-            kept_ids=request.POST.getlist(HELD_FIELD),
-            new_files=len(attachments) + len(voice_recordings),
-        )
+        if not may_use_held(request.POST, new_files=new_files):
+            # Text only (most reports): nothing to look up. A re-sent form is refused by the submission's
+            # own token row, with the same answer.
+            held = none_held(token=token)
+        elif services.token_spent(token=token):  # before the held files, which the first send deleted
+            return _already_sent(request, services.AlreadySubmitted(), page)
+        else:
+            held = select_held(token=token, kept_ids=request.POST.getlist(HELD_FIELD), new_files=new_files)
     except HeldFilesRefused as exc:
         # Nothing of this request is kept: the form comes back with its text and no files.
         form = page.form_class(request.POST)

@@ -19,12 +19,14 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
 from audit.models import AuditEvent
 from casework.cases import sealed
 from casework.models import Case
+from intake.models import SubmissionToken
 from tests.intake.conftest import GPS_LATITUDE, IntakeStaff, jpeg_with_gps, pdf_with_author, upload, wbs_post
 from tests.intake.voice_samples import encode, synthetic_voice
 from tests.support.assignment import assign_officers
@@ -178,6 +180,38 @@ def test_unticked_files_are_removed_and_new_ones_added(client: Client, intake_st
     assert sent.status_code == 200
     assert sorted(officer_files(intake_staff, Case.objects.get())) == ["b.txt", "c.txt"]
     assert not HeldBlob.objects.exists()
+
+
+def test_unticking_every_held_file_removes_them_all(client: Client, intake_staff: IntakeStaff) -> None:
+    """The re-shown form says it lists held files, so a reporter who unticks all of them has them deleted."""
+    token = form_token(client)
+    first = client.post(
+        "/en/report/wbs/", {**wbs_post(title=""), "submission_token": token, "attachments": [note("a.txt")]}
+    )
+    assert sorted(held_on_page(first)) == ["a.txt"]
+    listed = re.search(r'<input type="hidden" name="held_listed" value="([^"]+)">', first.content.decode())
+    assert listed, "the re-shown form does not say that it lists held files"
+    sent = client.post("/en/report/wbs/", {**wbs_post(), "submission_token": token, "held_listed": listed.group(1)})
+    assert sent.status_code == 200
+    assert not Case.objects.get().attachments.exists()
+    assert not HeldBlob.objects.exists()
+
+
+def test_a_text_only_form_reads_neither_spent_tokens_nor_held_files(client: Client, intake_staff: IntakeStaff) -> None:
+    """Most reports are text only: their form looks up no held files and no spent token before sending (the
+    submission's own token row refuses a re-sent form). Files held under the token of a form posted without
+    its list (an older copy of the page) stay until they expire."""
+    token = form_token(client)
+    client.post("/en/report/wbs/", {**wbs_post(title=""), "submission_token": token, "attachments": [note("a.txt")]})
+    with CaptureQueriesContext(connection) as queries:
+        sent = client.post("/en/report/wbs/", {**wbs_post(), "submission_token": token})
+    assert sent.status_code == 200 and not Case.objects.get().attachments.exists()
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    for table in (HeldBlob._meta.db_table, SubmissionToken._meta.db_table):
+        assert not [sql for sql in reads if table in sql], f"{table} was read"
+    assert HeldBlob.objects.count() == 1  # not taken over; purged when it expires
+    again = client.post("/en/report/wbs/", {**wbs_post(), "submission_token": token})
+    assert again.status_code == 409 and Case.objects.count() == 1
 
 
 def test_a_refused_file_is_named_and_the_others_are_kept(client: Client, intake_staff: IntakeStaff) -> None:
