@@ -117,21 +117,22 @@ def prepare_new_key(*, user: Staff, new_password: str) -> NewWrapping | None:
 
 
 @transaction.atomic
-def enrol_officer(*, user: Staff, password: str, actor: Staff | str = "system") -> None:
+def enrol_officer(
+    *, user: Staff, password: str, actor: Staff | str = "system", prepared: NewWrapping | None = None
+) -> None:
     """Create the staff member's X25519 key pair, the private key wrapped under Argon2id(password, pepper).
 
     Only roles that may hold case keys (officer, supervisor) are enrolled; raises ``VaultError`` otherwise
-    or when the staff member already has a key.
+    or when the staff member already has a key. ``prepared`` (from ``prepare_new_key``, made before the
+    transaction) is stored as it is; without it the key pair is made here.
     """
     if not may_hold_case_keys(user):
         raise VaultError()
     if OfficerKey.objects.filter(user_id=user.pk).exists():
         raise VaultError()
-    public_key, private_key = crypto.box_keypair()
-    OfficerKey.objects.create(
-        user_id=user.pk, public_key=public_key, wrapped_private_key=_wrap(user, password, private_key, public_key)
-    )
-    events.record(action=Action.OFFICER_KEY_CREATED, actor=actor, details={"staff": user.username})
+    if prepared is None or prepared.user_id != user.pk or prepared.replaces is not None:
+        prepared = _new_key_pair(user, password)
+    _store_new_key(user, prepared, actor=actor)
 
 
 @transaction.atomic

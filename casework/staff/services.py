@@ -37,7 +37,6 @@ class NewStaff:
     device: TOTPDevice | None
 
 
-@transaction.atomic
 def staff_create(
     *,
     username: str,
@@ -55,26 +54,36 @@ def staff_create(
     key pair (wrapped under this password); the first supervisor also becomes the escrow key holder.
     ``created_by`` is the administrator who did it (the audit actor; ``system`` for ``manage.py add_staff``).
     Raises ``django.core.exceptions.ValidationError`` for a weak password or an unknown role.
+
+    The password hash and the key's wrapping are Argon2id runs, made outside the write transactions (on SQLite
+    the one write lock would stop every reporter's submission meanwhile). The wrapping binds the new account's
+    id, so the account is written first and the key pair in a second transaction; an account whose key pair
+    was never written (the process died between the two) gets one at its first login
+    (``vault.console.unlock_console``), as accounts made before the vault did.
     """
     role = Role(role)
+    actor: StaffUser | str = created_by or "system"
     first, _sep, last = full_name.partition(" ")
     user = StaffUser(username=username, role=role, first_name=first, last_name=last, email=email)
     validate_password(password, user)
-    user.set_password(password)
     user.full_clean(exclude=["password"])
-    user.save()
-    assign_role(user, role)
-    audit_record(
-        action=Action.STAFF_CREATED,
-        actor=created_by or "system",
-        details={"staff_id": user.pk, "username": user.username, "role": role.value, "with_totp": with_totp},
-    )
+    user.set_password(password)
+    with transaction.atomic():
+        user.save()
+        assign_role(user, role)
+        audit_record(
+            action=Action.STAFF_CREATED,
+            actor=actor,
+            details={"staff_id": user.pk, "username": user.username, "role": role.value, "with_totp": with_totp},
+        )
+        device = two_factor.create_confirmed_totp(user) if with_totp else None
     if may_hold_case_keys(user):
-        vault.enrol_officer(user=user, password=password, actor=created_by or "system")
-        if may_hold_escrow_key(user) and not vault.escrow_exists():
-            # The first supervisor (the head of the inspectorate) holds the escrow key; see escrow_init.
-            vault.escrow_create(holder=user, actor=created_by or "system")
-    device = two_factor.create_confirmed_totp(user) if with_totp else None
+        prepared = vault.prepare_new_key(user=user, new_password=password)
+        with transaction.atomic():
+            vault.enrol_officer(user=user, password=password, actor=actor, prepared=prepared)
+            if may_hold_escrow_key(user) and not vault.escrow_exists():
+                # The first supervisor (the head of the inspectorate) holds the escrow key; see escrow_init.
+                vault.escrow_create(holder=user, actor=actor)
     return NewStaff(user=user, device=device)
 
 

@@ -1,4 +1,4 @@
-"""A staff password change or reset runs its Argon2id work before the write transaction, not inside it.
+"""A staff account's creation, password change or reset runs its Argon2id work outside the write transactions.
 
 On SQLite the write transaction holds the database's one write lock (``BEGIN IMMEDIATE``): three Argon2id runs
 at the officer cost inside it would stop every reporter's submission for seconds. The real functions run; a
@@ -63,6 +63,22 @@ def test_an_administrators_reset_derives_before_the_transaction(derivations: lis
     officer.refresh_from_db()
     assert officer.check_password(NEW_PASSWORD)
     vault.unlock_keyring(user=officer, password=NEW_PASSWORD)
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.OFFICER, Role.ADMIN])
+def test_creating_an_account_derives_outside_every_transaction(derivations: list[bool], role: Role) -> None:
+    """Before: the login hash and the vault key's wrapping ran inside the creation's transaction."""
+    derivations.clear()
+    created = services.staff_create(username=f"baru-{role.value}", role=role, password=NEW_PASSWORD, with_totp=False)
+    holds_keys = role != Role.ADMIN
+    assert len(derivations) >= (2 if holds_keys else 1), "the login hash (and the key's wrapping) ran Argon2id"
+    assert not any(derivations), derivations
+    user = created.user
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD) and user.role == role
+    if holds_keys:
+        vault.unlock_keyring(user=user, password=NEW_PASSWORD)
+    assert vault.escrow_exists() is (role == Role.SUPERVISOR)  # the first supervisor holds the escrow key
 
 
 def test_a_wrong_old_password_changes_nothing(derivations: list[bool]) -> None:
