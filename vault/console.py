@@ -30,7 +30,7 @@ from vault.access import EscrowKeyring, Keyring
 from vault.escrow import escrow_create, escrow_exists, escrow_keyring_for
 from vault.exceptions import VaultError, VaultLocked
 from vault.models import OfficerKey
-from vault.officers import enrol_officer, unwrap_private_key
+from vault.officers import enrol_officer, prepare_new_key, unwrap_private_key
 from vault.permissions import Staff, is_verified, may_hold_case_keys, may_hold_escrow_key
 
 SESSION_KEY = "peluit_vault_key"
@@ -101,7 +101,10 @@ def unlock_console(request: HttpRequest, *, user: Staff, password: str) -> None:
     if not may_hold_case_keys(user):
         return
     if not OfficerKey.objects.filter(user_id=user.pk).exists():
-        enrol_officer(user=user, password=password, actor=user)
+        # Wrapped (Argon2id) before enrol_officer's transaction opens.
+        enrol_officer(
+            user=user, password=password, actor=user, prepared=prepare_new_key(user=user, new_password=password)
+        )
     if may_hold_escrow_key(user) and not escrow_exists():
         # Same rule as staff creation: the first supervisor holds the escrow key (databases older than it).
         with contextlib.suppress(VaultError):  # another supervisor was first

@@ -13,13 +13,15 @@ from typing import Any
 import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db import connection
+from django.test import Client
 
 from casework.staff import services
 from casework.staff.roles import Role
-from tests.support.staff import PASSWORD, StaffFactory
+from tests.support.staff import PASSWORD, StaffFactory, login
 from vault import crypto
 from vault import services as vault
 from vault.exceptions import WrongPassword
+from vault.models import OfficerKey
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NEW_PASSWORD = "a fresh and long passphrase 42"
@@ -79,6 +81,18 @@ def test_creating_an_account_derives_outside_every_transaction(derivations: list
     if holds_keys:
         vault.unlock_keyring(user=user, password=NEW_PASSWORD)
     assert vault.escrow_exists() is (role == Role.SUPERVISOR)  # the first supervisor holds the escrow key
+
+
+def test_an_officer_without_a_key_pair_is_enrolled_at_login_outside_the_transaction(
+    derivations: list[bool], client: Client
+) -> None:
+    officer = StaffFactory(role=Role.OFFICER)
+    OfficerKey.objects.filter(user=officer).delete()  # made before the vault, or its creation was cut short
+    derivations.clear()
+    login(client, officer)
+    assert OfficerKey.objects.filter(user=officer).exists()
+    assert derivations and not any(derivations), derivations
+    vault.unlock_keyring(user=officer, password=PASSWORD)
 
 
 def test_a_wrong_old_password_changes_nothing(derivations: list[bool]) -> None:
