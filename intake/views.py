@@ -128,6 +128,10 @@ def report_page(request: HttpRequest, page: ReportPage) -> HttpResponse:
             return render(request, "error.html", {"title": message, "message": message}, status=503)
         else:
             return render(request, page.receipt_template, {**page.context, "submission": submission, "kind": page.kind})
+    if not may_use_held(request.POST, new_files=new_files) and services.token_spent(token=token):
+        # A text-only form sent before and posted again with an error (the browser's copy of an earlier
+        # error page): already sent, not "correct the fields" (checked up front when it may use held files).
+        return _already_sent(request, services.AlreadySubmitted(), page)
     if rejected is not None and page.extra_form is not None and rejected.field in page.extra_form.fields:
         page.extra_form.add_error(rejected.field, rejected.message)
         rejected = None

@@ -214,6 +214,20 @@ def test_a_text_only_form_reads_neither_spent_tokens_nor_held_files(client: Clie
     assert again.status_code == 409 and Case.objects.count() == 1
 
 
+def test_a_sent_text_only_form_posted_again_with_an_error_is_already_sent(
+    client: Client, intake_staff: IntakeStaff
+) -> None:
+    """Found probing stop 22's text-only path: the browser's copy of an earlier error page, posted again after
+    the report was sent, asked to correct its fields (400) instead of saying it was sent."""
+    token = form_token(client)
+    assert client.post("/en/report/wbs/", {**wbs_post(title=""), "submission_token": token}).status_code == 400
+    assert client.post("/en/report/wbs/", {**wbs_post(), "submission_token": token}).status_code == 200
+    again = client.post("/en/report/wbs/", {**wbs_post(title=""), "submission_token": token})
+    assert again.status_code == 409 and Case.objects.count() == 1
+    fresh = client.post("/en/report/wbs/", {**wbs_post(title=""), "submission_token": form_token(client)})
+    assert fresh.status_code == 400  # an unsent form with an error still comes back to be corrected
+
+
 def test_a_refused_file_is_named_and_the_others_are_kept(client: Client, intake_staff: IntakeStaff) -> None:
     token = form_token(client)
     files = [upload("program.pdf", b"MZ\x90\x00" + b"\x00" * 300), upload("catatan.txt", b"isi catatan")]
