@@ -149,10 +149,7 @@ def rewrap_officer_key(
     row = OfficerKey.objects.select_for_update().filter(user_id=user.pk).first()
     if row is None:
         if may_hold_case_keys(user):
-            if prepared is not None and prepared.replaces is None and prepared.user_id == user.pk:
-                _store_new_key(user, prepared, actor=user)
-            else:
-                enrol_officer(user=user, password=new_password, actor=user)
+            enrol_officer(user=user, password=new_password, actor=user, prepared=prepared)
         return
     if prepared is not None and prepared.user_id == user.pk and prepared.replaces == bytes(row.wrapped_private_key):
         row.wrapped_private_key = prepared.wrapped_private_key
