@@ -95,8 +95,9 @@ def report_page(request: HttpRequest, page: ReportPage) -> HttpResponse:
     attachments = request.FILES.getlist("attachments")
     voice_recordings = request.FILES.getlist("voice_recordings")
     new_files = len(attachments) + len(voice_recordings)
+    uses_held = may_use_held(request.POST, new_files=new_files)
     try:
-        if not may_use_held(request.POST, new_files=new_files):
+        if not uses_held:
             # Text only (most reports): nothing to look up. A re-sent form is refused by the submission's
             # own token row, with the same answer.
             held = none_held(token=token)
@@ -128,7 +129,7 @@ def report_page(request: HttpRequest, page: ReportPage) -> HttpResponse:
             return render(request, "error.html", {"title": message, "message": message}, status=503)
         else:
             return render(request, page.receipt_template, {**page.context, "submission": submission, "kind": page.kind})
-    if not may_use_held(request.POST, new_files=new_files) and services.token_spent(token=token):
+    if not uses_held and services.token_spent(token=token):
         # A text-only form sent before and posted again with an error (the browser's copy of an earlier
         # error page): already sent, not "correct the fields" (checked up front when it may use held files).
         return _already_sent(request, services.AlreadySubmitted(), page)
