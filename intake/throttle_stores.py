@@ -198,20 +198,45 @@ CREATE INDEX IF NOT EXISTS event_bucket ON event (bucket, at);
 CREATE INDEX IF NOT EXISTS event_expires ON event (expires);
 CREATE TABLE IF NOT EXISTS day_key (day INTEGER PRIMARY KEY, key BLOB NOT NULL);
 """
+# How many events each bucket holds, kept in step with ``event`` by every statement that adds or removes some:
+# a bucket's count is then one primary-key read, whatever the number of events in its window (a count(*)
+# over the window costs a step per event: 1.4 ms at 20,000, on every request of a flood with raised limits).
+_SQLITE_TALLY = "CREATE TABLE IF NOT EXISTS tally (bucket BLOB PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID"
 # How often one process removes every expired event (others' too), in seconds of the throttle's clock.
 SQLITE_SWEEP_EVERY = 60.0
 
 
+def _sqlite_removed(db: sqlite3.Connection, bucket: bytes, cursor: sqlite3.Cursor) -> None:
+    """Take the events ``cursor`` (a DELETE on ``bucket``) removed off the bucket's tally."""
+    if cursor.rowcount > 0:
+        db.execute("UPDATE tally SET n = n - ? WHERE bucket = ?", (cursor.rowcount, bucket))
+
+
 def _sqlite_first_full(db: sqlite3.Connection, hits: list[Hit], now: float) -> Refused | None:
-    """Return the first of ``hits`` whose bucket is full in ``db``, or None."""
+    """Return the first of ``hits`` whose bucket is full in ``db``, or None.
+
+    Each bucket first drops the events that left its window (as the Redis store does), so its tally counts
+    exactly the events of the window: a few index steps, however many events the window holds.
+    """
     for index, hit in enumerate(hits):
-        # Events that left the window are skipped here and deleted by the store's sweep.
-        number, oldest = db.execute(
-            "SELECT count(*), min(at) FROM event WHERE bucket = ? AND at > ?", (hit.bucket, now - hit.period)
-        ).fetchone()
-        if number >= hit.limit:
+        left = db.execute("DELETE FROM event WHERE bucket = ? AND at <= ?", (hit.bucket, now - hit.period))
+        _sqlite_removed(db, hit.bucket, left)
+        row = db.execute("SELECT n FROM tally WHERE bucket = ?", (hit.bucket,)).fetchone()
+        if row is not None and row[0] >= hit.limit:
+            (oldest,) = db.execute("SELECT min(at) FROM event WHERE bucket = ?", (hit.bucket,)).fetchone()
             return Refused(index, _wait(oldest, hit.period, now) if oldest is not None else hit.period)
     return None
+
+
+def _sqlite_sweep(db: sqlite3.Connection, now: float) -> None:
+    """Remove every expired event (of any bucket) and take them off their tallies."""
+    db.execute(
+        "UPDATE tally SET n = n - (SELECT count(*) FROM event WHERE event.bucket = tally.bucket AND expires <= ?)"
+        " WHERE bucket IN (SELECT bucket FROM event WHERE expires <= ?)",
+        (now, now),
+    )
+    db.execute("DELETE FROM event WHERE expires <= ?", (now,))
+    db.execute("DELETE FROM tally WHERE n <= 0")
 
 
 class SqliteStore:
@@ -255,6 +280,12 @@ class SqliteStore:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=OFF")
             connection.executescript(_SQLITE_SCHEMA)
+            if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'tally'").fetchone() is None:
+                # A store made before the tally existed: count what its events already hold.
+                connection.execute("BEGIN IMMEDIATE")
+                connection.execute(_SQLITE_TALLY)
+                connection.execute("INSERT INTO tally (bucket, n) SELECT bucket, count(*) FROM event GROUP BY bucket")
+                connection.execute("COMMIT")
         return connection
 
     @contextmanager
@@ -310,7 +341,7 @@ class SqliteStore:
 
         def work(db: sqlite3.Connection) -> Counted | Refused:
             if now - self._last_sweep >= SQLITE_SWEEP_EVERY:
-                db.execute("DELETE FROM event WHERE expires <= ?", (now,))
+                _sqlite_sweep(db, now)  # the buckets nobody counts in any more
                 self._last_sweep = now
             refused = _sqlite_first_full(db, hits, now)
             if refused is not None:
@@ -319,6 +350,10 @@ class SqliteStore:
             db.executemany(
                 "INSERT INTO event (bucket, at, expires, entry) VALUES (?, ?, ?, ?)",
                 [(hit.bucket, now, now + hit.period, entry) for hit in hits],
+            )
+            db.executemany(
+                "INSERT INTO tally (bucket, n) VALUES (?, 1) ON CONFLICT (bucket) DO UPDATE SET n = n + 1",
+                [(hit.bucket,) for hit in hits],
             )
             return Counted(tuple(hit.bucket for hit in hits), entry)
 
@@ -333,11 +368,13 @@ class SqliteStore:
 
     def uncount(self, counted: Counted) -> None:
         """Take back the event ``counted``."""
-        self._run(
-            lambda db: db.executemany(
-                "DELETE FROM event WHERE bucket = ? AND entry = ?", [(b, counted.entry) for b in counted.buckets]
-            )
-        )
+
+        def work(db: sqlite3.Connection) -> None:
+            for bucket in counted.buckets:
+                taken = db.execute("DELETE FROM event WHERE bucket = ? AND entry = ?", (bucket, counted.entry))
+                _sqlite_removed(db, bucket, taken)
+
+        self._run(work)
 
     def tracked(self, prefix: bytes, period: float, now: float) -> int:
         """Return how many buckets with ``prefix`` hold events of the last ``period`` seconds."""
@@ -353,7 +390,7 @@ class SqliteStore:
         """Remove expired events and past days' keys."""
 
         def work(db: sqlite3.Connection) -> None:
-            db.execute("DELETE FROM event WHERE expires <= ?", (now,))
+            _sqlite_sweep(db, now)
             db.execute("DELETE FROM day_key WHERE day < ?", (int(now // DAY),))
 
         self._run(work)
@@ -362,7 +399,9 @@ class SqliteStore:
     def clear(self) -> None:
         """Remove every counter and key (the server is stopping: nothing is left for after the window)."""
         if self.path.exists():
-            self._run(lambda db: db.execute("DELETE FROM event").execute("DELETE FROM day_key"))
+            self._run(
+                lambda db: db.execute("DELETE FROM event").execute("DELETE FROM tally").execute("DELETE FROM day_key")
+            )
 
 
 # Counts in every bucket or in none, atomically. KEYS: the buckets. ARGV: now, entry (empty: check only,

@@ -14,7 +14,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -24,6 +24,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.test import Client
 from django.urls import include, path
 from django.utils import translation
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from intake import throttle
 from intake.throttle import Throttle, reset_for_tests
@@ -445,3 +448,90 @@ def _first_use(store: SqliteStore) -> str:
     except StoreUnavailable as exc:
         return str(exc)
     return "counted"
+
+
+def _vm_steps(store: SqliteStore, work: Callable[[], object]) -> int:
+    """Return how many SQLite virtual-machine instructions ``work`` costs on the store's connection."""
+    connection = store._connect()
+    steps = [0]
+
+    def tick() -> int:
+        steps[0] += 1
+        return 0
+
+    connection.set_progress_handler(tick, 1)
+    try:
+        work()
+    finally:
+        connection.set_progress_handler(None, 1)
+    return steps[0]
+
+
+def test_a_count_costs_the_same_however_many_events_its_window_holds(tmp_path: Path) -> None:
+    """A flood with raised limits fills a window with thousands of events; counting one more must not read
+    them all (the SQLite store once did, with a count(*) over the window on every request)."""
+    store = SqliteStore(tmp_path / "throttle.sqlite3")
+    now = 1_780_000_000.0
+    hits = [Hit(b"posts:*", 1_000_000, 60.0), Hit(b"address:a", 1_000_000, 60.0)]
+    for i in range(20):
+        store.count(hits, now + i / 1000)
+    few = _vm_steps(store, lambda: store.count(hits, now + 0.5))
+    for i in range(5_000):
+        store.count(hits, now + 1 + i / 1000)
+    many = _vm_steps(store, lambda: store.count(hits, now + 7))
+    assert many < 2 * few, f"{many} steps with 5,000 events in the window against {few} with 20"
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from(["count", "full", "uncount", "sweep"]), st.integers(0, 2), st.integers(0, 90)),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_the_sqlite_store_answers_as_the_memory_store_does(tmp_path: Path, steps: list[tuple[str, int, int]]) -> None:
+    """Random counts, checks, take-backs and sweeps over two windows: the same answers from both stores, and the
+    SQLite tallies always equal the events they count."""
+    sqlite_store = SqliteStore(tmp_path / f"parity-{time.monotonic_ns()}.sqlite3")
+    memory_store = MemoryStore()
+    windows = [[Hit(b"w:a", 3, 30.0), Hit(b"w:*", 5, 30.0)], [Hit(b"w:b", 2, 10.0), Hit(b"w:*", 5, 30.0)]]
+    now = 1_780_000_000.0
+    counted: list[tuple[object, object]] = []
+    for action, which, advance in steps:
+        now += advance / 3
+        hits = windows[which % 2]
+        if action == "count":
+            on_sqlite, on_memory = sqlite_store.count(hits, now), memory_store.count(hits, now)
+            assert type(on_sqlite) is type(on_memory)
+            if hasattr(on_sqlite, "entry"):
+                counted.append((on_sqlite, on_memory))
+            else:
+                assert (on_sqlite.index, on_sqlite.wait) == pytest.approx((on_memory.index, on_memory.wait))  # type: ignore[union-attr]
+        elif action == "full":
+            assert sqlite_store.full(hits, now) == memory_store.full(hits, now)
+        elif action == "uncount" and counted:
+            on_sqlite, on_memory = counted.pop(which % len(counted))
+            sqlite_store.uncount(on_sqlite)  # type: ignore[arg-type]
+            memory_store.uncount(on_memory)  # type: ignore[arg-type]
+        elif action == "sweep":
+            sqlite_store.sweep(now)
+            memory_store.sweep(now)
+        db = sqlite_store._connect()
+        events = dict(db.execute("SELECT bucket, count(*) FROM event GROUP BY bucket").fetchall())
+        tallies = dict(db.execute("SELECT bucket, n FROM tally WHERE n > 0").fetchall())
+        assert tallies == events
+
+
+def test_a_store_made_before_the_tally_counts_the_events_it_already_holds(tmp_path: Path) -> None:
+    path = tmp_path / "throttle.sqlite3"
+    now = 1_780_000_000.0
+    hits = [Hit(b"w:a", 3, 60.0)]
+    old = SqliteStore(path)
+    for i in range(3):
+        old.count(hits, now + i)
+    old._connect().execute("DROP TABLE tally")  # as a file written by the version before the tally
+    old._forget_connection()
+    upgraded = SqliteStore(path)
+    refused = upgraded.count(hits, now + 5)
+    assert refused is not None and not hasattr(refused, "entry"), "the three events already fill the window"
