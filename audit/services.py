@@ -23,6 +23,7 @@ from audit import chain, clock
 from audit.actions import Action
 from audit.db import lock_writers
 from audit.exceptions import AuditError
+from audit.inserts import insert_rows
 from audit.models import ActorKind, AuditEvent
 
 DetailValue = str | int | bool | None
@@ -230,4 +231,4 @@ def _append(connection: BaseDatabaseWrapper, events: list[_Pending]) -> None:
         )
         row.seq, row.salt, row.at_us, row.leaf_hash = seq, salt, at_us, chain.leaf_hash(data)
         row.chain_hash = previous = chain.chain_hash(previous, row.leaf_hash)
-    AuditEvent.objects.bulk_create([event.row for event in events])
+    insert_rows([event.row for event in events])

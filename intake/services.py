@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from audit.actions import Action
 from audit.clock import now as clock_now
 from audit.clock import reporter_time
+from audit.inserts import insert_rows
 from audit.services import batch as audit_batch
 from audit.services import record as audit_record
 from casework.cases import sealed
@@ -283,7 +284,7 @@ def _spend_token(token: str, *, now: datetime) -> None:
     ``purge_spent_tokens`` (hourly), not here, so a submission does not pay for the purge.
     """
     try:
-        SubmissionToken.objects.bulk_create([SubmissionToken(digest=_token_digest(token), used_at=now)])
+        insert_rows([SubmissionToken(digest=_token_digest(token), used_at=now)])
     except IntegrityError as exc:
         raise AlreadySubmitted() from exc
 
@@ -421,7 +422,7 @@ def _submit(
                     _spend_token(token, now=now)
                 # The sequence row stays locked until commit, so it is taken after everything slow.
                 case.number = allocate_case_number(kind=kind, year=today.year)
-                case.save(force_insert=True)
+                insert_rows([case])
                 if excluded:
                     case.excluded_recipients.set(excluded)
                 vault.store_report(prepared=prepared, case_ref=case.number)
@@ -429,13 +430,14 @@ def _submit(
                 if token and _may_hold_files(case, files.held):
                     vault.release_held_files(token=token)
                 save_initial_clocks(case=case, clocks=clocks)
-                sealed.new_message(
+                first_message = sealed.new_message(
                     access=access,
                     case=case,
                     sender=CaseMessage.Sender.INSPECTORATE,
                     body=thanks.replace(_NUMBER, case.number),
                     first=True,
-                ).save(force_insert=True)
+                )
+                insert_rows([first_message])
                 details: dict[str, str | int | bool | None] = {
                     "kind": str(kind),
                     "report_id": str(case.id),

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from audit.actions import Action
+from audit.inserts import insert_rows
 from vault import crypto, formats, receipts
 from vault.access import (
     Access,
@@ -193,10 +194,10 @@ def store_report(*, prepared: PreparedReport, case_ref: str = "") -> None:
     for row in rows:
         row.pk = None
         row._state.adding = True
-    CaseKey.objects.bulk_create(prepared.case_keys)
-    prepared.receipt_key.save(force_insert=True)
+    insert_rows(prepared.case_keys)
+    insert_rows([prepared.receipt_key])
     if prepared.identity is not None:
-        prepared.identity.save(force_insert=True)
+        insert_rows([prepared.identity])
     for username in prepared.granted_to:
         record(
             action=Action.CASE_GRANTED,

@@ -14,6 +14,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from audit.actions import Action
+from audit.inserts import insert_rows
 from audit.services import record as audit_record
 from casework.cases.models import Case, CaseKind
 from casework.rules import deadlines as pure
@@ -174,7 +175,7 @@ def initial_clocks(
 
 def save_initial_clocks(*, case: Case, clocks: list[CaseClock]) -> None:
     """Insert a new case's clocks (one statement) and record their start, inside the caller's transaction."""
-    CaseClock.objects.bulk_create(clocks)
+    insert_rows(clocks)
     for clock in clocks:
         _record(Action.CLOCK_STARTED, "system", clock, case, start_day=clock.start_day.isoformat())
 
