@@ -69,3 +69,26 @@ def test_a_replaced_or_missing_file_makes_the_kept_connection_unusable(tmp_path:
         assert wrapper.is_usable(), "the same file back in place"
     finally:
         wrapper.close()
+
+
+def test_the_embedded_database_runs_with_the_pragmas_the_settings_name(tmp_path: Path) -> None:
+    """A served SQLite database (config/settings.py, no DATABASE_URL) is in WAL mode, reads through a memory
+    map and copies its WAL back every 10,000 pages (docs/decisions.md): read back from a real connection."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, django; django.setup(); from django.db import connection; c = connection.cursor(); "
+        "print(json.dumps({p: c.execute(f'PRAGMA {p}').fetchone()[0] for p in "
+        "('journal_mode', 'synchronous', 'wal_autocheckpoint', 'mmap_size')}))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", PELUIT_VAR_DIR=str(tmp_path / "var"))
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True, timeout=60
+    )
+    pragmas = json.loads(result.stdout.strip().splitlines()[-1])
+    assert pragmas == {"journal_mode": "wal", "synchronous": 1, "wal_autocheckpoint": 10000, "mmap_size": 1073741824}
