@@ -287,3 +287,16 @@ def test_exception_messages_are_translated() -> None:
         assert str(AccessDenied().message) != "You have no access to this report."
     with translation.override("en"):
         assert str(AccessDenied().message) == "You have no access to this report."
+
+
+def test_a_receipt_already_taken_is_drawn_again(officer: StaffUser, sealed: Sealed) -> None:
+    """A new receipt whose lookup id a stored report already has (one in 10^16) is never given out: another is
+    drawn, and each receipt opens its own report."""
+    report_id, new, _content = sealed
+    taken = vault.prepare_receipt()
+    ReceiptKey.objects.filter(report_id=report_id).update(lookup_id=taken.keys.lookup_id)  # as if drawn before
+    other_id = uuid.uuid4()
+    other = vault.seal_report(report_id=other_id, recipients=[officer], receipt=taken)
+    assert other.receipt != taken.receipt
+    assert vault.reporter_access(receipt=other.receipt).report_id == other_id
+    assert ReceiptKey.objects.filter(lookup_id=taken.keys.lookup_id).get().report_id == report_id
