@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest
-from django.urls import translate_url
+from django.urls import get_urlconf, translate_url
 from django.utils.translation import get_language
 
 from intake.middleware import is_reporter_path
@@ -14,12 +19,19 @@ from reports.rendering import institution as letterhead
 def language_links(request: HttpRequest) -> dict[str, list[tuple[str, str, str]]]:
     """Return links to the current page in the other languages, as (code, name, url)."""
     current = get_language()
+    path = request.get_full_path()
     links = [
-        (code, str(name), translate_url(request.get_full_path(), code))
+        (code, str(name), _translated(get_urlconf() or settings.ROOT_URLCONF, path, code))
         for code, name in settings.LANGUAGES
         if code != current
     ]
     return {"language_links": links}
+
+
+@functools.lru_cache(maxsize=256)
+def _translated(urlconf: Any, path: str, code: str) -> str:
+    """``translate_url`` kept per URL map, path and language: every page asks it again for the same few paths."""
+    return translate_url(path, code)
 
 
 def institution(request: HttpRequest) -> dict[str, object]:
@@ -28,3 +40,10 @@ def institution(request: HttpRequest) -> dict[str, object]:
     onion = settings.PELUIT_ONION_ADDRESS
     face = {**letterhead(), "onion_url": f"http://{onion}/" if onion else ""}
     return {"institution": face, "reporter_page": is_reporter_path(request.path_info)}
+
+
+@receiver(setting_changed)
+def _forget_translated(*, setting: str, **kwargs: Any) -> None:
+    """Tests change the URL map and the languages; a server never does while it runs."""
+    if setting in {"ROOT_URLCONF", "LANGUAGES", "LANGUAGE_CODE", "INSTALLED_APPS"}:
+        _translated.cache_clear()

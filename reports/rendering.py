@@ -11,6 +11,7 @@ files as attachments, and every export attaches its audit checkpoint as text (do
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import mimetypes
 from collections.abc import Sequence
@@ -20,6 +21,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from PIL import ImageFile
@@ -56,22 +59,55 @@ def _logo_path() -> Path | None:
         return None
     path = Path(configured)
     if not path.is_absolute():
-        found = finders.find(configured)
+        found = _found_static(configured) or _find_static(configured)
         if not found:
             return None
-        path = Path(found if isinstance(found, str) else found[0])
+        path = Path(found)
     return path if path.is_file() else None
+
+
+# Static files found, by name: every reporter page shows the logo, and the finders walk every app's folder.
+_FOUND: dict[str, str] = {}
+
+
+@receiver(setting_changed)
+def _forget_found(*, setting: str, **kwargs: Any) -> None:
+    """Tests change where static files are found; a server never does while it runs."""
+    if setting in {"STATICFILES_DIRS", "STATICFILES_FINDERS", "STATIC_ROOT", "INSTALLED_APPS"}:
+        _FOUND.clear()
+
+
+def _found_static(name: str) -> str | None:
+    found = _FOUND.get(name)
+    return found if found is not None and Path(found).is_file() else None
+
+
+def _find_static(name: str) -> str | None:
+    found = finders.find(name)
+    if not found:
+        return None
+    _FOUND[name] = path = str(found if isinstance(found, str) else found[0])
+    return path
 
 
 def logo_data_uri() -> str:
     """Return the institution's logo as a ``data:`` URI, or "" when none is configured or readable."""
     path = _logo_path()
-    if path is None or path.stat().st_size > MAX_LOGO_BYTES:
+    if path is None:
         return ""
-    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    status = path.stat()
+    if status.st_size > MAX_LOGO_BYTES:
+        return ""
+    return _data_uri(str(path), status.st_mtime_ns, status.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _data_uri(path: str, modified_ns: int, size: int) -> str:
+    """Return the file as a ``data:`` URI (kept per file, time of change and size: a new logo is read again)."""
+    mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
     if mime not in {"image/svg+xml", "image/png", "image/jpeg"}:
         return ""
-    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+    return f"data:{mime};base64,{base64.b64encode(Path(path).read_bytes()).decode('ascii')}"
 
 
 def institution() -> dict[str, str]:

@@ -98,6 +98,20 @@ def test_the_logo_comes_from_the_configured_file(client: Client, settings: Any, 
     assert "Inspektorat Kabupaten Contoh" in html and "Inspektorat Kota Semarang" not in html
 
 
+def test_a_logo_replaced_while_the_server_runs_is_shown(client: Client, settings: Any, tmp_path: Path) -> None:
+    """The inlined logo is kept per file, time of change and size (every reporter page shows it): a new file
+    in its place is read again."""
+    logo = tmp_path / "lambang.png"
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(logo)
+    settings.PELUIT_INSTITUTION_LOGO = str(logo)
+    first = client.get("/").content.decode()
+    Image.new("RGB", (9, 9), (30, 200, 30)).save(logo)
+    os.utime(logo, ns=(logo.stat().st_atime_ns, logo.stat().st_mtime_ns + 1_000_000_000))
+    second = client.get("/").content.decode()
+    assert f"base64,{base64.b64encode(logo.read_bytes()).decode()}" in second
+    assert second != first
+
+
 def test_console_pages_carry_no_quick_exit(client: Client, make_staff: Any) -> None:
     login(client, make_staff())
     html = client.get("/console/").content.decode()
