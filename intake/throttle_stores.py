@@ -229,14 +229,14 @@ def _sqlite_first_full(db: sqlite3.Connection, hits: list[Hit], now: float) -> R
 
 
 def _sqlite_sweep(db: sqlite3.Connection, now: float) -> None:
-    """Remove every expired event (of any bucket) and take them off their tallies."""
-    db.execute(
-        "UPDATE tally SET n = n - (SELECT count(*) FROM event WHERE event.bucket = tally.bucket AND expires <= ?)"
-        " WHERE bucket IN (SELECT bucket FROM event WHERE expires <= ?)",
-        (now, now),
-    )
+    """Remove every expired event (of any bucket) and count the tallies again from the events left.
+
+    Counting them again (once a minute per process) also mends a tally that went out of step with its events,
+    e.g. after someone edited the file: a tally too high would otherwise keep its window shut.
+    """
     db.execute("DELETE FROM event WHERE expires <= ?", (now,))
-    db.execute("DELETE FROM tally WHERE n <= 0")
+    db.execute("DELETE FROM tally")
+    db.execute("INSERT INTO tally (bucket, n) SELECT bucket, count(*) FROM event GROUP BY bucket")
 
 
 class SqliteStore:

@@ -535,3 +535,16 @@ def test_a_store_made_before_the_tally_counts_the_events_it_already_holds(tmp_pa
     upgraded = SqliteStore(path)
     refused = upgraded.count(hits, now + 5)
     assert refused is not None and not hasattr(refused, "entry"), "the three events already fill the window"
+
+
+def test_a_tally_out_of_step_with_its_events_is_mended_by_the_sweep(tmp_path: Path) -> None:
+    """Someone who edits the store's file could set a tally past its limit; the window must not stay shut."""
+    store = SqliteStore(tmp_path / "throttle.sqlite3")
+    now = 1_780_000_000.0
+    hits = [Hit(b"posts:*", 3, 60.0)]
+    store.count(hits, now)
+    store._connect().execute("UPDATE tally SET n = 1000000")
+    assert not hasattr(store.count(hits, now + 1), "entry"), "the edited tally shuts the window"
+    store.sweep(now + 2)
+    assert hasattr(store.count(hits, now + 3), "entry"), "counted again from its one event"
+    assert store._connect().execute("SELECT n FROM tally").fetchone() == (2,)
