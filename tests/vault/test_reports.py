@@ -292,7 +292,7 @@ def test_exception_messages_are_translated() -> None:
 def test_a_receipt_already_taken_is_drawn_again(officer: StaffUser, sealed: Sealed) -> None:
     """A new receipt whose lookup id a stored report already has (one in 10^16) is never given out: another is
     drawn, and each receipt opens its own report."""
-    report_id, new, _content = sealed
+    report_id, _new, _content = sealed
     taken = vault.prepare_receipt()
     ReceiptKey.objects.filter(report_id=report_id).update(lookup_id=taken.keys.lookup_id)  # as if drawn before
     other_id = uuid.uuid4()
