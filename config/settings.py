@@ -173,7 +173,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # queue at 100,000 cases (docs/console.md, "Fast at 100,000 cases"). The WAL is copied back into the
     # database every 10,000 pages (~40 MB) instead of SQLite's 1,000: the pages every submission touches (index
     # edges, the audit tail, the case-number row) are then copied once per 10,000 pages, not ten times; a
-    # submission's processor time fell by a tenth (docs/decisions.md).
+    # submission's processor time fell by a tenth (docs/decisions.md). Freed space is zeroed (secure_delete),
+    # and a crypto-shred empties the WAL (vault.sealing.empty_sqlite_wal): deleted keys leave the disk.
     DATABASES["default"]["ENGINE"] = "config.sqlite"
     # Tests use an in-memory database, as for Django's own SQLite engine (pytest-django recognises that engine
     # by its name only, and would otherwise make a file name from the path).
@@ -183,7 +184,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA mmap_size=1073741824;"
-            " PRAGMA wal_autocheckpoint=10000;"
+            " PRAGMA wal_autocheckpoint=10000; PRAGMA secure_delete=ON;"
         ),
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":

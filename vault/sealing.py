@@ -487,4 +487,18 @@ def shred_report(*, report_id: uuid.UUID) -> int:
     names = list(AttachmentBlob.objects.filter(report_id=report_id).values_list("name", flat=True))
     for name in names:
         delete_attachment(name=name)
+    transaction.on_commit(empty_sqlite_wal)
     return len(names)
+
+
+def empty_sqlite_wal() -> None:
+    """On SQLite, copy the WAL into the database file and truncate it (a no-op on PostgreSQL).
+
+    Deleted keys stay in the WAL file until a checkpoint has copied it and the file is reused, and Peluit
+    checkpoints every 10,000 pages (docs/decisions.md); ``secure_delete`` (config/settings.py) zeroes the freed
+    space in the database file itself. Best effort: with long readers the WAL is truncated at the next shred.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:  # no checkpoint inside a transaction
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")

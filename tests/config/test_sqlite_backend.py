@@ -82,7 +82,7 @@ def test_the_embedded_database_runs_with_the_pragmas_the_settings_name(tmp_path:
     code = (
         "import json, django; django.setup(); from django.db import connection; c = connection.cursor(); "
         "print(json.dumps({p: c.execute(f'PRAGMA {p}').fetchone()[0] for p in "
-        "('journal_mode', 'synchronous', 'wal_autocheckpoint', 'mmap_size')}))"
+        "('journal_mode', 'synchronous', 'wal_autocheckpoint', 'mmap_size', 'secure_delete')}))"
     )
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
     env.update(DJANGO_SETTINGS_MODULE="config.settings", PELUIT_VAR_DIR=str(tmp_path / "var"))
@@ -91,4 +91,40 @@ def test_the_embedded_database_runs_with_the_pragmas_the_settings_name(tmp_path:
         [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True, timeout=60
     )
     pragmas = json.loads(result.stdout.strip().splitlines()[-1])
-    assert pragmas == {"journal_mode": "wal", "synchronous": 1, "wal_autocheckpoint": 10000, "mmap_size": 1073741824}
+    assert pragmas == {
+        "journal_mode": "wal",
+        "synchronous": 1,
+        "wal_autocheckpoint": 10000,
+        "mmap_size": 1073741824,
+        "secure_delete": 1,
+    }
+
+
+def test_a_shred_leaves_no_deleted_key_in_the_database_files(tmp_path: Path) -> None:
+    """Rows deleted by a crypto-shred leave the disk: the freed pages are zeroed (secure_delete) and the WAL,
+    copied back only every 10,000 pages, is emptied (``vault.sealing.empty_sqlite_wal``)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    secret = "5ec2e7-wrapped-key-" * 20
+    # Read the files while the connection is still open: the last connection to close checkpoints by itself.
+    code = (
+        "import glob, json, os, django; django.setup(); from django.db import connection\n"
+        "from vault.sealing import empty_sqlite_wal\n"
+        "def seen(): return any(os.environ['SECRET'].encode() in open(p, 'rb').read()"
+        " for p in glob.glob(os.environ['PELUIT_VAR_DIR'] + '/peluit.sqlite3*'))\n"
+        "c = connection.cursor(); c.execute('CREATE TABLE k (v BLOB)')\n"
+        "c.execute('INSERT INTO k VALUES (%s)', [os.environ['SECRET'].encode()])\n"
+        "c.execute('DELETE FROM k')\n"
+        "before = seen(); empty_sqlite_wal(); print(json.dumps([before, seen()]))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", PELUIT_VAR_DIR=str(tmp_path / "var"), SECRET=secret)
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "-c", code]
+    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=True, timeout=60)
+    before, after = json.loads(result.stdout.strip().splitlines()[-1])
+    assert before, "the deleted row is still in the WAL before it is emptied (else this test proves nothing)"
+    assert not after, "the deleted row is on disk after the WAL was emptied"
