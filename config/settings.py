@@ -37,7 +37,11 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 # --- Paths -------------------------------------------------------------------------------------------
 VAR_DIR = Path(os.environ.get("PELUIT_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# The database (password hashes, TOTP secrets, sessions), the logs and the encrypted files live here: only the
+# user running Peluit may enter it, whatever the umask made of the files inside (nginx reads nothing here).
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+if VAR_DIR.stat().st_uid == os.getuid() and VAR_DIR.stat().st_mode & 0o077:
+    VAR_DIR.chmod(0o700)
 LOG_DIR = VAR_DIR / "log"
 LOG_DIR.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("PELUIT_MEDIA_ROOT", VAR_DIR / "media"))

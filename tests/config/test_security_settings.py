@@ -193,3 +193,19 @@ def test_the_api_answers_odd_requests_in_json_in_the_client_language(
     assert response.json()["detail"] and "tidak" not in response.json()["detail"]
     indonesian = getattr(client, method)(url)
     assert indonesian.json()["detail"] != response.json()["detail"]
+
+
+def test_the_var_folder_is_private_to_the_user_running_peluit(tmp_path: Path) -> None:
+    """var/ holds the database (password hashes, TOTP secrets), the logs and the encrypted files: a new one is
+    made 0700, and one left open by an older version (0755 under umask 022) is closed on start."""
+    code = "import config.settings as s; print(oct(s.VAR_DIR.stat().st_mode & 0o777))"
+    fresh = tmp_path / "fresh" / "var"
+    existing = tmp_path / "existing"
+    existing.mkdir(mode=0o755)
+    existing.chmod(0o755)
+    for folder in (fresh, existing):
+        env = {**os.environ, "PELUIT_VAR_DIR": str(folder)}
+        result = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=60
+        )
+        assert result.stdout.strip().splitlines()[-1] == "0o700", folder
