@@ -44,10 +44,10 @@ def insert_rows(rows: Sequence[models.Model], *, using: str = "default") -> None
     connection = connections[using]
     # An automatic primary key left empty is the database's to fill, as in bulk_create.
     auto = opts.auto_field
-    empty = auto is not None and [getattr(row, auto.attname) is None for row in rows]
-    if empty and any(empty) and not all(empty):
+    keyless = [auto is not None and getattr(row, auto.attname) is None for row in rows]
+    if any(keyless) and not all(keyless):
         raise TypeError("insert_rows: either every row has its automatic key or none has")
-    fields = [field for field in opts.local_concrete_fields if not (field is auto and empty and all(empty))]
+    fields = [field for field in opts.local_concrete_fields if not (field is auto and all(keyless))]
     # At most this many rows per statement: the statements kept stay few, and far below any limit on parameters.
     size = max(1, min(MAX_ROWS_PER_STATEMENT, connection.ops.bulk_batch_size(fields, rows)))
     for start in range(0, len(rows), size):

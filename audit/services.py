@@ -218,7 +218,7 @@ def _append(connection: BaseDatabaseWrapper, events: list[_Pending]) -> None:
     """Append ``events`` in order after the log's last event: one lock, one read of the tail, one insert."""
     lock_writers(connection)
     last = _tail(connection)
-    seq, previous_us, previous = (0, None, chain.GENESIS) if last is None else (last[0], int(last[1]), bytes(last[2]))
+    seq, previous_us, previous = (0, None, chain.GENESIS) if last is None else last
     for event in events:
         row = event.row
         seq += 1

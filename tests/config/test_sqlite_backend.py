@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -71,26 +75,26 @@ def test_a_replaced_or_missing_file_makes_the_kept_connection_unusable(tmp_path:
         wrapper.close()
 
 
+def _served(code: str, tmp_path: Path, **environment: str) -> Any:
+    """Run ``code`` in a fresh process with Peluit's own settings on a SQLite database in ``tmp_path``/var (no
+    DATABASE_URL, as ``bin/run`` serves it); return the JSON its last line prints."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", PELUIT_VAR_DIR=str(tmp_path / "var"), **environment)
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "-c", code]
+    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=True, timeout=60)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def test_the_embedded_database_runs_with_the_pragmas_the_settings_name(tmp_path: Path) -> None:
     """A served SQLite database (config/settings.py, no DATABASE_URL) is in WAL mode, reads through a memory
     map and copies its WAL back every 10,000 pages (docs/decisions.md): read back from a real connection."""
-    import json
-    import os
-    import subprocess
-    import sys
-
     code = (
         "import json, django; django.setup(); from django.db import connection; c = connection.cursor(); "
         "print(json.dumps({p: c.execute(f'PRAGMA {p}').fetchone()[0] for p in "
         "('journal_mode', 'synchronous', 'wal_autocheckpoint', 'mmap_size', 'secure_delete')}))"
     )
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings", PELUIT_VAR_DIR=str(tmp_path / "var"))
-    root = Path(__file__).resolve().parents[2]
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True, timeout=60
-    )
-    pragmas = json.loads(result.stdout.strip().splitlines()[-1])
+    pragmas = _served(code, tmp_path)
     assert pragmas == {
         "journal_mode": "wal",
         "synchronous": 1,
@@ -103,11 +107,6 @@ def test_the_embedded_database_runs_with_the_pragmas_the_settings_name(tmp_path:
 def test_a_shred_leaves_no_deleted_key_in_the_database_files(tmp_path: Path) -> None:
     """Rows deleted by a crypto-shred leave the disk: the freed pages are zeroed (secure_delete) and the WAL,
     copied back only every 10,000 pages, is emptied (``vault.sealing.empty_sqlite_wal``)."""
-    import json
-    import os
-    import subprocess
-    import sys
-
     secret = "5ec2e7-wrapped-key-" * 20
     # Read the files while the connection is still open: the last connection to close checkpoints by itself.
     code = (
@@ -120,11 +119,6 @@ def test_a_shred_leaves_no_deleted_key_in_the_database_files(tmp_path: Path) -> 
         "c.execute('DELETE FROM k')\n"
         "before = seen(); empty_sqlite_wal(); print(json.dumps([before, seen()]))\n"
     )
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings", PELUIT_VAR_DIR=str(tmp_path / "var"), SECRET=secret)
-    root = Path(__file__).resolve().parents[2]
-    command = [sys.executable, "-c", code]
-    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=True, timeout=60)
-    before, after = json.loads(result.stdout.strip().splitlines()[-1])
+    before, after = _served(code, tmp_path, SECRET=secret)
     assert before, "the deleted row is still in the WAL before it is emptied (else this test proves nothing)"
     assert not after, "the deleted row is on disk after the WAL was emptied"
