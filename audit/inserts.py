@@ -58,11 +58,6 @@ def insert_rows(rows: Sequence[models.Model], *, using: str = "default") -> None
 
 
 def _insert(connection: Any, model: type[models.Model], fields: list[Any], rows: Sequence[models.Model]) -> None:
-    key = (connection.alias, model, tuple(field.attname for field in fields), len(rows))
-    compiled = _STATEMENTS.get(key)
-    if compiled is None:
-        compiled = _STATEMENTS[key] = _compile(model, fields, rows, connection.alias)
-    statement, by_column = compiled
     values: list[list[Any]] = []
     for row in rows:
         prepared = []
@@ -72,6 +67,12 @@ def _insert(connection: Any, model: type[models.Model], fields: list[Any], rows:
                 raise TypeError(f"insert_rows: {field.name} holds an expression")
             prepared.append(field.get_db_prep_save(value, connection=connection))
         values.append(prepared)
+    # Compiled after the values are checked: Django's compiler would refuse an expression with its own error.
+    key = (connection.alias, model, tuple(field.attname for field in fields), len(rows))
+    compiled = _STATEMENTS.get(key)
+    if compiled is None:
+        compiled = _STATEMENTS[key] = _compile(model, fields, rows, connection.alias)
+    statement, by_column = compiled
     # PostgreSQL's compiler inserts several rows as UNNEST of one array per column.
     params = [list(column) for column in zip(*values, strict=True)] if by_column else [v for row in values for v in row]
     with connection.cursor() as cursor:
