@@ -52,6 +52,9 @@ class Calendar:
             return False
         return day.weekday() < 5 and day not in _holidays_of(day.year, self.categories)
 
+    # Kept per calendar (frozen, compared by value), start and count: every report counts the same few
+    # deadlines from the same day, about 130 days looked at each time.
+    @lru_cache(maxsize=4096)  # noqa: B019 - bounded; a calendar is a small value object
     def add_working_days(self, start: date, count: int, *, count_start_day: bool = False) -> date:
         """Return the date of the ``count``-th working day after ``start``.
 

@@ -78,3 +78,19 @@ def test_due_dates_2026() -> None:
     assert due_date("ADUAN_TIDAK_BERKADAR", start=date(2026, 2, 2)) == date(2026, 2, 24)
     # A gift received Wed 1 Jul 2026, counting that day: 30 working days ends Tue 11 Aug.
     assert due_date("GRAT_LAPOR_KPK", start=date(2026, 7, 1), count_start_day=True) == date(2026, 8, 11)
+
+
+def test_a_counted_deadline_is_kept_per_calendar_start_and_count() -> None:
+    # Each report counts the same deadlines from the same day: the second count looks at no day again.
+    from casework.rules.working_days import Calendar
+
+    start = date(2026, 2, 2)
+    before = Calendar.add_working_days.cache_info()
+    first = Calendar().add_working_days(start, 14)
+    again = Calendar().add_working_days(start, 14)
+    after = Calendar.add_working_days.cache_info()
+    assert first == again == date(2026, 2, 24)
+    assert after.hits >= before.hits + 1
+    # A calendar with another override is another calendar: nothing kept for the first one answers for it.
+    assert Calendar(extra_holidays=frozenset({date(2026, 2, 24)})).add_working_days(start, 14) == date(2026, 2, 25)
+    assert Calendar(extra_working_days=frozenset({date(2026, 2, 16)})).add_working_days(start, 14) == date(2026, 2, 23)
