@@ -15,6 +15,8 @@ In one run, on a scratch Peluit served by gunicorn on 127.0.0.1 with the product
 - the physical limit: cores ÷ the time of one receipt Argon2id derivation at the configured cost, measured
   with every core deriving at once (before and after the load, so a machine shared with other work is
   measured under the same conditions as the load);
+- the 8-client level runs ``--goal-rounds`` times (default 3), each between two measurements of the limit; the
+  round with the median share counts, with every round's share and all their errors in the results;
 - goals at 8 clients: achieved ≥ 90 % of the limit with 0 errors, and (time per report − one derivation) ≤
   1.15 × time per baseline request, time per request being cores ÷ rate.
 - ``--profile``: where a submission's time goes (cProfile of a few submissions in-process: top functions by
@@ -58,6 +60,7 @@ GOAL_CLIENTS = 8
 # after the start cost about 10 ms more CPU per report than the same channel loaded second. The bench measures
 # the steady state a server that has run for a while is in, so each channel is loaded this long first.
 WARMUP_SECONDS = 8.0
+GOAL_ROUNDS = 3
 
 # A typical text-only report: a few hundred words in the 5W1H fields.
 REPORT = {
@@ -131,6 +134,35 @@ def argon2_limit(params: tuple[int, int], *, seconds: float = 4.0) -> dict[str, 
         "derivation_cpu_ms": round(1000 * median(cpu_times), 1),
         "derivations": len(times),
         "limit_per_second": round(cores / one, 2),
+    }
+
+
+def round_share(goal_round: dict[str, Any], *, cores: int) -> float:
+    """Return one goal round's reports/s as a share of the limit measured just before and after it."""
+    derivation_s = (goal_round["before"]["derivation_ms"] + goal_round["after"]["derivation_ms"]) / 2000
+    return float((goal_round["level"]["per_second"] or 0.0) * derivation_s / cores)
+
+
+def median_round(rounds: list[dict[str, Any]], *, cores: int) -> dict[str, Any]:
+    """Return the round whose share of its limit is the median (the lower middle of an even count).
+
+    This machine's speed drifts by several per cent within minutes (other work on the host); one 20 s round
+    against its own limit moved by ±4 points between runs. The goal is judged on the middle of a few rounds,
+    each against the limit measured around it; every round's share is kept in the results.
+    """
+    ordered = sorted(rounds, key=lambda r: round_share(r, cores=cores))
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def summarise_rounds(rounds: list[dict[str, Any]], *, cores: int) -> dict[str, Any]:
+    """Return the median round's level and the limit around it, every round's share, and all rounds' errors."""
+    chosen = median_round(rounds, cores=cores)
+    return {
+        "level": chosen["level"],
+        "before": chosen["before"],
+        "after": chosen["after"],
+        "round_shares": [round(round_share(r, cores=cores), 3) for r in rounds],
+        "round_errors": sum(r["level"]["errors"] for r in rounds),
     }
 
 
@@ -316,6 +348,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: bin/run's)")
     parser.add_argument("--threads", type=int, default=None, help="threads per worker (default: bin/run's)")
     parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database (default: SQLite)")
+    parser.add_argument(
+        "--goal-rounds",
+        type=int,
+        default=GOAL_ROUNDS,
+        help="rounds of the goal level (8 clients), each between two measurements of the limit; the median counts",
+    )
     parser.add_argument("--profile", action="store_true", help="add a profile of submissions (in-process)")
     parser.add_argument("--profile-count", type=int, default=30)
     args = parser.parse_args()
@@ -330,7 +368,7 @@ def main() -> None:
     # The goal level's own reference: the limit measured just before and just after it. This machine's speed
     # drifts by a few per cent within minutes (other work on the host); the run's first and last measurement
     # are minutes away from a channel's level, these seconds.
-    around_goal: dict[str, dict[str, dict[str, Any]]] = {}
+    around_goal: dict[str, dict[str, Any]] = {}
     with scratch_site(database_url=args.database_url) as site:
         with serve(site, workers=args.workers, threads=args.threads) as server:
             shape = {"gunicorn_workers": server.workers, "threads": server.threads}
@@ -339,11 +377,16 @@ def main() -> None:
                     load(server, channel, "peluit", GOAL_CLIENTS, args.warmup_seconds, args.max_requests)
                 levels[channel] = []
                 for n in clients:
-                    if n == GOAL_CLIENTS:
-                        around_goal[channel] = {"before": argon2_limit(params)}
-                    levels[channel].append(load(server, channel, "peluit", n, args.seconds, args.max_requests))
-                    if n == GOAL_CLIENTS:
-                        around_goal[channel]["after"] = argon2_limit(params)
+                    if n != GOAL_CLIENTS:
+                        levels[channel].append(load(server, channel, "peluit", n, args.seconds, args.max_requests))
+                        continue
+                    rounds = []
+                    for _ in range(max(1, args.goal_rounds)):
+                        before_level = argon2_limit(params)
+                        level = load(server, channel, "peluit", n, args.seconds, args.max_requests)
+                        rounds.append({"before": before_level, "level": level, "after": argon2_limit(params)})
+                    around_goal[channel] = summarise_rounds(rounds, cores=os.cpu_count() or 1)
+                    levels[channel].append(around_goal[channel].pop("level"))
                 if args.warmup_seconds > 0:
                     load(server, channel, "baseline", GOAL_CLIENTS, args.warmup_seconds, 20 * args.max_requests)
                 baseline[channel] = load(
@@ -366,6 +409,7 @@ def main() -> None:
         derivation_cpu_s = (around["before"]["derivation_cpu_ms"] + around["after"]["derivation_cpu_ms"]) / 2000
         limit = cores / derivation_s
         share = at_goal["per_second"] / limit
+        errors = around.get("round_errors", at_goal["errors"])  # every round's, not only the median's
         per_report = cores / at_goal["per_second"]
         per_baseline = cores / baseline[channel]["per_second"]
         overhead = (per_report - derivation_s) / per_baseline
@@ -375,8 +419,9 @@ def main() -> None:
             "derivation_ms": round(1000 * derivation_s, 1),
             "share_of_limit": round(share, 3),
             "share_goal": GOAL_SHARE_OF_LIMIT,
-            "errors": at_goal["errors"],
-            "share_met": share >= GOAL_SHARE_OF_LIMIT and at_goal["errors"] == 0,
+            "errors": errors,
+            "share_met": share >= GOAL_SHARE_OF_LIMIT and errors == 0,
+            "round_shares": around.get("round_shares", [round(share, 3)]),
             "ms_per_report": round(1000 * per_report, 1),
             "ms_per_report_without_argon2": round(1000 * (per_report - derivation_s), 1),
             "baseline_per_second": baseline[channel]["per_second"],
