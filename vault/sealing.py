@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,14 +81,23 @@ def recipient_keys(*, users: QuerySet[Any]) -> list[RecipientKey]:
     The permission is checked in SQL (``with_perm``, the model backend's rule: active, and granted through a
     group or directly, or a superuser), so a list of recipients costs one query however long it is.
     """
+    return recipient_keys_from_rows(recipient_keys_query(users=users))
+
+
+def recipient_keys_query(*, users: QuerySet[Any]) -> QuerySet[Any]:
+    """Return the query behind ``recipient_keys``: rows of (staff id, username, public key), by staff id."""
     model = get_user_model()
     holders = model._default_manager.with_perm(HOLD_CASE_KEYS, backend="django.contrib.auth.backends.ModelBackend")
-    rows = (
+    return (
         OfficerKey.objects.filter(user__in=users.values("pk"))
         .filter(user__in=holders.values("pk"))
         .order_by("user_id")
         .values_list("user_id", f"user__{model.USERNAME_FIELD}", "public_key")
     )
+
+
+def recipient_keys_from_rows(rows: Iterable[Sequence[Any]]) -> list[RecipientKey]:
+    """Return the ``RecipientKey`` of each row of ``recipient_keys_query`` (also read as plain SQL rows)."""
     return [RecipientKey(staff_id=int(pk), username=str(name), public_key=bytes(key)) for pk, name, key in rows]
 
 

@@ -32,6 +32,7 @@ from tests.support.assignment import assign_officers
 from vault import services as vault
 from vault.exceptions import AccessDenied, FollowupExpired, UnknownReceipt
 from vault.models import AttachmentBlob
+from vault.permissions import HOLD_CASE_KEYS
 
 pytestmark = pytest.mark.django_db
 
@@ -418,3 +419,49 @@ def test_a_followup_whose_transaction_fails_leaves_no_blob(
         services.add_reporter_attachment(access=access, attachments=[upload("lagi.pdf", pdf_with_author())])
     assert not AttachmentBlob.objects.exists() and media_files() == before
     assert not AuditEvent.objects.filter(action="intake.reporter_attachment").exists()
+
+
+def test_the_roster_read_as_compiled_sql_equals_the_orm_read_through_staff_changes(
+    intake_staff: IntakeStaff, make_staff: Any
+) -> None:
+    """``_read_roster`` runs statements compiled once per process: every staff change must still show, as the
+    ORM's own read of the same querysets shows it."""
+    from django.contrib.auth.models import Group, Permission
+
+    from intake.recipients import (
+        _read_roster,
+        _roster_statements,
+        display_name,
+        intake_recipient_candidates,
+        intake_recipients,
+    )
+
+    def by_orm() -> tuple[Any, Any]:
+        candidates = tuple((user.pk, display_name(user)) for user in intake_recipient_candidates())
+        return candidates, tuple(vault.recipient_keys(users=intake_recipients()))
+
+    def check() -> None:
+        read = _read_roster()
+        assert (read.candidates, read.keys) == by_orm()
+
+    _roster_statements.cache_clear()
+    check()
+    second = make_staff(Role.SUPERVISOR, username="kepala2")  # a new supervisor with a key, without a name
+    check()
+    assert second.pk in _read_roster().candidate_ids() and ("kepala2" in dict(_read_roster().candidates).values())
+    second.first_name = "Ayu"
+    second.save()
+    check()
+    intake_staff.supervisor.is_active = False  # deactivated
+    intake_staff.supervisor.save()
+    check()
+    assert intake_staff.supervisor.pk not in {key.staff_id for key in _read_roster().keys}
+    group = Group.objects.get(user=second)  # the supervisors' role loses the right to hold case keys
+    group.permissions.remove(Permission.objects.get(codename=HOLD_CASE_KEYS.split(".")[1]))
+    check()
+    assert _read_roster().keys == ()
+    second.is_superuser = True  # a superuser holds every permission
+    second.save()
+    check()
+    assert [key.staff_id for key in _read_roster().keys] == [second.pk]
+    assert _roster_statements.cache_info().misses == 1  # compiled once for all of these
