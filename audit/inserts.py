@@ -49,7 +49,8 @@ def insert_rows(rows: Sequence[models.Model], *, using: str = "default") -> None
         raise TypeError("insert_rows: either every row has its automatic key or none has")
     fields = [field for field in opts.local_concrete_fields if not (field is auto and all(keyless))]
     # At most this many rows per statement: the statements kept stay few, and far below any limit on parameters.
-    size = max(1, min(MAX_ROWS_PER_STATEMENT, connection.ops.bulk_batch_size(fields, rows)))
+    # (One row is one statement: most inserts are, and asking the backend costs more than the insert's values.)
+    size = 1 if len(rows) == 1 else max(1, min(MAX_ROWS_PER_STATEMENT, connection.ops.bulk_batch_size(fields, rows)))
     for start in range(0, len(rows), size):
         _insert(connection, model, fields, rows[start : start + size])
     for row in rows:
