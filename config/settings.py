@@ -155,6 +155,19 @@ TEMPLATES = [
     },
 ]
 
+# --- Caches -------------------------------------------------------------------------------------------
+# Page parts that are the same for every visitor (base.html's reporter footer), rendered once per process and
+# kept here; they hold no visitor's data. Local to each process, whatever a deployment uses elsewhere.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "peluit-default"},
+    "template_fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "peluit-template-fragments",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 100},
+    },
+}
+
 # --- Database ----------------------------------------------------------------------------------------
 DATABASES = {
     "default": dj_database_url.parse(

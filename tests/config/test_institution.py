@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 from django.test import Client
 from PIL import Image
 
@@ -160,3 +161,25 @@ def test_no_onion_location_without_the_setting_on_staff_pages_the_api_or_over_th
     assert "Onion-Location" not in client.get("/auth/login/")
     assert "Onion-Location" not in client.get("/api/v1/openapi.json")
     assert "Onion-Location" not in client.get("/", HTTP_HOST=ONION)
+
+
+def test_the_reporter_footer_is_kept_per_language_and_institution_and_never_stale(
+    client: Client, settings: Any
+) -> None:
+    """base.html keeps the reporter footer (the same for every visitor) in the ``template_fragments`` cache,
+    keyed by the language and every institution detail it shows: a changed detail is shown at once."""
+    fragments = caches["template_fragments"]
+    fragments.clear()
+    first = client.get("/").content.decode()
+    kept = len(fragments._cache)  # type: ignore[attr-defined]
+    assert kept == 1
+    assert client.get("/").content.decode().split('<footer class="site">')[1] == first.split('<footer class="site">')[1]
+    english = client.get("/en/").content.decode()
+    assert "How to check you are on the real site" in english
+    assert "How to check you are on the real site" not in first
+    settings.PELUIT_INSTITUTION_PHONE = "112"
+    settings.PELUIT_INSTITUTION_DOMAIN = "wbs.contoh.go.id"
+    changed = client.get("/").content.decode()
+    assert 'href="tel:112"' in changed and 'href="tel:1708"' not in changed
+    assert "https://wbs.contoh.go.id/" in changed
+    assert len(fragments._cache) == 3  # type: ignore[attr-defined]
