@@ -41,6 +41,12 @@ phone_validator = RegexValidator(
 )
 
 
+TOKEN_DAMAGED = _(
+    "This form's one-time token is damaged (longer than 64 characters). Open the form again and send your report "
+    "from there. Nothing has been saved."
+)
+
+
 def refuse_surrogates(value: str) -> None:
     """Refuse text with lone UTF-16 surrogates (e.g. ``"\\ud800"`` in JSON): it cannot be stored as UTF-8."""
     try:
@@ -338,6 +344,8 @@ class ReportForm(NotInFutureMixin, ReporterForm):
         max_length=64,
         widget=forms.HiddenInput,
         help_text=_("Optional one-time token: the same form sent twice files only one report."),
+        # A hidden field: the page shows this above the form, so it must say what to do.
+        error_messages={"max_length": TOKEN_DAMAGED},
     )
     attachments = MultipleFileField(
         label=_("Evidence (photos, documents, audio, video)"),

@@ -354,3 +354,10 @@ def test_a_submission_costs_a_small_fixed_number_of_statements(
     # Token, case number, case, keys, receipt key, clocks, message, the audit tail and its insert; PostgreSQL
     # takes the audit writer lock with one more statement (SQLite's is the transaction's own).
     assert len(inside) <= 10, queries.captured_queries
+
+
+def test_a_token_over_64_characters_is_refused_with_its_reason(api_client: Client, intake_staff: IntakeStaff) -> None:
+    response = submit(api_client, "wbs", {**wbs_post(), "submission_token": "t" * 65}, **{"Accept-Language": "en"})
+    assert response.status_code == 400
+    assert "one-time token is damaged" in response.json()["errors"]["submission_token"][0]
+    assert Case.objects.count() == 0

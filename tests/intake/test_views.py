@@ -207,3 +207,18 @@ def test_gratification_form_marks_phone_or_email_as_required(client: Client, int
         field = re.search(rf'<div class="field[^"]*">\s*<label for="id_{name}">(.*?)</div>', html, re.S)
         assert field, name
         assert "required-one" in field.group(0) and "mobile phone or an e-mail address" in field.group(1)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "message"),
+    [("", "Token sekali pakai formulir ini rusak"), ("/en", "This form&#x27;s one-time token is damaged")],
+)
+def test_a_damaged_form_token_is_said_above_the_form_and_nothing_is_saved(
+    client: Client, intake_staff: IntakeStaff, prefix: str, message: str
+) -> None:
+    # The token is a hidden field: its error must be shown, not only counted (a 400 with no visible reason).
+    response = submit_wbs(client, prefix, submission_token="t" * 65)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert message in page and 'id="id_submission_token_error"' in page
+    assert not Case.objects.exists() and not AuditEvent.objects.filter(action="intake.report_submitted").exists()
