@@ -6,6 +6,7 @@ import functools
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -47,3 +48,4 @@ def _forget_translated(*, setting: str, **kwargs: Any) -> None:
     """Tests change the URL map and the languages; a server never does while it runs."""
     if setting in {"ROOT_URLCONF", "LANGUAGES", "LANGUAGE_CODE", "INSTALLED_APPS"}:
         _translated.cache_clear()
+        caches["template_fragments"].clear()  # base.html's kept header and footer hold links

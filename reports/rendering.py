@@ -92,13 +92,18 @@ def _find_static(name: str) -> str | None:
 
 def logo_data_uri() -> str:
     """Return the institution's logo as a ``data:`` URI, or "" when none is configured or readable."""
+    return _logo()[0]
+
+
+def _logo() -> tuple[str, str]:
+    """Return the logo's ``data:`` URI and its version (file, time of change, size), or two empty strings."""
     path = _logo_path()
     if path is None:
-        return ""
+        return "", ""
     status = path.stat()
     if status.st_size > MAX_LOGO_BYTES:
-        return ""
-    return _data_uri(str(path), status.st_mtime_ns, status.st_size)
+        return "", ""
+    return _data_uri(str(path), status.st_mtime_ns, status.st_size), f"{path}:{status.st_mtime_ns}:{status.st_size}"
 
 
 @functools.lru_cache(maxsize=8)
@@ -111,10 +116,16 @@ def _data_uri(path: str, modified_ns: int, size: int) -> str:
 
 
 def institution() -> dict[str, str]:
-    """Return the institution's name, logo and contact details (``PELUIT_INSTITUTION_*``) for templates."""
+    """Return the institution's name, logo and contact details (``PELUIT_INSTITUTION_*``) for templates.
+
+    ``logo_version`` names the logo's file, time of change and size: pages kept with the logo in them are kept
+    under it (``templates/base.html``), a short key instead of the whole logo.
+    """
+    logo, version = _logo()
     return {
         "name": str(getattr(settings, "PELUIT_INSTITUTION_NAME", "")),
-        "logo": logo_data_uri(),
+        "logo": logo,
+        "logo_version": version,
         "address": str(getattr(settings, "PELUIT_INSTITUTION_ADDRESS", "")),
         "phone": str(getattr(settings, "PELUIT_INSTITUTION_PHONE", "")),
         "email": str(getattr(settings, "PELUIT_INSTITUTION_EMAIL", "")),

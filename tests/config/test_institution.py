@@ -163,23 +163,45 @@ def test_no_onion_location_without_the_setting_on_staff_pages_the_api_or_over_th
     assert "Onion-Location" not in client.get("/", HTTP_HOST=ONION)
 
 
-def test_the_reporter_footer_is_kept_per_language_and_institution_and_never_stale(
+def _kept(name: str) -> int:
+    """Return how many copies of base.html's fragment ``name`` the ``template_fragments`` cache holds."""
+    return sum(f".{name}." in key for key in caches["template_fragments"]._cache)  # type: ignore[attr-defined]
+
+
+def test_the_reporter_header_and_footer_are_kept_per_language_address_and_institution_never_stale(
     client: Client, settings: Any
 ) -> None:
-    """base.html keeps the reporter footer (the same for every visitor) in the ``template_fragments`` cache,
-    keyed by the language and every institution detail it shows: a changed detail is shown at once."""
-    fragments = caches["template_fragments"]
-    fragments.clear()
+    """base.html keeps its header (language links, logo, name) and reporter footer, the same for every visitor
+    of an address, in the ``template_fragments`` cache, keyed by everything they show: a change shows at once."""
+    caches["template_fragments"].clear()
     first = client.get("/").content.decode()
-    kept = len(fragments._cache)  # type: ignore[attr-defined]
-    assert kept == 1
-    assert client.get("/").content.decode().split('<footer class="site">')[1] == first.split('<footer class="site">')[1]
+    assert (_kept("site_header"), _kept("reporter_footer")) == (1, 1)
+    assert client.get("/").content.decode() == first
+    assert (_kept("site_header"), _kept("reporter_footer")) == (1, 1)
     english = client.get("/en/").content.decode()
     assert "How to check you are on the real site" in english
     assert "How to check you are on the real site" not in first
+    form = client.get("/report/wbs/").content.decode()
+    assert 'href="/en/report/wbs/"' in form and 'href="/en/report/wbs/"' not in first  # each address its links
+    assert (_kept("site_header"), _kept("reporter_footer")) == (3, 2)
     settings.PELUIT_INSTITUTION_PHONE = "112"
     settings.PELUIT_INSTITUTION_DOMAIN = "wbs.contoh.go.id"
+    settings.PELUIT_INSTITUTION_NAME = "Inspektorat Kabupaten Contoh"
     changed = client.get("/").content.decode()
     assert 'href="tel:112"' in changed and 'href="tel:1708"' not in changed
     assert "https://wbs.contoh.go.id/" in changed
-    assert len(fragments._cache) == 3  # type: ignore[attr-defined]
+    assert "Inspektorat Kabupaten Contoh" in changed and "Inspektorat Kota Semarang" not in changed
+
+
+def test_the_console_menu_of_each_staff_member_is_their_own(make_staff: Any) -> None:
+    """The kept header stops before ``header_extra``, which console pages fill per staff member."""
+    from casework.staff.roles import Role
+
+    caches["template_fragments"].clear()
+    officer, admin = make_staff(Role.OFFICER, username="petugas9"), make_staff(Role.ADMIN, username="admin9")
+    pages = []
+    for user in (officer, admin):
+        staff_client = Client()
+        login(staff_client, user)
+        pages.append(staff_client.get("/console/").content.decode())
+    assert ('href="/console/cases/"' in pages[0]) and ('href="/console/cases/"' not in pages[1])
