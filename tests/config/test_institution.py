@@ -205,3 +205,5 @@ def test_the_console_menu_of_each_staff_member_is_their_own(make_staff: Any) -> 
         login(staff_client, user)
         pages.append(staff_client.get("/console/").content.decode())
     assert ('href="/console/cases/"' in pages[0]) and ('href="/console/cases/"' not in pages[1])
+    # Console addresses name cases and searches: their headers are not kept.
+    assert _kept("site_header") == 0 and "Inspektorat Kota Semarang" in pages[0]
