@@ -37,6 +37,8 @@ from vault.models import HeldBlob
 
 # Shorter tokens are not random enough to be the only key (API clients may choose their own tokens).
 HELD_TOKEN_MIN_CHARS = 32
+# The report forms refuse a longer token (``submission_token``): files held under one could never be sent.
+HELD_TOKEN_MAX_CHARS = 64
 _LABEL_PURPOSE = "held-label"
 
 
@@ -51,8 +53,8 @@ class HeldFile:
 
 
 def can_hold(token: str) -> bool:
-    """Return True when ``token`` is long enough to be the only key to held files."""
-    return len(token) >= HELD_TOKEN_MIN_CHARS
+    """Return True when ``token`` is long enough to be the only key to held files, and a form may send it."""
+    return HELD_TOKEN_MIN_CHARS <= len(token) <= HELD_TOKEN_MAX_CHARS
 
 
 def _keys(token: str) -> tuple[bytes, bytes]:

@@ -387,3 +387,16 @@ def test_a_file_sent_as_it_is_is_held_only_by_choice_and_refused_when_the_choice
     assert ticked.status_code == 200 and "rusak.jpg" in ticked.content.decode()  # the receipt lists it
     attachment = Case.objects.get().attachments.get()
     assert not attachment.metadata_removed
+
+
+def test_a_token_the_form_refuses_holds_no_file(client: Client, intake_staff: IntakeStaff) -> None:
+    """A token over 64 characters is refused by the form: files held under it could never be sent."""
+    response = client.post(
+        "/en/report/wbs/",
+        {**wbs_post(), "submission_token": "h" * 65, "attachments": [upload("foto.jpg", jpeg_with_gps())]},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400 and "one-time token is damaged" in page
+    assert "Files you already chose" not in page and not held_on_page(response)
+    assert not HeldBlob.objects.exists() and not media_files()
+    assert not AuditEvent.objects.filter(action="intake.attachments_held").exists()
