@@ -20,7 +20,9 @@ from reports.rendering import institution as letterhead
 def language_links(request: HttpRequest) -> dict[str, list[tuple[str, str, str]]]:
     """Return links to the current page in the other languages, as (code, name, url)."""
     current = get_language()
-    path = request.get_full_path()
+    # One leading slash: "//host/…" (also sent as "/%2Fhost/…") reads as another site's address to
+    # ``translate_url``, and a 404 page would link there. Anything else stays a path on this site.
+    path = "/" + request.get_full_path().lstrip("/")
     links = [
         (code, str(name), _translated(get_urlconf() or settings.ROOT_URLCONF, path, code))
         for code, name in settings.LANGUAGES

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -207,3 +208,13 @@ def test_the_console_menu_of_each_staff_member_is_their_own(make_staff: Any) -> 
     assert ('href="/console/cases/"' in pages[0]) and ('href="/console/cases/"' not in pages[1])
     # Console addresses name cases and searches: their headers are not kept.
     assert _kept("site_header") == 0 and "Inspektorat Kota Semarang" in pages[0]
+
+
+@pytest.mark.parametrize("path", ["//evil.example/", "/%2Fevil.example/report/wbs/", "///evil.example:8124/follow/"])
+def test_a_language_link_is_always_a_path_on_this_site(client: Client, path: str) -> None:
+    """A path that reads as another host (a 404 page) must not make the language link point there."""
+    html = client.get(path).content.decode()
+    links = re.findall(r'<nav class="lang"[^>]*>(.*?)</nav>', html, re.S)
+    assert links, html[:500]
+    hrefs = re.findall(r'href="([^"]*)"', links[0])
+    assert hrefs and all(href.startswith("/") and not href.startswith("//") for href in hrefs), hrefs
