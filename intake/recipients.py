@@ -49,9 +49,9 @@ def with_vault_key(users: QuerySet[StaffUser]) -> QuerySet[StaffUser]:
     return users.filter(officer_key__isnull=False)
 
 
-def display_name(user: Any) -> str:
-    """Return how a staff member is listed to reporters: full name, else username."""
-    return str(user.get_full_name() or user.get_username())
+def display_name(first_name: str, last_name: str, username: str) -> str:
+    """Return how a staff member is listed to reporters: full name (as Django's ``get_full_name``), else username."""
+    return f"{first_name} {last_name}".strip() or str(username)
 
 
 @dataclass(frozen=True)
@@ -121,11 +121,7 @@ def _read_roster() -> Roster:
     alias = StaffUser.objects.db
     candidates, keys = _roster_statements(alias, connections[alias].vendor)
     return Roster(
-        # As ``display_name`` shows a user: the full name (Django's ``get_full_name``), else the username.
-        candidates=tuple(
-            (int(pk), f"{first} {last}".strip() or str(username))
-            for pk, first, last, username in _rows(candidates, alias)
-        ),
+        candidates=tuple((int(pk), display_name(*names)) for pk, *names in _rows(candidates, alias)),
         keys=tuple(vault.recipient_keys_from_rows(_rows(keys, alias))),
         escrow_public=escrow_public,
     )

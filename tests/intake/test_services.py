@@ -431,13 +431,12 @@ def test_the_roster_read_as_compiled_sql_equals_the_orm_read_through_staff_chang
     from intake.recipients import (
         _read_roster,
         _roster_statements,
-        display_name,
         intake_recipient_candidates,
         intake_recipients,
     )
 
     def by_orm() -> tuple[Any, Any]:
-        candidates = tuple((user.pk, display_name(user)) for user in intake_recipient_candidates())
+        candidates = tuple((user.pk, user.get_full_name() or user.username) for user in intake_recipient_candidates())
         return candidates, tuple(vault.recipient_keys(users=intake_recipients()))
 
     def check() -> None:
