@@ -27,6 +27,7 @@ from casework.recent import Recent
 from intake.attachments import SEND_UNCLEANED_LABEL, RejectedAttachment, check_attachment_count
 from intake.recipients import roster
 from intake.voice import DEFAULT_MAX_VOICE_SECONDS
+from vault import services as vault
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise as Label
@@ -341,7 +342,7 @@ class ReportForm(NotInFutureMixin, ReporterForm):
 
     submission_token = forms.CharField(
         required=False,
-        max_length=64,
+        max_length=vault.HELD_TOKEN_MAX_CHARS,  # the files held under a token the form may send
         widget=forms.HiddenInput,
         help_text=_("Optional one-time token: the same form sent twice files only one report."),
         # A hidden field: the page shows this above the form, so it must say what to do.

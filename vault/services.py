@@ -32,6 +32,7 @@ from vault.escrow import (
 )
 from vault.followup import followup_begin, followup_end, followup_resume
 from vault.held import (
+    HELD_TOKEN_MAX_CHARS,
     HeldFile,
     can_hold,
     held_files,
@@ -79,6 +80,7 @@ from vault.sealing import (
 )
 
 __all__ = [
+    "HELD_TOKEN_MAX_CHARS",
     "Access",
     "EscrowKeyring",
     "EscrowStatus",
