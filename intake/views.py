@@ -44,6 +44,7 @@ from intake.held import (
     none_held,
     select_held,
 )
+from intake.receipt_page import receipt_response
 from intake.throttle import Throttled, receipt_attempt
 from vault import services as vault
 from vault.exceptions import FollowupExpired, NotSetUp, UnknownReceipt
@@ -128,7 +129,7 @@ def report_page(request: HttpRequest, page: ReportPage) -> HttpResponse:
             message = _("Reports cannot be received right now. Please try again later.")
             return render(request, "error.html", {"title": message, "message": message}, status=503)
         else:
-            return render(request, page.receipt_template, {**page.context, "submission": submission, "kind": page.kind})
+            return receipt_response(request, page.receipt_template, {**page.context, "kind": page.kind}, submission)
     if not uses_held and services.token_spent(token=token):
         # A text-only form sent before and posted again with an error (the browser's copy of an earlier
         # error page): already sent, not "correct the fields" (checked up front when it may use held files).
