@@ -14,6 +14,8 @@ import base64
 import functools
 import io
 import mimetypes
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,17 +55,30 @@ def _no_fetching() -> URLFetcher:
     return URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
 
 
-def _logo_path() -> Path | None:
+def _logo_file() -> tuple[Path, os.stat_result] | None:
+    """Return the configured logo's path and status (one ``stat`` on a page: every reporter page asks), or None
+    when none is configured or it is not a regular file."""
     configured = str(getattr(settings, "PELUIT_INSTITUTION_LOGO", "") or "")
     if not configured:
         return None
-    path = Path(configured)
-    if not path.is_absolute():
-        found = _found_static(configured) or _find_static(configured)
-        if not found:
-            return None
-        path = Path(found)
-    return path if path.is_file() else None
+    if Path(configured).is_absolute():
+        return _regular_file(Path(configured))
+    kept = _FOUND.get(configured)
+    if kept is not None:
+        found = _regular_file(Path(kept))
+        if found is not None:
+            return found
+        del _FOUND[configured]  # moved or removed: look for it again
+    located = _find_static(configured)
+    return _regular_file(Path(located)) if located else None
+
+
+def _regular_file(path: Path) -> tuple[Path, os.stat_result] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (path, status) if stat.S_ISREG(status.st_mode) else None
 
 
 # Static files found, by name: every reporter page shows the logo, and the finders walk every app's folder.
@@ -75,11 +90,6 @@ def _forget_found(*, setting: str, **kwargs: Any) -> None:
     """Tests change where static files are found; a server never does while it runs."""
     if setting in {"STATICFILES_DIRS", "STATICFILES_FINDERS", "STATIC_ROOT", "INSTALLED_APPS"}:
         _FOUND.clear()
-
-
-def _found_static(name: str) -> str | None:
-    found = _FOUND.get(name)
-    return found if found is not None and Path(found).is_file() else None
 
 
 def _find_static(name: str) -> str | None:
@@ -97,10 +107,10 @@ def logo_data_uri() -> str:
 
 def _logo() -> tuple[str, str]:
     """Return the logo's ``data:`` URI and its version (file, time of change, size), or two empty strings."""
-    path = _logo_path()
-    if path is None:
+    found = _logo_file()
+    if found is None:
         return "", ""
-    status = path.stat()
+    path, status = found
     if status.st_size > MAX_LOGO_BYTES:
         return "", ""
     return _data_uri(str(path), status.st_mtime_ns, status.st_size), f"{path}:{status.st_mtime_ns}:{status.st_size}"
