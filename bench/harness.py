@@ -14,7 +14,6 @@ Nothing here is imported by Peluit or its tests.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import platform
@@ -304,35 +303,101 @@ def request(
 
 
 class KeptConnection:
-    """One client's HTTP/1.1 connection, kept open between requests as a browser keeps it."""
+    """One client's HTTP/1.1 connection, kept open between requests as a browser keeps it.
+
+    Written on a plain socket rather than ``http.client``: the client shares the machine's cores with the
+    server it measures, and with ``http.client`` (its header parsing goes through ``email``) the intake bench's
+    client took 0.40 ms of CPU per request, against 0.23 ms now (8 clients, stop 25). It reads what gunicorn
+    answers: a length, chunks, or up to the close.
+    """
 
     def __init__(self, host: str, port: int, *, timeout: float = 120) -> None:
         self.host, self.port, self.timeout = host, port, timeout
-        self._connection: http.client.HTTPConnection | None = None
+        self._socket: socket.socket | None = None
+        self._buffer = b""
 
     def request(
         self, method: str, path: str, *, body: bytes | None = None, headers: dict[str, str] | None = None
     ) -> tuple[int, dict[str, str], bytes]:
         """Send one request (opening the connection if the server closed it); return status, headers, body."""
-        if self._connection is None:
-            self._connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        if self._socket is None:
+            self._socket = socket.create_connection((self.host, self.port), timeout=self.timeout)
+            self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._buffer = b""
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", "Accept-Encoding: identity"]
+        if body is not None or method in {"POST", "PUT", "PATCH"}:
+            lines.append(f"Content-Length: {len(body or b'')}")
+        lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
         try:
-            self._connection.request(method, path, body=body, headers=headers or {})
-            response = self._connection.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException):
+            self._socket.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b""))
+            status, answer, data, closes = self._response(method)
+        except (OSError, ValueError):
             self.close()
             raise
-        answer = {k.lower(): v for k, v in response.getheaders()}
-        if response.will_close:
+        if closes:
             self.close()
-        return response.status, answer, data
+        return status, answer, data
+
+    def _response(self, method: str) -> tuple[int, dict[str, str], bytes, bool]:
+        head = self._until(b"\r\n\r\n").decode("latin-1")
+        status_line, *header_lines = head.split("\r\n")
+        version, code = status_line.split(" ", 2)[:2]
+        status = int(code)
+        answer: dict[str, str] = {}
+        for line in header_lines:
+            name, _, value = line.partition(":")
+            answer[name.strip().lower()] = value.strip()
+        closes = version != "HTTP/1.1" or answer.get("connection", "").lower() == "close"
+        if method == "HEAD" or status < 200 or status in {204, 304}:
+            return status, answer, b"", closes
+        if answer.get("transfer-encoding", "").lower() == "chunked":
+            chunks: list[bytes] = []
+            while True:
+                size = int(self._until(b"\r\n").split(b";", 1)[0], 16)
+                if size == 0:
+                    while self._until(b"\r\n"):  # trailers, up to the empty line
+                        pass
+                    return status, answer, b"".join(chunks), closes
+                chunks.append(self._exactly(size))
+                self._exactly(2)
+        if "content-length" in answer:
+            return status, answer, self._exactly(int(answer["content-length"])), closes
+        data = self._buffer + self._rest()
+        self._buffer = b""
+        return status, answer, data, True
+
+    def _receive(self) -> bytes:
+        assert self._socket is not None
+        data = self._socket.recv(65536)
+        if not data:
+            raise ConnectionResetError("the server closed the connection")
+        return data
+
+    def _until(self, mark: bytes) -> bytes:
+        while mark not in self._buffer:
+            self._buffer += self._receive()
+        found, self._buffer = self._buffer.split(mark, 1)
+        return found
+
+    def _exactly(self, size: int) -> bytes:
+        while len(self._buffer) < size:
+            self._buffer += self._receive()
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+    def _rest(self) -> bytes:
+        assert self._socket is not None
+        parts = []
+        while data := self._socket.recv(65536):
+            parts.append(data)
+        return b"".join(parts)
 
     def close(self) -> None:
         """Close the connection (the next request opens a new one)."""
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+            self._buffer = b""
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -80,6 +80,9 @@ REPORT = {
     "reported_elsewhere": "no",
 }
 
+# The report's fields, encoded once: each post adds only its own one-time token (URL-safe as it is).
+REPORT_FIELDS = urllib.parse.urlencode(REPORT)
+
 CSRF_COOKIE = "peluit_csrf"
 _CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -175,6 +178,7 @@ class FormClient:
         self.connection = KeptConnection("127.0.0.1", server.port)
         self.cookie = ""
         self.csrf = ""
+        self.fields = REPORT_FIELDS
 
     def warmup(self) -> None:
         status, headers, body = self.connection.request("GET", self.path)
@@ -184,10 +188,10 @@ class FormClient:
         self.cookie = cookie.split(";", 1)[0]
         found = _CSRF_INPUT.search(body)
         self.csrf = found.group(1).decode() if found else ""
+        self.fields = f"{REPORT_FIELDS}&{urllib.parse.urlencode({'csrfmiddlewaretoken': self.csrf})}"
 
     def send(self) -> tuple[bool, str]:
-        fields = {**REPORT, "csrfmiddlewaretoken": self.csrf, "submission_token": secrets.token_urlsafe(32)}
-        body = urllib.parse.urlencode(fields).encode()
+        body = f"{self.fields}&submission_token={secrets.token_urlsafe(32)}".encode()
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": self.cookie}
         status, _headers, answer = self.connection.request("POST", self.path, body=body, headers=headers)
         if status != 200 or b"receipt-code" not in answer:
@@ -206,7 +210,7 @@ class ApiClient:
         return None
 
     def send(self) -> tuple[bool, str]:
-        body = urllib.parse.urlencode({**REPORT, "submission_token": secrets.token_urlsafe(32)}).encode()
+        body = f"{REPORT_FIELDS}&submission_token={secrets.token_urlsafe(32)}".encode()
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         status, _headers, answer = self.connection.request("POST", self.path, body=body, headers=headers)
         if status != 201:
