@@ -8,7 +8,7 @@ once per language, address and institution with two random placeholders, kept in
 escaped as the template escapes them.
 
 What is kept holds no reporter's data: only placeholders. A page that says more than the two values (warnings,
-files sent as they are, messages waiting for the visitor) is rendered in full, as is any page whose placeholders
+files sent as they are, messages waiting for the visitor) is rendered in full, as are console pages, as is any page whose placeholders
 do not appear exactly once each (a template changed to show them twice or not at all).
 """
 
@@ -26,6 +26,8 @@ from django.shortcuts import render
 from django.template import engines
 from django.template.loader import render_to_string
 from django.utils.html import escape
+
+from intake.middleware import is_reporter_path
 
 # Random per process: no text a template shows can be taken for one of them.
 _RECEIPT = f"PELUIT-RECEIPT-{secrets.token_hex(16)}"
@@ -55,7 +57,8 @@ def receipt_response(request: HttpRequest, template: str, context: dict[str, Any
     """Return the receipt page for ``submission``: what ``render(request, template, {**context, "submission":
     submission})`` returns, from the kept page when only the receipt and the case number differ."""
     full = {**context, "submission": submission}
-    if submission.warnings or submission.uncleaned_files:
+    # Console pages (an officer recording a phone report) show more of the case, and are never kept.
+    if submission.warnings or submission.uncleaned_files or not is_reporter_path(request.path_info):
         return render(request, template, full)
     # As base.html's "{% if messages %}" asks, with the same effects (a message read from the cookie is shown).
     if get_messages(request):

@@ -16,6 +16,7 @@ from django.utils import translation
 
 from casework.models import Case
 from intake import receipt_page
+from intake.services import Submission
 from tests.intake.conftest import IntakeStaff, wbs_post
 from tests.intake.test_views import receipt_of
 
@@ -76,6 +77,31 @@ def test_a_submitted_report_shows_its_own_receipt_and_nothing_kept_holds_a_recei
     assert len(pages) == 1 and receipt_page._RECEIPT in pages[0]
     for receipt, number in zip(receipts, numbers, strict=True):
         assert receipt not in pages[0] and number not in pages[0]
+
+
+def test_the_kept_page_is_what_a_full_render_of_the_real_submission_gives(
+    client: Client, intake_staff: IntakeStaff
+) -> None:
+    """With a stored case and its receipt (not the test's stand-ins): a value receipt.html takes from the
+    submission that the placeholders lack would show here."""
+    caches["template_fragments"].clear()
+    client.post("/en/report/wbs/", wbs_post())  # keeps the page
+    response = client.post("/en/report/wbs/", wbs_post())
+    cases = [case for case in Case.objects.all() if case.number.encode() in response.content]
+    assert len(cases) == 1 and len(_kept_pages()) == 1
+    case = cases[0]
+    submission = Submission(case=case, receipt=receipt_of(response).replace(" ", ""))
+    request = _request("/en/report/wbs/")
+    with translation.override("en"):
+        full = render(request, "intake/receipt.html", {"kind": "wbs", "submission": submission})
+    assert response.content == full.content
+
+
+def test_a_console_receipt_is_never_kept(client: Client, intake_staff: IntakeStaff) -> None:
+    caches["template_fragments"].clear()
+    submission = _Submission(_Case("TEL-1"), "1234")
+    page = receipt_page.receipt_response(_request("/console/intake/record/wbs/"), "intake/receipt.html", {}, submission)
+    assert b"TEL-1" in page.content and _kept_pages() == []
 
 
 def test_a_page_with_more_to_say_is_rendered_in_full_and_not_kept() -> None:
