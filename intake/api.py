@@ -252,7 +252,7 @@ def _submit(request: HttpRequest, form_class: type[ReportForm], submit: Any) -> 
     refused = _parts_of_the_wrong_kind(request)
     if refused is not None:
         return refused
-    form = form_class(request.POST, request.FILES)
+    form = form_class(request.POST, request.FILES, shared_fields=True)  # validated, never shown
     if not form.is_valid():
         return _invalid(form)
     data = dict(form.cleaned_data)

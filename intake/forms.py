@@ -105,6 +105,26 @@ class _DeclaredFields(dict[str, forms.Field]):
         return {name: copy_field(field) for name, field in self.items()}
 
 
+class _SharedFields(dict[str, forms.Field]):
+    """A class's declared fields as a form that only validates gets them: the same field objects, but copies of
+    those validating changes: the ones the form's ``__init__`` changes (``instance_fields``), model choice fields
+    (their querysets) and file fields (Django's ``ClearableFileInput`` notes a "clear" box as it reads the data)."""
+
+    def __init__(self, fields: dict[str, forms.Field], *, copied: Sequence[str]) -> None:
+        super().__init__(fields)
+        self.copied = frozenset(copied)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, forms.Field]:
+        return {
+            name: copy_field(field) if name in self.copied or _changes_as_it_validates(field) else field
+            for name, field in self.items()
+        }
+
+
+def _changes_as_it_validates(field: forms.Field) -> bool:
+    return isinstance(field, forms.ModelChoiceField) or isinstance(field.widget, forms.ClearableFileInput)
+
+
 class ReporterFormMetaclass(forms.forms.DeclarativeFieldsMetaclass):
     """Every text field refuses unencodable characters; the fields are copied per instance with ``copy_field``."""
 
@@ -122,7 +142,23 @@ class ReporterForm(forms.Form, metaclass=ReporterFormMetaclass):
     """A form a reporter (or an API client) fills in: every text field refuses unencodable characters.
 
     Fields a subclass adds in ``__init__`` add ``refuse_surrogates`` themselves.
+
+    ``shared_fields=True`` is for a bound form that is only validated, never shown (the API): it uses the
+    class's field objects instead of copies, except for the fields validating changes (``_SharedFields``).
+    Django copies every field for every form so a form may change its own; validating changes none of the
+    others (tests/intake/test_form_copies.py), and the copies were a tenth of an API report's Python on a busy
+    server (docs/reliability.md, stop 25).
     """
+
+    instance_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, shared_fields: bool = False, **kwargs: Any) -> None:
+        if shared_fields:
+            if not (args or kwargs.get("data") is not None):
+                raise TypeError("shared_fields is for a bound form that is only validated")
+            # BaseForm.__init__ copies ``self.base_fields``: this instance's, then.
+            self.base_fields = _SharedFields(type(self).base_fields, copied=self.instance_fields)  # type: ignore[misc]
+        super().__init__(*args, **kwargs)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -412,6 +448,7 @@ class WbsReportForm(ReportForm):
     past_date_fields = ("when_date",)
     identity_fields = WBS_REPORT.identity_fields
     sections = WBS_REPORT.sections
+    instance_fields = ("exclude_recipients",)  # its choices are set in __init__
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -114,3 +114,64 @@ def test_every_text_field_gets_the_surrogate_check_once_also_in_a_subclass() -> 
         for field in form_class().fields.values():
             if isinstance(field, forms.CharField):
                 assert field.validators.count(refuse_surrogates) == 1
+
+
+# --- A form that is only validated (the API): the class's fields, but those it changes -------------------------
+def _snapshot(form_class: type[ReporterForm]) -> dict[str, Any]:
+    return {name: copy.deepcopy(_comparable(field)) for name, field in form_class.base_fields.items()}
+
+
+def _posts() -> list[tuple[type[ReporterForm], dict[str, Any]]]:
+    from tests.intake.conftest import gratification_post, wbs_post
+
+    wbs = [
+        wbs_post(),
+        wbs_post(title=""),
+        wbs_post(when_date="2999-01-01"),
+        wbs_post(when_date="kemarin"),
+        wbs_post(identity_nik="123"),
+        wbs_post(violation_type="bukan-jenis"),
+        wbs_post(organisation="tidak-ada"),
+        wbs_post(exclude_recipients=["999999", "x"]),
+        wbs_post(what="\ud800 teks rusak"),
+        wbs_post(submission_token="t" * 65),
+        wbs_post(estimated_loss="-5"),
+        wbs_post(identity_email="bukan-surel"),
+    ]
+    gratification = [
+        gratification_post(),
+        gratification_post(recipient_nik="12"),
+        gratification_post(value="banyak"),
+        gratification_post(report_type="lain"),
+        gratification_post(birth_date="2999-01-01"),
+    ]
+    return [(WbsReportForm, post) for post in wbs] + [(GratificationReportForm, post) for post in gratification]
+
+
+@pytest.mark.django_db
+def test_a_form_only_validated_uses_the_class_fields_except_those_it_changes() -> None:
+    from tests.intake.conftest import wbs_post
+
+    form = WbsReportForm(wbs_post(), shared_fields=True)
+    base = WbsReportForm.base_fields
+    assert form.fields["title"] is base["title"] and form.fields["what"] is base["what"]
+    assert form.fields["exclude_recipients"] is not base["exclude_recipients"]  # its choices are set per form
+    assert form.fields["organisation"] is not base["organisation"]  # a queryset of its own
+    assert form.fields["attachments"] is not base["attachments"]  # Django's file input notes a "clear" box
+    with pytest.raises(TypeError):
+        WbsReportForm(shared_fields=True)  # an unbound form is shown: it gets copies
+
+
+@pytest.mark.django_db
+def test_validating_with_the_class_fields_changes_none_and_judges_as_with_copies(intake_staff: Any) -> None:
+    """Valid and invalid posts of both report forms: the same errors and cleaned data as forms with their own
+    copies, and every declared field exactly as before."""
+    before = {form_class: _snapshot(form_class) for form_class in (WbsReportForm, GratificationReportForm)}
+    for form_class, post in _posts():
+        shared, own = form_class(post, {}, shared_fields=True), form_class(post, {})
+        assert shared.is_valid() == own.is_valid(), post
+        assert shared.errors.get_json_data() == own.errors.get_json_data(), post
+        assert shared.cleaned_data == own.cleaned_data, post
+    assert any(not form_class(post, {}).is_valid() for form_class, post in _posts())
+    for form_class, snapshot in before.items():
+        assert _snapshot(form_class) == snapshot
