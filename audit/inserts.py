@@ -16,10 +16,14 @@ read back: an automatic key stays ``None`` on the object.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connections, models
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 from django.db.models.sql import InsertQuery
+
+M = TypeVar("M", bound=models.Model)
 
 MAX_ROWS_PER_STATEMENT = 32
 # (database alias, model, field names, number of rows) -> (statement, whether it takes one array per column).
@@ -56,6 +60,48 @@ def insert_rows(rows: Sequence[models.Model], *, using: str = "default") -> None
     for row in rows:
         row._state.adding = False
         row._state.db = using
+
+
+def new_row(model: type[M], **values: Any) -> M:
+    """Return a new, unsaved ``model`` instance: what ``model(**values)`` returns, made directly.
+
+    ``values`` name concrete fields by name or attname (``case=case`` or ``case_id=case.id``); the other fields
+    get their defaults. Django's constructor handles every way of calling it (positional values, properties,
+    deferred fields, signals) and cost 15-95 µs per row of a report's submission on a busy server, a tenth of
+    its Python; this sets the values as it does for these calls (a related object through its descriptor, so
+    it is cached and checked as Django does). A model with ``pre_init`` or ``post_init`` receivers goes to
+    Django.
+    """
+    if pre_init.receivers or post_init.receivers:
+        if pre_init.has_listeners(model) or post_init.has_listeners(model):
+            return model(**values)
+    plan = _PLANS.get(model)
+    if plan is None:
+        plan = _PLANS[model] = tuple(
+            (field.attname, field.name if field.is_relation else None, field.get_default)
+            for field in model._meta.concrete_fields
+        )
+    row = model.__new__(model)
+    row._state = ModelState()
+    data = row.__dict__
+    related = []
+    for attname, relation, default in plan:
+        if attname in values:
+            data[attname] = values.pop(attname)
+        elif relation is not None and relation in values:
+            related.append((relation, values.pop(relation)))
+            data[attname] = None
+        else:
+            data[attname] = default()
+    if values:
+        raise TypeError(f"{model.__name__}() got unexpected keyword arguments: {', '.join(map(repr, values))}")
+    for name, value in related:
+        setattr(row, name, value)
+    return row
+
+
+# model -> its concrete fields as (attname, name if it is a relation, default maker), in order.
+_PLANS: dict[type[models.Model], tuple[tuple[str, str | None, Any], ...]] = {}
 
 
 def _insert(connection: Any, model: type[models.Model], fields: list[Any], rows: Sequence[models.Model]) -> None:

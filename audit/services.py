@@ -23,7 +23,7 @@ from audit import chain, clock
 from audit.actions import Action
 from audit.db import lock_writers
 from audit.exceptions import AuditError
-from audit.inserts import insert_rows
+from audit.inserts import insert_rows, new_row
 from audit.models import ActorKind, AuditEvent
 
 DetailValue = str | int | bool | None
@@ -186,7 +186,8 @@ def record(
         raise AuditError(f"at most {MAX_DETAILS} audit details")
     for key, value in details.items():
         _check_detail(key, value)
-    row = AuditEvent(
+    row = new_row(
+        AuditEvent,
         actor_kind=actor_kind,
         actor_staff_id=staff_id,
         actor_username=username,

@@ -8,8 +8,8 @@ once per language, address and institution with two random placeholders, kept in
 escaped as the template escapes them.
 
 What is kept holds no reporter's data: only placeholders. A page that says more than the two values (warnings,
-files sent as they are, messages waiting for the visitor) is rendered in full, as are console pages, as is any page whose placeholders
-do not appear exactly once each (a template changed to show them twice or not at all).
+files sent as they are, messages waiting for the visitor) is rendered in full, as are console pages and any
+page whose placeholders do not appear exactly once each (a template changed to show them twice or not at all).
 """
 
 from __future__ import annotations

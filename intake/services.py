@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from audit.actions import Action
 from audit.clock import now as clock_now
 from audit.clock import reporter_time
-from audit.inserts import insert_rows
+from audit.inserts import insert_rows, new_row
 from audit.services import batch as audit_batch
 from audit.services import record as audit_record
 from casework.cases import sealed
@@ -284,7 +284,7 @@ def _spend_token(token: str, *, now: datetime) -> None:
     ``purge_spent_tokens`` (hourly), not here, so a submission does not pay for the purge.
     """
     try:
-        insert_rows([SubmissionToken(digest=_token_digest(token), used_at=now)])
+        insert_rows([new_row(SubmissionToken, digest=_token_digest(token), used_at=now)])
     except IntegrityError as exc:
         raise AlreadySubmitted() from exc
 
@@ -391,7 +391,8 @@ def _submit(
         now = clock_now()  # rounded down to the reporter granularity; the local date (deadlines) is kept
         received_at = recording.received_at if recording is not None else now
         today = timezone.localdate(received_at)
-        case = Case(
+        case = new_row(
+            Case,
             id=uuid.uuid4(),
             kind=kind,
             status=INITIAL_STATUS[kind],

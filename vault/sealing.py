@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from audit.actions import Action
-from audit.inserts import insert_rows
+from audit.inserts import insert_rows, new_row
 from vault import crypto, formats, receipts
 from vault.access import (
     Access,
@@ -155,7 +155,7 @@ def prepare_report(
     data_key = crypto.random_key()
     data_context = case_key_context(report_id, CaseKey.Scope.DATA)
     case_keys = [
-        CaseKey(report_id=report_id, scope=CaseKey.Scope.DATA, officer_id=officer_id, sealed_key=sealed)
+        new_row(CaseKey, report_id=report_id, scope=CaseKey.Scope.DATA, officer_id=officer_id, sealed_key=sealed)
         for officer_id, sealed in [
             (None, formats.sealed_key(escrow_public, data_key, context=data_context)),
             *((r.staff_id, formats.sealed_key(r.public_key, data_key, context=data_context)) for r in recipients),
@@ -167,7 +167,8 @@ def prepare_report(
         identity_key = crypto.random_key()
         context = case_key_context(report_id, CaseKey.Scope.IDENTITY)
         case_keys.append(
-            CaseKey(
+            new_row(
+                CaseKey,
                 report_id=report_id,
                 scope=CaseKey.Scope.IDENTITY,
                 officer_id=None,
@@ -259,7 +260,8 @@ def _new_receipt(
         wrapped = formats.key_wrap(
             keys.reporter_key, data_key, context=receipts.receipt_context(keys.lookup_id, report_id.bytes)
         )
-        row = ReceiptKey(
+        row = new_row(
+            ReceiptKey,
             report_id=report_id,
             lookup_id=keys.lookup_id,
             kdf_ops=params.ops,

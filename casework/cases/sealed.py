@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Max, QuerySet
 
 from audit import clock
+from audit.inserts import new_row
 from casework.cases.models import Case, CaseAttachment, CaseMessage
 from casework.staff.models import StaffUser
 from vault import services as vault
@@ -79,7 +80,7 @@ def new_message(
     ``first``: the case is being created and has no message yet, so there is no latest one to read.
     """
     created_at = clock.now() if first else _next_time(case.messages.all())
-    message = CaseMessage(case=case, sender=sender, author=author, created_at=created_at)
+    message = new_row(CaseMessage, case=case, sender=sender, author=author, created_at=created_at)
     message.read_by_reporter = sender == CaseMessage.Sender.REPORTER
     message.read_by_staff = sender == CaseMessage.Sender.INSPECTORATE
     message.body = vault.seal(access=access, report_id=case.id, purpose=message.purpose, plaintext=body.encode("utf-8"))

@@ -14,7 +14,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from audit.actions import Action
-from audit.inserts import insert_rows
+from audit.inserts import insert_rows, new_row
 from audit.services import record as audit_record
 from casework.cases.models import Case, CaseKind
 from casework.rules import deadlines as pure
@@ -158,7 +158,8 @@ def initial_clocks(
         rule = rules.rule_for(code, on=start_day)
         due_on, due_at = _due(rule, start_day=start_day, started_at=case.received_at, calendar=rules.calendar)
         clocks.append(
-            CaseClock(
+            new_row(
+                CaseClock,
                 case=case,
                 rule_code=code,
                 amount=rule.amount,

@@ -115,3 +115,92 @@ def test_what_it_cannot_write_as_save_would_is_refused() -> None:
             ]
         )
     assert not SubmissionToken.objects.filter(digest__in=["d" * 64, "e" * 64, "f" * 64]).exists()
+
+
+# --- new_row: an unsaved instance, as Django's constructor makes it ---------------------------------------------
+def _state_free(row: models.Model) -> dict[str, Any]:
+    return {name: value for name, value in vars(row).items() if name != "_state"}
+
+
+def _submission_rows(case: Case) -> list[tuple[type[models.Model], dict[str, Any]]]:
+    from audit.models import AuditEvent
+    from casework.cases.models import CaseMessage
+    from casework.workflow.models import CaseClock
+    from vault.models import ReceiptKey
+
+    now = timezone.now()
+    return [
+        (Case, {"id": case.id, "kind": CaseKind.WBS, "status": CaseStatus.DITERIMA, "received_at": now}),
+        (CaseKey, {"report_id": case.id, "scope": CaseKey.Scope.DATA, "officer_id": None, "sealed_key": b"k"}),
+        (
+            ReceiptKey,
+            {"report_id": case.id, "lookup_id": b"l" * 32, "kdf_ops": 2, "kdf_mem": 1024, "wrapped_data_key": b"w"},
+        ),
+        (CaseMessage, {"case": case, "sender": CaseMessage.Sender.INSPECTORATE, "author": None, "created_at": now}),
+        (CaseMessage, {"case_id": case.id, "sender": CaseMessage.Sender.REPORTER, "created_at": now}),
+        (SubmissionToken, {"digest": b"d" * 32, "used_at": now}),
+        (AuditEvent, {"actor_kind": "reporter", "actor_staff_id": None, "action": "case.created", "case_ref": "X"}),
+        (
+            CaseClock,
+            {
+                "case": case,
+                "rule_code": "ADUAN",
+                "amount": 5,
+                "unit": "working_days",
+                "started_at": now,
+                "start_day": now.date(),
+                "due_on": now.date(),
+                "due_at": now,
+            },
+        ),
+    ]
+
+
+def test_a_new_row_is_what_djangos_constructor_makes() -> None:
+    """Every model a submission writes, with related objects by name and by attname and fields left to their
+    defaults: the same values, the same cached relations, a fresh state."""
+    case = _case("WBS-2026-900010")
+    for model, values in _submission_rows(case):
+        ours, djangos = inserts.new_row(model, **values), model(**values)
+        assert type(ours) is model and set(_state_free(ours)) == set(_state_free(djangos))
+        for field in model._meta.concrete_fields:
+            mine, theirs = vars(ours)[field.attname], vars(djangos)[field.attname]
+            if callable(field.default) and field.name not in values and field.attname not in values:
+                assert type(mine) is type(theirs), (model, field.name)  # made anew each time (uuid4, now)
+            else:
+                assert mine == theirs and type(mine) is type(theirs), (model, field.name)
+        assert ours._state.adding and ours._state.fields_cache == djangos._state.fields_cache, model
+        assert ours._state.db == djangos._state.db, model
+
+
+def test_a_new_row_is_saved_and_read_as_djangos() -> None:
+    from casework.cases.models import CaseMessage
+
+    case = _case("WBS-2026-900011")
+    insert_rows([case])
+    ours = inserts.new_row(CaseMessage, case=case, sender=CaseMessage.Sender.INSPECTORATE, created_at=timezone.now())
+    assert ours.case is case  # cached as Django caches it: no query
+    ours.body = b"sealed"
+    ours.save(force_insert=True)
+    fresh = CaseMessage.objects.get(pk=ours.pk)
+    assert (
+        fresh.case_id == case.id and fresh.sender == CaseMessage.Sender.INSPECTORATE and bytes(fresh.body) == b"sealed"
+    )
+
+
+def test_a_new_row_refuses_what_the_model_does_not_have_and_leaves_signals_to_django() -> None:
+    from django.db.models.signals import post_init
+
+    with pytest.raises(TypeError, match="nonsense"):
+        inserts.new_row(SubmissionToken, digest=b"d", nonsense=1)
+    seen: list[Any] = []
+
+    def remember(sender: Any, instance: Any, **kwargs: Any) -> None:
+        seen.append(instance)
+
+    post_init.connect(remember, sender=SubmissionToken)
+    try:
+        row = inserts.new_row(SubmissionToken, digest=b"d" * 32)
+    finally:
+        post_init.disconnect(remember, sender=SubmissionToken)
+    assert seen == [row]
