@@ -122,3 +122,45 @@ def test_a_shred_leaves_no_deleted_key_in_the_database_files(tmp_path: Path) -> 
     before, after = _served(code, tmp_path, SECRET=secret)
     assert before, "the deleted row is still in the WAL before it is emptied (else this test proves nothing)"
     assert not after, "the deleted row is on disk after the WAL was emptied"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT %s, '%%s', 'a%%b' WHERE 1 = %s",
+        "INSERT INTO t (a, b) VALUES (%s, %s), (%s, %s)",
+        "SELECT 'no placeholders here'",
+        "SELECT 100%% || %s",
+    ],
+)
+def test_a_statements_placeholders_are_translated_as_django_translates_them_and_kept(query: str) -> None:
+    from django.db.backends.sqlite3.base import SQLiteCursorWrapper as DjangosCursor
+
+    from config.sqlite import base as ours
+
+    connection = sqlite3.connect(":memory:")
+    try:
+        django_cursor = connection.cursor(factory=DjangosCursor)
+        our_cursor = connection.cursor(factory=ours.SQLiteCursorWrapper)
+        assert our_cursor.convert_query(query) == django_cursor.convert_query(query)
+        assert our_cursor.convert_query("SELECT %(a)s", param_names=["a"]) == "SELECT :a"  # named: Django's
+        hits = ours._qmark.cache_info().hits
+        our_cursor.convert_query(query)
+        assert ours._qmark.cache_info().hits == hits + 1
+    finally:
+        connection.close()
+
+
+def test_the_kept_translation_runs_statements_with_their_values(tmp_path: Path) -> None:
+    wrapper = _wrapper(tmp_path / "db.sqlite3")
+    try:
+        with wrapper.cursor() as cursor:
+            from config.sqlite import base as ours
+
+            assert isinstance(cursor.cursor, ours.SQLiteCursorWrapper)
+            cursor.execute("SELECT %s || '%%' || %s", ["a", "b"])
+            assert cursor.fetchone() == ("a%b",)
+            cursor.execute("SELECT %s || '%%' || %s", ["c", "d"])
+            assert cursor.fetchone() == ("c%d",)
+    finally:
+        wrapper.close()
