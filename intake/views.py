@@ -112,7 +112,9 @@ def report_page(request: HttpRequest, page: ReportPage) -> HttpResponse:
         form.is_valid()
         form.add_error(None, exc.message)
         return render(request, page.template, {**context, "form": form, "held": []}, status=400)
-    form = page.form_class(request.POST, request.FILES)
+    # Validated with the class's fields (most posts are valid and never shown again); a form shown again with its
+    # errors below is made afresh with its own copies.
+    form = page.form_class(request.POST, request.FILES, shared_fields=True)
     rejected: services.SubmissionRejected | None = None
     extra_valid = page.extra_form is None or page.extra_form.is_valid()
     if form.is_valid() and extra_valid:
@@ -134,6 +136,8 @@ def report_page(request: HttpRequest, page: ReportPage) -> HttpResponse:
         # A text-only form sent before and posted again with an error (the browser's copy of an earlier
         # error page): already sent, not "correct the fields" (checked up front when it may use held files).
         return _already_sent(request, services.AlreadySubmitted(), page)
+    form = page.form_class(request.POST, request.FILES)
+    form.is_valid()
     if rejected is not None and page.extra_form is not None and rejected.field in page.extra_form.fields:
         page.extra_form.add_error(rejected.field, rejected.message)
         rejected = None

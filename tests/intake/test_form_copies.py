@@ -175,3 +175,18 @@ def test_validating_with_the_class_fields_changes_none_and_judges_as_with_copies
     assert any(not form_class(post, {}).is_valid() for form_class, post in _posts())
     for form_class, snapshot in before.items():
         assert _snapshot(form_class) == snapshot
+
+
+@pytest.mark.django_db
+def test_the_report_page_validates_with_the_class_fields_and_shows_errors_on_its_own_copies(
+    client: Any, intake_staff: Any
+) -> None:
+    from tests.intake.conftest import wbs_post
+
+    before = _snapshot(WbsReportForm)
+    assert client.post("/en/report/wbs/", wbs_post()).status_code == 200
+    page = client.post("/en/report/wbs/", wbs_post(title="", when_date="2999-01-01", who_name="Nama tetap"))
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert "This field is required." in html and 'value="Nama tetap"' in html
+    assert _snapshot(WbsReportForm) == before
