@@ -16,6 +16,7 @@ read back: an automatic key stays ``None`` on the object.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connections, models
@@ -75,33 +76,58 @@ def new_row(model: type[M], **values: Any) -> M:
     if pre_init.receivers or post_init.receivers:
         if pre_init.has_listeners(model) or post_init.has_listeners(model):
             return model(**values)
-    plan = _PLANS.get(model)
-    if plan is None:
-        plan = _PLANS[model] = tuple(
-            (field.attname, field.name if field.is_relation else None, field.get_default)
-            for field in model._meta.concrete_fields
-        )
+    plan = _PLANS.get(model) or _plan(model)
     row = model.__new__(model)
     row._state = ModelState()
     data = row.__dict__
+    data.update(plan.constants)
+    for attname, name, make in plan.makers:
+        if attname not in values and name not in values:
+            data[attname] = make()
     related = []
-    for attname, relation, default in plan:
-        if attname in values:
-            data[attname] = values.pop(attname)
-        elif relation is not None and relation in values:
-            related.append((relation, values.pop(relation)))
-            data[attname] = None
+    for key, value in values.items():
+        target = plan.targets.get(key)
+        if target is None:
+            raise TypeError(f"{model.__name__}() got an unexpected keyword argument {key!r}")
+        attname, by_relation = target
+        if by_relation:
+            related.append((key, value))
         else:
-            data[attname] = default()
-    if values:
-        raise TypeError(f"{model.__name__}() got unexpected keyword arguments: {', '.join(map(repr, values))}")
+            data[attname] = value
     for name, value in related:
         setattr(row, name, value)
     return row
 
 
-# model -> its concrete fields as (attname, name if it is a relation, default maker), in order.
-_PLANS: dict[type[models.Model], tuple[tuple[str, str | None, Any], ...]] = {}
+@dataclass(frozen=True)
+class _Plan:
+    """How ``new_row`` fills a model's concrete fields."""
+
+    constants: dict[str, Any]  # attname -> the default Django's get_default gives every time (None, "", a value)
+    makers: tuple[tuple[str, str, Any], ...]  # (attname, name, the field's get_default) for made defaults
+    targets: dict[str, tuple[str, bool]]  # name or attname -> (attname, whether it is a related object's name)
+
+
+def _plan(model: type[models.Model]) -> _Plan:
+    constants: dict[str, Any] = {}
+    makers = []
+    targets: dict[str, tuple[str, bool]] = {}
+    for field in model._meta.concrete_fields:
+        targets[field.attname] = (field.attname, False)
+        if field.is_relation:
+            targets[field.name] = (field.attname, True)
+        # Field.get_default for a fixed default (or none) returns the same value each time; a callable
+        # default (uuid4, now) or a field's own get_default (BinaryField's) is asked for each row.
+        if type(field).get_default is models.Field.get_default and not callable(field.default):
+            constants[field.attname] = field.get_default()
+        else:
+            makers.append((field.attname, field.name, field.get_default))
+    plan = _PLANS[model] = _Plan(constants=constants, makers=tuple(makers), targets=targets)
+    return plan
+
+
+# model -> how new_row fills it.
+_PLANS: dict[type[models.Model], _Plan] = {}
 
 
 def _insert(connection: Any, model: type[models.Model], fields: list[Any], rows: Sequence[models.Model]) -> None:
