@@ -45,10 +45,30 @@ def coarse(moment: datetime, *, seconds: int | None = None) -> datetime:
     step = granularity() if seconds is None else seconds
     if not valid_granularity(step):
         raise ValueError(f"the reporter time granularity must divide a day (1 to {DAY_SECONDS} s), not {step}")
-    local = timezone.localtime(moment)
+    zone = timezone.get_current_timezone()
+    kept = _last_window
+    if kept is not None and kept[0] == step and kept[1] is zone and kept[2] <= moment < kept[3]:
+        return kept[4]
+    local = timezone.localtime(moment, zone)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     elapsed = int((local - midnight).total_seconds())
-    return midnight + timedelta(seconds=elapsed - elapsed % step)
+    rounded = midnight + timedelta(seconds=elapsed - elapsed % step)
+    ends = rounded + timedelta(seconds=step)
+    # Every moment of [rounded, ends) rounds to ``rounded`` when the zone's offset does not change inside it
+    # (no daylight-saving switch): kept for the next call, as a request asks several times (its rows' times).
+    if rounded.utcoffset() == timezone.localtime(ends, zone).utcoffset():
+        _remember((step, zone, rounded.astimezone(UTC), ends.astimezone(UTC), rounded))
+    return rounded
+
+
+# The last window ``coarse`` worked out: (step, zone, start and end in UTC, the rounded time). One tuple,
+# replaced whole, so threads never see half of one.
+_last_window: tuple[int, object, datetime, datetime, datetime] | None = None
+
+
+def _remember(window: tuple[int, object, datetime, datetime, datetime]) -> None:
+    global _last_window
+    _last_window = window
 
 
 @contextmanager

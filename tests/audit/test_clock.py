@@ -138,3 +138,41 @@ def test_a_server_clock_running_back_does_not_date_an_event_before_its_predecess
     with transaction.atomic():
         second = record(action=Action.LOGOUT, actor="system")
     assert second.at_us == first.at_us
+
+
+def _coarse_as_computed(moment: datetime, step: int) -> datetime:
+    """``coarse`` worked out afresh (what it returns without the window it keeps)."""
+    local = timezone.localtime(moment)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    elapsed = int((local - midnight).total_seconds())
+    return midnight + timedelta(seconds=elapsed - elapsed % step)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Jakarta", "Europe/Berlin", "America/Santiago"])
+@pytest.mark.parametrize("step", [1, 900, 3600, 7200, 86_400])
+def test_the_kept_window_gives_what_coarse_works_out_also_across_daylight_saving(zone: str, step: int) -> None:
+    """Moments around Berlin's and Santiago's clock changes, forwards and backwards in time, alternating steps
+    and zones: each call returns the same time and offset as working it out afresh."""
+    import random
+
+    chooser = random.Random(f"{zone}-{step}")
+    starts = [datetime(2026, 3, 28, 20, tzinfo=UTC), datetime(2026, 10, 24, 20, tzinfo=UTC)]
+    starts += [datetime(2026, 4, 4, 20, tzinfo=UTC), datetime(2026, 9, 5, 20, tzinfo=UTC)]  # Santiago's
+    moments = [start + timedelta(seconds=chooser.randrange(0, 3 * 86_400)) for start in starts for _ in range(150)]
+    chooser.shuffle(moments)
+    # And in order, every 2 minutes over the changes: consecutive moments share a kept window.
+    moments += [start + timedelta(seconds=s) for start in starts for s in range(0, 2 * 86_400, 120)]
+    with timezone.override(ZoneInfo(zone)):
+        for moment in moments:
+            ours = clock.coarse(moment, seconds=step)
+            expected = _coarse_as_computed(moment, step)
+            assert ours == expected and ours.utcoffset() == expected.utcoffset(), moment
+
+
+def test_a_changed_zone_or_granularity_is_never_answered_from_the_kept_window(settings: pytest.FixtureRequest) -> None:
+    moment = datetime(2026, 6, 1, 10, 17, tzinfo=UTC)
+    assert clock.coarse(moment) == datetime(2026, 6, 1, 17, tzinfo=ZoneInfo("Asia/Jakarta"))
+    with timezone.override(ZoneInfo("Asia/Jayapura")):
+        assert clock.coarse(moment).hour == 19 and clock.coarse(moment).utcoffset() == timedelta(hours=9)
+    settings.PELUIT_REPORTER_TIME_GRANULARITY = 900  # type: ignore[attr-defined]
+    assert clock.coarse(moment) == datetime(2026, 6, 1, 17, 15, tzinfo=ZoneInfo("Asia/Jakarta"))
