@@ -10,8 +10,8 @@ from django.core.cache import caches
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest
-from django.urls import get_urlconf, translate_url
-from django.utils.translation import get_language
+from django.urls import Resolver404, get_urlconf, resolve, translate_url
+from django.utils.translation import get_language, get_language_from_path
 
 from intake.middleware import is_reporter_path
 from reports.rendering import institution as letterhead
@@ -33,8 +33,25 @@ def language_links(request: HttpRequest) -> dict[str, list[tuple[str, str, str]]
 
 @functools.lru_cache(maxsize=256)
 def _translated(urlconf: Any, path: str, code: str) -> str:
-    """``translate_url`` kept per URL map, path and language: every page asks it again for the same few paths."""
-    return translate_url(path, code)
+    """``translate_url`` kept per URL map, path and language: every page asks it again for the same few paths.
+
+    An address that names no page (a 404) has no translation; its link is the same address under the other
+    language's prefix, so the "not found" page can be read in that language too.
+    """
+    translated = translate_url(path, code)
+    if translated != path:
+        return translated
+    address, _, query = path.partition("?")
+    try:
+        resolve(address, urlconf)
+    except Resolver404:
+        current = get_language_from_path(address)
+        if current:
+            address = address[len(current) + 1 :] or "/"
+        if code != settings.LANGUAGE_CODE:
+            address = f"/{code}{address}"
+        return address + (f"?{query}" if query else "")
+    return translated
 
 
 def institution(request: HttpRequest) -> dict[str, object]:

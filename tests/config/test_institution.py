@@ -218,3 +218,30 @@ def test_a_language_link_is_always_a_path_on_this_site(client: Client, path: str
     assert links, html[:500]
     hrefs = re.findall(r'href="([^"]*)"', links[0])
     assert hrefs and all(href.startswith("/") and not href.startswith("//") for href in hrefs), hrefs
+
+
+@pytest.mark.parametrize(
+    ("path", "link"),
+    [
+        ("/tidak-ada/", "/en/tidak-ada/"),
+        ("/en/not-here/", "/not-here/"),
+        ("/en/not-here/?q=1", "/not-here/?q=1"),
+        ("/report/wbs/extra/", "/en/report/wbs/extra/"),
+    ],
+)
+def test_a_not_found_page_links_to_the_same_address_in_the_other_language(client: Client, path: str, link: str) -> None:
+    """An address that names no page has no translation; its language link is the address under the other
+    language's prefix (it was the page itself), and that page is the not-found page in the other language."""
+    response = client.get(path)
+    assert response.status_code == 404
+    links = re.findall(r'<nav class="lang"[^>]*>(.*?)</nav>', response.content.decode(), re.S)
+    assert re.findall(r'href="([^"]*)"', links[0]) == [link.replace("&", "&amp;")]
+    other = client.get(link)
+    assert other.status_code == 404 and other["Content-Language"] != response["Content-Language"]
+
+
+def test_a_page_outside_the_languages_keeps_its_own_address_as_its_link(client: Client) -> None:
+    """A page that exists but has no language prefix (not translated by address) is not sent to a 404."""
+    from config.context_processors import _translated
+
+    assert _translated("config.urls", "/healthz", "en") == "/healthz"
