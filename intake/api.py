@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import HttpError
@@ -221,8 +222,18 @@ class MissingReceipt(Exception):
     """A follow-up call without the ``X-Peluit-Receipt`` header (not a wrong receipt: nothing was tried)."""
 
 
+API_TOKEN_TOO_LONG = gettext_lazy(
+    "submission_token may be at most 64 characters (a one-time value the client chooses, for example 32 random "
+    "URL-safe characters). Nothing has been saved."
+)
+
+
 def _form_errors(form: forms.Form) -> dict[str, list[str]]:
-    return {name: [str(message) for message in messages] for name, messages in form.errors.items()}
+    errors = {name: [str(message) for message in messages] for name, messages in form.errors.items()}
+    if form.has_error("submission_token", "max_length"):
+        # The page's wording asks a person to open the form again; a program is told what to send instead.
+        errors["submission_token"] = [str(API_TOKEN_TOO_LONG)]
+    return errors
 
 
 def _invalid(form: forms.Form) -> Status[dict[str, Any]]:

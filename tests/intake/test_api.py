@@ -359,5 +359,11 @@ def test_a_submission_costs_a_small_fixed_number_of_statements(
 def test_a_token_over_64_characters_is_refused_with_its_reason(api_client: Client, intake_staff: IntakeStaff) -> None:
     response = submit(api_client, "wbs", {**wbs_post(), "submission_token": "t" * 65}, **{"Accept-Language": "en"})
     assert response.status_code == 400
-    assert "one-time token is damaged" in response.json()["errors"]["submission_token"][0]
+    # Told to a program what to send, not (as the page tells a person) to open the form again.
+    assert response.json()["errors"]["submission_token"] == [
+        "submission_token may be at most 64 characters (a one-time value the client chooses, for example 32 "
+        "random URL-safe characters). Nothing has been saved."
+    ]
+    indonesian = submit(api_client, "wbs", {**wbs_post(), "submission_token": "t" * 65}, **{"Accept-Language": "id"})
+    assert "paling banyak 64 karakter" in indonesian.json()["errors"]["submission_token"][0]
     assert Case.objects.count() == 0
