@@ -47,7 +47,8 @@ def _translated(urlconf: Any, path: str, code: str) -> str:
     except Resolver404:
         current = get_language_from_path(address)
         if current:
-            address = address[len(current) + 1 :] or "/"
+            # One leading slash again: "/en//host/" without its prefix would read as another site.
+            address = "/" + address[len(current) + 1 :].lstrip("/")
         if code != settings.LANGUAGE_CODE:
             address = f"/{code}{address}"
         return address + (f"?{query}" if query else "")

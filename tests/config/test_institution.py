@@ -210,7 +210,18 @@ def test_the_console_menu_of_each_staff_member_is_their_own(make_staff: Any) -> 
     assert _kept("site_header") == 0 and "Inspektorat Kota Semarang" in pages[0]
 
 
-@pytest.mark.parametrize("path", ["//evil.example/", "/%2Fevil.example/report/wbs/", "///evil.example:8124/follow/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "//evil.example/",
+        "/%2Fevil.example/report/wbs/",
+        "///evil.example:8124/follow/",
+        "/en//evil.example/login",
+        "/en/%2Fevil.example/?q=1",
+        "/en///evil.example/",
+        "/en/%2F%2Fevil.example/",
+    ],
+)
 def test_a_language_link_is_always_a_path_on_this_site(client: Client, path: str) -> None:
     """A path that reads as another host (a 404 page) must not make the language link point there."""
     html = client.get(path).content.decode()
