@@ -20,15 +20,19 @@ from reports.rendering import institution as letterhead
 def language_links(request: HttpRequest) -> dict[str, list[tuple[str, str, str]]]:
     """Return links to the current page in the other languages, as (code, name, url)."""
     current = get_language()
-    # One leading slash: "//host/…" (also sent as "/%2Fhost/…") reads as another site's address to
-    # ``translate_url``, and a 404 page would link there. Anything else stays a path on this site.
-    path = "/" + request.get_full_path().lstrip("/")
+    path = _on_this_site(request.get_full_path())
     links = [
         (code, str(name), _translated(get_urlconf() or settings.ROOT_URLCONF, path, code))
         for code, name in settings.LANGUAGES
         if code != current
     ]
     return {"language_links": links}
+
+
+def _on_this_site(path: str) -> str:
+    """Return ``path`` with exactly one leading slash: "//host/…" (also sent as "/%2Fhost/…") reads as another
+    site's address to ``translate_url`` and to a browser, and a 404 page would link there."""
+    return "/" + path.lstrip("/")
 
 
 @functools.lru_cache(maxsize=256)
@@ -47,8 +51,7 @@ def _translated(urlconf: Any, path: str, code: str) -> str:
     except Resolver404:
         current = get_language_from_path(address)
         if current:
-            # One leading slash again: "/en//host/" without its prefix would read as another site.
-            address = "/" + address[len(current) + 1 :].lstrip("/")
+            address = _on_this_site(address[len(current) + 1 :])  # "/en//host/" less its prefix
         if code != settings.LANGUAGE_CODE:
             address = f"/{code}{address}"
         return address + (f"?{query}" if query else "")
