@@ -1,9 +1,10 @@
 """Verification of the whole audit log: every leaf hash, the hash chain, the Merkle tree and every checkpoint.
 
 One streaming pass over the events (raw cursor, no model instances) recomputes each event's leaf hash from its
-columns, the chained hash, and the tree root at every size a checkpoint covers. Stored checkpoints must carry a
-valid signature by this installation's key and a root equal to the recomputed one; two checkpoints whose roots
-both equal roots recomputed from the same sequence of leaves are consistent with each other by construction.
+columns (it must equal the stored one, from which proofs are served), the chained hash, and the tree root at
+every size a checkpoint covers. Stored checkpoints must carry a valid signature by this installation's key and a
+root equal to the recomputed one; two checkpoints whose roots both equal roots recomputed from the same sequence
+of leaves are consistent with each other by construction.
 A checkpoint held outside (``external``) is checked the same way and, in addition, with an RFC 9162 consistency
 proof from its size to today's log.
 """
@@ -71,9 +72,10 @@ class CheckpointInputError(ValueError):
     """A checkpoint given from outside that cannot be used: malformed, unknown key, bad signature, other log."""
 
 
-# seq, leaf bytes (without the 0x00 prefix), stored chained hash, at_us. The stored leaf hash is not read: the
-# chain link checks the recomputed leaf, and the stored one is looked up only to word the problem of a broken link.
-Row = tuple[int, bytes | None, bytes, int]
+# seq, leaf bytes (without the 0x00 prefix), stored leaf hash, stored chained hash, at_us. The chain link checks
+# the recomputed leaf; the stored leaf hash must equal it too, because the proofs served to witnesses and shown on
+# an event's page are built from the stored leaf hashes.
+Row = tuple[int, bytes | None, bytes | None, bytes, int]
 
 
 def _leaf_bytes_sql(connection: BaseDatabaseWrapper) -> str:
@@ -117,7 +119,8 @@ def _batches(connection: BaseDatabaseWrapper, upto: int | None) -> Iterator[list
     """Yield the events' rows in ``seq`` order, ``FETCH_SIZE`` at a time (the last batch may be shorter)."""
     quote = connection.ops.quote_name
     sql = (
-        f"SELECT {quote('seq')}, {_leaf_bytes_sql(connection)}, {quote('chain_hash')}, {quote('at_us')} "  # noqa: S608 - quoted identifiers
+        f"SELECT {quote('seq')}, {_leaf_bytes_sql(connection)}, {quote('leaf_hash')}, {quote('chain_hash')}, "  # noqa: S608 - quoted identifiers
+        f"{quote('at_us')} "
         f"FROM {quote(AuditEvent._meta.db_table)}"
     )
     if upto is not None:
@@ -127,7 +130,7 @@ def _batches(connection: BaseDatabaseWrapper, upto: int | None) -> Iterator[list
         if connection.vendor == "postgresql":
             # COPY streams while we hash (the server works on the other CPU); a cursor would wait per batch.
             with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
-                copy.set_types(["int8", "bytea", "bytea", "int8"])
+                copy.set_types(["int8", "bytea", "bytea", "bytea", "int8"])
                 rows = copy.rows()
                 while batch := list(islice(rows, FETCH_SIZE)):
                     yield cast(list[Row], batch)
@@ -151,6 +154,16 @@ def _chain_problem(seq: int, *, content_changed: bool) -> Problem:
     )
 
 
+def _leaf_problem(seq: int) -> Problem:
+    # The event and its chain link agree, only the stored leaf hash differs: an edit of that column alone. It
+    # hides nothing (every check here recomputes the leaf), but the proofs served from it would fail.
+    return Problem(
+        f"event #{seq}'s stored leaf hash was changed: it does not match the event, which the hash chain "
+        "confirms (inclusion and consistency proofs built from the stored leaf hashes would fail)",
+        seq,
+    )
+
+
 class _Chain:
     """The event-by-event checks over the batches of rows: leaf hashes, chain links, gaps and time order.
 
@@ -164,18 +177,18 @@ class _Chain:
         self.previous = GENESIS  # the chained hash of the last row checked
         self.expected = 1  # the next seq
         self.previous_us: int | None = None
-        # Broken links named so far: (index in ``problems``, seq, recomputed leaf hash); see ``word_problems``.
-        self.broken: list[tuple[int, int, bytes]] = []
 
     def check(self, rows: list[Row]) -> tuple[list[bytes], Sequence[int]]:
         """Check one batch of rows that follows the rows checked so far."""
         # One list per column (zip(*rows) over tens of thousands of rows is several times slower).
-        seqs, texts, stored_chains, times = (list(map(itemgetter(column), rows)) for column in range(4))
+        seqs, texts, stored_leaves, stored_chains, times = (list(map(itemgetter(column), rows)) for column in range(5))
         first = self.expected
         if None in texts or seqs != list(range(first, first + len(rows))):
             return self._walk(rows)
         sha256 = hashlib.sha256
         leaves = merkle.leaf_hashes(texts)
+        if leaves != stored_leaves:
+            return self._walk(rows)
         # Each link is checked against the stored link before it, as the walk does after a broken link; with no
         # broken link that is exactly the recomputed chain.
         links = [
@@ -198,19 +211,23 @@ class _Chain:
         sha256 = hashlib.sha256
         leaves = []
         previous, expected, previous_us = self.previous, self.expected, self.previous_us
-        for seq, text, stored_chain, at_us in rows:
+        for seq, text, stored_leaf, stored_chain, at_us in rows:
             if seq != expected and len(problems) < MAX_PROBLEMS:
                 missing = f"#{expected}" if seq == expected + 1 else f"#{expected} to #{seq - 1}"
                 problems.append(Problem(f"event {missing} is missing (deleted): the log jumps to #{seq}", expected))
             expected = seq
-            # A NULL where the schema forbids one: the table itself was altered.
+            # A NULL where the schema forbids one: the table itself was altered. A NULL leaf hash never matches.
             leaf = sha256(b"\x00" + (b"" if text is None else bytes(text))).digest()
+            leaf_kept = stored_leaf is not None and bytes(stored_leaf) == leaf
             chained = sha256(previous + leaf).digest()
             if chained != stored_chain:
                 if len(problems) < MAX_PROBLEMS:
-                    self.broken.append((len(problems), seq, leaf))
-                    problems.append(_chain_problem(seq, content_changed=False))
+                    # The event no longer matches its stored leaf hash: it was changed. Otherwise the link itself
+                    # (or an event before it) was.
+                    problems.append(_chain_problem(seq, content_changed=not leaf_kept))
                 chained = bytes(stored_chain)  # resume from the stored link to find later, independent damage
+            elif not leaf_kept and len(problems) < MAX_PROBLEMS:
+                problems.append(_leaf_problem(seq))
             previous = chained
             if previous_us is not None and at_us < previous_us and len(problems) < MAX_PROBLEMS:
                 problems.append(
@@ -221,27 +238,6 @@ class _Chain:
             expected += 1
         self.previous, self.expected, self.previous_us = previous, expected, previous_us
         return leaves, [at_us for *_rest, at_us in rows]
-
-    def word_problems(self, connection: BaseDatabaseWrapper) -> None:
-        """Name a broken link whose event no longer matches its stored leaf hash as a changed event.
-
-        Done after the scan (PostgreSQL's COPY holds the connection while it streams), for at most
-        ``MAX_PROBLEMS`` events. A NULL leaf hash never matches.
-        """
-        if not self.broken:
-            return
-        quote = connection.ops.quote_name
-        seqs = sorted({seq for _index, seq, _leaf in self.broken})
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {quote('seq')}, {quote('leaf_hash')} FROM {quote(AuditEvent._meta.db_table)} "  # noqa: S608 - quoted identifiers
-                f"WHERE {quote('seq')} IN ({', '.join(['%s'] * len(seqs))})",
-                seqs,
-            )
-            stored = {seq: None if leaf is None else bytes(leaf) for seq, leaf in cursor.fetchall()}
-        for index, seq, leaf in self.broken:
-            if stored.get(seq) != leaf:
-                self.problems[index] = _chain_problem(seq, content_changed=True)
 
 
 @contextmanager
@@ -294,7 +290,6 @@ def scan_events(
                 report.last_times[next_wanted] = times[next_wanted - start - 1]
                 next_wanted = next(wanted, None)
             builder.extend(leaves[builder.size - start :])
-    links.word_problems(conn)
     report.events = builder.size
     report.root_hash = builder.root()
     report.roots[builder.size] = report.root_hash

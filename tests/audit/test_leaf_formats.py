@@ -64,7 +64,7 @@ def test_a_log_begun_in_format_1_verifies_and_grows_in_format_2() -> None:
     assert report.intact, report.problems
     assert report.events == checkpoint.tree_size == 7
     # The database builds both formats' leaf text as Python does.
-    texts = {seq: text for batch in _batches(connection, None) for seq, text, _chain, _at in batch}
+    texts = {seq: text for batch in _batches(connection, None) for seq, text, _leaf, _chain, _at in batch}
     assert texts[1].startswith(b"peluit-audit/1\n1\n") and texts[6].startswith(
         f"peluit-audit/2\n{newer.salt}\n6\n".encode()
     )

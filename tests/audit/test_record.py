@@ -138,7 +138,7 @@ def test_the_database_builds_the_same_leaf_bytes_as_python(make_staff) -> None:
     with transaction.atomic():
         record(action=Action.LOGIN_SUCCEEDED, actor=staff, details={"second_factor": "totp"})
         record(action=Action.REPORT_SUBMITTED, actor="reporter", case_ref="WBS-2026-000123", details={"k": None})
-    rows = {seq: text for batch in _batches(connection, None) for seq, text, _chain, _at in batch}
+    rows = {seq: text for batch in _batches(connection, None) for seq, text, _leaf, _chain, _at in batch}
     for event in AuditEvent.objects.all():
         expected = chain.row_bytes(*(getattr(event, name) for name in chain.FIELDS))
         assert rows[event.seq] == expected

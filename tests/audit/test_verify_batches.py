@@ -124,6 +124,24 @@ def test_a_changed_link_is_named_wherever_it_sits_in_a_batch(
 
 
 @pytest.mark.parametrize(("seq", "where"), DAMAGED)
+def test_a_changed_stored_leaf_hash_alone_is_named_wherever_it_sits_in_a_batch(
+    log: None, seq: int, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the leaf_hash column edited: the event and the chain agree, but proofs are built from that column."""
+    drop_append_only_triggers()
+    sql("UPDATE audit_auditevent SET leaf_hash = %s WHERE seq = %s", [bytes(32), seq])
+    found = messages(4, monkeypatch)
+    assert found == [
+        f"event #{seq}'s stored leaf hash was changed: it does not match the event, which the hash chain "
+        "confirms (inclusion and consistency proofs built from the stored leaf hashes would fail)"
+    ], where
+    assert found == messages(1000, monkeypatch)
+    # Everything else still checks the recomputed leaf: the roots are those of the true events.
+    sql("UPDATE audit_auditevent SET leaf_hash = %s WHERE seq = %s", [expected_leaves()[seq - 1], seq])
+    assert messages(4, monkeypatch) == []
+
+
+@pytest.mark.parametrize(("seq", "where"), DAMAGED)
 def test_a_deleted_event_is_named_wherever_it_sat_in_a_batch(
     log: None, seq: int, where: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -181,7 +199,9 @@ def test_the_database_builds_the_leaf_bytes_of_every_batch(log: None, monkeypatc
     monkeypatch.setattr(verify, "FETCH_SIZE", 4)
     batches = list(verify._batches(connection, None))
     assert [len(batch) for batch in batches] == [4, 4, 4, 4, 4, 2]
-    assert [chain.leaf_hash(text) for batch in batches for _seq, text, _chain, _at in batch] == expected_leaves()
+    assert [chain.leaf_hash(text) for batch in batches for _seq, text, _leaf, _chain, _at in batch] == expected_leaves()
+    stored = list(AuditEvent.objects.order_by("seq").values_list("leaf_hash", flat=True))
+    assert [bytes(leaf) for batch in batches for _seq, _text, leaf, _chain, _at in batch] == [bytes(x) for x in stored]
     assert [len(batch) for batch in verify._batches(connection, 9)] == [4, 4, 1]
 
 

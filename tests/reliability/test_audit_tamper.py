@@ -128,6 +128,12 @@ def test_changed_hash_link_is_named(log: None) -> None:
     assert_names("event #9 does not follow event #8")
 
 
+def test_changed_stored_leaf_hash_is_named(log: None) -> None:
+    # The event and its link agree; only the stored leaf hash (from which proofs are served) was edited.
+    sql("UPDATE audit_auditevent SET leaf_hash = %s WHERE seq = 12", [bytes(32)])
+    assert_names("event #12's stored leaf hash was changed")
+
+
 def test_altered_checkpoint_is_named(log: None) -> None:
     sql("UPDATE audit_auditcheckpoint SET note = replace(note, '\n11\n', '\n10\n')")
     assert_names("checkpoint of tree size 11: the checkpoint's signature does not verify")
