@@ -5,11 +5,13 @@ from __future__ import annotations
 import sys
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.encoding import escape_uri_path
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -69,10 +71,37 @@ def api_error(request: HttpRequest, status: int, detail: StrOrPromise) -> HttpRe
         return JsonResponse({"detail": str(detail), "errors": {}}, status=status)
 
 
+def _language_prefix_in_its_own_case(request: HttpRequest) -> str | None:
+    """Return the address with its language prefix as the site writes it (``/EN/x`` → ``/en/x``), if it differs.
+
+    Django reads a language prefix in any case (``/EN/`` is English) but the site's addresses only match it in
+    lower case, and its catalogues are found only under the lower-case code: ``/EN/`` answered a 404 marked
+    English and worded in Indonesian. The default language has no prefix (``/ID/x`` → ``/x``). The address
+    stays on this site: it starts with the prefix, or with one slash.
+    """
+    path = request.path_info
+    typed = translation.get_language_from_path(path)
+    if not typed:
+        return None
+    code = typed.lower()
+    if typed == code or code not in dict(settings.LANGUAGES):
+        return None
+    rest = path[1 + len(typed) :]
+    if code == settings.LANGUAGE_CODE:
+        address = "/" + rest.lstrip("/")
+    else:
+        address = f"/{code}{rest or '/'}"
+    query = request.META.get("QUERY_STRING", "")
+    return escape_uri_path(f"{request.META.get('SCRIPT_NAME', '')}{address}") + (f"?{query}" if query else "")
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """Render the 404 page (JSON under ``/api/``)."""
+    """Render the 404 page (JSON under ``/api/``); a language prefix in capitals is sent to its own case."""
     if _is_api(request):
         return api_error(request, 404, gettext_lazy("There is no such API endpoint."))
+    address = _language_prefix_in_its_own_case(request)
+    if address is not None:
+        return HttpResponsePermanentRedirect(address)
     return _error(request, 404, _("Page not found"), _("The page you asked for does not exist."))
 
 

@@ -256,3 +256,38 @@ def test_a_page_outside_the_languages_keeps_its_own_address_as_its_link(client: 
     from config.context_processors import _translated
 
     assert _translated("config.urls", "/healthz", "en") == "/healthz"
+
+
+@pytest.mark.parametrize(
+    ("path", "address"),
+    [
+        ("/EN/", "/en/"),
+        ("/EN", "/en/"),
+        ("/En/report/wbs/?q=1", "/en/report/wbs/?q=1"),
+        ("/ID/report/wbs/", "/report/wbs/"),
+        ("/Id", "/"),
+        ("/EN//evil.example/", "/en//evil.example/"),
+        ("/EN/a%3Fb%20c", "/en/a%3Fb%20c"),
+    ],
+)
+def test_a_language_prefix_in_capitals_is_sent_to_its_own_case(client: Client, path: str, address: str) -> None:
+    """Django reads ``/EN/`` as English, but the catalogues and addresses are lower case: the page was a 404
+    marked English and worded in Indonesian. It is sent to the address the site writes (the default language
+    has no prefix), which then answers in one language throughout."""
+    response = client.get(path)
+    assert response.status_code == 301
+    assert response["Location"] == address
+    target = client.get(address)
+    language = target["Content-Language"]
+    html = target.content.decode()
+    assert f'<html lang="{language}"' in html
+    title = re.search(r"<title>(.*?)</title>", html, re.S)
+    assert title is not None
+    if target.status_code == 404:
+        assert ("Page not found" in title.group(1)) == (language == "en"), (language, title.group(1))
+
+
+def test_an_unknown_prefix_stays_a_not_found_page(client: Client) -> None:
+    response = client.get("/de/x/")
+    assert response.status_code == 404
+    assert response["Content-Language"] == "id" and "Halaman tidak ditemukan" in response.content.decode()
