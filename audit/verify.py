@@ -72,9 +72,9 @@ class CheckpointInputError(ValueError):
     """A checkpoint given from outside that cannot be used: malformed, unknown key, bad signature, other log."""
 
 
-# seq, leaf bytes (without the 0x00 prefix), stored leaf hash, stored chained hash, at_us. The chain link checks
-# the recomputed leaf; the stored leaf hash must equal it too, because the proofs served to witnesses and shown on
-# an event's page are built from the stored leaf hashes.
+# seq, leaf bytes (without the 0x00 prefix), stored leaf hash, stored chained hash, at_us (None: damaged). The
+# chain link checks the recomputed leaf; the stored leaf hash must equal it too, because the proofs served to
+# witnesses and shown on an event's page are built from the stored leaf hashes.
 Row = tuple[int, bytes | None, bytes | None, bytes, int]
 
 
@@ -118,9 +118,14 @@ def _leaf_bytes_sql(connection: BaseDatabaseWrapper) -> str:
 def _batches(connection: BaseDatabaseWrapper, upto: int | None) -> Iterator[list[Row]]:
     """Yield the events' rows in ``seq`` order, ``FETCH_SIZE`` at a time (the last batch may be shorter)."""
     quote = connection.ops.quote_name
+    leaf, link, at_us = quote("leaf_hash"), quote("chain_hash"), quote("at_us")
+    if connection.vendor == "sqlite":
+        # A SQLite column holds whatever is written into it: a hash that is not a BLOB, or a time that is not an
+        # integer, is read as NULL (named as damage), never decoded as text (which can fail) or compared as such.
+        leaf, link = (f"CASE WHEN typeof({name}) = 'blob' THEN {name} END" for name in (leaf, link))
+        at_us = f"CASE WHEN typeof({at_us}) = 'integer' THEN {at_us} END"
     sql = (
-        f"SELECT {quote('seq')}, {_leaf_bytes_sql(connection)}, {quote('leaf_hash')}, {quote('chain_hash')}, "  # noqa: S608 - quoted identifiers
-        f"{quote('at_us')} "
+        f"SELECT {quote('seq')}, {_leaf_bytes_sql(connection)}, {leaf}, {link}, {at_us} "  # noqa: S608 - quoted identifiers
         f"FROM {quote(AuditEvent._meta.db_table)}"
     )
     if upto is not None:
@@ -155,11 +160,13 @@ def _chain_problem(seq: int, *, content_changed: bool) -> Problem:
 
 
 def _leaf_problem(seq: int) -> Problem:
-    # The event and its chain link agree, only the stored leaf hash differs: an edit of that column alone. It
-    # hides nothing (every check here recomputes the leaf), but the proofs served from it would fail.
+    # The event and its chain link agree, only the stored leaf hash differs: either that column alone was edited,
+    # or the event was changed and its link recomputed (the checkpoints tell which). Every check here recomputes
+    # the leaf, but the proofs served from the stored one would fail.
     return Problem(
-        f"event #{seq}'s stored leaf hash was changed: it does not match the event, which the hash chain "
-        "confirms (inclusion and consistency proofs built from the stored leaf hashes would fail)",
+        f"event #{seq} does not match its stored leaf hash although its chain link does: either the leaf_hash "
+        "column was edited, or the event was changed and its chain link recomputed (inclusion and consistency "
+        "proofs built from the stored leaf hashes would fail)",
         seq,
     )
 
@@ -183,7 +190,7 @@ class _Chain:
         # One list per column (zip(*rows) over tens of thousands of rows is several times slower).
         seqs, texts, stored_leaves, stored_chains, times = (list(map(itemgetter(column), rows)) for column in range(5))
         first = self.expected
-        if None in texts or seqs != list(range(first, first + len(rows))):
+        if None in texts or None in stored_chains or None in times or seqs != list(range(first, first + len(rows))):
             return self._walk(rows)
         sha256 = hashlib.sha256
         leaves = merkle.leaf_hashes(texts)
@@ -211,12 +218,14 @@ class _Chain:
         sha256 = hashlib.sha256
         leaves = []
         previous, expected, previous_us = self.previous, self.expected, self.previous_us
+        times = []
         for seq, text, stored_leaf, stored_chain, at_us in rows:
             if seq != expected and len(problems) < MAX_PROBLEMS:
                 missing = f"#{expected}" if seq == expected + 1 else f"#{expected} to #{seq - 1}"
                 problems.append(Problem(f"event {missing} is missing (deleted): the log jumps to #{seq}", expected))
             expected = seq
-            # A NULL where the schema forbids one: the table itself was altered. A NULL leaf hash never matches.
+            # A NULL where the schema forbids one (or, in SQLite, a value of another type): the table itself was
+            # altered. A NULL leaf hash or link never matches.
             leaf = sha256(b"\x00" + (b"" if text is None else bytes(text))).digest()
             leaf_kept = stored_leaf is not None and bytes(stored_leaf) == leaf
             chained = sha256(previous + leaf).digest()
@@ -225,19 +234,25 @@ class _Chain:
                     # The event no longer matches its stored leaf hash: it was changed. Otherwise the link itself
                     # (or an event before it) was.
                     problems.append(_chain_problem(seq, content_changed=not leaf_kept))
-                chained = bytes(stored_chain)  # resume from the stored link to find later, independent damage
+                if stored_chain is not None:  # resume from the stored link to find later, independent damage
+                    chained = bytes(stored_chain)
             elif not leaf_kept and len(problems) < MAX_PROBLEMS:
                 problems.append(_leaf_problem(seq))
             previous = chained
-            if previous_us is not None and at_us < previous_us and len(problems) < MAX_PROBLEMS:
+            if at_us is None:
+                if len(problems) < MAX_PROBLEMS:
+                    problems.append(Problem(f"event #{seq} has no time (no whole number): the table was altered", seq))
+                at_us = previous_us if previous_us is not None else 0
+            elif previous_us is not None and at_us < previous_us and len(problems) < MAX_PROBLEMS:
                 problems.append(
                     Problem(f"event #{seq} is dated before the event preceding it: time went backwards in the log", seq)
                 )
             previous_us = at_us
+            times.append(at_us)
             leaves.append(leaf)
             expected += 1
         self.previous, self.expected, self.previous_us = previous, expected, previous_us
-        return leaves, [at_us for *_rest, at_us in rows]
+        return leaves, times
 
 
 @contextmanager

@@ -132,8 +132,9 @@ def test_a_changed_stored_leaf_hash_alone_is_named_wherever_it_sits_in_a_batch(
     sql("UPDATE audit_auditevent SET leaf_hash = %s WHERE seq = %s", [bytes(32), seq])
     found = messages(4, monkeypatch)
     assert found == [
-        f"event #{seq}'s stored leaf hash was changed: it does not match the event, which the hash chain "
-        "confirms (inclusion and consistency proofs built from the stored leaf hashes would fail)"
+        f"event #{seq} does not match its stored leaf hash although its chain link does: either the leaf_hash "
+        "column was edited, or the event was changed and its chain link recomputed (inclusion and consistency "
+        "proofs built from the stored leaf hashes would fail)"
     ], where
     assert found == messages(1000, monkeypatch)
     # Everything else still checks the recomputed leaf: the roots are those of the true events.

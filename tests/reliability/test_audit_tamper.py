@@ -131,7 +131,66 @@ def test_changed_hash_link_is_named(log: None) -> None:
 def test_changed_stored_leaf_hash_is_named(log: None) -> None:
     # The event and its link agree; only the stored leaf hash (from which proofs are served) was edited.
     sql("UPDATE audit_auditevent SET leaf_hash = %s WHERE seq = 12", [bytes(32)])
-    assert_names("event #12's stored leaf hash was changed")
+    assert_names("event #12 does not match its stored leaf hash although its chain link does")
+
+
+def test_changed_event_with_its_link_recomputed_is_not_blamed_on_the_leaf_hash_alone(log: None) -> None:
+    """Content changed and its own link recomputed, the stored leaf hash left as it was: the message says
+    either may have happened, and the checkpoint that covers the event says the history changed."""
+    sql("""UPDATE audit_auditevent SET details = '{"n":99}' WHERE seq = 7""")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT salt, seq, at_us, actor_kind, actor_staff_id, actor_username, action, case_ref, details "
+            "FROM audit_auditevent WHERE seq = 7"
+        )
+        leaf = chain.leaf_hash(chain.row_bytes(*cursor.fetchone()))
+        cursor.execute("SELECT chain_hash FROM audit_auditevent WHERE seq = 6")
+        (previous,) = cursor.fetchone()
+    sql("UPDATE audit_auditevent SET chain_hash = %s WHERE seq = 7", [chain.chain_hash(bytes(previous), leaf)])
+    outcome = run("audit_verify")
+    assert outcome.status == 1, outcome
+    assert (
+        "first problem: event #7 does not match its stored leaf hash although its chain link does: either the "
+        "leaf_hash column was edited, or the event was changed" in outcome.err
+    ), outcome.err
+    assert "checkpoint of tree size 11 does not match the log" in outcome.err, outcome.err
+
+
+SQLITE_VALUES_OF_ANOTHER_TYPE = [
+    ("leaf_hash", "'abc'"),
+    ("leaf_hash", "1.5"),
+    ("leaf_hash", "9223372036854775807"),
+    ("leaf_hash", "leaf_hash || x'00'"),  # || gives TEXT, here not even UTF-8
+    ("chain_hash", "'abc'"),
+    ("chain_hash", "chain_hash || x'00'"),
+    ("at_us", "'abc'"),
+    ("at_us", "1.5"),
+]
+
+
+@pytest.mark.parametrize(("column", "value"), SQLITE_VALUES_OF_ANOTHER_TYPE)
+def test_a_value_of_another_type_in_sqlite_is_named_not_a_crash(log: None, column: str, value: str) -> None:
+    """SQLite stores whatever is written into a column; audit_verify names the event instead of failing."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL's columns keep their types")
+    sql(f"UPDATE audit_auditevent SET {column} = {value} WHERE seq = 7")  # noqa: S608 - constants above
+    outcome = run("audit_verify")
+    assert outcome.status == 1, outcome
+    assert "first problem: event #7 " in outcome.err, outcome.err
+    assert "Traceback" not in outcome.err
+
+
+@pytest.mark.parametrize("column", ["leaf_hash", "chain_hash", "at_us"])
+def test_a_null_where_the_schema_forbade_one_is_named(log: None, column: str) -> None:
+    """The NOT NULL constraint itself dropped (PostgreSQL; SQLite cannot drop it in place), then a NULL written."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite would need the table rebuilt")
+    sql(f"ALTER TABLE audit_auditevent ALTER COLUMN {column} DROP NOT NULL")
+    sql(f"UPDATE audit_auditevent SET {column} = NULL WHERE seq = 7")  # noqa: S608 - constants above
+    outcome = run("audit_verify")
+    assert outcome.status == 1, outcome
+    assert "first problem: event #7 " in outcome.err, outcome.err
+    assert "Traceback" not in outcome.err
 
 
 def test_altered_checkpoint_is_named(log: None) -> None:
