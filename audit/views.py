@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -20,7 +20,7 @@ from audit.checkpoints import current_checkpoint, latest_checkpoint
 from audit.exceptions import AuditError
 from audit.forms import EventFilterForm
 from audit.models import READ_AUDIT_LOG, AuditEvent
-from audit.selectors import event_proof, events_filtered
+from audit.selectors import event_proof, event_with_hashes, events_filtered
 
 PAGE_SIZE = 50
 # Only staff who may read the audit log (auditors, supervisors) reach these views; 403 for anyone else.
@@ -55,7 +55,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def event_detail(request: HttpRequest, seq: int) -> HttpResponse:
     """One event, its hashes and its inclusion proof in the latest checkpoint that covers it."""
-    event = get_object_or_404(AuditEvent, seq=seq)
+    event = event_with_hashes(seq)
+    if event is None:
+        raise Http404
     proof = event_proof(event)
     context = {
         "event": event,

@@ -3,6 +3,7 @@ proof, checkpoint download; bad input never gives a 500."""
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from typing import Any
 
@@ -128,6 +129,54 @@ def test_event_not_yet_under_a_checkpoint_says_so(auditor_client: Client) -> Non
     seq = AuditEvent.objects.order_by("-seq").first().seq  # type: ignore[union-attr]
     response = auditor_client.get(f"/console/audit/events/{seq}/")
     assert response.status_code == 200 and response.context["proof"].checkpoint is None
+
+
+EDITED_HASH_CELLS = [
+    ("leaf_hash", "%s", "zeros"),  # both databases
+    ("leaf_hash", "'abc'", "sqlite"),  # SQLite keeps a value of any type
+    ("leaf_hash", "leaf_hash || x'00'", "sqlite"),  # TEXT that is not UTF-8: cannot even be read as text
+    ("chain_hash", "chain_hash || x'00'", "sqlite"),
+]
+
+
+@pytest.mark.parametrize(("column", "value", "vendor"), EDITED_HASH_CELLS)
+def test_an_edited_hash_cell_fails_its_proofs_without_a_server_error(
+    auditor_client: Client, column: str, value: str, vendor: str
+) -> None:
+    """Someone with the database edits one event's stored hash: the log, the event's page and the public proofs
+    still answer; the proofs built from the edited leaf no longer verify (audit_verify names the event)."""
+    from django.db import connection
+
+    from tests.audit.helpers import drop_append_only_triggers
+
+    if vendor != "zeros" and connection.vendor != vendor:
+        pytest.skip("SQLite only: PostgreSQL's columns keep their types")
+    write_events(6)
+    old = create_checkpoint()
+    write_events(3)
+    new = create_checkpoint()
+    drop_append_only_triggers()
+    with connection.cursor() as cursor:
+        params = [bytes(32)] if value == "%s" else []
+        cursor.execute(f"UPDATE audit_auditevent SET {column} = {value} WHERE seq = 3", params)  # noqa: S608
+    assert auditor_client.get("/console/audit/").status_code == 200
+    page = auditor_client.get("/console/audit/events/3/")
+    assert page.status_code == 200
+    if column == "leaf_hash":
+        assert not page.context["proof"].content_matches
+        # Event 4's proof has event 3's stored leaf as its first sibling: it no longer verifies.
+        assert not auditor_client.get("/console/audit/events/4/").context["proof"].verified
+    proof = auditor_client.get(f"/audit/proof?old={old.tree_size}&new={new.tree_size}")
+    assert proof.status_code == 200
+    lines = [base64.b64decode(line) for line in proof.content.decode().split()]
+    consistent = merkle.verify_consistency(
+        old_size=old.tree_size,
+        new_size=new.tree_size,
+        old_root=bytes(old.root_hash),
+        new_root=bytes(new.root_hash),
+        proof=lines,
+    )
+    assert consistent == (column != "leaf_hash")
 
 
 def test_unknown_event_is_404(auditor_client: Client) -> None:
