@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.encoding import escape_uri_path
 from django.utils.functional import Promise
+from django.utils.http import escape_leading_slashes
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -92,7 +93,9 @@ def _language_prefix_in_its_own_case(request: HttpRequest) -> str | None:
     else:
         address = f"/{code}{rest or '/'}"
     query = request.META.get("QUERY_STRING", "")
-    return escape_uri_path(f"{request.META.get('SCRIPT_NAME', '')}{address}") + (f"?{query}" if query else "")
+    # A SCRIPT_NAME sent as a header (//host) must not turn the address into another site's.
+    location = escape_leading_slashes(escape_uri_path(f"{request.META.get('SCRIPT_NAME', '')}{address}"))
+    return location + (f"?{query}" if query else "")
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -287,6 +287,14 @@ def test_a_language_prefix_in_capitals_is_sent_to_its_own_case(client: Client, p
         assert ("Page not found" in title.group(1)) == (language == "en"), (language, title.group(1))
 
 
+def test_a_script_name_sent_as_a_header_cannot_make_the_redirect_leave_the_site(client: Client) -> None:
+    """gunicorn takes SCRIPT_NAME from a header of a trusted address; ``//evil.example`` must stay a path."""
+    response = client.get("/EN/report/wbs/", {"a": "1"}, SCRIPT_NAME="//evil.example")
+    assert response.status_code == 301
+    assert response["Location"].startswith("/") and not response["Location"].startswith("//"), response["Location"]
+    assert response["Location"].endswith("/en/report/wbs/?a=1"), response["Location"]
+
+
 def test_an_unknown_prefix_stays_a_not_found_page(client: Client) -> None:
     response = client.get("/de/x/")
     assert response.status_code == 404
