@@ -153,6 +153,13 @@ def test_a_share_is_shown_rounded_down_so_a_figure_at_the_goal_meets_it(share: f
     assert run_all._percent(share) == shown
 
 
+def test_a_share_is_kept_rounded_down_so_one_under_the_goal_is_never_stored_as_the_goal() -> None:
+    from bench.intake_throughput import _down
+
+    assert _down(0.89996) == 0.8999 and run_all._percent(_down(0.89996)) == "89.9 %"
+    assert _down(0.9) == 0.9 and _down(0.90004) == 0.9 and _down(0.91234) == 0.9123
+
+
 def test_a_share_just_under_the_goal_is_not_shown_as_the_goal() -> None:
     """A median round of 89.96 % was shown as "90 %" and marked missed."""
     data = json.loads((ROOT / "bench" / "results.json").read_text())["benchmarks"]["intake_throughput"]["data"]
