@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from audit import selectors
+from audit import merkle, selectors
 from audit.checkpoints import CosignatureRejected, add_cosignatures, cosigned_note, latest_checkpoint
 from audit.models import AuditCheckpoint
 
@@ -92,7 +92,15 @@ def proof(request: HttpRequest) -> HttpResponse:
         try:
             body = cache.get(key)
             if body is None:
-                hashes = selectors.consistency_proof(old_size=old, new_size=new)
+                try:
+                    hashes = selectors.consistency_proof(old_size=old, new_size=new)
+                except merkle.ProofError:
+                    # Events the signed tree covers are gone from the table: never a proof, never cached.
+                    return _text(
+                        _("The log no longer holds every event this proof needs; its operator must run audit_verify.")
+                        + "\n",
+                        status=409,
+                    )
                 body = "".join(f"{base64.b64encode(h).decode()}\n" for h in hashes)
                 cache.set(key, body, PROOF_CACHE_SECONDS)
         finally:

@@ -164,6 +164,7 @@ def test_an_edited_hash_cell_fails_its_proofs_without_a_server_error(
     assert page.status_code == 200
     if column == "leaf_hash":
         assert not page.context["proof"].content_matches
+        assert "peristiwa ini atau hash tersimpannya telah diubah" in page.content.decode()  # Indonesian first
         # Event 4's proof has event 3's stored leaf as its first sibling: it no longer verifies.
         assert not auditor_client.get("/console/audit/events/4/").context["proof"].verified
     proof = auditor_client.get(f"/audit/proof?old={old.tree_size}&new={new.tree_size}")

@@ -103,6 +103,24 @@ def test_proofs_between_checkpoints_verify(client: Client) -> None:
     assert client.get(f"/audit/proof?old=7&new={newest.tree_size}").status_code == 200
 
 
+def test_a_proof_over_events_deleted_from_the_table_is_a_clear_409_never_cached(client: Client) -> None:
+    from django.db import connection
+
+    from tests.audit.helpers import drop_append_only_triggers
+
+    write_events(4)
+    old = create_checkpoint()
+    write_events(3)
+    new = create_checkpoint()
+    drop_append_only_triggers()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE seq = 2")
+    response = client.get(f"/audit/proof?old={old.tree_size}&new={new.tree_size}")
+    assert response.status_code == 409
+    assert response["Content-Type"].startswith("text/plain")
+    assert "audit_verify" in response.content.decode()
+
+
 def test_a_known_witness_cosignature_is_stored_and_served(client: Client, witness_signer: Ed25519Signer) -> None:
     write_events(2)
     checkpoint = create_checkpoint()
