@@ -118,14 +118,14 @@ def _leaf_bytes_sql(connection: BaseDatabaseWrapper) -> str:
 def _batches(connection: BaseDatabaseWrapper, upto: int | None) -> Iterator[list[Row]]:
     """Yield the events' rows in ``seq`` order, ``FETCH_SIZE`` at a time (the last batch may be shorter)."""
     quote = connection.ops.quote_name
-    leaf, link, at_us = quote("leaf_hash"), quote("chain_hash"), quote("at_us")
+    seq, leaf, link, at_us = quote("seq"), quote("leaf_hash"), quote("chain_hash"), quote("at_us")
     if connection.vendor == "sqlite":
-        # A SQLite column holds whatever is written into it: a hash that is not a BLOB, or a time that is not an
-        # integer, is read as NULL (named as damage), never decoded as text (which can fail) or compared as such.
+        # A SQLite column holds whatever is written into it: a hash that is not a BLOB, or a seq or time that is
+        # not an integer, is read as NULL (named as damage), never decoded as text (which can fail) or compared.
         leaf, link = (f"CASE WHEN typeof({name}) = 'blob' THEN {name} END" for name in (leaf, link))
-        at_us = f"CASE WHEN typeof({at_us}) = 'integer' THEN {at_us} END"
+        seq, at_us = (f"CASE WHEN typeof({name}) = 'integer' THEN {name} END" for name in (seq, at_us))
     sql = (
-        f"SELECT {quote('seq')}, {_leaf_bytes_sql(connection)}, {leaf}, {link}, {at_us} "  # noqa: S608 - quoted identifiers
+        f"SELECT {seq}, {_leaf_bytes_sql(connection)}, {leaf}, {link}, {at_us} "  # noqa: S608 - quoted identifiers
         f"FROM {quote(AuditEvent._meta.db_table)}"
     )
     if upto is not None:
@@ -220,6 +220,19 @@ class _Chain:
         previous, expected, previous_us = self.previous, self.expected, self.previous_us
         times = []
         for seq, text, stored_leaf, stored_chain, at_us in rows:
+            if seq is None or seq < expected:
+                # Not a whole number, or a number out of its place (rows come in seq order): the table was
+                # altered. The row is left out of the chain; the gap it left is named where the log resumes.
+                if len(problems) < MAX_PROBLEMS:
+                    shown = "a seq that is not a whole number" if seq is None else f"the seq {seq}"
+                    problems.append(
+                        Problem(
+                            f"an event after #{expected - 1} has {shown}: seq numbers run 1, 2, 3, … "
+                            "(the table was altered)",
+                            expected,
+                        )
+                    )
+                continue
             if seq != expected and len(problems) < MAX_PROBLEMS:
                 missing = f"#{expected}" if seq == expected + 1 else f"#{expected} to #{seq - 1}"
                 problems.append(Problem(f"event {missing} is missing (deleted): the log jumps to #{seq}", expected))
@@ -331,22 +344,76 @@ def _verified_body(note: str, verifier: signing.VerifierKey) -> CheckpointBody:
     return body
 
 
-def _recorded_checkpoints() -> list[tuple[int, int]]:
+def _text(value: str | bytes | memoryview | None) -> str | None:
+    """Return a text cell as text; None for a NULL or bytes that are not UTF-8 (an altered cell)."""
+    if value is None or isinstance(value, str):
+        return value
+    try:
+        return bytes(value).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _recorded_checkpoints(connection: BaseDatabaseWrapper) -> list[tuple[int, int]]:
     """Return (event seq, tree size) for every ``audit.checkpoint_created`` event in the log.
 
     Each such event is the last leaf of the checkpoint it announces (they are written in one transaction),
-    so a checkpoint row deleted later is still named by the log itself.
+    so a checkpoint row deleted later is still named by the log itself. An event altered so that it cannot be
+    read (in SQLite: text that is not UTF-8, a seq that is not a whole number) is skipped; its leaf hash names it.
     """
+    quote = connection.ops.quote_name
+    seq, details = quote("seq"), quote("details")
+    if connection.vendor == "sqlite":
+        seq, details = f"CASE WHEN typeof({seq}) = 'integer' THEN {seq} END", f"CAST({details} AS BLOB)"
     recorded = []
-    events = AuditEvent.objects.filter(action=Action.CHECKPOINT_CREATED).order_by("seq")
-    for seq, details in events.values_list("seq", "details"):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {seq}, {details} FROM {quote(AuditEvent._meta.db_table)} "  # noqa: S608 - quoted identifiers
+            f"WHERE {quote('action')} = %s ORDER BY {quote('seq')}",
+            [Action.CHECKPOINT_CREATED.value],
+        )
+        rows = cursor.fetchall()
+    for number, value in rows:
         try:
-            size = json.loads(details).get("tree_size")
+            size = json.loads(_text(value) or "").get("tree_size")
         except (ValueError, AttributeError):
             continue  # an altered event; its leaf hash names it
-        if isinstance(size, int) and not isinstance(size, bool) and size > 0:
-            recorded.append((int(seq), size))
+        if isinstance(number, int) and isinstance(size, int) and not isinstance(size, bool) and size > 0:
+            recorded.append((number, size))
     return recorded
+
+
+def _stored_checkpoints(connection: BaseDatabaseWrapper) -> tuple[list[tuple[int, bytes, str]], list[Problem]]:
+    """Return the checkpoint rows (tree size, root hash, note) by size, and a problem for each unreadable row.
+
+    A row is unreadable when a cell is NULL, or in SQLite holds another type (a size that is not a whole number,
+    a root hash that is not a BLOB) or text that is not UTF-8: the checkpoint table was altered.
+    """
+    quote = connection.ops.quote_name
+    size, root, note = quote("tree_size"), quote("root_hash"), quote("note")
+    if connection.vendor == "sqlite":
+        size = f"CASE WHEN typeof({size}) = 'integer' THEN {size} END"
+        root = f"CASE WHEN typeof({root}) = 'blob' THEN {root} END"
+        note = f"CASE WHEN typeof({note}) = 'text' THEN CAST({note} AS BLOB) END"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {size}, {root}, {note} FROM {quote(AuditCheckpoint._meta.db_table)}")  # noqa: S608
+        rows = cursor.fetchall()
+    readable, problems = [], []
+    for tree_size, root_hash, value in rows:
+        text = _text(value)
+        if tree_size is None or root_hash is None or text is None:
+            which = "a checkpoint row" if tree_size is None else f"the checkpoint row of tree size {tree_size}"
+            problems.append(
+                Problem(
+                    f"{which} cannot be read (a size, root hash or note of the wrong kind): "
+                    "the checkpoint table was altered",
+                    checkpoint_size=tree_size,
+                )
+            )
+            continue
+        readable.append((int(tree_size), bytes(root_hash), text))
+    readable.sort(key=itemgetter(0))
+    return readable, problems
 
 
 def verify_log(*, connection: BaseDatabaseWrapper | None = None) -> Report:
@@ -356,11 +423,14 @@ def verify_log(*, connection: BaseDatabaseWrapper | None = None) -> Report:
     was hidden by recomputed hashes, or name a truncated tail) follow.
     """
     verifier = signing.verifier_key()
-    checkpoints = list(AuditCheckpoint.objects.order_by("tree_size").values_list("tree_size", "root_hash", "note"))
-    report = scan_events(sizes=[size for size, _root, _note in checkpoints], connection=connection)
-    report.checkpoints = len(checkpoints)
+    conn = connection or default_connection
+    checkpoints, unreadable = _stored_checkpoints(conn)
+    report = scan_events(sizes=[size for size, _root, _note in checkpoints], connection=conn)
+    report.checkpoints = len(checkpoints) + len(unreadable)
+    report.problems.extend(unreadable)
     stored_sizes = {size for size, _root, _note in checkpoints}
-    for seq, size in _recorded_checkpoints():
+    stored_sizes |= {problem.checkpoint_size for problem in unreadable if problem.checkpoint_size is not None}
+    for seq, size in _recorded_checkpoints(conn):
         if size not in stored_sizes:
             report.problems.append(
                 Problem(

@@ -222,3 +222,66 @@ def test_an_event_dated_back_with_recomputed_hashes_is_named(log: None) -> None:
     sql("UPDATE audit_auditevent SET at_us = at_us - 3600000000 WHERE seq = 13")
     rehash_from(13)
     assert_names("event #13 is dated before the event preceding it: time went backwards in the log")
+
+
+SQLITE_SEQS = ["'abc'", "x'05'", "5.5", "0", "-3"]
+
+
+@pytest.mark.parametrize("value", SQLITE_SEQS)
+def test_a_seq_that_is_not_its_place_in_the_log_is_named_not_a_crash(log: None, value: str) -> None:
+    """SQLite lets the primary key hold text, a fraction or a number before 1; the event's place is named."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL's columns keep their types")
+    sql(f"UPDATE audit_auditevent SET seq = {value} WHERE seq = 5")  # noqa: S608 - constants above
+    outcome = run("audit_verify")
+    assert outcome.status == 1, outcome
+    assert "Traceback" not in outcome.err
+    assert "event #5 is missing (deleted)" in outcome.err, outcome.err
+    if value in ("0", "-3"):
+        assert f"first problem: an event after #0 has the seq {value}: seq numbers run 1, 2, 3" in outcome.err
+    else:
+        assert "has a seq that is not a whole number" in outcome.err, outcome.err
+
+
+CHECKPOINT_EDITS = [
+    ("root_hash", "'abc'"),
+    ("root_hash", "CAST(x'ff' AS TEXT)"),
+    ("tree_size", "'abc'"),
+    ("tree_size", "10.5"),
+    ("note", "x'ff'"),
+    ("note", "CAST(x'ff' AS TEXT)"),
+]
+
+
+@pytest.mark.parametrize(("column", "value"), CHECKPOINT_EDITS)
+def test_a_checkpoint_row_of_the_wrong_kind_is_named_not_a_crash(log: None, column: str, value: str) -> None:
+    """An unreadable checkpoint row is named (exit 1), not taken for an unreadable log (exit 3) or a traceback."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL's columns keep their types")
+    sql(f"UPDATE audit_auditcheckpoint SET {column} = {value}")  # noqa: S608 - constants above
+    outcome = run("audit_verify")
+    assert outcome.status == 1, outcome
+    assert "Traceback" not in outcome.err
+    assert "cannot be read (a size, root hash or note of the wrong kind): the checkpoint table was altered" in (
+        outcome.err
+    ), outcome.err
+
+
+def test_a_checkpoint_event_whose_details_are_not_utf8_is_named(log: None) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL's text is always UTF-8")
+    sql("UPDATE audit_auditevent SET details = CAST(x'ff' AS TEXT) WHERE seq = 11")
+    outcome = run("audit_verify")
+    assert outcome.status == 1, outcome
+    assert "first problem: event #11 was changed" in outcome.err, outcome.err
+
+
+@pytest.mark.parametrize("column", ["tree_size", "root_hash", "note"])
+def test_a_null_checkpoint_cell_is_named(log: None, column: str) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite would need the table rebuilt")
+    sql(f"ALTER TABLE audit_auditcheckpoint ALTER COLUMN {column} DROP NOT NULL")
+    sql(f"UPDATE audit_auditcheckpoint SET {column} = NULL")  # noqa: S608 - constants above
+    outcome = run("audit_verify")
+    assert outcome.status == 1, outcome
+    assert "the checkpoint table was altered" in outcome.err, outcome.err
