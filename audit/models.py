@@ -79,8 +79,13 @@ class AuditEvent(models.Model):
 
     @property
     def details_dict(self) -> dict[str, Any]:
-        """Return the details as a dict."""
-        loaded: dict[str, Any] = json.loads(self.details)
+        """Return the details as a dict; an altered value that is no JSON object gives one "?" entry."""
+        try:
+            loaded = json.loads(self.details)
+        except (TypeError, ValueError):
+            loaded = None
+        if not isinstance(loaded, dict):
+            return {"?": _("not readable: the event was altered (run audit_verify)")}
         return loaded
 
     @property

@@ -180,6 +180,22 @@ def test_an_edited_hash_cell_fails_its_proofs_without_a_server_error(
     assert consistent == (column != "leaf_hash")
 
 
+@pytest.mark.parametrize("details", ["not json", "[1, 2]", "7", '"text"'])
+def test_details_altered_into_no_json_object_still_show_the_event(auditor_client: Client, details: str) -> None:
+    from django.db import connection
+
+    from tests.audit.helpers import drop_append_only_triggers
+
+    write_events(3)
+    drop_append_only_triggers()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET details = %s WHERE seq = 2", [details])
+    page = auditor_client.get("/console/audit/events/2/")
+    assert page.status_code == 200
+    assert "tidak terbaca: peristiwa ini telah diubah (jalankan audit_verify)" in page.content.decode()
+    assert not page.context["proof"].content_matches  # the leaf recomputed from the altered details differs
+
+
 def test_unknown_event_is_404(auditor_client: Client) -> None:
     assert auditor_client.get("/console/audit/events/999999/").status_code == 404
 
