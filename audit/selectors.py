@@ -158,7 +158,9 @@ def event_proof(event: AuditEvent) -> EventProof:
     Reads every leaf hash up to the checkpoint's size (one pass; about a second per million events).
     """
     leaf = recomputed_leaf(event)
-    matches = leaf == _hash(getattr(event, "stored_leaf_hash", None))
+    # From ``event_with_hashes`` the stored hash comes read safely; another event carries its own column.
+    stored = event.stored_leaf_hash if hasattr(event, "stored_leaf_hash") else event.leaf_hash
+    matches = leaf == _hash(stored)
     checkpoint = AuditCheckpoint.objects.filter(tree_size__gte=event.seq).order_by("-tree_size").first()
     if checkpoint is None:
         return EventProof(leaf_hash=leaf, content_matches=matches, checkpoint=None)

@@ -115,15 +115,27 @@ def _leaf_bytes_sql(connection: BaseDatabaseWrapper) -> str:
     return f"convert_to({' || chr(10) || '.join([head, *parts])}, 'UTF8')"
 
 
+def _of_type(column: str, kind: str) -> str:
+    """Return SQLite SQL for ``column`` where its cell holds a ``kind`` value ('blob', 'integer', ...), else NULL.
+
+    A SQLite column holds whatever is written into it; a cell of another type is read as NULL (named as damage),
+    never decoded as text (which can fail) or compared as such.
+    """
+    return f"CASE WHEN typeof({column}) = '{kind}' THEN {column} END"
+
+
 def _batches(connection: BaseDatabaseWrapper, upto: int | None) -> Iterator[list[Row]]:
     """Yield the events' rows in ``seq`` order, ``FETCH_SIZE`` at a time (the last batch may be shorter)."""
     quote = connection.ops.quote_name
     seq, leaf, link, at_us = quote("seq"), quote("leaf_hash"), quote("chain_hash"), quote("at_us")
     if connection.vendor == "sqlite":
-        # A SQLite column holds whatever is written into it: a hash that is not a BLOB, or a seq or time that is
-        # not an integer, is read as NULL (named as damage), never decoded as text (which can fail) or compared.
-        leaf, link = (f"CASE WHEN typeof({name}) = 'blob' THEN {name} END" for name in (leaf, link))
-        seq, at_us = (f"CASE WHEN typeof({name}) = 'integer' THEN {name} END" for name in (seq, at_us))
+        # A hash that is not a BLOB, or a seq or time that is not an integer, is damage (see ``_of_type``).
+        leaf, link, seq, at_us = (
+            _of_type(leaf, "blob"),
+            _of_type(link, "blob"),
+            _of_type(seq, "integer"),
+            _of_type(at_us, "integer"),
+        )
     sql = (
         f"SELECT {seq}, {_leaf_bytes_sql(connection)}, {leaf}, {link}, {at_us} "  # noqa: S608 - quoted identifiers
         f"FROM {quote(AuditEvent._meta.db_table)}"
@@ -364,7 +376,7 @@ def _recorded_checkpoints(connection: BaseDatabaseWrapper) -> list[tuple[int, in
     quote = connection.ops.quote_name
     seq, details = quote("seq"), quote("details")
     if connection.vendor == "sqlite":
-        seq, details = f"CASE WHEN typeof({seq}) = 'integer' THEN {seq} END", f"CAST({details} AS BLOB)"
+        seq, details = _of_type(seq, "integer"), f"CAST({details} AS BLOB)"
     recorded = []
     with connection.cursor() as cursor:
         cursor.execute(
@@ -392,9 +404,8 @@ def _stored_checkpoints(connection: BaseDatabaseWrapper) -> tuple[list[tuple[int
     quote = connection.ops.quote_name
     size, root, note = quote("tree_size"), quote("root_hash"), quote("note")
     if connection.vendor == "sqlite":
-        size = f"CASE WHEN typeof({size}) = 'integer' THEN {size} END"
-        root = f"CASE WHEN typeof({root}) = 'blob' THEN {root} END"
-        note = f"CASE WHEN typeof({note}) = 'text' THEN CAST({note} AS BLOB) END"
+        size, root = _of_type(size, "integer"), _of_type(root, "blob")
+        note = f"CAST({_of_type(note, 'text')} AS BLOB)"  # bytes: text that is not UTF-8 is named, not raised
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {size}, {root}, {note} FROM {quote(AuditCheckpoint._meta.db_table)}")  # noqa: S608
         rows = cursor.fetchall()

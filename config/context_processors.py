@@ -20,7 +20,7 @@ from reports.rendering import institution as letterhead
 def language_links(request: HttpRequest) -> dict[str, list[tuple[str, str, str]]]:
     """Return links to the current page in the other languages, as (code, name, url)."""
     current = get_language()
-    path = _on_this_site(request.get_full_path())
+    path = on_this_site(request.get_full_path())
     links = [
         (code, str(name), _translated(get_urlconf() or settings.ROOT_URLCONF, path, code))
         for code, name in settings.LANGUAGES
@@ -29,7 +29,7 @@ def language_links(request: HttpRequest) -> dict[str, list[tuple[str, str, str]]
     return {"language_links": links}
 
 
-def _on_this_site(path: str) -> str:
+def on_this_site(path: str) -> str:
     """Return ``path`` with exactly one leading slash: "//host/…" (also sent as "/%2Fhost/…") reads as another
     site's address to ``translate_url`` and to a browser, and a 404 page would link there."""
     return "/" + path.lstrip("/")
@@ -51,7 +51,7 @@ def _translated(urlconf: Any, path: str, code: str) -> str:
     except Resolver404:
         current = get_language_from_path(address)
         if current:
-            address = _on_this_site(address[len(current) + 1 :])  # "/en//host/" less its prefix
+            address = on_this_site(address[len(current) + 1 :])  # "/en//host/" less its prefix
         if code != settings.LANGUAGE_CODE:
             address = f"/{code}{address}"
         return address + (f"?{query}" if query else "")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config import faults
+from config.context_processors import on_this_site
 
 StrOrPromise = str | Promise
 
@@ -89,7 +90,7 @@ def _language_prefix_in_its_own_case(request: HttpRequest) -> str | None:
         return None
     rest = path[1 + len(typed) :]
     if code == settings.LANGUAGE_CODE:
-        address = "/" + rest.lstrip("/")
+        address = on_this_site(rest)
     else:
         address = f"/{code}{rest or '/'}"
     query = request.META.get("QUERY_STRING", "")
@@ -119,9 +120,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return fault
     if _is_api(request):
         return api_error(request, 500, gettext_lazy("Something went wrong. Please try again later."))
-    return _error(
-        request, 500, _("Something went wrong"), _("The error has been noted. Please try again later.")
-    )
+    return _error(request, 500, _("Something went wrong"), _("The error has been noted. Please try again later."))
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
