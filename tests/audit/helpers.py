@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.management import call_command
@@ -59,3 +60,12 @@ def drop_append_only_triggers() -> None:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
             cursor.execute("ALTER TABLE audit_auditcheckpoint DISABLE TRIGGER USER")
+
+
+def tamper(statement: str, params: Sequence[object] = ()) -> None:
+    """Drop the append-only guard and run one raw SQL ``statement``, as someone with the database would."""
+    from django.db import connection
+
+    drop_append_only_triggers()
+    with connection.cursor() as cursor:
+        cursor.execute(statement, list(params))

@@ -18,7 +18,7 @@ from audit.models import AuditEvent
 from audit.note import parse_checkpoint, parse_signed_note
 from audit.services import record
 from casework.staff.roles import Role
-from tests.audit.helpers import write_events
+from tests.audit.helpers import tamper, write_events
 from tests.support.staff import PASSWORD, login
 
 pytestmark = pytest.mark.django_db
@@ -147,18 +147,14 @@ def test_an_edited_hash_cell_fails_its_proofs_without_a_server_error(
     still answer; the proofs built from the edited leaf no longer verify (audit_verify names the event)."""
     from django.db import connection
 
-    from tests.audit.helpers import drop_append_only_triggers
-
     if vendor != "zeros" and connection.vendor != vendor:
         pytest.skip("SQLite only: PostgreSQL's columns keep their types")
     write_events(6)
     old = create_checkpoint()
     write_events(3)
     new = create_checkpoint()
-    drop_append_only_triggers()
-    with connection.cursor() as cursor:
-        params = [bytes(32)] if value == "%s" else []
-        cursor.execute(f"UPDATE audit_auditevent SET {column} = {value} WHERE seq = 3", params)  # noqa: S608
+    params = [bytes(32)] if value == "%s" else []
+    tamper(f"UPDATE audit_auditevent SET {column} = {value} WHERE seq = 3", params)  # noqa: S608
     assert auditor_client.get("/console/audit/").status_code == 200
     page = auditor_client.get("/console/audit/events/3/")
     assert page.status_code == 200
@@ -182,14 +178,8 @@ def test_an_edited_hash_cell_fails_its_proofs_without_a_server_error(
 
 @pytest.mark.parametrize("details", ["not json", "[1, 2]", "7", '"text"'])
 def test_details_altered_into_no_json_object_still_show_the_event(auditor_client: Client, details: str) -> None:
-    from django.db import connection
-
-    from tests.audit.helpers import drop_append_only_triggers
-
     write_events(3)
-    drop_append_only_triggers()
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET details = %s WHERE seq = 2", [details])
+    tamper("UPDATE audit_auditevent SET details = %s WHERE seq = 2", [details])
     page = auditor_client.get("/console/audit/events/2/")
     assert page.status_code == 200
     assert "tidak terbaca: peristiwa ini telah diubah (jalankan audit_verify)" in page.content.decode()
