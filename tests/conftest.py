@@ -55,6 +55,21 @@ def _fresh_recipient_roster(settings: Any) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Start and end every test in the default language (Indonesian).
+
+    A request through the test client to an /en/ page leaves English active in the thread (LocaleMiddleware
+    activates it and nothing deactivates it), and so does a test that calls ``translation.activate``; a later
+    test in the same process would then see English labels (a flake under pytest-xdist in test_recap).
+    """
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_throttle() -> None:
     """Start every test with empty in-memory throttle counters (intake/throttle.py)."""
     from intake.throttle import reset_for_tests
