@@ -19,7 +19,7 @@ import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -28,13 +28,28 @@ from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from PIL import ImageFile
-from weasyprint import HTML, Attachment
-from weasyprint.urls import URLFetcher
 
-# WeasyPrint switches on Pillow's process-wide LOAD_TRUNCATED_IMAGES when it is imported. Intake relies on a
-# truncated photo failing to decode (it is refused, not half-cleaned), and every process that serves reporters
-# imports this module through the URL map, so the switch is put back. Exports embed no truncated images.
-ImageFile.LOAD_TRUNCATED_IMAGES = False
+if TYPE_CHECKING:
+    from weasyprint.urls import URLFetcher
+
+
+def _weasyprint() -> Any:
+    """Import WeasyPrint on first use and return the module.
+
+    Not imported with this module: loading WeasyPrint's libraries runs ldconfig, gcc and ld dozens of times
+    (cffi looks each library up under several names), about 0.4 s, and every process imports this module
+    through the URL map (the letterhead). Only a process that renders a PDF pays it, once.
+
+    WeasyPrint switches on Pillow's process-wide LOAD_TRUNCATED_IMAGES when it is imported. Intake relies on a
+    truncated photo failing to decode (it is refused, not half-cleaned), and a worker that rendered an export
+    also serves reporters, so the switch is put back. Exports embed no truncated images.
+    """
+    import weasyprint
+    import weasyprint.urls
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    return weasyprint
+
 
 PDF_VARIANT = "pdf/a-3b"
 # A logo bigger than this is not inlined (a misconfiguration, not a reason to make huge PDFs).
@@ -52,7 +67,8 @@ class PdfAttachment:
 
 def _no_fetching() -> URLFetcher:
     """Return a fetcher that opens ``data:`` URIs only (the inlined logo); any other URL is refused."""
-    return URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+    fetcher: URLFetcher = _weasyprint().urls.URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+    return fetcher
 
 
 def _logo_file() -> tuple[Path, os.stat_result] | None:
@@ -156,16 +172,17 @@ def render_pdf(
     ``language`` (default: the active one) is the language of the text; the template gets ``institution``,
     ``title`` and ``generated_at`` besides ``context``.
     """
+    weasyprint = _weasyprint()
     with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
         html = render_to_string(
             template,
             {**context, "institution": institution(), "title": title, "generated_at": timezone.localtime()},
         )
-    document = HTML(string=html, url_fetcher=_no_fetching(), base_url="about:blank")
+    document = weasyprint.HTML(string=html, url_fetcher=_no_fetching(), base_url="about:blank")
     pdf: bytes = document.write_pdf(
         pdf_variant=PDF_VARIANT,
         attachments=[
-            Attachment(
+            weasyprint.Attachment(
                 file_obj=io.BytesIO(item.data),
                 name=item.name,
                 description=item.description,

@@ -4,7 +4,9 @@ docs/reports.md lists exactly what is and is not checked)."""
 from __future__ import annotations
 
 import io
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pikepdf
@@ -56,6 +58,21 @@ def test_nothing_is_fetched_while_rendering(staff: IntakeStaff) -> None:
         fetcher("http://127.0.0.1:9/tracker.png")
     with pytest.raises(ValueError, match="disallowed"):
         fetcher("file:///etc/passwd")
+
+
+def test_loading_the_site_does_not_load_weasyprint() -> None:
+    """A process that loads the URL map, every view and the page context has not imported WeasyPrint (its import
+    runs ldconfig, gcc and ld dozens of times); the first PDF rendered imports it."""
+    script = (
+        "import sys, django; django.setup()\n"
+        "from django.urls import resolve\n"
+        "resolve('/')\n"
+        "import config.context_processors, reports.services\n"
+        "print('weasyprint' in sys.modules)\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert result.stdout.split() == ["False"], result.stderr[-2000:]
 
 
 def test_rendering_leaves_pillow_refusing_truncated_images(staff: IntakeStaff) -> None:
