@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+from datetime import UTC, datetime
 
 ADDRESS_REMOVED = "[address removed]"
 # Candidates only; each one is confirmed with ``ipaddress`` before it is replaced, so clock times such as
@@ -74,3 +75,39 @@ class RemoveAddressesFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = remove_addresses(record.stack_info)
         return True
+
+
+class CoarseReporterTimeFilter(logging.Filter):
+    """Round the time of a record about a reporter's request down as the stored times are (audit/clock.py).
+
+    A log line is as good as a stored row for matching a reporter against a network log: "Bad Request:
+    /report/wbs/" or "attachment of type image/heic cannot be cleaned" at 10:41:04.123 says when someone
+    reported. A record is about a reporter's request when Django attaches a request to a reporter path (every
+    path but the console's and the login's), or when it is written inside ``reporter_time()`` (the intake and
+    follow-up services). Such a record keeps its date and its rounded time (default: the hour), with no
+    milliseconds; a line may therefore appear earlier than its neighbours in the file.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # Imported here: the logging configuration is loaded before Django's apps are ready.
+        from audit import clock
+
+        if clock.in_reporter_time() or _for_a_reporter_path(record):
+            created = datetime.fromtimestamp(record.created, tz=UTC)
+            try:
+                rounded = clock.coarse(created).timestamp()
+            except ValueError:  # a granularity the system check refuses: round to the day rather than fail
+                rounded = record.created - record.created % clock.DAY_SECONDS
+            record.relativeCreated -= (record.created - rounded) * 1000
+            record.created, record.msecs = rounded, 0.0
+        return True
+
+
+def _for_a_reporter_path(record: logging.LogRecord) -> bool:
+    """Return True when Django attached to ``record`` a request for a reporter path."""
+    path = getattr(getattr(record, "request", None), "path_info", None)
+    if not isinstance(path, str):
+        return False
+    from intake.middleware import is_reporter_path  # a request exists only once the apps are ready
+
+    return is_reporter_path(path)

@@ -83,9 +83,7 @@ VAULT_REPORT_MODEL = "casework.Case"
 
 DEBUG = env_bool("PELUIT_DEBUG")
 ALLOWED_HOSTS = [
-    h.strip()
-    for h in os.environ.get("PELUIT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
-    if h.strip()
+    h.strip() for h in os.environ.get("PELUIT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()
 ]
 
 # --- Applications ------------------------------------------------------------------------------------
@@ -279,9 +277,7 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = _SECURE_COOKIES
 CSRF_COOKIE_SAMESITE = "Strict"
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("PELUIT_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("PELUIT_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 # --- Security headers --------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -478,14 +474,18 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"no_request": {"()": "config.logging.DropRequestFilter"}},
+    # Filters run in this order: the reporter's time is rounded while the request is still attached.
+    "filters": {
+        "reporter_time": {"()": "config.logging.CoarseReporterTimeFilter"},
+        "no_request": {"()": "config.logging.DropRequestFilter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_request"]},
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["reporter_time", "no_request"]},
         "file": {
             "class": "logging.handlers.WatchedFileHandler",
             "filename": str(LOG_DIR / "peluit.log"),
             "formatter": "plain",
-            "filters": ["no_request"],
+            "filters": ["reporter_time", "no_request"],
         },
     },
     "root": {"handlers": ["console", "file"], "level": "INFO"},
