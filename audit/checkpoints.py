@@ -7,7 +7,8 @@ does not grow checkpoints.
 
 Public functions other packages use: ``current_checkpoint`` and ``latest_checkpoint`` (the checkpoint to embed
 in an export), ``cosignatures``, ``checkpoint_cosignatures`` (their signature lines, which exports embed) and
-``cosigned_note`` (the same checkpoint with the witnesses' cosignatures).
+``cosigned_note`` (the same checkpoint with the witnesses' cosignatures). The pages that serve a stored
+checkpoint read it with ``checked_checkpoint``, which tells an edited row from one that can be served.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import signing
 from audit.actions import Action
-from audit.db import lock_writers
+from audit.db import is_undecodable_text, lock_writers
 from audit.exceptions import AuditError
 from audit.models import AuditCheckpoint, AuditCosignature, AuditEvent
 from audit.note import (
@@ -50,6 +51,44 @@ def log_size() -> int:
 def latest_checkpoint() -> AuditCheckpoint | None:
     """Return the checkpoint with the largest tree size, if any."""
     return AuditCheckpoint.objects.order_by("-tree_size").first()
+
+
+class CheckpointAltered(Exception):
+    """A stored checkpoint's row cannot be read, or does not hold its own signed note: the table was altered."""
+
+
+def checked_checkpoint(tree_size: int | None = None) -> AuditCheckpoint | None:
+    """Return the checkpoint of ``tree_size`` (the latest when None) once its row is seen whole; None if there is none.
+
+    Someone with the database can edit the row; in SQLite a cell then holds a value of any type, or text that is
+    not UTF-8 and cannot even be read. Raises ``CheckpointAltered`` unless the size is a whole number, the root
+    hash bytes, and the note a signed checkpoint of that size and root hash: what ``audit_verify`` checks of a
+    row, except the signature, which it and the witnesses check anyway. ``created_at`` (not signed) is not read.
+    """
+    checkpoints = AuditCheckpoint.objects.defer("created_at").order_by("-tree_size")
+    if tree_size is not None:
+        checkpoints = checkpoints.filter(tree_size=tree_size)
+    try:
+        checkpoint = checkpoints.first()
+    except OperationalError as error:
+        if not is_undecodable_text(error):
+            raise  # the database cannot serve: the usual 503
+        raise CheckpointAltered from None
+    if checkpoint is None:
+        return None
+    if not (
+        isinstance(checkpoint.tree_size, int)
+        and isinstance(checkpoint.root_hash, bytes | memoryview)
+        and isinstance(checkpoint.note, str)
+    ):
+        raise CheckpointAltered
+    try:
+        body = parse_checkpoint(parse_signed_note(checkpoint.note).text)
+    except NoteError:
+        raise CheckpointAltered from None
+    if body.tree_size != checkpoint.tree_size or body.root_hash != bytes(checkpoint.root_hash):
+        raise CheckpointAltered
+    return checkpoint
 
 
 @transaction.atomic

@@ -1,5 +1,5 @@
 """Database-vendor details of the audit log: the append-only guard's test-only escape hatch, the writer
-lock, and the privileges of a PostgreSQL application role.
+lock, the privileges of a PostgreSQL application role, and SQLite's error for an altered cell it cannot read.
 
 The triggers (migration 0004) reject every UPDATE and DELETE (and TRUNCATE on PostgreSQL) on the audit tables.
 A production database has no way around them short of dropping the triggers (which the owner of the schema can
@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
+from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.creation import TEST_DATABASE_PREFIX
 from django.db.backends.signals import connection_created
@@ -41,6 +42,8 @@ _FLAG_ATTRIBUTE = "_peluit_audit_flush"
 TEST_FLUSH_SETTING = "PELUIT_AUDIT_TEST_FLUSH"
 # pg_advisory_xact_lock key that serialises writers of the audit log ("peluit" in ASCII).
 WRITER_LOCK_KEY = 0x7065_6C75_6974
+# How Python's sqlite3 module begins the error for a TEXT cell that holds bytes which are not UTF-8.
+_SQLITE_UNDECODABLE = "Could not decode to UTF-8 column"
 
 
 @receiver(connection_created)
@@ -98,6 +101,17 @@ def allow_flush(connection: BaseDatabaseWrapper) -> Iterator[None]:
         yield
     finally:
         setattr(connection, _FLAG_ATTRIBUTE, False)
+
+
+def is_undecodable_text(error: BaseException) -> bool:
+    """Return True when ``error`` is SQLite failing to read a TEXT cell that is not UTF-8.
+
+    SQLite stores whatever is written into a column, so someone who edits the audit tables can leave text that
+    cannot be decoded; every query that reads the cell then fails with an ``OperationalError``. That is an
+    altered log, not a database that is unavailable (the same class, which ``config.faults`` answers with a 503),
+    so only this message matches; a stopped server or a lost connection never does.
+    """
+    return isinstance(error, OperationalError) and str(error).startswith(_SQLITE_UNDECODABLE)
 
 
 def lock_writers(connection: BaseDatabaseWrapper) -> None:

@@ -77,6 +77,36 @@ class AuditEvent(models.Model):
         """Return when the event happened (aware, UTC)."""
         return datetime_from_us(self.at_us)
 
+    # Someone with the database can edit a row, and in SQLite a cell then holds a value of any type. The auditor's
+    # pages show such a row through the three properties below instead of failing; audit_verify names the damage.
+    @property
+    def page_seq(self) -> int | None:
+        """Return ``seq`` when it can name the event's page (a whole number from 1), else None (an altered row)."""
+        seq = self.seq
+        return seq if isinstance(seq, int) and seq >= 1 else None
+
+    @property
+    def shown_at(self) -> datetime | None:
+        """Return when the event happened, or None when ``at_us`` was altered into no time a datetime can hold."""
+        if not isinstance(self.at_us, int):
+            return None
+        try:
+            return self.at
+        except (ValueError, OverflowError, OSError):  # a whole number far beyond year 1 or 9999
+            return None
+
+    @property
+    def altered(self) -> bool:
+        """Return True when a cell holds a value its column cannot hold: the row was edited behind the log's back."""
+        texts = (self.salt, self.actor_kind, self.actor_username, self.action, self.case_ref, self.details)
+        staff_id = self.actor_staff_id
+        return (
+            self.page_seq is None
+            or self.shown_at is None
+            or not (staff_id is None or isinstance(staff_id, int))
+            or not all(isinstance(text, str) for text in texts)
+        )
+
     @property
     def details_dict(self) -> dict[str, Any]:
         """Return the details as a dict; an altered value that is no JSON object gives one "?" entry."""

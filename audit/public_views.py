@@ -23,8 +23,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from audit import merkle, selectors
-from audit.checkpoints import CosignatureRejected, add_cosignatures, cosigned_note, latest_checkpoint
-from audit.models import AuditCheckpoint
+from audit.checkpoints import (
+    CheckpointAltered,
+    CosignatureRejected,
+    add_cosignatures,
+    checked_checkpoint,
+    cosigned_note,
+)
 
 TEXT = "text/plain; charset=utf-8"
 MAX_COSIGNED_NOTE_BYTES = 64 * 1024
@@ -37,6 +42,14 @@ _proof_slot = threading.BoundedSemaphore(1)
 
 def _text(body: str, status: int = 200) -> HttpResponse:
     return HttpResponse(body, content_type=TEXT, status=status)
+
+
+def _checkpoint_altered() -> HttpResponse:
+    """The answer when the stored checkpoint cannot be served because its row was edited (never cached)."""
+    message = _(
+        "This checkpoint cannot be served: the checkpoint table was altered; its operator must run audit_verify."
+    )
+    return _text(message + "\n", status=409)
 
 
 def _client_language(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
@@ -55,7 +68,10 @@ def _client_language(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[H
 @require_GET
 def checkpoint(request: HttpRequest) -> HttpResponse:
     """The latest signed checkpoint (C2SP tlog-checkpoint), with the witnesses' cosignatures appended."""
-    latest = latest_checkpoint()
+    try:
+        latest = checked_checkpoint()
+    except CheckpointAltered:
+        return _checkpoint_altered()
     if latest is None:
         return _text(_("No checkpoint has been signed yet.") + "\n", status=404)
     return _text(cosigned_note(latest))
@@ -79,10 +95,13 @@ def proof(request: HttpRequest) -> HttpResponse:
         return _text(_("Give the tree sizes as ?old=N&new=M (whole numbers).") + "\n", status=400)
     if old > new:
         return _text(_("The old tree size must not be larger than the new one.") + "\n", status=400)
-    signed = AuditCheckpoint.objects.filter(tree_size=new).values_list("root_hash", flat=True).first()
+    try:
+        signed = checked_checkpoint(new)
+    except CheckpointAltered:
+        return _checkpoint_altered()
     if signed is None:
         return _text(_("The new tree size must be the size of a signed checkpoint.") + "\n", status=404)
-    key = f"audit-proof:{old}:{new}:{bytes(signed).hex()}"
+    key = f"audit-proof:{old}:{new}:{bytes(signed.root_hash).hex()}"
     body = cache.get(key)
     if body is None:
         if not _proof_slot.acquire(timeout=PROOF_WAIT_SECONDS):

@@ -107,7 +107,8 @@ def staff_actors() -> list[tuple[int, str]]:
         .distinct()
         .order_by("actor_username")
     )
-    return [(int(staff_id), str(name)) for staff_id, name in pairs if staff_id is not None]
+    # In SQLite an edited cell can hold text where the id belongs: no actor to filter by (audit_verify names it).
+    return [(staff_id, str(name)) for staff_id, name in pairs if isinstance(staff_id, int)]
 
 
 @dataclass(frozen=True)
@@ -161,9 +162,18 @@ def event_proof(event: AuditEvent) -> EventProof:
     # From ``event_with_hashes`` the stored hash comes read safely; another event carries its own column.
     stored = event.stored_leaf_hash if hasattr(event, "stored_leaf_hash") else event.leaf_hash
     matches = leaf == _hash(stored)
-    checkpoint = AuditCheckpoint.objects.filter(tree_size__gte=event.seq).order_by("-tree_size").first()
+    # The root hash is read safely and the note not at all: an edited checkpoint row fails the proof, not the page.
+    checkpoint = (
+        AuditCheckpoint.objects.only("pk", "tree_size")
+        .annotate(stored_root_hash=_stored("root_hash"))
+        .filter(tree_size__gte=event.seq)
+        .order_by("-tree_size")
+        .first()
+    )
     if checkpoint is None:
         return EventProof(leaf_hash=leaf, content_matches=matches, checkpoint=None)
+    if not isinstance(checkpoint.tree_size, int):  # an edited row (SQLite): no tree to prove the event in
+        return EventProof(leaf_hash=leaf, content_matches=matches, checkpoint=checkpoint)
     leaves = [
         _hash(h)
         for h in AuditEvent.objects.filter(seq__lte=checkpoint.tree_size)
@@ -179,7 +189,7 @@ def event_proof(event: AuditEvent) -> EventProof:
         size=checkpoint.tree_size,
         leaf=leaf,
         proof=proof,
-        root_hash=bytes(checkpoint.root_hash),
+        root_hash=_hash(checkpoint.stored_root_hash),
     )
     return EventProof(
         leaf_hash=leaf, content_matches=matches, checkpoint=checkpoint, proof=tuple(proof), verified=verified

@@ -618,6 +618,9 @@ def verify_witnessed_checkpoint(text: str, *, connection: BaseDatabaseWrapper | 
     key named in the state file) must verify, else ``CheckpointInputError``. Then today's log must extend the
     witnessed tree (consistency proof), and time must not go backwards: stored checkpoints of smaller trees are
     not dated after it, those of larger trees not before it, and the last event it covers not after it.
+
+    Stored checkpoints are read as ``verify_log`` reads them: a row altered so that it cannot be read, or a note
+    that does not parse, is left out here and named by ``verify_log``.
     """
     note, named = witnessed_note(text)
     parsed = parse_signed_note(note)
@@ -632,8 +635,12 @@ def verify_witnessed_checkpoint(text: str, *, connection: BaseDatabaseWrapper | 
     signed_at = external.body.signed_at
     size = external.body.tree_size
     if signed_at is not None and external.consistent:
-        for other_size, other_note in AuditCheckpoint.objects.values_list("tree_size", "note"):
-            other_at = parse_checkpoint(parse_signed_note(other_note).text).signed_at
+        checkpoints, _unreadable = _stored_checkpoints(connection or default_connection)
+        for other_size, _root, other_note in checkpoints:
+            try:
+                other_at = parse_checkpoint(parse_signed_note(other_note).text).signed_at
+            except NoteError:
+                continue
             if other_at is None:
                 continue
             if (other_size > size and other_at < signed_at) or (other_size < size and other_at > signed_at):

@@ -3,20 +3,30 @@
 Mounted under /console/audit/, so the console middleware already demands a password and a verified second
 factor; each view also requires the ``audit.read_audit_log`` permission. Auditors see events, never report
 content (the log holds none).
+
+Someone with the database can edit the log's tables behind its back. The pages still answer: a row holding
+values its columns cannot hold is shown as not readable, under a banner that sends the auditor to
+``manage.py audit_verify``; a page the database cannot even read (SQLite text that is not UTF-8) is a 409.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from audit import signing
-from audit.checkpoints import current_checkpoint, latest_checkpoint
+from audit.checkpoints import CheckpointAltered, checked_checkpoint, current_checkpoint
+from audit.db import is_undecodable_text
 from audit.exceptions import AuditError
 from audit.forms import EventFilterForm
 from audit.models import READ_AUDIT_LOG, AuditEvent
@@ -27,8 +37,28 @@ PAGE_SIZE = 50
 auditors_only = permission_required(READ_AUDIT_LOG, raise_exception=True)
 
 
+def unreadable_log_is_409(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Answer 409 with a clear message when SQLite cannot read an altered cell of the log (text not UTF-8).
+
+    Without this the error would pass for a database outage (a 503 telling the auditor to try again later).
+    Every other database error still propagates, so an unavailable database keeps its 503.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except OperationalError as error:
+            if not is_undecodable_text(error):
+                raise
+        return render(request, "audit/unreadable.html", status=409)
+
+    return wrapper
+
+
 @auditors_only
 @require_GET
+@unreadable_log_is_409
 def event_list(request: HttpRequest) -> HttpResponse:
     """The log, newest first, filtered by period, actor, action and case."""
     form = EventFilterForm(request.GET or None)
@@ -41,11 +71,16 @@ def event_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    try:
+        checkpoint, altered = checked_checkpoint(), False
+    except CheckpointAltered:
+        checkpoint, altered = None, True
     context = {
         "form": form,
         "page": page,
         "query": query.urlencode(),
-        "checkpoint": latest_checkpoint(),
+        "checkpoint": checkpoint,
+        "altered": altered or any(event.altered for event in page),
         "verifier_key": signing.verifier_key().encode(),
     }
     return render(request, "audit/event_list.html", context)
@@ -53,8 +88,11 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 @auditors_only
 @require_GET
+@unreadable_log_is_409
 def event_detail(request: HttpRequest, seq: int) -> HttpResponse:
     """One event, its hashes and its inclusion proof in the latest checkpoint that covers it."""
+    if seq < 1:  # seq numbers start at 1; a row edited to 0 has no leaf index (audit_verify names it)
+        raise Http404
     event = event_with_hashes(seq)
     if event is None:
         raise Http404
@@ -72,7 +110,10 @@ def event_detail(request: HttpRequest, seq: int) -> HttpResponse:
 @require_GET
 def checkpoint_download(request: HttpRequest) -> HttpResponse:
     """The latest signed checkpoint as a text file, for ``audit_verify --checkpoint`` or any signed-note tool."""
-    checkpoint = latest_checkpoint()
+    try:
+        checkpoint = checked_checkpoint()
+    except CheckpointAltered:
+        return render(request, "audit/unreadable.html", status=409)
     if checkpoint is None:
         raise Http404(_("No checkpoint has been signed yet."))
     response = HttpResponse(checkpoint.note, content_type="text/plain; charset=utf-8")

@@ -201,3 +201,121 @@ def test_checkpoint_download_and_on_demand_signing(auditor_client: Client) -> No
     body = parse_checkpoint(parse_signed_note(download.content.decode()).text)
     assert body.tree_size == AuditEvent.objects.count()
     assert auditor_client.get("/console/audit/checkpoint/new/").status_code == 405  # signing needs a POST
+
+
+ALTERED = "Log audit telah diubah"  # the banner and the 409 page, Indonesian first
+UNREADABLE = "tidak terbaca: peristiwa ini telah diubah"
+
+EDITED_EVENT_CELLS = [
+    # (what is set on the event, its seq afterwards (None: no whole number to link), which database)
+    ("at_us = 'abc'", 3, "sqlite"),  # SQLite keeps a value of any type
+    ("at_us = 9223372036854775807", 3, "any"),  # a whole number beyond any datetime
+    ("at_us = -9223372036854775807", 3, "any"),
+    ("actor_kind = 'staff', actor_staff_id = 'abc'", 3, "sqlite"),
+    ("seq = 'abc'", None, "sqlite"),
+    ("seq = 5.5", None, "sqlite"),
+    ("seq = -3", None, "any"),
+    ("seq = 0", None, "any"),
+]
+
+
+@pytest.mark.parametrize(("change", "seq", "vendor"), EDITED_EVENT_CELLS)
+def test_an_event_row_edited_into_values_its_columns_cannot_hold_is_shown_as_not_readable(
+    auditor_client: Client, change: str, seq: int | None, vendor: str
+) -> None:
+    """The list and the event's page still answer: the row is marked not readable (no link without a usable seq),
+    under a banner that sends the auditor to audit_verify."""
+    from django.db import connection
+
+    if vendor != "any" and connection.vendor != vendor:
+        pytest.skip("SQLite only: PostgreSQL's columns keep their types")
+    write_events(6)
+    create_checkpoint()
+    events = AuditEvent.objects.count()
+    tamper(f"UPDATE audit_auditevent SET {change} WHERE seq = 3")  # noqa: S608
+    response = auditor_client.get("/console/audit/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert ALTERED in page and "manage.py audit_verify" in page and UNREADABLE in page
+    assert [event.altered for event in response.context["page"]].count(True) == 1
+    links = events if seq is not None else events - 1  # the row without a whole seq gets no link
+    assert page.count('href="/console/audit/events/') == links
+    if seq is not None:
+        detail = auditor_client.get(f"/console/audit/events/{seq}/")
+        assert detail.status_code == 200
+        assert ALTERED in detail.content.decode()
+    assert auditor_client.get("/console/audit/events/0/").status_code == 404  # seq numbers start at 1
+    if "actor_staff_id" in change:
+        tamper("UPDATE audit_auditevent SET actor_staff_id = NULL WHERE seq = 3")  # SQLite checks foreign keys last
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "action = CAST(x'ff' AS TEXT)",
+        "details = details || x'ff'",
+        "case_ref = CAST(x'ff' AS TEXT)",
+        "at_us = CAST(x'ff' AS TEXT)",
+        "actor_kind = 'staff', actor_username = CAST(x'ff' AS TEXT)",
+    ],
+)
+def test_an_event_cell_that_is_not_utf8_gives_a_409_page_not_a_database_outage(
+    auditor_client: Client, change: str
+) -> None:
+    """SQLite cannot read text that is not UTF-8 at all; that is an altered log (409), not an unavailable database
+    (the 503 that says to try again later)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL keeps its text valid")
+    write_events(6)
+    tamper(f"UPDATE audit_auditevent SET {change} WHERE seq = 3")  # noqa: S608
+    for url in ("/console/audit/", "/console/audit/events/3/"):
+        response = auditor_client.get(url)
+        assert response.status_code == 409, url
+        page = response.content.decode()
+        assert "tidak dapat dibaca" in page and "manage.py audit_verify" in page
+    assert auditor_client.get("/console/audit/events/4/").status_code == 200  # other events still show
+    english = auditor_client.get("/en/console/audit/")
+    assert english.status_code == 409
+    assert "The audit log was altered: it holds entries that cannot be read" in english.content.decode()
+
+
+def test_an_unavailable_database_still_gives_the_503(auditor_client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only SQLite's error for unreadable text is an altered log; any other operational error keeps the 503."""
+    from django.db import OperationalError
+
+    def stopped(**filters: object) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("audit.views.events_filtered", stopped)
+    auditor_client.raise_request_exception = False
+    response = auditor_client.get("/console/audit/")
+    assert response.status_code == 503 and response["Retry-After"]
+
+
+EDITED_CHECKPOINT_CELLS = [
+    ("note = 'not a signed note'", "any"),
+    ("root_hash = %s", "any"),  # 32 zero bytes: no longer the root its note signs
+    ("note = note || x'ff'", "sqlite"),  # text that is not UTF-8
+    ("root_hash = 'abc'", "sqlite"),
+    ("tree_size = 'abc'", "sqlite"),
+]
+
+
+@pytest.mark.parametrize(("change", "vendor"), EDITED_CHECKPOINT_CELLS)
+def test_an_edited_latest_checkpoint_is_named_on_the_console(auditor_client: Client, change: str, vendor: str) -> None:
+    from django.db import connection
+
+    if vendor != "any" and connection.vendor != vendor:
+        pytest.skip("SQLite only: PostgreSQL's columns keep their types")
+    write_events(3)
+    checkpoint = create_checkpoint()
+    params = [bytes(32), checkpoint.pk] if "%s" in change else [checkpoint.pk]
+    tamper(f"UPDATE audit_auditcheckpoint SET {change} WHERE id = %s", params)  # noqa: S608
+    response = auditor_client.get("/console/audit/")
+    assert response.status_code == 200 and ALTERED in response.content.decode()
+    assert response.context["checkpoint"] is None
+    download = auditor_client.get("/console/audit/checkpoint/")
+    assert download.status_code == 409 and ALTERED in download.content.decode()
+    assert auditor_client.get("/console/audit/events/2/").status_code == 200  # the proof reads no note

@@ -129,6 +129,51 @@ def test_checkpoint_whose_root_differs_exits_1(tmp_path: Path) -> None:
     assert outcome.status == 1 and "does not match the checkpoint" in outcome.err
 
 
+WITNESS = "inspektorat.kota-lain.go.id/witness"
+
+EDITED_ROWS = [
+    # (an edit behind the log's back, which database, what audit_verify names first)
+    ("audit_auditcheckpoint SET note = 'not a signed note' WHERE tree_size = {new}", "any", "checkpoint of tree size"),
+    ("audit_auditcheckpoint SET note = note || x'ff' WHERE tree_size = {new}", "sqlite", "cannot be read"),
+    ("audit_auditcheckpoint SET note = x'00' WHERE tree_size = {new}", "sqlite", "cannot be read"),
+    ("audit_auditcheckpoint SET tree_size = 'abc' WHERE tree_size = {new}", "sqlite", "cannot be read"),
+    ("audit_auditcheckpoint SET tree_size = CAST(x'ff' AS TEXT) WHERE tree_size = {new}", "sqlite", "cannot be read"),
+]
+
+
+@pytest.mark.parametrize(("edit", "vendor", "named"), EDITED_ROWS)
+def test_a_witnessed_check_over_edited_rows_exits_1_with_a_message(
+    tmp_path: Path, settings: pytest.FixtureRequest, edit: str, vendor: str, named: str
+) -> None:
+    """``--witness`` reads the stored checkpoints and times as the rest of audit_verify does: an edited row is
+    named (exit 1), never a traceback, and never blamed on the witness's file (exit 2)."""
+    from django.db import connection
+
+    from audit.checkpoints import create_checkpoint
+    from audit.note import parse_signed_note
+    from tests.audit.helpers import tamper
+    from vault.checkpoint_signer import Ed25519Signer
+
+    if vendor != "any" and connection.vendor != vendor:
+        pytest.skip("SQLite only: PostgreSQL's columns keep their types")
+    signer = Ed25519Signer.from_secret("witness secret", purpose="witness")
+    key = signing.VerifierKey(WITNESS, signer.public_key(), signing.COSIGNATURE_ED25519)
+    settings.PELUIT_AUDIT_WITNESSES = [key.encode()]  # type: ignore[attr-defined]
+    write_events(3)
+    old = create_checkpoint()
+    write_events(2)
+    new = create_checkpoint()
+    path = tmp_path / "witnessed.txt"
+    text = parse_signed_note(old.note).text
+    path.write_text(old.note + signing.cosign(text, signer=signer, name=WITNESS, timestamp=1_750_000_000))
+    assert run("audit_verify", "--witness", str(path)).status == 0
+    tamper(f"UPDATE {edit.format(new=new.tree_size)}")
+    outcome = run("audit_verify", "--witness", str(path))
+    assert outcome.status == 1, outcome
+    assert "Traceback" not in outcome.err
+    assert "the audit log is NOT intact; first problem:" in outcome.err and named in outcome.err, outcome.err
+
+
 def test_manage_py_gives_a_message_not_a_traceback(tmp_path: Path) -> None:
     """The real command line, on its own fresh SQLite database: bad input exits 2 with one clear line."""
     env = {

@@ -115,6 +115,77 @@ def test_a_proof_over_events_deleted_from_the_table_is_a_clear_409_never_cached(
     assert "audit_verify" in response.content.decode()
 
 
+EDITED_CHECKPOINT_CELLS = [
+    # (what is set on the newest checkpoint's row, which database)
+    ("note = 'not a signed note'", "any"),
+    ("root_hash = %s", "any"),  # 32 zero bytes: no longer the root its note signs
+    ("note = note || x'ff'", "sqlite"),  # text that is not UTF-8: SQLite cannot even read it
+    ("note = x'00'", "sqlite"),  # SQLite keeps a value of any type
+    ("root_hash = 'abc'", "sqlite"),
+    ("root_hash = 7", "sqlite"),
+    ("root_hash = CAST(x'ff' AS TEXT)", "sqlite"),
+    ("tree_size = 'abc'", "sqlite"),
+    ("tree_size = tree_size + 0.5", "sqlite"),
+    ("tree_size = CAST(x'ff' AS TEXT)", "sqlite"),
+]
+
+
+@pytest.mark.parametrize(("change", "vendor"), EDITED_CHECKPOINT_CELLS)
+def test_an_edited_checkpoint_row_is_a_clear_409_never_cached(client: Client, change: str, vendor: str) -> None:
+    """Someone with the database edits the newest checkpoint's row: the checkpoint and the proofs to it answer a
+    plain 409 naming the altered table (not a 500, not a 503 that says to try again), and nothing is cached."""
+    from django.db import connection
+
+    if vendor != "any" and connection.vendor != vendor:
+        pytest.skip("SQLite only: PostgreSQL's columns keep their types")
+    write_events(3)
+    old = create_checkpoint()
+    write_events(2)
+    new = create_checkpoint()
+    proof_url = f"/audit/proof?old={old.tree_size}&new={new.tree_size}"
+    params = [bytes(32), new.pk] if "%s" in change else [new.pk]
+    tamper(f"UPDATE audit_auditcheckpoint SET {change} WHERE id = %s", params)  # noqa: S608
+    for url in ("/audit/checkpoint", proof_url):
+        response = client.get(url)
+        if url == proof_url and change.startswith("tree_size"):
+            assert response.status_code == 404  # no checkpoint has that size any more
+            continue
+        assert response.status_code == 409, url
+        assert response["Content-Type"] == "text/plain; charset=utf-8"
+        assert response["Cache-Control"] == "no-store"
+        assert response.content.decode() == (
+            "Titik periksa ini tidak dapat disajikan: tabel titik periksa telah diubah; "
+            "pengelolanya harus menjalankan audit_verify.\n"
+        )
+    english = client.get("/audit/checkpoint", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert english.startswith("This checkpoint cannot be served: the checkpoint table was altered")
+    # Put back, both answer again: the 409 was not kept anywhere.
+    tamper(
+        "UPDATE audit_auditcheckpoint SET tree_size = %s, root_hash = %s, note = %s WHERE id = %s",
+        [new.tree_size, bytes(new.root_hash), new.note, new.pk],
+    )
+    assert client.get("/audit/checkpoint").content.decode() == new.note
+    assert client.get(proof_url).status_code == 200
+
+
+def test_an_unavailable_database_still_gives_the_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only SQLite's error for unreadable text is an altered checkpoint; any other operational error keeps the 503."""
+    from django.db import OperationalError
+    from django.db.models.query import QuerySet
+
+    write_events(2)
+    create_checkpoint()
+
+    def stopped(self: QuerySet[Any]) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(QuerySet, "first", stopped)
+    client = Client(raise_request_exception=False)
+    for url in ("/audit/checkpoint", "/audit/proof?old=1&new=3"):
+        response = client.get(url)
+        assert response.status_code == 503 and response["Retry-After"], url
+
+
 def test_a_known_witness_cosignature_is_stored_and_served(client: Client, witness_signer: Ed25519Signer) -> None:
     write_events(2)
     checkpoint = create_checkpoint()
