@@ -8,15 +8,18 @@ does not grow checkpoints.
 Public functions other packages use: ``current_checkpoint`` and ``latest_checkpoint`` (the checkpoint to embed
 in an export), ``cosignatures``, ``checkpoint_cosignatures`` (their signature lines, which exports embed) and
 ``cosigned_note`` (the same checkpoint with the witnesses' cosignatures). The pages that serve a stored
-checkpoint read it with ``checked_checkpoint``, which tells an edited row from one that can be served.
+checkpoint read it with ``checked_checkpoint``, which tells an edited row from one that can be served; signing
+a new checkpoint on top of an edited one is refused (``AuditError``), and ``stored_time`` reads the one cell
+that is not signed, ``created_at``.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db import OperationalError, transaction
+from django.db import DataError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,16 +94,50 @@ def checked_checkpoint(tree_size: int | None = None) -> AuditCheckpoint | None:
     return checkpoint
 
 
+def stored_time(checkpoint: AuditCheckpoint) -> datetime | None:
+    """Return when ``checkpoint`` was signed as its row records it (``created_at``, in the current time zone).
+
+    ``created_at`` is not part of the signed note, so ``checked_checkpoint`` does not read it and an edit of it
+    alone does not stop the checkpoint being served. Returns None when someone altered the cell into no time
+    that can be shown: in SQLite a value of another type (read as None) or text that is not UTF-8, in
+    PostgreSQL a time beyond year 9999 ('infinity'), or a time the local time zone takes past year 9999.
+    """
+    try:
+        created_at = checkpoint.created_at
+        return None if created_at is None else timezone.localtime(created_at)
+    # ValueError includes UnicodeDecodeError (SQLite); DataError is psycopg's "timestamp too large".
+    except (ValueError, OverflowError, DataError):
+        return None
+
+
+def _latest_to_extend() -> AuditCheckpoint | None:
+    """Return the latest checkpoint, read as ``checked_checkpoint`` reads it, to sign the next one on top of.
+
+    Raises ``AuditError`` when its row was altered (a cell of another type, text SQLite cannot read, a note
+    that does not hold the row's size and root hash): a new checkpoint must extend a tree that was signed, and
+    an export must not embed an edited one. ``audit_verify`` names the row.
+    """
+    try:
+        return checked_checkpoint()
+    except CheckpointAltered:
+        raise AuditError("the latest checkpoint's row was altered; no checkpoint signed (run audit_verify)") from None
+
+
+def _signed_time(checkpoint: AuditCheckpoint) -> datetime | None:
+    """Return the time in the signed note of ``checkpoint`` (whole seconds), from ``checked_checkpoint``."""
+    return parse_checkpoint(parse_signed_note(checkpoint.note).text).signed_at
+
+
 @transaction.atomic
 def create_checkpoint() -> AuditCheckpoint:
     """Record ``audit.checkpoint_created``, verify the log, and sign a checkpoint over all of it.
 
-    Raises ``AuditError`` (and signs nothing) when the log does not verify. Reporters of exports call this to
-    embed a fresh checkpoint in each PDF.
+    Raises ``AuditError`` (and signs nothing) when the log does not verify or the latest checkpoint's row was
+    altered. Reporters of exports call this to embed a fresh checkpoint in each PDF.
     """
     lock_writers(transaction.get_connection())
     event = record(action=Action.CHECKPOINT_CREATED, actor="system", details={"tree_size": log_size() + 1})
-    previous = latest_checkpoint()
+    previous = _latest_to_extend()
     report = scan_events(sizes=[previous.tree_size] if previous else [])
     if not report.intact:
         raise AuditError(f"the audit log does not verify; no checkpoint signed: {report.problems[0].message}")
@@ -109,7 +146,9 @@ def create_checkpoint() -> AuditCheckpoint:
     if report.events != event.seq:
         raise AuditError("the log changed while the checkpoint was being made")
     # Never earlier than the previous checkpoint or the event it covers last: time does not run backwards.
-    now = max(timezone.now(), event.at, previous.created_at if previous else event.at)
+    # ``created_at`` is not signed; altered into no time, the time in the previous checkpoint's note stands in.
+    previous_at = (stored_time(previous) or _signed_time(previous)) if previous is not None else None
+    now = max(timezone.now(), event.at, previous_at or event.at)
     text = checkpoint_text(
         CheckpointBody(
             origin=signing.key_name(),
@@ -125,18 +164,24 @@ def create_checkpoint() -> AuditCheckpoint:
 
 
 def checkpoint_if_grown() -> AuditCheckpoint | None:
-    """Create a checkpoint when events were added since the latest one; return it, or None when there were none."""
+    """Create a checkpoint when events were added since the latest one; return it, or None when there were none.
+
+    Raises ``AuditError`` as ``create_checkpoint`` does, and when the latest checkpoint's row was altered.
+    """
     with transaction.atomic():
         lock_writers(transaction.get_connection())
-        latest, size = latest_checkpoint(), log_size()
+        latest, size = _latest_to_extend(), log_size()
         if size == 0 or (latest is not None and latest.tree_size >= size):
             return None
         return create_checkpoint()
 
 
 def current_checkpoint() -> AuditCheckpoint:
-    """Return the latest checkpoint, creating one first if the log has grown since (or none exists)."""
-    return checkpoint_if_grown() or latest_checkpoint() or create_checkpoint()
+    """Return the latest checkpoint, creating one first if the log has grown since (or none exists).
+
+    Raises ``AuditError`` when the log does not verify or the latest checkpoint's row was altered.
+    """
+    return checkpoint_if_grown() or _latest_to_extend() or create_checkpoint()
 
 
 # --- Witness cosignatures --------------------------------------------------------------------------------
@@ -178,9 +223,9 @@ class _Verified:
 
 
 def _checkpoint_for(text: str) -> AuditCheckpoint:
-    """Return our stored checkpoint whose note text is exactly ``text``."""
+    """Return our stored checkpoint whose note text is exactly ``text``; ``CheckpointAltered`` if its row was edited."""
     body = parse_checkpoint(text)
-    checkpoint = AuditCheckpoint.objects.filter(tree_size=body.tree_size).first()
+    checkpoint = checked_checkpoint(body.tree_size)
     if checkpoint is None or parse_signed_note(checkpoint.note).text != text:
         raise CosignatureRejected(_("This is not a checkpoint of this log."))
     return checkpoint
@@ -213,7 +258,8 @@ def add_cosignatures(*, note: str) -> list[AuditCosignature]:
     ``note`` is the checkpoint as a witness returns it: our signed note with its cosignature lines appended.
     Lines by unknown keys are ignored; a witness that already cosigned the checkpoint keeps its first
     cosignature (the table is append-only). Returns the cosignatures stored now. Raises ``CosignatureRejected``
-    when the note is malformed, is not one of our checkpoints, or carries no valid cosignature by a known witness.
+    when the note is malformed, is not one of our checkpoints, or carries no valid cosignature by a known witness;
+    ``CheckpointAltered`` when our stored row of that checkpoint was edited (read as ``checked_checkpoint`` reads it).
 
     No audit event is written: a cosignature is signed evidence about the log, not a change made by someone,
     and an event per cosignature would make a quiet log grow a new checkpoint (and a new cosignature) forever.

@@ -147,6 +147,8 @@ def cosignature(request: HttpRequest) -> HttpResponse:
         stored = add_cosignatures(note=note)
     except CosignatureRejected as error:
         return _text(error.message + "\n", status=400)
+    except CheckpointAltered:
+        return _checkpoint_altered()
     if not stored:
         return _text(_("These cosignatures were already stored.") + "\n")
     count = len(stored)

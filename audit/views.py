@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from audit import signing
-from audit.checkpoints import CheckpointAltered, checked_checkpoint, current_checkpoint
+from audit.checkpoints import CheckpointAltered, checked_checkpoint, current_checkpoint, stored_time
 from audit.db import is_undecodable_text
 from audit.exceptions import AuditError
 from audit.forms import EventFilterForm
@@ -75,12 +75,15 @@ def event_list(request: HttpRequest) -> HttpResponse:
         checkpoint, altered = checked_checkpoint(), False
     except CheckpointAltered:
         checkpoint, altered = None, True
+    # ``created_at`` is not signed: altered, the checkpoint is still shown, without a signing time.
+    signed_at = stored_time(checkpoint) if checkpoint is not None else None
     context = {
         "form": form,
         "page": page,
         "query": query.urlencode(),
         "checkpoint": checkpoint,
-        "altered": altered or any(event.altered for event in page),
+        "signed_at": signed_at,
+        "altered": altered or (checkpoint is not None and signed_at is None) or any(event.altered for event in page),
         "verifier_key": signing.verifier_key().encode(),
     }
     return render(request, "audit/event_list.html", context)

@@ -21,6 +21,7 @@ from audit import merkle
 from audit.models import AuditEvent
 from audit.selectors import case_aliases, recomputed_leaf
 from casework.models import Case
+from reports.audit_log import readable_events, reading_the_log
 from reports.checkpoint import EmbeddedCheckpoint
 from reports.exceptions import ReportInputError
 from reports.periods import Period
@@ -97,7 +98,8 @@ def build_audit_trail(
 ) -> AuditTrail:
     """Return the events of ``period`` (or of the case ``case_ref``) covered by ``checkpoint``, with proofs.
 
-    Raises ``ReportInputError`` for an unknown case and when there are more events than one PDF may hold.
+    Raises ``ReportInputError`` for an unknown case and when there are more events than one PDF may hold,
+    ``AuditLogAltered`` when an event to print was altered or an event's hash cannot be read.
     """
     check_case_ref(case_ref)
     events = AuditEvent.objects.filter(seq__lte=checkpoint.tree_size)
@@ -115,17 +117,18 @@ def build_audit_trail(
             )
             % {"count": count, "limit": limit}
         )
-    leaves = [
-        bytes(h)
-        for h in AuditEvent.objects.filter(seq__lte=checkpoint.tree_size)
-        .order_by("seq")
-        .values_list("leaf_hash", flat=True)
-        .iterator(chunk_size=20_000)
-    ]
+    with reading_the_log():  # a hash edited into text SQLite cannot read
+        leaves = [
+            bytes(h)
+            for h in AuditEvent.objects.filter(seq__lte=checkpoint.tree_size)
+            .order_by("seq")
+            .values_list("leaf_hash", flat=True)
+            .iterator(chunk_size=20_000)
+        ]
     root = bytes.fromhex(checkpoint.root_hash_hex)
     cache = merkle.TreeCache(leaves) if leaves else None
     printed: list[TrailEvent] = []
-    for event in events.order_by("seq"):
+    for event in readable_events(events.order_by("seq")):
         leaf = recomputed_leaf(event)
         proof: list[bytes] = []
         verified = False

@@ -19,6 +19,7 @@ from audit.models import AuditEvent
 from audit.selectors import case_aliases
 from casework.cases import selectors as case_selectors
 from casework.models import Case, CaseKind
+from reports.audit_log import readable_events, reading_the_log
 from reports.exceptions import ExportRefused, ReportInputError
 from reports.periods import Period
 from vault import services as vault
@@ -102,8 +103,13 @@ def require_holder(keyring: Keyring, case: Case) -> None:
 
 
 def case_timeline(case: Case) -> list[DocTimelineEntry]:
-    """Return the case's audited events, oldest first (actions and actors only; the log holds no content)."""
-    events = AuditEvent.objects.filter(case_ref__in=case_aliases(case.number)).order_by("seq")
+    """Return the case's audited events, oldest first (actions and actors only; the log holds no content).
+
+    Raises ``AuditLogAltered`` when one of them was altered or cannot be read.
+    """
+    with reading_the_log():
+        aliases = case_aliases(case.number)  # reads the submission event's details
+    events = readable_events(AuditEvent.objects.filter(case_ref__in=aliases).order_by("seq"))
     return [DocTimelineEntry(at=timezone.localtime(e.at), action=e.action_label, actor=e.actor_label) for e in events]
 
 

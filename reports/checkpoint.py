@@ -15,6 +15,7 @@ import pikepdf
 
 from audit import checkpoints
 from audit.models import AuditCheckpoint
+from reports.audit_log import reading_the_log
 
 ATTACHMENT_NAME = "audit-checkpoint.txt"
 # A checkpoint note is a few hundred bytes; cosignatures add a line each. Anything larger is not ours.
@@ -41,8 +42,13 @@ def cosignatures_for(checkpoint: AuditCheckpoint) -> list[str]:
 
 
 def embed_current_checkpoint() -> EmbeddedCheckpoint:
-    """Return the latest checkpoint (signing a new one if the log has grown) ready to embed."""
-    checkpoint = checkpoints.current_checkpoint()
+    """Return the latest checkpoint (signing a new one if the log has grown) ready to embed.
+
+    Raises ``AuditLogAltered`` when no checkpoint can be signed: the log does not verify, or the latest
+    checkpoint's row was altered.
+    """
+    with reading_the_log():
+        checkpoint = checkpoints.current_checkpoint()
     note = checkpoint.note
     cosigned = cosignatures_for(checkpoint)
     if cosigned:

@@ -23,3 +23,7 @@ class ExportRefused(ReportError):
 
 class SigningUnavailable(ReportError):
     """The signing key is missing or cannot be opened (e.g. a wrong PKCS#12 password)."""
+
+
+class AuditLogAltered(ReportError):
+    """The audit log does not verify or cannot be read (edited behind its back): no export is signed over it."""

@@ -285,7 +285,8 @@ def make_export(
     ``actor`` is the staff member (or ``"system"`` for the command line without ``--as``, non-content kinds
     only); content kinds need the actor's own ``keyring``. ``on_recorded`` runs inside the transaction that
     records the audit event (the background task stores the PDF there). Raises ``ReportInputError``,
-    ``ExportRefused`` or ``SigningUnavailable`` with a message for the user; nothing is recorded then.
+    ``ExportRefused``, ``AuditLogAltered`` (the audit log does not verify or cannot be read) or
+    ``SigningUnavailable`` with a message for the user; nothing is recorded then.
     """
     report = progress or (lambda _percent, _step: None)
     kind = request.kind

@@ -22,7 +22,7 @@ from audit.models import READ_AUDIT_LOG
 from casework.models import CaseKind, StaffUser
 from reports import recap as recap_figures
 from reports.case_documents import case_document, find_case
-from reports.exceptions import ExportRefused, ReportError, ReportInputError, SigningUnavailable
+from reports.exceptions import AuditLogAltered, ExportRefused, ReportError, ReportInputError, SigningUnavailable
 from reports.forms import AnnualForm, AuditTrailForm, CaseForm, ForwardingForm, PeriodForm, RecapForm
 from reports.kinds import ExportKind
 from reports.models import ReportExport
@@ -65,6 +65,8 @@ def _report_error(request: HttpRequest, exc: ReportError) -> HttpResponse:
         return _refused(request, exc.message)
     if isinstance(exc, SigningUnavailable):
         return _error(request, _("The document cannot be signed"), exc.message, 503)
+    if isinstance(exc, AuditLogAltered):  # the log was edited behind its back: no retry will help
+        return _error(request, _("The export cannot be made"), exc.message, 409)
     return _error(request, _("The export cannot be made"), exc.message, 400)
 
 
@@ -238,8 +240,8 @@ def forwarding(request: HttpRequest, number: str) -> HttpResponse:
         return _error(request, _("The case cannot be read"), str(exc.message), 422)
     except ReportInputError as exc:
         return _error(request, _("The export cannot be made"), exc.message, 404)
-    except ExportRefused as exc:
-        return _refused(request, exc.message)
+    except ReportError as exc:  # refused, or the case's audit events were altered (its timeline is a part)
+        return _report_error(request, exc)
     form = ForwardingForm(request.POST or None, document=document)
     status = 200
     if request.method == "POST":

@@ -13,13 +13,15 @@ case (opening the reporter's identity is kept: it is a disclosure).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
+from django.db import OperationalError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.actions import Action
+from audit.db import is_undecodable_text
 from audit.models import AuditEvent
 from casework.cases import sealed
 from casework.cases.models import Case
@@ -45,23 +47,35 @@ DETAIL_LABELS = {
     "requested_by": gettext_lazy("requested by"),
     "keys_removed": gettext_lazy("keys removed"),
 }
+# The sort key of an entry without a time: before every entry that has one.
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 # Detail keys that say nothing to a reader of the case (ids of rows, counters).
 _QUIET_DETAILS = frozenset({"disclosure_id", "note_id", "message_id", "report_id", "count_in_window", "route"})
 
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One line of the timeline: an audit event, a message or a note."""
+    """One line of the timeline: an audit event, a message or a note.
 
-    at: datetime
+    ``altered`` marks an audit event edited behind the log's back (its title says so); only such an entry may
+    have no time (``at`` None).
+    """
+
+    at: datetime | None
     kind: str  # "event", "message" or "note"
     actor: str
     title: str
     text: str = ""
     details: list[tuple[str, str]] = field(default_factory=list)
+    altered: bool = False
 
 
 def _event_entry(event: AuditEvent) -> TimelineEntry:
+    if event.altered:
+        # Someone edited the row behind the log's back (a time beyond any date, text where a number belongs):
+        # none of its values is shown, as on the auditor's pages; audit_verify names the change.
+        title = _("not readable: the event was altered (run audit_verify)")
+        return TimelineEntry(at=event.shown_at, kind="event", actor="", title=title, altered=True)
     details = [
         (str(DETAIL_LABELS.get(key, key)), str(value))
         for key, value in sorted(event.details_dict.items())
@@ -89,8 +103,8 @@ def case_events(case: Case) -> list[AuditEvent]:
         # dropped here one by one (a case opened a thousand times made its page read a thousand events).
         .exclude(Q(action=Action.REPORT_UNSEALED.value) & ~Q(details__contains=_IDENTITY_SCOPE))
         .order_by("-seq")
-        # What an entry shows (not the hashes that chain the log).
-        .only("seq", "at_us", "actor_kind", "actor_staff", "actor_username", "action", "details")
+        # What an entry shows and ``AuditEvent.altered`` checks (not the hashes that chain the log).
+        .only("seq", "salt", "at_us", "actor_kind", "actor_staff", "actor_username", "action", "case_ref", "details")
     )
     # A plain slice: with the routine events left out by the database, the newest ``MAX_EVENTS`` rows are the
     # ones shown (no server-side cursor, which PostgreSQL outside a transaction declares WITH HOLD: more round
@@ -104,8 +118,20 @@ def case_timeline(*, keyring: vault.Keyring, case: Case, thread: Thread) -> list
     ``thread`` is the case's thread already opened for staff in this request; notes are opened with
     ``keyring`` (the vault's ``AccessDenied`` when it does not hold the case). Writes nothing but the vault's
     unseal event, once per request.
+
+    Audit events edited behind the log's back are shown as not readable; when SQLite cannot read them at all
+    (text that is not UTF-8), one entry says so and the messages and notes are still shown.
     """
-    entries = [_event_entry(event) for event in case_events(case)]
+    try:
+        entries = [_event_entry(event) for event in case_events(case)]
+    except OperationalError as error:
+        if not is_undecodable_text(error):
+            raise  # the database is unavailable: the usual 503
+        title = _(
+            "The audit log was altered: this case's events cannot be read. "
+            "Run manage.py audit_verify to find every change."
+        )
+        entries = [TimelineEntry(at=None, kind="event", actor="", title=title, altered=True)]
     for message in thread.messages:
         actor = message.sender
         if message.author is not None:
@@ -125,4 +151,5 @@ def case_timeline(*, keyring: vault.Keyring, case: Case, thread: Thread) -> list
             )
         )
     kinds = {"event": 0, "message": 1, "note": 2}
-    return sorted(entries, key=lambda entry: (entry.at, kinds[entry.kind]))
+    # An entry without a time (an altered event) has no place in time: it comes first, where it is seen.
+    return sorted(entries, key=lambda entry: (entry.at or _EARLIEST, kinds[entry.kind]))

@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import OperationalError, models, transaction
+from django.db.models.query import QuerySet
 
 from audit.actions import Action
 from audit.models import AuditEvent
@@ -69,3 +72,23 @@ def tamper(statement: str, params: Sequence[object] = ()) -> None:
     drop_append_only_triggers()
     with connection.cursor() as cursor:
         cursor.execute(statement, list(params))
+
+
+def skip_unless(vendor: str) -> None:
+    """Skip the test unless the database is ``vendor`` ("any" runs everywhere): only SQLite keeps any type."""
+    from django.db import connection
+
+    if vendor != "any" and connection.vendor != vendor:
+        pytest.skip("SQLite only: PostgreSQL's columns keep their types")
+
+
+def stop_database_for(model: type[models.Model], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every read of ``model``'s rows fail as a database that went away does (the 503, not an altered log)."""
+    fetch_all = QuerySet._fetch_all
+
+    def stopped(queryset: QuerySet[Any]) -> None:
+        if queryset.model is model and queryset._result_cache is None:
+            raise OperationalError("server closed the connection unexpectedly")
+        fetch_all(queryset)
+
+    monkeypatch.setattr(QuerySet, "_fetch_all", stopped)

@@ -14,11 +14,12 @@ from django.utils import timezone
 from audit import merkle
 from audit.actions import Action
 from audit.checkpoints import create_checkpoint
-from audit.models import AuditEvent
+from audit.exceptions import AuditError
+from audit.models import AuditCheckpoint, AuditEvent
 from audit.note import parse_checkpoint, parse_signed_note
 from audit.services import record
 from casework.staff.roles import Role
-from tests.audit.helpers import tamper, write_events
+from tests.audit.helpers import run, skip_unless, stop_database_for, tamper, write_events
 from tests.support.staff import PASSWORD, login
 
 pytestmark = pytest.mark.django_db
@@ -319,3 +320,78 @@ def test_an_edited_latest_checkpoint_is_named_on_the_console(auditor_client: Cli
     download = auditor_client.get("/console/audit/checkpoint/")
     assert download.status_code == 409 and ALTERED in download.content.decode()
     assert auditor_client.get("/console/audit/events/2/").status_code == 200  # the proof reads no note
+
+
+NOT_SIGNED = (
+    "Log audit tidak lolos verifikasi, sehingga tidak ada titik periksa yang ditandatangani. Jalankan audit_verify."
+)
+
+SIGNING_OVER_EDITED_CHECKPOINT = [
+    # (what is set on the latest checkpoint's row, which database)
+    ("note = 'not a signed note'", "any"),  # a new checkpoint was signed on top of it
+    ("note = note || x'ff'", "sqlite"),  # text that is not UTF-8: was the database-outage 503
+    ("note = x'00'", "sqlite"),
+    ("root_hash = 'abc'", "sqlite"),  # was a 500
+    ("tree_size = 'abc'", "sqlite"),
+    ("tree_size = CAST(x'ff' AS TEXT)", "sqlite"),
+]
+
+
+@pytest.mark.parametrize(("change", "vendor"), SIGNING_OVER_EDITED_CHECKPOINT)
+def test_signing_on_top_of_an_edited_checkpoint_row_is_refused_with_the_usual_message(
+    auditor_client: Client, monkeypatch: pytest.MonkeyPatch, change: str, vendor: str
+) -> None:
+    """ "Sign a checkpoint now" over an edited latest checkpoint: the log's "does not verify" message and nothing
+    signed (not a 500, not the 503 that says to try again); an unavailable database still gives the 503."""
+    skip_unless(vendor)
+    write_events(3)
+    checkpoint = create_checkpoint()
+    write_events(1)  # the log has grown: the button signs a new checkpoint on top of the latest
+    tamper(f"UPDATE audit_auditcheckpoint SET {change} WHERE id = %s", [checkpoint.pk])  # noqa: S608
+    response = auditor_client.post("/console/audit/checkpoint/new/", follow=True)
+    assert response.status_code == 200
+    assert [str(message) for message in response.context["messages"]] == [NOT_SIGNED]
+    assert AuditCheckpoint.objects.count() == 1
+    with pytest.raises(AuditError, match="latest checkpoint's row was altered"):
+        create_checkpoint()
+    stop_database_for(AuditCheckpoint, monkeypatch)
+    auditor_client.raise_request_exception = False
+    response = auditor_client.post("/console/audit/checkpoint/new/")
+    assert response.status_code == 503 and response["Retry-After"]
+
+
+ALTERED_SIGNING_TIMES = [
+    # (what created_at is set to, which database)
+    ("CAST(x'ff' AS TEXT)", "sqlite"),  # text that is not UTF-8
+    ("'abc'", "sqlite"),  # SQLite keeps a value of any type
+    ("5", "sqlite"),
+    ("x'00'", "sqlite"),
+    ("'infinity'", "any"),  # PostgreSQL: beyond year 9999 (no Python datetime); SQLite: text that is no time
+    ("'9999-12-31 23:59:59'", "any"),  # the site's time zone (UTC+7) takes it past year 9999
+]
+
+
+@pytest.mark.parametrize(("value", "vendor"), ALTERED_SIGNING_TIMES)
+def test_a_checkpoint_whose_signing_time_was_altered_is_listed_without_it(
+    auditor_client: Client, value: str, vendor: str
+) -> None:
+    """``created_at`` is not signed: the list still shows the checkpoint (no time, under the banner), the checkpoint
+    is still served, and the next one is signed on top of it, dated no earlier than its signed note."""
+    skip_unless(vendor)
+    write_events(3)
+    checkpoint = create_checkpoint()
+    intact = auditor_client.get("/console/audit/").content.decode()
+    assert "peristiwa, ditandatangani" in intact and ALTERED not in intact  # the time, as always
+    tamper(f"UPDATE audit_auditcheckpoint SET created_at = {value} WHERE id = %s", [checkpoint.pk])  # noqa: S608
+    response = auditor_client.get("/console/audit/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert ALTERED in page and "ditandatangani" not in page
+    assert f"Titik periksa bertanda tangan terbaru: {checkpoint.tree_size} peristiwa." in page
+    assert auditor_client.get("/console/audit/checkpoint/").content.decode() == checkpoint.note
+    assert Client().get("/audit/checkpoint").content.decode() == checkpoint.note
+    write_events(1)
+    signed = auditor_client.post("/console/audit/checkpoint/new/", follow=True)
+    assert "Titik periksa terbaru mencakup" in signed.content.decode()
+    assert AuditCheckpoint.objects.count() == 2
+    assert run("audit_verify").status == 0  # the new checkpoint's time does not run backwards

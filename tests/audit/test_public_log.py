@@ -10,9 +10,9 @@ from django.test import Client
 
 from audit import merkle, signing
 from audit.checkpoints import checkpoint_cosignatures, cosignatures, cosigned_note, create_checkpoint
-from audit.models import AuditCosignature
+from audit.models import AuditCheckpoint, AuditCosignature
 from audit.note import parse_signed_note
-from tests.audit.helpers import run, tamper, write_events
+from tests.audit.helpers import run, skip_unless, stop_database_for, tamper, write_events
 from tests.audit.test_checkpoints import independent_verify
 from vault.checkpoint_signer import Ed25519Signer
 
@@ -284,3 +284,40 @@ def test_exports_embed_the_checkpoint_with_its_cosignatures(
     path = tmp_path / "embedded.txt"
     path.write_text(embedded.note)
     assert run("audit_verify", "--checkpoint", str(path)).status == 0
+
+
+EDITED_COSIGNED_ROWS = [
+    # (what is set on the row of the checkpoint a witness cosigned, which database)
+    ("note = 'not a signed note'", "any"),  # was "not a checkpoint of this log" (400)
+    ("root_hash = %s", "any"),  # 32 zero bytes: the cosignature was stored for a row that does not match its note
+    ("note = CAST(note AS BLOB)", "sqlite"),  # the note stored as a BLOB: was a 500
+    ("note = x'00'", "sqlite"),
+    ("note = note || x'ff'", "sqlite"),  # text that is not UTF-8: was the database-outage 503
+]
+
+
+@pytest.mark.parametrize(("change", "vendor"), EDITED_COSIGNED_ROWS)
+def test_a_cosignature_of_an_edited_checkpoint_row_is_a_clear_409(
+    client: Client, witness_signer: Ed25519Signer, monkeypatch: pytest.MonkeyPatch, change: str, vendor: str
+) -> None:
+    """A witness posts its cosignature of a checkpoint whose stored row was edited since: the plain 409 that
+    /audit/checkpoint gives, nothing stored; an unavailable database still gives the 503."""
+    skip_unless(vendor)
+    write_events(2)
+    checkpoint = create_checkpoint()
+    cosigned = cosign(checkpoint.note, witness_signer)
+    params = [bytes(32), checkpoint.pk] if "%s" in change else [checkpoint.pk]
+    tamper(f"UPDATE audit_auditcheckpoint SET {change} WHERE id = %s", params)  # noqa: S608
+    response = client.post("/audit/cosignature", cosigned, content_type="text/plain")
+    assert response.status_code == 409
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode() == (
+        "Titik periksa ini tidak dapat disajikan: tabel titik periksa telah diubah; "
+        "pengelolanya harus menjalankan audit_verify.\n"
+    )
+    assert not AuditCosignature.objects.exists()
+    english = client.post("/audit/cosignature", cosigned, content_type="text/plain", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.content.decode().startswith("This checkpoint cannot be served: the checkpoint table was altered")
+    stop_database_for(AuditCheckpoint, monkeypatch)
+    stopped = Client(raise_request_exception=False).post("/audit/cosignature", cosigned, content_type="text/plain")
+    assert stopped.status_code == 503 and stopped["Retry-After"]

@@ -17,6 +17,7 @@ from casework.handling import notes
 from casework.handling.models import CaseLink, CaseNote
 from casework.handling.timeline import case_timeline
 from intake import services as intake_services
+from tests.audit.helpers import skip_unless, stop_database_for, tamper
 from tests.casework.handling.conftest import Staff, case_url, file_report, logged_in
 from vault import services as vault
 
@@ -193,3 +194,44 @@ def test_a_database_dump_holds_no_note_reason_or_identity_text(staff: Staff) -> 
     text = dump.getvalue()
     assert "Kanari" not in text and NOTE not in text and "Rahmat Pelapor" not in text
     assert "casework.casenote" in text and "casework.identitydisclosure" in text  # the rows are there, sealed
+
+
+NOT_READABLE = "tidak terbaca: peristiwa ini telah diubah (jalankan audit_verify)"
+EVENTS_UNREADABLE = "Log audit telah diubah: peristiwa kasus ini tidak dapat dibaca."
+
+ALTERED_CASE_EVENTS = [
+    # (what is set on the case's "assigned" event, which database, what the timeline shows instead)
+    ("at_us = 'abc'", "sqlite", NOT_READABLE),  # SQLite keeps a value of any type: was a 500
+    ("at_us = 1000000000000000000", "any", NOT_READABLE),  # year 33658: was a 500
+    ("at_us = -1000000000000000000", "any", NOT_READABLE),
+    ("at_us = CAST(x'ff' AS TEXT)", "sqlite", EVENTS_UNREADABLE),  # text that is not UTF-8: was the outage 503
+    ("details = details || x'ff'", "sqlite", EVENTS_UNREADABLE),
+    ("action = CAST(x'ff' AS TEXT)", "sqlite", EVENTS_UNREADABLE),
+]
+
+
+@pytest.mark.parametrize(("change", "vendor", "shown"), ALTERED_CASE_EVENTS)
+def test_an_altered_audit_event_is_shown_as_not_readable_on_the_case_page(
+    staff: Staff, monkeypatch: pytest.MonkeyPatch, change: str, vendor: str, shown: str
+) -> None:
+    """Someone with the database edits one of the case's audit events: the case page still answers, the event (or,
+    where SQLite cannot read them, the case's events) shown as not readable, first; an unavailable database still
+    gives the 503."""
+    skip_unless(vendor)
+    case = assigned(staff).case
+    client = logged_in(staff.officer)
+    notes.case_add_note(case=case, keyring=staff.keyring(staff.officer), body=NOTE)  # later events: not the tail
+    seq = AuditEvent.objects.get(case_ref=case.number, action=Action.CASE_ASSIGNED.value).seq
+    tamper(f"UPDATE audit_auditevent SET {change} WHERE seq = %s", [seq])  # noqa: S608
+    response = client.get(case_url(case))
+    assert response.status_code == 200
+    timeline = response.content.decode().split('id="timeline"')[1].split("</ol>")[0]
+    assert shown in timeline and NOTE in timeline  # the messages and notes are still shown
+    assert timeline.index(shown) < timeline.index("Pesan kepada pelapor")  # no time: first, where it is seen
+    assert "Kasus ditugaskan" not in timeline
+    if shown == NOT_READABLE:
+        assert "Laporan dikirim" in timeline  # the case's other events are shown as they were written
+    stop_database_for(AuditEvent, monkeypatch)
+    client.raise_request_exception = False
+    stopped = client.get(case_url(case))
+    assert stopped.status_code == 503 and stopped["Retry-After"]
