@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from audit import signing
 from audit.actions import Action
 from audit.db import is_undecodable_text, lock_writers
-from audit.exceptions import AuditError
+from audit.exceptions import AuditError, AuditTailAltered
 from audit.models import AuditCheckpoint, AuditCosignature, AuditEvent
 from audit.note import (
     CheckpointBody,
@@ -47,8 +47,17 @@ COSIGNATURE_CLOCK_SKEW = 300
 
 def log_size() -> int:
     """Return the number of events in the log (the highest sequence number)."""
-    last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
-    return int(last or 0)
+    try:
+        last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+    except OperationalError as error:
+        if is_undecodable_text(error):
+            raise AuditTailAltered("the audit log's last event cannot be read") from error
+        raise
+    if last is None:
+        return 0
+    if not isinstance(last, int):  # SQLite: an edited seq (text sorts after every number)
+        raise AuditTailAltered("the audit log's last event holds values its columns cannot hold")
+    return last
 
 
 def latest_checkpoint() -> AuditCheckpoint | None:

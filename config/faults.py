@@ -5,6 +5,8 @@
 - The disk is full while a file is written (an upload spooled, an attachment cleaned or encrypted): HTTP 503
   with ``Retry-After``. The submission's own clean-up has removed what it wrote, so nothing is half-stored.
 - The request body stopped arriving (a client went silent; ``config/gunicorn.py`` bounds the wait): 400.
+- The audit log's last event was edited so that nothing can be appended after it (``AuditTailAltered``): every
+  write is audited, so none can happen until the operator restores the log: HTTP 503 with ``Retry-After``.
 
 Django hands every uncaught exception, from views and middleware alike, to ``handler500``
 (``config.views.server_error``), which asks :func:`response_for` first. The JSON API passes database errors
@@ -26,6 +28,8 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from audit.exceptions import AuditTailAltered
 
 StrOrPromise = str | Promise
 
@@ -116,6 +120,18 @@ def storage_full(request: HttpRequest) -> HttpResponse:
     )
 
 
+def audit_log_altered(request: HttpRequest) -> HttpResponse:
+    """Return the 503 answer for a write refused because the audit log's last event was altered."""
+    return _retry_later(
+        request,
+        gettext_lazy("Temporarily unavailable"),
+        gettext_lazy(
+            "The service cannot record anything right now: its audit log needs the operator's attention. "
+            "Nothing you sent has been saved. Please try again later."
+        ),
+    )
+
+
 def body_incomplete(request: HttpRequest) -> HttpResponse:
     """Return the 400 answer for a request whose body never arrived in full."""
     with translation.override(_language(request)):
@@ -137,11 +153,16 @@ def response_for(request: HttpRequest, exc: BaseException | None) -> HttpRespons
         response = database_unavailable(request)
     elif is_storage_full(exc):
         response = storage_full(request)
+    elif isinstance(exc, AuditTailAltered):
+        response = audit_log_altered(request)
     elif isinstance(exc, UnreadablePostError):
         response = body_incomplete(request)
     else:
         return None
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    logger.warning("%s %s: %s: %s", response.status_code, request.path, type(exc).__name__, first_line)
+    # The request rides along so that a reporter's line gets a coarse time (config.logging); it is dropped there.
+    logger.warning(
+        "%s %s: %s: %s", response.status_code, request.path, type(exc).__name__, first_line, extra={"request": request}
+    )
     response._has_been_logged = True  # type: ignore[attr-defined]  # read by django.utils.log.log_response
     return response
