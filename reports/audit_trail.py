@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from audit import merkle
 from audit.models import AuditEvent
-from audit.selectors import case_aliases, recomputed_leaf
+from audit.selectors import as_hash, case_aliases, recomputed_leaf, stored_leaves
 from casework.models import Case
 from reports.audit_log import readable_events, reading_the_log
 from reports.checkpoint import EmbeddedCheckpoint
@@ -118,13 +118,7 @@ def build_audit_trail(
             % {"count": count, "limit": limit}
         )
     with reading_the_log():  # a hash edited into text SQLite cannot read
-        leaves = [
-            bytes(h)
-            for h in AuditEvent.objects.filter(seq__lte=checkpoint.tree_size)
-            .order_by("seq")
-            .values_list("leaf_hash", flat=True)
-            .iterator(chunk_size=20_000)
-        ]
+        leaves = stored_leaves(checkpoint.tree_size)
     root = bytes.fromhex(checkpoint.root_hash_hex)
     cache = merkle.TreeCache(leaves) if leaves else None
     printed: list[TrailEvent] = []
@@ -134,7 +128,7 @@ def build_audit_trail(
         verified = False
         if cache is not None and len(leaves) == checkpoint.tree_size:
             proof = cache.inclusion_proof(event.seq - 1, checkpoint.tree_size)
-            verified = leaf == bytes(event.leaf_hash) and merkle.verify_inclusion(
+            verified = leaf == as_hash(event.leaf_hash) and merkle.verify_inclusion(
                 index=event.seq - 1, size=checkpoint.tree_size, leaf=leaf, proof=proof, root_hash=root
             )
         printed.append(

@@ -15,6 +15,8 @@ from django.test import Client
 from audit.checkpoints import create_checkpoint, log_size
 from audit.models import AuditCheckpoint, AuditEvent
 from casework.staff.roles import Role
+from reports.audit_trail import build_audit_trail
+from reports.checkpoint import embed_current_checkpoint
 from reports.exceptions import AuditLogAltered
 from reports.kinds import ExportKind
 from reports.models import ReportExport
@@ -129,3 +131,22 @@ def test_an_export_that_would_print_an_altered_event_fails_with_a_clear_message(
     stop_database_for(AuditEvent, monkeypatch)
     with pytest.raises(OperationalError):
         make_export(request=exports[0][0], actor=staff.supervisor)
+
+
+@pytest.mark.parametrize(
+    ("value", "vendor"),
+    [("'abc'", "sqlite"), ("zeroblob(32)", "sqlite"), ("decode(repeat('00', 32), 'hex')", "postgresql")],
+)
+def test_an_audit_trail_over_an_edited_leaf_hash_marks_that_event_unverified(
+    staff: IntakeStaff, value: str, vendor: str
+) -> None:
+    """The stored leaf hash alone edited (text in SQLite was a 500): the trail is made and says which event fails."""
+    skip_unless(vendor)
+    case = submit_wbs(what="Pengadaan alat tulis digelembungkan")
+    first = AuditEvent.objects.filter(case_ref=case.number).order_by("seq").values_list("seq", flat=True)[0]
+    embedded = embed_current_checkpoint()
+    tamper(f"UPDATE audit_auditevent SET leaf_hash = {value} WHERE seq = %s", [first])  # noqa: S608 - constants
+    trail = build_audit_trail(checkpoint=embedded, case_ref=case.number)
+    assert trail.events and not trail.all_verified
+    # The edited leaf is also a sibling in other events' proofs, so those fail too.
+    assert first in [e.seq for e in trail.events if not e.verified]
