@@ -111,12 +111,13 @@ def make(kind: str, size: int, out: BinaryIO) -> None:
             page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=pdf.make_indirect(image)))
         pdf.save(out)
 
-
     elif kind == "docx-bomb":  # about 1 MiB that unpacks to 1 GiB
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
             with package.open("[Content_Types].xml", "w") as part:
-                part.write(b'<Types><Override PartName="/word/document.xml" ContentType="application/'
-                           b'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
+                part.write(
+                    b'<Types><Override PartName="/word/document.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+                )
                 _fill(part, 1024 * 1024 * 1024, b" " * (1024 * 1024))
             package.writestr("word/document.xml", "<w:document/>")
     elif kind == "gif-60000-frames":

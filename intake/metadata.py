@@ -381,7 +381,7 @@ _REPLACED_PARTS = {
 
 
 def _blank_attributes(*names: str) -> Callable[[bytes], bytes]:
-    pattern = re.compile(rb'(\s(?:[\w.-]+:)?(?:' + b"|".join(n.encode() for n in names) + rb')=)("[^"]*"|\'[^\']*\')')
+    pattern = re.compile(rb"(\s(?:[\w.-]+:)?(?:" + b"|".join(n.encode() for n in names) + rb')=)("[^"]*"|\'[^\']*\')')
     return lambda data: pattern.sub(rb'\1""', data)
 
 

@@ -25,9 +25,7 @@ if TYPE_CHECKING:
 
 # Form fields that are never report content: files are stored apart, exclusions are metadata, the token is
 # the form's own. (Identity fields are content of their own, sealed apart: see ``split_report_data``.)
-NOT_CONTENT = frozenset(
-    {"attachments", "exclude_recipients", "submission_token", "send_uncleaned", "voice_recordings"}
-)
+NOT_CONTENT = frozenset({"attachments", "exclude_recipients", "submission_token", "send_uncleaned", "voice_recordings"})
 IDENTITY_PREFIX = "identity_"
 
 

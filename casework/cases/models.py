@@ -259,14 +259,21 @@ class Case(models.Model):
     # Statistics only; nothing here identifies the reporter.
     violation_type = models.CharField(_("violation type"), max_length=32, choices=ViolationType.choices, blank=True)
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, null=True, blank=True,
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="cases",
     )
     gift_type = models.CharField(_("gift type"), max_length=32, choices=GiftType.choices, blank=True)
     is_refusal = models.BooleanField(_("refusal report"), default=False)
     identity_given = models.BooleanField(_("reporter identity given"), default=False)
     excluded_recipients = models.ManyToManyField(
-        StaffUser, verbose_name=_("excluded recipients"), blank=True, related_name="excluded_from_cases",
+        StaffUser,
+        verbose_name=_("excluded recipients"),
+        blank=True,
+        related_name="excluded_from_cases",
         help_text=_("Staff the reporter asked to keep away from this case; their keys were not used."),
     )
     content = models.BinaryField(_("sealed content"))
@@ -279,9 +286,7 @@ class Case(models.Model):
     due_on = models.DateField(_("due on"), null=True, blank=True, db_index=True)
     # Triage metadata in clear, for statistics; the reporter's own words stay sealed.
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.WEB)
-    gift_value_band = models.CharField(
-        _("gift value band"), max_length=16, choices=GiftValueBand.choices, blank=True
-    )
+    gift_value_band = models.CharField(_("gift value band"), max_length=16, choices=GiftValueBand.choices, blank=True)
     gift_received_on = models.DateField(_("gift received on"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=32, choices=Outcome.choices, blank=True)
     forwarded_to = models.CharField(_("forwarded to"), max_length=16, choices=ForwardedTo.choices, blank=True)
@@ -293,12 +298,18 @@ class Case(models.Model):
     # Who handles the case (casework.cases.assignment): assigning someone grants them the case's key. The lead
     # officer is one of the team. Staff who declared a conflict of interest lost their key and get no other.
     lead_officer = models.ForeignKey(
-        StaffUser, verbose_name=_("lead officer"), on_delete=models.PROTECT, null=True, blank=True,
+        StaffUser,
+        verbose_name=_("lead officer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="led_cases",
     )
     team = models.ManyToManyField(StaffUser, verbose_name=_("team"), blank=True, related_name="team_cases")
     conflicted_staff = models.ManyToManyField(
-        StaffUser, verbose_name=_("staff with a declared conflict of interest"), blank=True,
+        StaffUser,
+        verbose_name=_("staff with a declared conflict of interest"),
+        blank=True,
         related_name="conflicted_cases",
     )
     # The reporter answered the satisfaction survey (once per case). The answer itself is not linked to the
@@ -355,9 +366,7 @@ class CaseMessage(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
     sender = models.CharField(max_length=16, choices=Sender.choices)
     # The staff member who wrote an inspectorate message (never shown to the reporter); empty when automatic.
-    author = models.ForeignKey(
-        StaffUser, on_delete=models.PROTECT, null=True, blank=True, related_name="case_messages"
-    )
+    author = models.ForeignKey(StaffUser, on_delete=models.PROTECT, null=True, blank=True, related_name="case_messages")
     # Coarse for a reporter's message (audit.clock.now), never before the case's previous message.
     created_at = models.DateTimeField(default=clock.now)
     body = models.BinaryField()

@@ -274,9 +274,7 @@ def queue_page(user: StaffUser, filters: QueueFilters, *, page: Any = 1, per_pag
 
 def saved_my_work(user: StaffUser) -> str | None:
     """Return the filters ``user`` saved as their own "my work" view (a query string), or None (one query)."""
-    return (
-        SavedQueueView.objects.filter(user=user, name=SavedQueueView.MY_WORK).values_list("query", flat=True).first()
-    )
+    return SavedQueueView.objects.filter(user=user, name=SavedQueueView.MY_WORK).values_list("query", flat=True).first()
 
 
 def my_work_query(user: StaffUser, saved: str | None) -> str:

@@ -143,9 +143,7 @@ def mark_thread_read(*, thread: Thread) -> int:
 
 
 # --- Files read in the console (issue 11 item 10) ------------------------------------------------------------
-def attachment_page_view(
-    *, keyring: vault.Keyring, case: Case, attachment: CaseAttachment, page: int
-) -> FilePreview:
+def attachment_page_view(*, keyring: vault.Keyring, case: Case, attachment: CaseAttachment, page: int) -> FilePreview:
     """Return page ``page`` of a case file drawn as a PNG picture, and audit that the officer viewed it.
 
     The file is decrypted in memory, its pages counted and the page drawn in bounded child processes
@@ -161,9 +159,7 @@ def attachment_page_view(
     pages = min(total, preview.MAX_PAGES)
     if not 1 <= page <= pages:
         raise preview.CannotPreview("page")
-    picture = preview.render_page(
-        source, content_type=meta.content_type, page=page, max_pixels=max_image_pixels()
-    )
+    picture = preview.render_page(source, content_type=meta.content_type, page=page, max_pixels=max_image_pixels())
     with transaction.atomic():
         audit_record(
             action=Action.ATTACHMENT_VIEWED,

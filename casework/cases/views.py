@@ -96,7 +96,7 @@ def case_list_save_view(request: HttpRequest) -> HttpResponse:
     except CaseActionRefused as exc:
         messages.error(request, exc.message)
         return redirect("console:case_list")
-    messages.success(request, _("Your \"my work\" view has been saved."))
+    messages.success(request, _('Your "my work" view has been saved.'))
     return redirect(f"{reverse('console:case_list')}?view={SavedQueueView.MY_WORK}")
 
 
@@ -277,9 +277,7 @@ def case_attachment(request: HttpRequest, number: str, attachment_id: uuid.UUID)
         return _denied(request, case)
     except CorruptCiphertext as exc:
         return _corrupt(request, exc)
-    response = StreamingHttpResponse(
-        download.chunks, content_type=download.content_type or "application/octet-stream"
-    )
+    response = StreamingHttpResponse(download.chunks, content_type=download.content_type or "application/octet-stream")
     response["Content-Disposition"] = content_disposition_header(True, download.name)
     response["Content-Length"] = str(download.size)
     response["Cache-Control"] = "no-store"

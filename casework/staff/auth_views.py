@@ -63,9 +63,9 @@ def _finish_login(request: HttpRequest, user: StaffUser, device: Any) -> None:
 def lockout_response(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
     """Tell a locked-out user what happened and when to try again (called by django-axes)."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    message = _(
-        "Too many failed attempts. Logging in to this account from here is locked for %(minutes)d minutes."
-    ) % {"minutes": minutes}
+    message = _("Too many failed attempts. Logging in to this account from here is locked for %(minutes)d minutes.") % {
+        "minutes": minutes
+    }
     return render(request, "casework/login.html", {"form": PasswordLoginForm(), "locked": message}, status=429)
 
 
@@ -90,9 +90,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             known = StaffUser.objects.filter(username=form.cleaned_data["username"]).first()
             services.staff_login_failed(user=known, step="password", locked=True)
             return _ceiling_response(request)
-        user = authenticate(
-            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
-        )
+        user = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
         if user is None:
             form.add_error(None, _("The username or password is wrong."))
             known = StaffUser.objects.filter(username=form.cleaned_data["username"]).first()

@@ -62,9 +62,7 @@ class NewPasswordFields(forms.Form):
     """Two password fields that must match and pass the password validators."""
 
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, max_length=1024, strip=False)
-    password2 = forms.CharField(
-        label=_("Password (again)"), widget=forms.PasswordInput, max_length=1024, strip=False
-    )
+    password2 = forms.CharField(label=_("Password (again)"), widget=forms.PasswordInput, max_length=1024, strip=False)
 
     def validate_for(self, user: StaffUser) -> None:
         """Check the two passwords against each other and the validators, for ``user``."""
