@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 # Seconds a client is asked to wait before trying again after a 503.
 RETRY_AFTER_SECONDS = 30
 _API_PREFIX = "/api/"
+_PUBLIC_LOG_PREFIX = "/audit/"
 
 
 def is_database_unavailable(exc: BaseException | None) -> bool:
@@ -65,8 +66,18 @@ def is_storage_full(exc: BaseException | None) -> bool:
     return False
 
 
+def is_public_log(request: HttpRequest) -> bool:
+    """Return True for the audit log's public URLs (/audit/…): programs read them, and they answer plain text."""
+    return request.path_info.startswith(_PUBLIC_LOG_PREFIX)
+
+
+def plain_text(status: int, message: StrOrPromise) -> HttpResponse:
+    """Return ``message`` as a plain-text answer (the public log's URLs answer every error this way)."""
+    return HttpResponse(f"{message}\n", content_type="text/plain; charset=utf-8", status=status)
+
+
 def _language(request: HttpRequest) -> str:
-    if request.path_info.startswith(_API_PREFIX):
+    if request.path_info.startswith(_API_PREFIX) or is_public_log(request):
         return translation.get_language_from_request(request)
     return translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
 
@@ -75,6 +86,8 @@ def _answer(request: HttpRequest, status: int, title: str, message: str) -> Http
     """Return a page (or JSON under /api/) rendered without request context processors (no session, no DB)."""
     if request.path_info.startswith(_API_PREFIX):
         response: HttpResponse = JsonResponse({"detail": message, "errors": {}}, status=status)
+    elif is_public_log(request):
+        response = plain_text(status, message)
     else:
         current = translation.get_language()
         links = [

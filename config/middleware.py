@@ -38,7 +38,7 @@ class MethodNotAllowedPageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        is_api = request.path_info.startswith("/api/")
+        is_api = request.path_info.startswith(("/api/", "/audit/"))  # JSON, or the public log's plain text
         if response.status_code != 405 or (response.content and not is_api) or "json" in response["Content-Type"]:
             return response
         from config.views import api_method_not_allowed, method_not_allowed

@@ -46,7 +46,8 @@ def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpR
 
 
 def _is_api(request: HttpRequest) -> bool:
-    return request.path_info.startswith("/api/")
+    """True for the JSON API and for the audit log's public URLs: programs read both (``api_error``)."""
+    return request.path_info.startswith("/api/") or faults.is_public_log(request)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -68,8 +69,13 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def api_error(request: HttpRequest, status: int, detail: StrOrPromise) -> HttpResponse:
-    """Answer a JSON API request that reached no endpoint, in the client's ``Accept-Language``."""
+    """Answer a JSON API request that reached no endpoint, in the client's ``Accept-Language``.
+
+    Under the audit log's public URLs (/audit/), which answer plain text, the answer is plain text.
+    """
     with translation.override(translation.get_language_from_request(request)):
+        if faults.is_public_log(request):
+            return faults.plain_text(status, str(detail))
         return JsonResponse({"detail": str(detail), "errors": {}}, status=status)
 
 
@@ -101,6 +107,8 @@ def _language_prefix_in_its_own_case(request: HttpRequest) -> str | None:
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Render the 404 page (JSON under ``/api/``); a language prefix in capitals is sent to its own case."""
+    if faults.is_public_log(request):
+        return api_error(request, 404, gettext_lazy("The public audit log has no such address."))
     if _is_api(request):
         return api_error(request, 404, gettext_lazy("There is no such API endpoint."))
     address = _language_prefix_in_its_own_case(request)

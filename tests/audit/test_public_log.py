@@ -321,3 +321,42 @@ def test_a_cosignature_of_an_edited_checkpoint_row_is_a_clear_409(
     stop_database_for(AuditCheckpoint, monkeypatch)
     stopped = Client(raise_request_exception=False).post("/audit/cosignature", cosigned, content_type="text/plain")
     assert stopped.status_code == 503 and stopped["Retry-After"]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status", "english"),
+    [
+        ("get", "/audit/no-such-thing", 404, "The public audit log has no such address."),
+        ("get", "/audit/", 404, "The public audit log has no such address."),
+        ("post", "/audit/checkpoint", 405, "This endpoint does not accept this HTTP method."),
+        ("get", "/audit/cosignature", 405, "This endpoint does not accept this HTTP method."),
+    ],
+)
+def test_errors_under_the_public_log_are_plain_text_in_the_clients_language(
+    method: str, url: str, status: int, english: str
+) -> None:
+    """Programs read /audit/: an address or method it does not serve is one line of text, never an HTML page."""
+    client = Client()
+    indonesian = getattr(client, method)(url)
+    english_answer = getattr(client, method)(url, headers={"Accept-Language": "en"})
+    for answer in (indonesian, english_answer):
+        assert answer.status_code == status and answer["Content-Type"] == "text/plain; charset=utf-8"
+        assert b"<" not in answer.content and answer.content.endswith(b"\n")
+    assert english_answer.content.decode() == english + "\n"
+    assert indonesian.content.decode() not in (english + "\n", "")
+    if status == 405:
+        assert english_answer["Allow"]
+
+
+def test_a_database_outage_under_the_public_log_is_plain_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import OperationalError
+    from django.db.models.query import QuerySet
+
+    def stopped(self: QuerySet[Any]) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(QuerySet, "first", stopped)
+    answer = Client(raise_request_exception=False).get("/audit/checkpoint", headers={"Accept-Language": "en"})
+    assert answer.status_code == 503 and answer["Retry-After"]
+    assert answer["Content-Type"] == "text/plain; charset=utf-8"
+    assert answer.content.decode().startswith("The service cannot store or show data right now.")
