@@ -105,6 +105,19 @@ def on_starting(server: Any) -> None:
     os.environ.setdefault("PELUIT_KDF_CONCURRENCY", str(max(1, cores // max(1, int(server.cfg.workers)))))
 
 
+def post_worker_init(worker: Any) -> None:
+    """Load WeasyPrint before this worker serves anything.
+
+    WeasyPrint's import turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process until
+    ``reports.rendering`` puts it back. Loaded lazily by the first PDF, another thread cleaning a reporter's photo
+    in that instant would accept a truncated one (an outside probe saw it happen). Other processes (task
+    runners run one task at a time, management commands, tests) load it when they first render.
+    """
+    from reports.rendering import load_weasyprint
+
+    load_weasyprint()
+
+
 def pre_request(worker: Any, req: Any) -> None:
     """Bound the reads of this request's body (the headers have been read by now)."""
     unreader: Any = getattr(req, "unreader", None)

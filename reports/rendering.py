@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from weasyprint.urls import URLFetcher
 
 
-def _weasyprint() -> Any:
+def load_weasyprint() -> Any:
     """Import WeasyPrint on first use and return the module.
 
     Not imported with this module: loading WeasyPrint's libraries runs ldconfig, gcc and ld dozens of times
@@ -42,7 +42,9 @@ def _weasyprint() -> Any:
 
     WeasyPrint switches on Pillow's process-wide LOAD_TRUNCATED_IMAGES when it is imported. Intake relies on a
     truncated photo failing to decode (it is refused, not half-cleaned), and a worker that rendered an export
-    also serves reporters, so the switch is put back. Exports embed no truncated images.
+    also serves reporters, so the switch is put back. Exports embed no truncated images. Between the import and
+    the reset the switch is on for every thread of the process, so a threaded server loads WeasyPrint before it
+    serves (``config/gunicorn.py`` ``post_worker_init``).
     """
     import weasyprint
     import weasyprint.urls
@@ -67,7 +69,7 @@ class PdfAttachment:
 
 def _no_fetching() -> URLFetcher:
     """Return a fetcher that opens ``data:`` URIs only (the inlined logo); any other URL is refused."""
-    fetcher: URLFetcher = _weasyprint().urls.URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+    fetcher: URLFetcher = load_weasyprint().urls.URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
     return fetcher
 
 
@@ -172,7 +174,7 @@ def render_pdf(
     ``language`` (default: the active one) is the language of the text; the template gets ``institution``,
     ``title`` and ``generated_at`` besides ``context``.
     """
-    weasyprint = _weasyprint()
+    weasyprint = load_weasyprint()
     with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
         html = render_to_string(
             template,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -88,3 +90,19 @@ def test_the_filter_cleans_arguments_and_tracebacks() -> None:
     text = logging.Formatter().format(record)
     assert "198.51.100.4" not in text
     assert text.startswith("client [address removed]\nTraceback") and text.endswith("peer [address removed] reset")
+
+
+def test_a_worker_loads_weasyprint_before_it_serves() -> None:
+    """WeasyPrint's import flips Pillow's LOAD_TRUNCATED_IMAGES for the whole process until it is put back: a
+    worker loads it in post_worker_init, before any thread can be cleaning a reporter's photo."""
+    script = (
+        "import sys, django; django.setup()\n"
+        "from PIL import ImageFile\n"
+        "from config import gunicorn\n"
+        "before = 'weasyprint' in sys.modules\n"
+        "gunicorn.post_worker_init(None)\n"
+        "print(before, 'weasyprint' in sys.modules, ImageFile.LOAD_TRUNCATED_IMAGES)\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert result.stdout.split() == ["False", "True", "False"], result.stderr[-2000:]
