@@ -83,16 +83,17 @@ class CoarseReporterTimeFilter(logging.Filter):
     A log line is as good as a stored row for matching a reporter against a network log: "Bad Request:
     /report/wbs/" or "attachment of type image/heic cannot be cleaned" at 10:41:04.123 says when someone
     reported. A record is about a reporter's request when Django attaches a request to a reporter path (every
-    path but the console's and the login's), or when it is written inside ``reporter_time()`` (the intake and
-    follow-up services). Such a record keeps its date and its rounded time (default: the hour), with no
-    milliseconds; a line may therefore appear earlier than its neighbours in the file.
+    path but the console's and the login's), when it is written while the thread serves such a path
+    (``intake.middleware.serving_a_reporter``: a file cleaned for a form that came back with an error, say), or
+    inside ``reporter_time()`` (the intake and follow-up services). Such a record keeps its date and its rounded
+    time (default: the hour), with no milliseconds; a line may therefore appear earlier than its neighbours.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         # Imported here: the logging configuration is loaded before Django's apps are ready.
         from audit import clock
 
-        if clock.in_reporter_time() or _for_a_reporter_path(record):
+        if clock.in_reporter_time() or _for_a_reporter_path(record) or _while_serving_a_reporter():
             created = datetime.fromtimestamp(record.created, tz=UTC)
             try:
                 rounded = clock.coarse(created).timestamp()
@@ -101,6 +102,17 @@ class CoarseReporterTimeFilter(logging.Filter):
             record.relativeCreated -= (record.created - rounded) * 1000
             record.created, record.msecs = rounded, 0.0
         return True
+
+
+def _while_serving_a_reporter() -> bool:
+    """Return True when the record is written while this thread serves a reporter path (intake.middleware)."""
+    from django.apps import apps
+
+    if not apps.ready:  # the logging configuration is loaded before the apps: no request is served yet
+        return False
+    from intake.middleware import serving_a_reporter
+
+    return serving_a_reporter()
 
 
 def _for_a_reporter_path(record: logging.LogRecord) -> bool:

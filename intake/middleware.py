@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -67,6 +68,16 @@ IDENTIFYING_META_KEYS = (
 IDENTIFYING_META_PREFIXES = ("HTTP_SEC_CH_", "HTTP_X_FORWARDED_", "HTTP_X_REAL_", "HTTP_X_CLIENT_")
 # Forwarding headers that say nothing about the client but that Django needs behind a TLS proxy.
 KEPT_META_KEYS = frozenset({"HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_PORT"})
+
+
+# Set while this thread serves a reporter path (``ReporterPrivacyMiddleware``): every log record written
+# meanwhile gets a coarse time (config.logging.CoarseReporterTimeFilter).
+_SERVING_A_REPORTER: ContextVar[bool] = ContextVar("peluit_serving_a_reporter", default=False)
+
+
+def serving_a_reporter() -> bool:
+    """Return True while the current thread serves a request for a reporter path."""
+    return _SERVING_A_REPORTER.get()
 
 
 def is_reporter_path(path: str) -> bool:
@@ -133,6 +144,13 @@ class ReporterPrivacyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not is_reporter_path(request.path_info):
             return self.get_response(request)
+        token = _SERVING_A_REPORTER.set(True)
+        try:
+            return self._reporter_request(request)
+        finally:
+            _SERVING_A_REPORTER.reset(token)
+
+    def _reporter_request(self, request: HttpRequest) -> HttpResponse:
         throttle.remember_client(request)
         scrub(request.META)
         scope = getattr(request, "scope", None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,6 +13,8 @@ from django.test import Client
 
 from audit.clock import reporter_time
 from config.logging import CoarseReporterTimeFilter, DropRequestFilter
+from tests.intake.conftest import IntakeStaff, create_intake_staff, upload, wbs_post
+from tests.intake.test_uncleaned_files import damaged_photo
 
 WIB = ZoneInfo("Asia/Jakarta")
 AT = datetime(2026, 3, 2, 10, 41, 4, 123_000, tzinfo=WIB)
@@ -68,6 +71,12 @@ def test_the_granularity_setting_applies(settings: Any) -> None:
     assert local_time(made) == "2026-03-02 10:30:00,000"
 
 
+@pytest.fixture
+def intake_staff(make_staff: Any) -> IntakeStaff:
+    """The intake recipients (tests/intake/conftest.py)."""
+    return create_intake_staff(make_staff)
+
+
 class Kept(logging.Handler):
     def __init__(self) -> None:
         super().__init__()
@@ -97,3 +106,27 @@ def test_a_refused_report_is_logged_without_its_exact_time(settings: Any) -> Non
     assert reporter_lines, [r.getMessage() for r in kept.records]
     for line in reporter_lines:
         assert line.msecs == 0 and line.created % 60 == 0 and line.request is None
+
+
+@pytest.mark.django_db
+def test_a_file_cleaned_for_a_form_that_came_back_is_logged_without_its_exact_time(
+    intake_staff: IntakeStaff,
+) -> None:
+    """The form comes back with an error and its files are held (intake/held.py), outside the intake service's
+    reporter_time(): the "cannot be cleaned" line is still rounded (outside probe)."""
+    configured = [h for h in logging.getLogger().handlers if h.filters]
+    kept = Kept()
+    kept.filters = list(configured[0].filters)
+    logger = logging.getLogger("intake.attachments")
+    logger.addHandler(kept)
+    try:
+        token = secrets.token_urlsafe(32)  # the form's one-time token: files are held under it
+        data = {**wbs_post(), "what": "", "submission_token": token, "attachments": [upload("a.jpg", damaged_photo())]}
+        answer = Client().post("/report/wbs/", data)
+    finally:
+        logger.removeHandler(kept)
+    assert answer.status_code == 400
+    lines = [r for r in kept.records if "cannot be cleaned" in r.getMessage()]
+    assert lines, [r.getMessage() for r in kept.records]
+    for line in lines:
+        assert line.msecs == 0 and line.created % 60 == 0
