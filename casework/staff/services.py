@@ -196,11 +196,15 @@ def staff_login_failed(*, user: StaffUser | None, step: str, locked: bool) -> No
 def staff_logout(*, request: HttpRequest) -> None:
     """End the console session: audit the logout, destroy the unlocked vault key, flush the session."""
     user: Any = request.user
-    if user.is_authenticated:
-        with transaction.atomic():
-            audit_record(action=Action.LOGOUT, actor=user)
-    vault.lock_console(request)
-    logout(request)
+    try:
+        if user.is_authenticated:
+            with transaction.atomic():
+                audit_record(action=Action.LOGOUT, actor=user)
+    finally:
+        # The session ends even when its end cannot be audited (an altered audit log refuses every write): a
+        # session left open on a shared computer is worse than a logout missing from the log.
+        vault.lock_console(request)
+        logout(request)
 
 
 def staff_session_rejected(*, request: HttpRequest, route: str, case_ref: str = "") -> None:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -13,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from casework.models import StaffUser
 from casework.staff import two_factor
 from casework.staff.roles import Role
+from tests.audit.helpers import tamper
 from tests.support.staff import PASSWORD, login, totp_code
 
 pytestmark = pytest.mark.django_db
@@ -165,6 +167,25 @@ def test_logout_ends_the_console_session(client: Client, make_staff) -> None:
     assert response.status_code == 302
     assert client.get("/console/").status_code == 302
     assert client.get("/auth/logout/").status_code == 405  # logout is POST-only (no CSRF-able GET)
+
+
+def test_logout_ends_the_session_even_when_the_audit_log_refuses_the_write(make_staff) -> None:
+    """An altered audit log stops every write with a 503 (audit.exceptions.AuditTailAltered), but a staff member
+    can still end their session: nothing is left open on a shared computer (outside probe)."""
+    client = Client(raise_request_exception=False)
+    user = make_staff()
+    login(client, user)
+    assert client.get("/console/").status_code == 200
+    last = "(SELECT MAX(seq) FROM audit_auditevent)"
+    if connection.vendor == "sqlite":  # SQLite keeps a value of any type
+        tamper(f"UPDATE audit_auditevent SET chain_hash = 'abc' WHERE seq = {last}")  # noqa: S608 - constant
+    else:
+        tamper("ALTER TABLE audit_auditevent ALTER COLUMN chain_hash DROP NOT NULL")
+        tamper(f"UPDATE audit_auditevent SET chain_hash = NULL WHERE seq = {last}")  # noqa: S608 - constant
+    response = client.post("/auth/logout/")
+    assert response.status_code == 503  # the logout could not be audited: the page says the log needs attention
+    assert client.get("/console/").status_code == 302
+    assert not Session.objects.exists()
 
 
 def test_idle_session_expires(client: Client, make_staff, settings) -> None:
