@@ -226,6 +226,14 @@ def _tail(connection: BaseDatabaseWrapper) -> tuple[int, int, bytes] | None:
     return seq, at_us, bytes(chain_hash)
 
 
+def check_appendable() -> None:
+    """Raise ``AuditTailAltered`` when nothing could be appended to the log (its last event was altered).
+
+    One indexed read; the health check asks it, so monitoring sees what every write would meet.
+    """
+    _tail(transaction.get_connection())
+
+
 def _append(connection: BaseDatabaseWrapper, events: list[_Pending]) -> None:
     """Append ``events`` in order after the log's last event: one lock, one read of the tail, one insert."""
     lock_writers(connection)

@@ -17,6 +17,7 @@ from django.utils.http import escape_leading_slashes
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.services import check_appendable
 from config import faults
 from config.context_processors import on_this_site
 
@@ -29,11 +30,13 @@ HEALTH_TABLES = (("casework", "Case"), ("audit", "AuditEvent"))
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
-    """Return 200 when the database answers from Peluit's own tables, 503 otherwise."""
+    """Return 200 when the database answers from Peluit's own tables and the audit log takes new events, 503
+    otherwise (an altered last event refuses every write: ``audit.services.check_appendable``)."""
     try:
         get_user_model().objects.exists()
         for app_label, model_name in HEALTH_TABLES:
             apps.get_model(app_label, model_name).objects.exists()
+        check_appendable()
     except Exception:  # any database failure means "not healthy"; the detail is not for the public
         response = JsonResponse({"status": "unavailable"}, status=503)
         response["Retry-After"] = str(faults.RETRY_AFTER_SECONDS)

@@ -93,6 +93,8 @@ def test_the_same_write_succeeds_once_the_row_is_restored(intake_staff: IntakeSt
     tamper("UPDATE audit_auditevent SET chain_hash = 'abc' WHERE seq = %s", [last])
     client = Client(raise_request_exception=False)
     assert client.post("/api/v1/reports/wbs", wbs_post()).status_code == 503
+    assert client.get("/healthz").status_code == 503  # monitoring sees what every write meets
     tamper("UPDATE audit_auditevent SET chain_hash = %s WHERE seq = %s", [kept, last])
+    assert client.get("/healthz").json() == {"status": "ok"}
     assert client.post("/api/v1/reports/wbs", wbs_post()).status_code == 201
     assert Case.objects.count() == 1
