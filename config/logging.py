@@ -94,14 +94,27 @@ class CoarseReporterTimeFilter(logging.Filter):
         from audit import clock
 
         if clock.in_reporter_time() or _for_a_reporter_path(record) or _while_serving_a_reporter():
-            created = datetime.fromtimestamp(record.created, tz=UTC)
-            try:
-                rounded = clock.coarse(created).timestamp()
-            except ValueError:  # a granularity the system check refuses: round to the day rather than fail
-                rounded = record.created - record.created % clock.DAY_SECONDS
-            record.relativeCreated -= (record.created - rounded) * 1000
-            record.created, record.msecs = rounded, 0.0
+            _round_down(record)
         return True
+
+
+def _round_down(record: logging.LogRecord) -> None:
+    """Give ``record`` the coarse time of a reporter's request (``audit.clock.coarse``), without milliseconds."""
+    from audit import clock
+
+    created = datetime.fromtimestamp(record.created, tz=UTC)
+    try:
+        rounded = clock.coarse(created).timestamp()
+    except Exception:  # no settings yet, or a granularity the system check refuses: the day rather than fail
+        rounded = record.created - record.created % 86_400
+    record.relativeCreated -= (record.created - rounded) * 1000
+    record.created, record.msecs = rounded, 0.0
+
+
+def _is_reporter_path(path: str) -> bool:
+    from intake.middleware import is_reporter_path
+
+    return is_reporter_path(path)
 
 
 def _while_serving_a_reporter() -> bool:
@@ -120,6 +133,32 @@ def _for_a_reporter_path(record: logging.LogRecord) -> bool:
     path = getattr(getattr(record, "request", None), "path_info", None)
     if not isinstance(path, str):
         return False
-    from intake.middleware import is_reporter_path  # a request exists only once the apps are ready
+    return _is_reporter_path(path)  # a request exists only once the apps are ready
 
-    return is_reporter_path(path)
+
+# A quoted request line, header or value in gunicorn's messages about a request it could not parse.
+_QUOTED = re.compile(r"'.*'", re.DOTALL)
+
+
+class GunicornRequestFilter(logging.Filter):
+    """Keep what a client sent and when out of gunicorn's own lines about requests (``config.gunicorn_logging``).
+
+    gunicorn answers a request it cannot parse before Peluit sees it, and logs "Invalid request from ip=…: Invalid
+    HTTP Version: '6497 5969 5340 HTTP/1.1'": the client's own bytes (a receipt typed into the address, a query
+    with report text) to the second. Such a line keeps the kind of error, loses the quoted bytes, and gets the
+    coarse time of a reporter's request (anyone may be a reporter before the request is parsed). "Error handling
+    request /path?query" keeps the path without its query, and a coarse time when the path is a reporter's.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith("Invalid request from"):
+            record.msg, record.args = _QUOTED.sub("[removed]", message), None
+            _round_down(record)
+        elif message.startswith("Error handling request") and isinstance(record.args, tuple) and record.args:
+            *method, uri = record.args
+            path = str(uri).split("?", 1)[0]
+            record.args = (*method, path)
+            if _is_reporter_path(path):
+                _round_down(record)
+        return True

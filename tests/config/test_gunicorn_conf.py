@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from config import gunicorn as conf
-from config.logging import RemoveAddressesFilter, remove_addresses
+from config.logging import GunicornRequestFilter, RemoveAddressesFilter, remove_addresses
 
 
 @pytest.fixture
@@ -106,3 +106,38 @@ def test_a_worker_loads_weasyprint_before_it_serves() -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
     assert result.stdout.split() == ["False", "True", "False"], result.stderr[-2000:]
+
+
+def gunicorn_record(message: str, args: tuple[object, ...] | None = None) -> logging.LogRecord:
+    made = logging.LogRecord("gunicorn.error", logging.WARNING, __file__, 1, message, args, None)
+    made.created, made.msecs = 1_772_423_464.123, 123.0  # 2026-03-02 10:51:04.123 in Semarang
+    return made
+
+
+def test_a_request_gunicorn_cannot_parse_is_logged_without_its_bytes_and_to_the_hour() -> None:
+    """gunicorn names what the client sent ("... '6497 5969 5340 HTTP/1.1'"): a receipt typed into the address,
+    or report text in a query. The line keeps the kind of error only, with a reporter's coarse time."""
+    line = gunicorn_record("Invalid request from ip=203.0.113.9: Invalid HTTP Version: '6497 5969 5340 HTTP/1.1'")
+    assert GunicornRequestFilter().filter(line) and RemoveAddressesFilter().filter(line)
+    assert line.getMessage() == "Invalid request from ip=[address removed]: Invalid HTTP Version: [removed]"
+    assert line.created % 3600 == 0 and line.msecs == 0
+    quoted = gunicorn_record("Invalid request from ip=::1: Invalid HTTP request line: 'GET /report/?title=RAHASIA\x01'")
+    GunicornRequestFilter().filter(quoted)
+    assert "RAHASIA" not in quoted.getMessage()
+
+
+@pytest.mark.parametrize(("path", "coarse"), [("/report/wbs/", True), ("/console/cases/", False)])
+def test_a_request_gunicorn_fails_on_keeps_its_path_without_the_query(path: str, coarse: bool) -> None:
+    line = gunicorn_record("Error handling request %s %s", ("GET", f"{path}?receipt=1234567812345678"))
+    GunicornRequestFilter().filter(line)
+    assert line.getMessage() == f"Error handling request GET {path}"
+    assert (line.created % 3600 == 0) is coarse
+
+
+def test_gunicorns_logger_uses_the_request_filter_before_the_address_filter() -> None:
+    from gunicorn.config import Config
+
+    from config.gunicorn_logging import AddresslessLogger
+
+    logger = AddresslessLogger(Config())
+    assert [type(f) for f in logger.error_log.filters] == [GunicornRequestFilter, RemoveAddressesFilter]
