@@ -34,6 +34,7 @@ from audit.note import (
     checkpoint_text,
     format_time,
     parse_checkpoint,
+    parse_signature_line,
     parse_signed_note,
     signature_line,
     signed_note,
@@ -76,6 +77,8 @@ def checked_checkpoint(tree_size: int | None = None) -> AuditCheckpoint | None:
     not UTF-8 and cannot even be read. Raises ``CheckpointAltered`` unless the size is a whole number, the root
     hash bytes, and the note a signed checkpoint of that size and root hash: what ``audit_verify`` checks of a
     row, except the signature, which it and the witnesses check anyway. ``created_at`` (not signed) is not read.
+    When no row has ``tree_size`` but some row's size is not a whole number (SQLite), that row may be the one
+    asked for: ``CheckpointAltered`` too, not None.
     """
     checkpoints = AuditCheckpoint.objects.defer("created_at").order_by("-tree_size")
     if tree_size is not None:
@@ -87,6 +90,8 @@ def checked_checkpoint(tree_size: int | None = None) -> AuditCheckpoint | None:
             raise  # the database cannot serve: the usual 503
         raise CheckpointAltered from None
     if checkpoint is None:
+        if tree_size is not None and _sizes_altered():
+            raise CheckpointAltered  # the row of that size may be the one whose size no longer reads as one
         return None
     if not (
         isinstance(checkpoint.tree_size, int)
@@ -101,6 +106,20 @@ def checked_checkpoint(tree_size: int | None = None) -> AuditCheckpoint | None:
     if body.tree_size != checkpoint.tree_size or body.root_hash != bytes(checkpoint.root_hash):
         raise CheckpointAltered
     return checkpoint
+
+
+def _sizes_altered() -> bool:
+    """True when a checkpoint row's ``tree_size`` is not a whole number (SQLite keeps any type in a column).
+
+    Such a row no longer matches a lookup by its size, so an answer of "no checkpoint of that size" would be
+    wrong: the table was altered. PostgreSQL's column holds only whole numbers.
+    """
+    connection = transaction.get_connection()
+    if connection.vendor != "sqlite":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM audit_auditcheckpoint WHERE typeof(tree_size) != 'integer' LIMIT 1")
+        return cursor.fetchone() is not None
 
 
 def stored_time(checkpoint: AuditCheckpoint) -> datetime | None:
@@ -202,16 +221,39 @@ def cosignatures(checkpoint: AuditCheckpoint) -> list[AuditCosignature]:
 def checkpoint_cosignatures(checkpoint: AuditCheckpoint) -> list[str]:
     """Return the witnesses' cosignature lines of ``checkpoint`` (``— name base64``, no newline), for embedding.
 
-    Appended to the checkpoint's note they make ``cosigned_note``; the reports embed them this way.
+    Appended to the checkpoint's note they make ``cosigned_note``; the reports embed them this way. Only the
+    ``signature_line`` column is read (an edited ``received_at``, ``witness`` or ``timestamp`` changes nothing
+    served). A stored line that no longer parses as a signature line (someone edited the row into other text or
+    another type) is left out: it is no cosignature, and the note stays one a reader can parse; the checkpoint's
+    own signature is untouched. Raises ``CheckpointAltered`` when SQLite cannot read a line at all (text that is
+    not UTF-8); an unavailable database still raises its ``OperationalError`` (the usual 503).
     """
-    return [cosignature.signature_line for cosignature in cosignatures(checkpoint)]
+    rows = checkpoint.cosignatures.order_by("witness", "timestamp").values_list("signature_line", flat=True)
+    try:
+        stored = list(rows)
+    except OperationalError as error:
+        if not is_undecodable_text(error):
+            raise
+        raise CheckpointAltered from None
+    return [line for line in stored if _is_signature_line(line)]
+
+
+def _is_signature_line(line: object) -> bool:
+    """True when a stored cosignature cell holds one well-formed signed-note signature line."""
+    if not isinstance(line, str):
+        return False
+    try:
+        parse_signature_line(line)
+    except NoteError:
+        return False
+    return True
 
 
 def cosigned_note(checkpoint: AuditCheckpoint) -> str:
     """Return the checkpoint's signed note with every witness cosignature line appended (a valid signed note).
 
     Signed-note readers ignore signature lines by keys they do not know, so this can replace the plain note
-    anywhere (exports, ``/audit/checkpoint``).
+    anywhere (exports, ``/audit/checkpoint``). Raises ``CheckpointAltered`` as ``checkpoint_cosignatures`` does.
     """
     return checkpoint.note + "".join(f"{line}\n" for line in checkpoint_cosignatures(checkpoint))
 

@@ -109,21 +109,27 @@ def parse_signed_note(note: str) -> SignedNote:
     if split < 0 or not note.endswith("\n"):
         raise NoteError("no blank line between the text and the signatures, or no final newline")
     text, block = note[: split + 1], note[split + 2 :]
-    signatures = []
-    for line in block.splitlines():
-        parts = line.split(" ")
-        if len(parts) != 3 or parts[0] != EM_DASH or not parts[1]:
-            raise NoteError(f"malformed signature line: {line[:80]!r}")
-        try:
-            raw = base64.b64decode(parts[2], validate=True)
-        except (binascii.Error, ValueError):
-            raise NoteError("a signature is not valid base64") from None
-        if len(raw) < 5:
-            raise NoteError("a signature is too short")
-        signatures.append(NoteSignature(name=parts[1], key_id=raw[:4], signature=raw[4:]))
+    signatures = [parse_signature_line(line) for line in block.splitlines()]
     if not signatures:
         raise NoteError("the note has no signature")
     return SignedNote(text=text, signatures=tuple(signatures))
+
+
+def parse_signature_line(line: str) -> NoteSignature:
+    """Parse one signature line ``— name base64(key id || signature)`` (no newline); raise ``NoteError`` when it
+    is malformed."""
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in line):
+        raise NoteError("the signature line holds control characters")
+    parts = line.split(" ")
+    if len(parts) != 3 or parts[0] != EM_DASH or not parts[1]:
+        raise NoteError(f"malformed signature line: {line[:80]!r}")
+    try:
+        raw = base64.b64decode(parts[2], validate=True)
+    except (binascii.Error, ValueError):
+        raise NoteError("a signature is not valid base64") from None
+    if len(raw) < 5:
+        raise NoteError("a signature is too short")
+    return NoteSignature(name=parts[1], key_id=raw[:4], signature=raw[4:])
 
 
 def parse_checkpoint(text: str) -> CheckpointBody:

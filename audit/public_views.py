@@ -70,11 +70,12 @@ def checkpoint(request: HttpRequest) -> HttpResponse:
     """The latest signed checkpoint (C2SP tlog-checkpoint), with the witnesses' cosignatures appended."""
     try:
         latest = checked_checkpoint()
+        if latest is None:
+            return _text(_("No checkpoint has been signed yet.") + "\n", status=404)
+        note = cosigned_note(latest)
     except CheckpointAltered:
         return _checkpoint_altered()
-    if latest is None:
-        return _text(_("No checkpoint has been signed yet.") + "\n", status=404)
-    return _text(cosigned_note(latest))
+    return _text(note)
 
 
 def _size(request: HttpRequest, name: str) -> int | None:
@@ -87,8 +88,9 @@ def _size(request: HttpRequest, name: str) -> int | None:
 def proof(request: HttpRequest) -> HttpResponse:
     """The consistency proof from tree size ``old`` to ``new`` (a signed checkpoint's size): one base64 hash a line.
 
-    ``0 <= old <= new``; the proof of equal sizes, or from the empty tree, is empty. Proofs are cached, since
-    the tree at a checkpoint's size never changes.
+    ``0 <= old <= new``; the proof of equal sizes, or from the empty tree, is empty. A proof is verified against
+    the checkpoint's signed root before it is served; then it is cached, since the tree at a checkpoint's size
+    never changes. One that does not verify (stored leaf hashes edited) is a 409, never cached.
     """
     old, new = _size(request, "old"), _size(request, "new")
     if old is None or new is None:
@@ -101,7 +103,8 @@ def proof(request: HttpRequest) -> HttpResponse:
         return _checkpoint_altered()
     if signed is None:
         return _text(_("The new tree size must be the size of a signed checkpoint.") + "\n", status=404)
-    key = f"audit-proof:{old}:{new}:{bytes(signed.root_hash).hex()}"
+    # Proofs cached before they were checked against the signed root are not reused ("v2").
+    key = f"audit-proof-v2:{old}:{new}:{bytes(signed.root_hash).hex()}"
     body = cache.get(key)
     if body is None:
         if not _proof_slot.acquire(timeout=PROOF_WAIT_SECONDS):
@@ -112,7 +115,16 @@ def proof(request: HttpRequest) -> HttpResponse:
             body = cache.get(key)
             if body is None:
                 try:
-                    hashes = selectors.consistency_proof(old_size=old, new_size=new)
+                    hashes = selectors.checked_consistency_proof(
+                        old_size=old, new_size=new, signed_root=bytes(signed.root_hash)
+                    )
+                except selectors.ProofDoesNotVerify:
+                    # A stored leaf hash was edited: a wrong proof is never served, never cached.
+                    return _text(
+                        _("The log no longer matches its signed checkpoint; its operator must run audit_verify.")
+                        + "\n",
+                        status=409,
+                    )
                 except merkle.ProofError:
                     # Events the signed tree covers are gone from the table: never a proof, never cached.
                     return _text(

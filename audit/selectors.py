@@ -207,29 +207,51 @@ def event_proof(event: AuditEvent) -> EventProof:
     )
 
 
-def subtree_root(lo: int, hi: int) -> bytes:
-    """Return the Merkle root over the stored leaf hashes of events ``lo + 1`` to ``hi`` (leaf indexes lo..hi-1).
+class ProofDoesNotVerify(Exception):
+    """The proof made from the stored leaves does not lead to the signed root: the log was altered."""
 
-    Streams the leaf hashes (no list of the whole log in memory). Raises ``merkle.ProofError`` when an event in
-    the range is missing.
+
+def checked_consistency_proof(*, old_size: int, new_size: int, signed_root: bytes) -> list[bytes]:
+    """Return the consistency proof from ``old_size`` to ``new_size`` once it verifies against ``signed_root``.
+
+    The proof is made from the stored leaf hashes, which someone with the database can edit; a proof served (and
+    cached) must lead from the root of the stored leaves 1 to ``old_size`` to the root the checkpoint of
+    ``new_size`` signed (RFC 9162 section 2.1.4.2, ``merkle.verify_consistency``). One streaming pass over the
+    leaves 1 to ``new_size`` builds the old tree's root and the proof's subtree roots together, keeping O(log n)
+    hashes; none when ``old_size`` is 0 (the empty proof, nothing to check).
+
+    Raises ``merkle.ProofError`` when an event of 1 to ``new_size`` is missing from the table (or its seq was
+    edited), ``ProofDoesNotVerify`` when the proof does not verify.
     """
-    builder = merkle.RootBuilder()
+    ranges = merkle.consistency_subtrees(old_size, new_size)
+    if old_size == 0:
+        return []
+    by_start = sorted(range(len(ranges)), key=lambda i: ranges[i][0])  # disjoint ranges, in leaf order
+    builders = [merkle.RootBuilder() for _ in ranges]
+    old_tree = merkle.RootBuilder()
     rows = (
-        AuditEvent.objects.filter(seq__gt=lo, seq__lte=hi)
+        AuditEvent.objects.filter(seq__lte=new_size)
         .order_by("seq")
-        .values_list(_stored("leaf_hash"), flat=True)
+        .values_list("seq", _stored("leaf_hash"))
         .iterator(chunk_size=20_000)
     )
-    for leaf in rows:
-        builder.append(as_hash(leaf))
-    if builder.size != hi - lo:
-        raise merkle.ProofError(f"the log has {builder.size} of the events #{lo + 1} to #{hi}")
-    return builder.root()
-
-
-def consistency_proof(*, old_size: int, new_size: int) -> list[bytes]:
-    """Return the RFC 9162 consistency proof from tree size ``old_size`` to ``new_size`` from the stored leaves.
-
-    Reads at most ``new_size`` leaf hashes, streaming, and keeps only the O(log n) subtree roots of the proof.
-    """
-    return [subtree_root(lo, hi) for lo, hi in merkle.consistency_subtrees(old_size, new_size)]
+    index, at = 0, 0  # the next leaf index; the position in ``by_start`` of the first range not yet passed
+    for seq, stored in rows:
+        if not isinstance(seq, int) or seq != index + 1:
+            raise merkle.ProofError(f"event #{index + 1} is missing from the log")
+        leaf = as_hash(stored)
+        if index < old_size:
+            old_tree.append(leaf)
+        while at < len(by_start) and ranges[by_start[at]][1] <= index:
+            at += 1
+        if at < len(by_start) and ranges[by_start[at]][0] <= index:
+            builders[by_start[at]].append(leaf)
+        index += 1
+    if index != new_size:
+        raise merkle.ProofError(f"the log has {index} of the events #1 to #{new_size}")
+    proof = [builder.root() for builder in builders]
+    if not merkle.verify_consistency(
+        old_size=old_size, new_size=new_size, old_root=old_tree.root(), new_root=signed_root, proof=proof
+    ):
+        raise ProofDoesNotVerify
+    return proof

@@ -83,6 +83,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "checkpoint": checkpoint,
         "signed_at": signed_at,
+        "checkpoint_altered": altered,
         "altered": altered or (checkpoint is not None and signed_at is None) or any(event.altered for event in page),
         "verifier_key": signing.verifier_key().encode(),
     }

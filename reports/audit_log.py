@@ -17,6 +17,7 @@ from django.db import OperationalError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from audit.checkpoints import CheckpointAltered
 from audit.db import is_undecodable_text
 from audit.exceptions import AuditError
 from audit.models import AuditEvent
@@ -41,7 +42,7 @@ def reading_the_log() -> Iterator[None]:
     """
     try:
         yield
-    except AuditError as error:
+    except (AuditError, CheckpointAltered) as error:
         raise _altered() from error
     except OperationalError as error:
         if not is_undecodable_text(error):

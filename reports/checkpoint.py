@@ -49,8 +49,8 @@ def embed_current_checkpoint() -> EmbeddedCheckpoint:
     """
     with reading_the_log():
         checkpoint = checkpoints.current_checkpoint()
+        cosigned = cosignatures_for(checkpoint)  # a cosignature row SQLite cannot read: an altered log
     note = checkpoint.note
-    cosigned = cosignatures_for(checkpoint)
     if cosigned:
         # Signature lines follow each other at the end of a signed note; cosignatures are more of them.
         note = note.rstrip("\n") + "\n" + "\n".join(cosigned) + "\n"

@@ -55,7 +55,7 @@ def drop_append_only_triggers() -> None:
 
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            for table in ("audit_auditevent", "audit_auditcheckpoint"):
+            for table in ("audit_auditevent", "audit_auditcheckpoint", "audit_auditcosignature"):
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
         else:
@@ -63,6 +63,7 @@ def drop_append_only_triggers() -> None:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
             cursor.execute("ALTER TABLE audit_auditcheckpoint DISABLE TRIGGER USER")
+            cursor.execute("ALTER TABLE audit_auditcosignature DISABLE TRIGGER USER")
 
 
 def tamper(statement: str, params: Sequence[object] = ()) -> None:

@@ -144,8 +144,9 @@ EDITED_HASH_CELLS = [
 def test_an_edited_hash_cell_fails_its_proofs_without_a_server_error(
     auditor_client: Client, column: str, value: str, vendor: str
 ) -> None:
-    """Someone with the database edits one event's stored hash: the log, the event's page and the public proofs
-    still answer; the proofs built from the edited leaf no longer verify (audit_verify names the event)."""
+    """Someone with the database edits one event's stored hash: the log and the event's page still answer; the
+    proofs built from the edited leaf no longer verify (audit_verify names the event), and the public proof is
+    the 409 that says so."""
     from django.db import connection
 
     if vendor != "zeros" and connection.vendor != vendor:
@@ -165,16 +166,19 @@ def test_an_edited_hash_cell_fails_its_proofs_without_a_server_error(
         # Event 4's proof has event 3's stored leaf as its first sibling: it no longer verifies.
         assert not auditor_client.get("/console/audit/events/4/").context["proof"].verified
     proof = auditor_client.get(f"/audit/proof?old={old.tree_size}&new={new.tree_size}")
+    if column == "leaf_hash":
+        # A proof from the edited leaf does not lead to the signed root: refused, never served (was a 200).
+        assert proof.status_code == 409 and "audit_verify" in proof.content.decode()
+        return
     assert proof.status_code == 200
     lines = [base64.b64decode(line) for line in proof.content.decode().split()]
-    consistent = merkle.verify_consistency(
+    assert merkle.verify_consistency(
         old_size=old.tree_size,
         new_size=new.tree_size,
         old_root=bytes(old.root_hash),
         new_root=bytes(new.root_hash),
         proof=lines,
     )
-    assert consistent == (column != "leaf_hash")
 
 
 @pytest.mark.parametrize("details", ["not json", "[1, 2]", "7", '"text"'])
@@ -395,3 +399,27 @@ def test_a_checkpoint_whose_signing_time_was_altered_is_listed_without_it(
     assert "Titik periksa terbaru mencakup" in signed.content.decode()
     assert AuditCheckpoint.objects.count() == 2
     assert run("audit_verify").status == 0  # the new checkpoint's time does not run backwards
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["tree_size = 'abc'", "tree_size = CAST(x'ff' AS TEXT)", "note = CAST(x'ff' AS TEXT)", "note = 'not a note'"],
+)
+def test_an_altered_latest_checkpoint_is_named_in_the_list_not_said_to_be_missing(
+    auditor_client: Client, change: str
+) -> None:
+    """Earlier checkpoints are fine; the latest row cannot be read: the list says the checkpoint table was
+    altered (under the banner), not "no checkpoint signed yet"."""
+    if "CAST" in change or "'abc'" in change:
+        skip_unless("sqlite")
+    write_events(3)
+    create_checkpoint()
+    write_events(2)
+    latest = create_checkpoint()
+    tamper(f"UPDATE audit_auditcheckpoint SET {change} WHERE id = %s", [latest.pk])  # noqa: S608
+    response = auditor_client.get("/console/audit/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert ALTERED in page
+    assert "Belum ada titik periksa yang ditandatangani." not in page
+    assert "Titik periksa terbaru tidak dapat ditampilkan: tabel titik periksa telah diubah." in page

@@ -147,10 +147,7 @@ def test_an_edited_checkpoint_row_is_a_clear_409_never_cached(client: Client, ch
     tamper(f"UPDATE audit_auditcheckpoint SET {change} WHERE id = %s", params)  # noqa: S608
     for url in ("/audit/checkpoint", proof_url):
         response = client.get(url)
-        if url == proof_url and change.startswith("tree_size"):
-            assert response.status_code == 404  # no checkpoint has that size any more
-            continue
-        assert response.status_code == 409, url
+        assert response.status_code == 409, url  # an edited size was a 404 "not the size of a signed checkpoint"
         assert response["Content-Type"] == "text/plain; charset=utf-8"
         assert response["Cache-Control"] == "no-store"
         assert response.content.decode() == (
@@ -360,3 +357,218 @@ def test_a_database_outage_under_the_public_log_is_plain_text(monkeypatch: pytes
     assert answer.status_code == 503 and answer["Retry-After"]
     assert answer["Content-Type"] == "text/plain; charset=utf-8"
     assert answer.content.decode().startswith("The service cannot store or show data right now.")
+
+
+EDITED_COSIGNATURE_CELLS = [
+    # (what is set on the served checkpoint's cosignature row, which database, what /audit/checkpoint serves)
+    ("received_at = CAST(x'ff' AS TEXT)", "sqlite", "cosigned"),  # not part of the note, not read: was a 500
+    ("received_at = 'not a time'", "sqlite", "cosigned"),
+    ("witness = CAST(x'ff' AS TEXT)", "sqlite", "cosigned"),  # not read either: was the database-outage 503
+    ("timestamp = CAST(x'ff' AS TEXT)", "sqlite", "cosigned"),
+    ("signature_line = CAST(x'ff' AS TEXT)", "sqlite", "409"),  # the line itself cannot be read: was the 503
+    ("signature_line = signature_line || x'ff'", "sqlite", "409"),
+    ("signature_line = 'garbage no dash'", "any", "plain"),  # readable junk: left out (was a malformed note)
+    ("signature_line = ''", "any", "plain"),
+    ("signature_line = signature_line || ' extra'", "any", "plain"),
+    ("signature_line = signature_line || '\n— x AAAAAAAA'", "any", "plain"),  # two lines in one cell
+    ("signature_line = CAST(signature_line AS BLOB)", "sqlite", "plain"),  # another type
+    ("signature_line = 7", "sqlite", "plain"),
+]
+
+
+@pytest.mark.parametrize(("change", "vendor", "served"), EDITED_COSIGNATURE_CELLS)
+def test_an_edited_cosignature_row_never_breaks_the_served_checkpoint(
+    client: Client, witness_signer: Ed25519Signer, change: str, vendor: str, served: str
+) -> None:
+    """A cosignature row edited by someone with the database: /audit/checkpoint serves the signed note with the
+    lines that are still signature lines (an unparseable one left out), or the plain 409 when SQLite cannot read
+    the line at all; never a 500, the outage 503 or a malformed note, and nothing cached."""
+    skip_unless(vendor)
+    write_events(2)
+    checkpoint = create_checkpoint()
+    cosigned = cosign(checkpoint.note, witness_signer)
+    assert client.post("/audit/cosignature", cosigned, content_type="text/plain").status_code == 201
+    tamper(f"UPDATE audit_auditcosignature SET {change} WHERE checkpoint_id = %s", [checkpoint.pk])  # noqa: S608
+    response = client.get("/audit/checkpoint")
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    if served == "409":
+        assert response.status_code == 409
+        assert response["Cache-Control"] == "no-store"
+        assert response.content.decode().startswith("Titik periksa ini tidak dapat disajikan: tabel titik periksa")
+    else:
+        assert response.status_code == 200
+        note = response.content.decode()
+        assert note == (cosigned if served == "cosigned" else checkpoint.note)
+        parse_signed_note(note)  # a well-formed signed note
+        independent_verify(note, signing.verifier_key().encode())
+    # Put back, the cosigned note is served again: nothing was kept.
+    tamper(
+        "UPDATE audit_auditcosignature SET signature_line = %s, witness = %s, timestamp = %s, received_at = %s "
+        "WHERE checkpoint_id = %s",
+        [
+            cosigned[len(checkpoint.note) :].rstrip("\n"),
+            WITNESS_NAME,
+            1_750_000_000,
+            "2026-01-01 00:00:00",
+            checkpoint.pk,
+        ],
+    )
+    assert client.get("/audit/checkpoint").content.decode() == cosigned
+
+
+def test_an_unreadable_cosignature_line_is_checkpoint_altered_and_an_outage_stays_one(
+    client: Client, witness_signer: Ed25519Signer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cosigned_note`` (which exports use) raises ``CheckpointAltered`` for a line SQLite cannot read; an
+    unavailable database is still the usual 503."""
+    from audit.checkpoints import CheckpointAltered
+
+    write_events(2)
+    checkpoint = create_checkpoint()
+    assert (
+        client.post(
+            "/audit/cosignature", cosign(checkpoint.note, witness_signer), content_type="text/plain"
+        ).status_code
+        == 201
+    )
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        tamper("UPDATE audit_auditcosignature SET signature_line = CAST(x'ff' AS TEXT)")
+        with pytest.raises(CheckpointAltered):
+            cosigned_note(checkpoint)
+    stop_database_for(AuditCosignature, monkeypatch)
+    stopped = Client(raise_request_exception=False).get("/audit/checkpoint")
+    assert stopped.status_code == 503 and stopped["Retry-After"]
+
+
+def test_the_checked_proof_is_the_proof_of_the_stored_leaves() -> None:
+    """One streaming pass gives the proof the in-memory generator gives, for every pair of sizes."""
+    from audit import selectors
+    from audit.models import AuditEvent
+
+    write_events(13)
+    leaves = [bytes(h) for h in AuditEvent.objects.order_by("seq").values_list("leaf_hash", flat=True)]
+    for new in range(1, 14):
+        signed_root = merkle.root(leaves[:new])
+        for old in range(new + 1):
+            proof = selectors.checked_consistency_proof(old_size=old, new_size=new, signed_root=signed_root)
+            assert proof == merkle.consistency_proof(old, leaves[:new]), (old, new)
+            if 0 < old:
+                with pytest.raises(selectors.ProofDoesNotVerify):
+                    selectors.checked_consistency_proof(old_size=old, new_size=new, signed_root=bytes(32))
+
+
+EDITED_LEAVES = [
+    # (what is set on one event's leaf hash, which database)
+    ("leaf_hash = %s", "any"),  # 32 zero bytes
+    ("leaf_hash = %s || leaf_hash", "any"),  # 33 bytes
+    ("leaf_hash = x'00'", "sqlite"),
+    ("leaf_hash = 'text'", "sqlite"),  # read as no bytes
+    ("leaf_hash = CAST(x'ff' AS TEXT)", "sqlite"),
+    ("leaf_hash = 7", "sqlite"),
+]
+
+
+@pytest.mark.parametrize("seq", [2, 4, 5, 7])  # inside the old tree (2, 4) and after it (5, 7)
+@pytest.mark.parametrize(("change", "vendor"), EDITED_LEAVES)
+def test_a_proof_from_edited_leaves_is_a_409_never_served_or_cached(
+    client: Client, change: str, vendor: str, seq: int
+) -> None:
+    """An edited leaf hash makes a proof that does not lead to the signed root: a plain 409, never a wrong proof
+    with a 200, and nothing cached (put back, the right proof is served)."""
+    skip_unless(vendor)
+    write_events(3)
+    old = create_checkpoint()  # size 4
+    write_events(2)
+    new = create_checkpoint()  # size 7
+    url = f"/audit/proof?old={old.tree_size}&new={new.tree_size}"
+    same = f"/audit/proof?old={new.tree_size}&new={new.tree_size}"
+    from audit.models import AuditEvent
+
+    original = bytes(AuditEvent.objects.get(seq=seq).leaf_hash)
+    params = [b"\x00", seq] if "||" in change else ([bytes(32), seq] if "%s" in change else [seq])
+    tamper(f"UPDATE audit_auditevent SET {change} WHERE seq = %s", params)  # noqa: S608
+    for proof_url in (url, same):
+        response = client.get(proof_url)
+        assert response.status_code == 409, proof_url
+        assert response["Content-Type"] == "text/plain; charset=utf-8"
+        assert response.content.decode() == (
+            "Log tidak lagi cocok dengan titik periksanya yang bertanda tangan; "
+            "pengelolanya harus menjalankan audit_verify.\n"
+        )
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert english == "The log no longer matches its signed checkpoint; its operator must run audit_verify.\n"
+    tamper("UPDATE audit_auditevent SET leaf_hash = %s WHERE seq = %s", [original, seq])
+    response = client.get(url)
+    assert response.status_code == 200
+    proof = [base64.b64decode(line) for line in response.content.decode().split()]
+    assert merkle.verify_consistency(
+        old_size=old.tree_size,
+        new_size=new.tree_size,
+        old_root=bytes(old.root_hash),
+        new_root=bytes(new.root_hash),
+        proof=proof,
+    )
+    assert client.get(same).status_code == 200
+
+
+def test_a_wrong_proof_cached_before_the_check_is_not_served(client: Client) -> None:
+    """Proofs cached by the unchecked code (key without "v2") are not read."""
+    from django.core.cache import cache
+
+    write_events(3)
+    old = create_checkpoint()
+    write_events(2)
+    new = create_checkpoint()
+    cache.set(f"audit-proof:{old.tree_size}:{new.tree_size}:{bytes(new.root_hash).hex()}", "AAAA\n", 3600)
+    response = client.get(f"/audit/proof?old={old.tree_size}&new={new.tree_size}")
+    assert response.status_code == 200 and response.content != b"AAAA\n"
+
+
+ALTERED_LATEST_ROWS = [
+    # (what is set on the latest checkpoint's row; SQLite keeps any type, so the row no longer matches its size)
+    "tree_size = 'abc'",
+    "tree_size = CAST(x'ff' AS TEXT)",
+    "tree_size = tree_size + 0.5",
+    "note = CAST(x'ff' AS TEXT)",
+]
+
+
+@pytest.mark.parametrize("change", ALTERED_LATEST_ROWS)
+def test_a_latest_checkpoint_whose_size_cannot_be_read_is_a_409_not_a_missing_checkpoint(
+    client: Client, witness_signer: Ed25519Signer, change: str
+) -> None:
+    """The row of the latest checkpoint exists but cannot be read as one: the proof to its real size and a
+    witness's cosignature of it answer the altered-table 409, not "not the size of a signed checkpoint" (404) or
+    "not a checkpoint of this log" (400)."""
+    skip_unless("sqlite")
+    write_events(3)
+    old = create_checkpoint()
+    write_events(2)
+    new = create_checkpoint()
+    cosigned = cosign(new.note, witness_signer)
+    tamper(f"UPDATE audit_auditcheckpoint SET {change} WHERE id = %s", [new.pk])  # noqa: S608
+    altered = (
+        "Titik periksa ini tidak dapat disajikan: tabel titik periksa telah diubah; "
+        "pengelolanya harus menjalankan audit_verify.\n"
+    )
+    for response in (
+        client.get(f"/audit/proof?old={old.tree_size}&new={new.tree_size}"),
+        client.post("/audit/cosignature", cosigned, content_type="text/plain"),
+    ):
+        assert response.status_code == 409
+        assert response.content.decode() == altered
+    assert not AuditCosignature.objects.exists()
+    tamper(
+        "UPDATE audit_auditcheckpoint SET tree_size = %s, note = %s WHERE id = %s", [new.tree_size, new.note, new.pk]
+    )
+    assert client.get(f"/audit/proof?old={old.tree_size}&new={new.tree_size}").status_code == 200
+    assert client.post("/audit/cosignature", cosigned, content_type="text/plain").status_code == 201
+
+
+def test_a_size_no_checkpoint_has_is_still_a_404_on_an_intact_table(client: Client) -> None:
+    write_events(3)
+    checkpoint = create_checkpoint()
+    response = client.get(f"/audit/proof?old=1&new={checkpoint.tree_size - 1}")
+    assert response.status_code == 404

@@ -150,3 +150,24 @@ def test_an_audit_trail_over_an_edited_leaf_hash_marks_that_event_unverified(
     assert trail.events and not trail.all_verified
     # The edited leaf is also a sibling in other events' proofs, so those fail too.
     assert first in [e.seq for e in trail.events if not e.verified]
+
+
+def test_an_export_over_an_unreadable_cosignature_fails_with_a_clear_message(staff: IntakeStaff, settings: Any) -> None:
+    """A witness's cosignature row edited into text SQLite cannot read: the export says the log was altered (it
+    was an uncaught error)."""
+    from audit import signing
+    from audit.checkpoints import add_cosignatures, checkpoint_cosignatures
+    from tests.audit.test_public_log import WITNESS_NAME, cosign
+    from vault.checkpoint_signer import Ed25519Signer
+
+    skip_unless("sqlite")
+    signer = Ed25519Signer.from_secret("witness", purpose="witness")
+    key = signing.VerifierKey(WITNESS_NAME, signer.public_key(), signing.COSIGNATURE_ED25519)
+    settings.PELUIT_AUDIT_WITNESSES = [key.encode()]
+    submit_wbs(what="Pengadaan alat tulis digelembungkan")
+    checkpoint = create_checkpoint()
+    assert add_cosignatures(note=cosign(checkpoint.note, signer))
+    assert checkpoint_cosignatures(checkpoint)  # the latest checkpoint, cosigned: an export embeds it as it is
+    tamper("UPDATE audit_auditcosignature SET signature_line = CAST(x'ff' AS TEXT)")
+    with pytest.raises(AuditLogAltered, match="audit_verify"):
+        make_export(request=_recap(), actor="system")
