@@ -156,6 +156,19 @@ def _signed_time(checkpoint: AuditCheckpoint) -> datetime | None:
     return parse_checkpoint(parse_signed_note(checkpoint.note).text).signed_at
 
 
+def signed_time(checkpoint: AuditCheckpoint) -> datetime | None:
+    """Return when ``checkpoint`` (from ``checked_checkpoint``) was signed, as its signed note says, in the current
+    time zone; None for a note without a time.
+
+    Shown instead of the row's ``created_at``, which is not signed: an edit of it would show a false date.
+    """
+    try:
+        at = _signed_time(checkpoint)
+    except NoteError:
+        return None
+    return None if at is None else timezone.localtime(at)
+
+
 @transaction.atomic
 def create_checkpoint() -> AuditCheckpoint:
     """Record ``audit.checkpoint_created``, verify the log, and sign a checkpoint over all of it.

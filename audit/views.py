@@ -12,6 +12,7 @@ values its columns cannot hold is shown as not readable, under a banner that sen
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from audit import signing
-from audit.checkpoints import CheckpointAltered, checked_checkpoint, current_checkpoint, stored_time
+from audit.checkpoints import CheckpointAltered, checked_checkpoint, current_checkpoint, signed_time, stored_time
 from audit.db import is_undecodable_text
 from audit.exceptions import AuditError
 from audit.forms import EventFilterForm
@@ -33,6 +34,8 @@ from audit.models import READ_AUDIT_LOG, AuditEvent
 from audit.selectors import event_proof, event_with_hashes, events_filtered
 
 PAGE_SIZE = 50
+# A checkpoint row's time and its signed note's (whole seconds) differ by less than this unless the row was edited.
+TIME_TOLERANCE = timedelta(minutes=1)
 # Only staff who may read the audit log (auditors, supervisors) reach these views; 403 for anyone else.
 auditors_only = permission_required(READ_AUDIT_LOG, raise_exception=True)
 
@@ -75,8 +78,13 @@ def event_list(request: HttpRequest) -> HttpResponse:
         checkpoint, altered = checked_checkpoint(), False
     except CheckpointAltered:
         checkpoint, altered = None, True
-    # ``created_at`` is not signed: altered, the checkpoint is still shown, without a signing time.
-    signed_at = stored_time(checkpoint) if checkpoint is not None else None
+    signed_at = time_altered = None
+    if checkpoint is not None:
+        # Shown: the time the note signed. The row's own ``created_at`` is not signed; unreadable, or more than a
+        # minute away from the signed time, it was edited (the banner), and the checkpoint is still shown.
+        row_time, signed_at = stored_time(checkpoint), signed_time(checkpoint)
+        time_altered = row_time is None or (signed_at is not None and abs(row_time - signed_at) > TIME_TOLERANCE)
+        signed_at = signed_at or row_time
     context = {
         "form": form,
         "page": page,
@@ -84,7 +92,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "checkpoint": checkpoint,
         "signed_at": signed_at,
         "checkpoint_altered": altered,
-        "altered": altered or (checkpoint is not None and signed_at is None) or any(event.altered for event in page),
+        "altered": altered or bool(time_altered) or any(event.altered for event in page),
         "verifier_key": signing.verifier_key().encode(),
     }
     return render(request, "audit/event_list.html", context)
