@@ -46,3 +46,13 @@ def test_a_user_with_password_less_sudo_installs_through_sudo(tmp_path: Path) ->
 
 def test_a_user_without_sudo_is_told_what_to_install(tmp_path: Path) -> None:
     assert _run_install(tmp_path, uid=1000, sudo_works=False) == ""
+
+
+def test_bin_run_keeps_what_it_creates_from_other_users() -> None:
+    """bin/run sets a umask that takes every right from other users before it makes anything (the database,
+    sealed files, logs): the shell itself reports the mask in force when set-up starts."""
+    lines = (ROOT / "bin" / "run").read_text().splitlines()
+    prelude = lines[: next(i for i, line in enumerate(lines) if line.strip() == "bin/bootstrap")]
+    script = "\n".join([*prelude, "umask"])
+    mask = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert int(mask.stdout.strip(), 8) & 0o007 == 0o007, mask.stdout
