@@ -424,3 +424,14 @@ def test_an_altered_latest_checkpoint_is_named_in_the_list_not_said_to_be_missin
     assert ALTERED in page
     assert "Belum ada titik periksa yang ditandatangani." not in page
     assert "Titik periksa terbaru tidak dapat ditampilkan: tabel titik periksa telah diubah." in page
+
+
+def test_an_event_page_after_a_deleted_event_says_why_there_is_no_proof(auditor_client: Client) -> None:
+    """An event deleted under a checkpoint: the other events' pages say the log no longer holds every event, not
+    that the tree has one leaf (outside probe)."""
+    write_events(5)
+    checkpoint = create_checkpoint()
+    tamper("DELETE FROM audit_auditevent WHERE seq = 3")
+    page = auditor_client.get("/console/audit/events/4/").content.decode()
+    assert "log tidak lagi memuat setiap peristiwa" in page and "pohon hanya memiliki satu daun" not in page
+    assert checkpoint.tree_size > 1
