@@ -30,6 +30,19 @@ def witness_signer(settings: Any) -> Ed25519Signer:
     return signer
 
 
+def assert_served_proof_verifies(response: Any, old: AuditCheckpoint, new: AuditCheckpoint) -> None:
+    """The answer is a 200 whose lines are an RFC 9162 consistency proof from ``old``'s signed root to ``new``'s."""
+    assert response.status_code == 200, response.content
+    proof = [base64.b64decode(line) for line in response.content.decode().split()]
+    assert merkle.verify_consistency(
+        old_size=old.tree_size,
+        new_size=new.tree_size,
+        old_root=bytes(old.root_hash),
+        new_root=bytes(new.root_hash),
+        proof=proof,
+    )
+
+
 def cosign(note: str, signer: Ed25519Signer, *, name: str = WITNESS_NAME, timestamp: int = 1_750_000_000) -> str:
     text = parse_signed_note(note).text
     return note + signing.cosign(text, signer=signer, name=name, timestamp=timestamp)
@@ -87,16 +100,7 @@ def test_proofs_between_checkpoints_verify(client: Client) -> None:
         for new in sizes:
             if old.tree_size > new.tree_size:
                 continue
-            response = client.get(f"/audit/proof?old={old.tree_size}&new={new.tree_size}")
-            assert response.status_code == 200
-            proof = [base64.b64decode(line) for line in response.content.decode().split()]
-            assert merkle.verify_consistency(
-                old_size=old.tree_size,
-                new_size=new.tree_size,
-                old_root=bytes(old.root_hash),
-                new_root=bytes(new.root_hash),
-                proof=proof,
-            )
+            assert_served_proof_verifies(client.get(f"/audit/proof?old={old.tree_size}&new={new.tree_size}"), old, new)
     # From any size below a checkpoint, too (a witness that saw an older tree), and from the empty tree.
     newest = sizes[-1]
     assert client.get(f"/audit/proof?old=0&new={newest.tree_size}").content == b""
@@ -500,16 +504,7 @@ def test_a_proof_from_edited_leaves_is_a_409_never_served_or_cached(
     english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert english == "The log no longer matches its signed checkpoint; its operator must run audit_verify.\n"
     tamper("UPDATE audit_auditevent SET leaf_hash = %s WHERE seq = %s", [original, seq])
-    response = client.get(url)
-    assert response.status_code == 200
-    proof = [base64.b64decode(line) for line in response.content.decode().split()]
-    assert merkle.verify_consistency(
-        old_size=old.tree_size,
-        new_size=new.tree_size,
-        old_root=bytes(old.root_hash),
-        new_root=bytes(new.root_hash),
-        proof=proof,
-    )
+    assert_served_proof_verifies(client.get(url), old, new)
     assert client.get(same).status_code == 200
 
 
