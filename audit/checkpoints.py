@@ -19,13 +19,13 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import DataError, OperationalError, transaction
+from django.db import DataError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import signing
 from audit.actions import Action
-from audit.db import is_undecodable_text, lock_writers
+from audit.db import lock_writers, undecodable_text_raises
 from audit.exceptions import AuditError, AuditTailAltered
 from audit.models import AuditCheckpoint, AuditCosignature, AuditEvent
 from audit.note import (
@@ -48,12 +48,8 @@ COSIGNATURE_CLOCK_SKEW = 300
 
 def log_size() -> int:
     """Return the number of events in the log (the highest sequence number)."""
-    try:
+    with undecodable_text_raises(AuditTailAltered("the audit log's last event cannot be read")):
         last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
-    except OperationalError as error:
-        if is_undecodable_text(error):
-            raise AuditTailAltered("the audit log's last event cannot be read") from error
-        raise
     if last is None:
         return 0
     if not isinstance(last, int):  # SQLite: an edited seq (text sorts after every number)
@@ -83,12 +79,8 @@ def checked_checkpoint(tree_size: int | None = None) -> AuditCheckpoint | None:
     checkpoints = AuditCheckpoint.objects.defer("created_at").order_by("-tree_size")
     if tree_size is not None:
         checkpoints = checkpoints.filter(tree_size=tree_size)
-    try:
+    with undecodable_text_raises(CheckpointAltered()):
         checkpoint = checkpoints.first()
-    except OperationalError as error:
-        if not is_undecodable_text(error):
-            raise  # the database cannot serve: the usual 503
-        raise CheckpointAltered from None
     if checkpoint is None:
         if tree_size is not None and _sizes_altered():
             raise CheckpointAltered  # the row of that size may be the one whose size no longer reads as one
@@ -242,12 +234,8 @@ def checkpoint_cosignatures(checkpoint: AuditCheckpoint) -> list[str]:
     not UTF-8); an unavailable database still raises its ``OperationalError`` (the usual 503).
     """
     rows = checkpoint.cosignatures.order_by("witness", "timestamp").values_list("signature_line", flat=True)
-    try:
+    with undecodable_text_raises(CheckpointAltered()):
         stored = list(rows)
-    except OperationalError as error:
-        if not is_undecodable_text(error):
-            raise
-        raise CheckpointAltered from None
     return [line for line in stored if _is_signature_line(line)]
 
 

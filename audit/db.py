@@ -114,6 +114,20 @@ def is_undecodable_text(error: BaseException) -> bool:
     return isinstance(error, OperationalError) and str(error).startswith(_SQLITE_UNDECODABLE)
 
 
+@contextmanager
+def undecodable_text_raises(error: Exception) -> Iterator[None]:
+    """Raise ``error`` when the block meets a TEXT cell SQLite cannot read (``is_undecodable_text``).
+
+    Every other database error passes unchanged, so an unavailable database keeps its 503.
+    """
+    try:
+        yield
+    except OperationalError as cause:
+        if not is_undecodable_text(cause):
+            raise
+        raise error from cause
+
+
 def lock_writers(connection: BaseDatabaseWrapper) -> None:
     """Serialise appends to the log until the current transaction ends.
 

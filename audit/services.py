@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from audit import chain, clock
 from audit.actions import Action
-from audit.db import is_undecodable_text, lock_writers
+from audit.db import lock_writers, undecodable_text_raises
 from audit.exceptions import AuditError, AuditTailAltered
 from audit.inserts import insert_rows, new_row
 from audit.models import ActorKind, AuditEvent
@@ -209,14 +209,10 @@ def record(
 def _tail(connection: BaseDatabaseWrapper) -> tuple[int, int, bytes] | None:
     """Return the log's last event (seq, time, chain hash), or None: one indexed read, in plain SQL because it
     runs in every write transaction (the ORM's query building cost more than the read)."""
-    try:
+    with undecodable_text_raises(AuditTailAltered("the audit log's last event cannot be read")):
         with connection.cursor() as cursor:
             cursor.execute("SELECT seq, at_us, chain_hash FROM audit_auditevent ORDER BY seq DESC LIMIT 1")
             row = cursor.fetchone()
-    except OperationalError as error:
-        if is_undecodable_text(error):  # SQLite: a cell edited into text that is not UTF-8
-            raise AuditTailAltered("the audit log's last event cannot be read") from error
-        raise
     if row is None:
         return None
     seq, at_us, chain_hash = row

@@ -106,7 +106,7 @@ def _round_down(record: logging.LogRecord) -> None:
     try:
         rounded = clock.coarse(created).timestamp()
     except Exception:  # no settings yet, or a granularity the system check refuses: the day rather than fail
-        rounded = record.created - record.created % 86_400
+        rounded = record.created - record.created % clock.DAY_SECONDS
     record.relativeCreated -= (record.created - rounded) * 1000
     record.created, record.msecs = rounded, 0.0
 

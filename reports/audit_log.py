@@ -13,12 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import OperationalError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from audit.checkpoints import CheckpointAltered
-from audit.db import is_undecodable_text
+from audit.db import undecodable_text_raises
 from audit.exceptions import AuditError
 from audit.models import AuditEvent
 from reports.exceptions import AuditLogAltered
@@ -41,12 +40,9 @@ def reading_the_log() -> Iterator[None]:
     ``audit.services.record``, say) is a programming error, not an altered log.
     """
     try:
-        yield
+        with undecodable_text_raises(_altered()):
+            yield
     except (AuditError, CheckpointAltered) as error:
-        raise _altered() from error
-    except OperationalError as error:
-        if not is_undecodable_text(error):
-            raise  # the database is unavailable: the usual 503
         raise _altered() from error
 
 
