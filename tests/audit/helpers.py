@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,8 +14,9 @@ from django.core.management.base import CommandError
 from django.db import OperationalError, models, transaction
 from django.db.models.query import QuerySet
 
+from audit import merkle
 from audit.actions import Action
-from audit.models import AuditEvent
+from audit.models import AuditCheckpoint, AuditEvent
 from audit.services import record
 
 
@@ -93,3 +95,16 @@ def stop_database_for(model: type[models.Model], monkeypatch: pytest.MonkeyPatch
         fetch_all(queryset)
 
     monkeypatch.setattr(QuerySet, "_fetch_all", stopped)
+
+
+def assert_served_proof_verifies(response: Any, old: AuditCheckpoint, new: AuditCheckpoint) -> None:
+    """The answer is a 200 whose lines are an RFC 9162 consistency proof from ``old``'s signed root to ``new``'s."""
+    assert response.status_code == 200, response.content
+    proof = [base64.b64decode(line) for line in response.content.decode().split()]
+    assert merkle.verify_consistency(
+        old_size=old.tree_size,
+        new_size=new.tree_size,
+        old_root=bytes(old.root_hash),
+        new_root=bytes(new.root_hash),
+        proof=proof,
+    )

@@ -15,7 +15,7 @@ from django.conf import settings
 from audit import signing
 from audit.models import AuditCheckpoint
 from audit.note import CheckpointBody, checkpoint_text, signature_line, signed_note
-from tests.audit.helpers import run, write_events
+from tests.audit.helpers import run, skip_unless, write_events
 
 pytestmark = pytest.mark.django_db
 
@@ -147,15 +147,13 @@ def test_a_witnessed_check_over_edited_rows_exits_1_with_a_message(
 ) -> None:
     """``--witness`` reads the stored checkpoints and times as the rest of audit_verify does: an edited row is
     named (exit 1), never a traceback, and never blamed on the witness's file (exit 2)."""
-    from django.db import connection
 
     from audit.checkpoints import create_checkpoint
     from audit.note import parse_signed_note
     from tests.audit.helpers import tamper
     from vault.checkpoint_signer import Ed25519Signer
 
-    if vendor != "any" and connection.vendor != vendor:
-        pytest.skip("SQLite only: PostgreSQL's columns keep their types")
+    skip_unless(vendor)
     signer = Ed25519Signer.from_secret("witness secret", purpose="witness")
     key = signing.VerifierKey(WITNESS, signer.public_key(), signing.COSIGNATURE_ED25519)
     settings.PELUIT_AUDIT_WITNESSES = [key.encode()]  # type: ignore[attr-defined]

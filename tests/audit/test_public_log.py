@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ from audit import merkle, signing
 from audit.checkpoints import checkpoint_cosignatures, cosignatures, cosigned_note, create_checkpoint
 from audit.models import AuditCheckpoint, AuditCosignature
 from audit.note import parse_signed_note
-from tests.audit.helpers import run, skip_unless, stop_database_for, tamper, write_events
+from tests.audit.helpers import assert_served_proof_verifies, run, skip_unless, stop_database_for, tamper, write_events
 from tests.audit.test_checkpoints import independent_verify
 from vault.checkpoint_signer import Ed25519Signer
 
@@ -28,19 +27,6 @@ def witness_signer(settings: Any) -> Ed25519Signer:
     key = signing.VerifierKey(WITNESS_NAME, signer.public_key(), signing.COSIGNATURE_ED25519)
     settings.PELUIT_AUDIT_WITNESSES = [key.encode()]
     return signer
-
-
-def assert_served_proof_verifies(response: Any, old: AuditCheckpoint, new: AuditCheckpoint) -> None:
-    """The answer is a 200 whose lines are an RFC 9162 consistency proof from ``old``'s signed root to ``new``'s."""
-    assert response.status_code == 200, response.content
-    proof = [base64.b64decode(line) for line in response.content.decode().split()]
-    assert merkle.verify_consistency(
-        old_size=old.tree_size,
-        new_size=new.tree_size,
-        old_root=bytes(old.root_hash),
-        new_root=bytes(new.root_hash),
-        proof=proof,
-    )
 
 
 def cosign(note: str, signer: Ed25519Signer, *, name: str = WITNESS_NAME, timestamp: int = 1_750_000_000) -> str:
@@ -138,10 +124,7 @@ EDITED_CHECKPOINT_CELLS = [
 def test_an_edited_checkpoint_row_is_a_clear_409_never_cached(client: Client, change: str, vendor: str) -> None:
     """Someone with the database edits the newest checkpoint's row: the checkpoint and the proofs to it answer a
     plain 409 naming the altered table (not a 500, not a 503 that says to try again), and nothing is cached."""
-    from django.db import connection
-
-    if vendor != "any" and connection.vendor != vendor:
-        pytest.skip("SQLite only: PostgreSQL's columns keep their types")
+    skip_unless(vendor)
     write_events(3)
     old = create_checkpoint()
     write_events(2)

@@ -12,7 +12,7 @@ from django.db import connection
 
 from audit import chain
 from audit.checkpoints import create_checkpoint
-from tests.audit.helpers import drop_append_only_triggers, run, write_events
+from tests.audit.helpers import drop_append_only_triggers, run, skip_unless, write_events
 
 pytestmark = pytest.mark.django_db
 
@@ -177,8 +177,7 @@ SQLITE_VALUES_OF_ANOTHER_TYPE = [
 @pytest.mark.parametrize(("column", "value"), SQLITE_VALUES_OF_ANOTHER_TYPE)
 def test_a_value_of_another_type_in_sqlite_is_named_not_a_crash(log: None, column: str, value: str) -> None:
     """SQLite stores whatever is written into a column; audit_verify names the event instead of failing."""
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite only: PostgreSQL's columns keep their types")
+    skip_unless("sqlite")
     sql(f"UPDATE audit_auditevent SET {column} = {value} WHERE seq = 7")  # noqa: S608 - constants above
     assert_names("event #7 ")
 
@@ -230,8 +229,7 @@ SQLITE_SEQS = ["'abc'", "x'05'", "5.5", "0", "-3"]
 @pytest.mark.parametrize("value", SQLITE_SEQS)
 def test_a_seq_that_is_not_its_place_in_the_log_is_named_not_a_crash(log: None, value: str) -> None:
     """SQLite lets the primary key hold text, a fraction or a number before 1; the event's place is named."""
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite only: PostgreSQL's columns keep their types")
+    skip_unless("sqlite")
     sql(f"UPDATE audit_auditevent SET seq = {value} WHERE seq = 5")  # noqa: S608 - constants above
     outcome = run("audit_verify")
     assert outcome.status == 1, outcome
@@ -256,8 +254,7 @@ CHECKPOINT_EDITS = [
 @pytest.mark.parametrize(("column", "value"), CHECKPOINT_EDITS)
 def test_a_checkpoint_row_of_the_wrong_kind_is_named_not_a_crash(log: None, column: str, value: str) -> None:
     """An unreadable checkpoint row is named (exit 1), not taken for an unreadable log (exit 3) or a traceback."""
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite only: PostgreSQL's columns keep their types")
+    skip_unless("sqlite")
     sql(f"UPDATE audit_auditcheckpoint SET {column} = {value}")  # noqa: S608 - constants above
     assert_found("cannot be read (a size, root hash or note of the wrong kind): the checkpoint table was altered")
 
