@@ -1,4 +1,4 @@
-"""The audit log's public face: the latest signed checkpoint, consistency proofs, and witness cosignatures.
+"""The audit log's public face: the latest published checkpoint, consistency proofs, and witness cosignatures.
 
 Mounted at /audit/ outside the language prefixes (config/urls.py). These are reporter paths for the request
 hygiene (the client address and user agent are gone before this code runs, and the throttle applies); nothing
@@ -27,9 +27,9 @@ from audit.checkpoints import (
     CheckpointAltered,
     CosignatureRejected,
     add_cosignatures,
-    checked_checkpoint,
     cosigned_note,
 )
+from audit.publication import latest_published, published
 
 TEXT = "text/plain; charset=utf-8"
 MAX_COSIGNED_NOTE_BYTES = 64 * 1024
@@ -67,9 +67,10 @@ def _client_language(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[H
 @_client_language
 @require_GET
 def checkpoint(request: HttpRequest) -> HttpResponse:
-    """The latest signed checkpoint (C2SP tlog-checkpoint), with the witnesses' cosignatures appended."""
+    """The latest published checkpoint (C2SP tlog-checkpoint; audit/publication.py), with the witnesses'
+    cosignatures appended."""
     try:
-        latest = checked_checkpoint()
+        latest = latest_published()
         if latest is None:
             return _text(_("No checkpoint has been signed yet.") + "\n", status=404)
         note = cosigned_note(latest)
@@ -86,7 +87,7 @@ def _size(request: HttpRequest, name: str) -> int | None:
 @_client_language
 @require_GET
 def proof(request: HttpRequest) -> HttpResponse:
-    """The consistency proof from tree size ``old`` to ``new`` (a signed checkpoint's size): one base64 hash a line.
+    """The consistency proof from tree size ``old`` to ``new`` (a published checkpoint's size): one base64 hash a line.
 
     ``0 <= old <= new``; the proof of equal sizes, or from the empty tree, is empty. A proof is verified against
     the checkpoint's signed root before it is served; then it is cached, since the tree at a checkpoint's size
@@ -98,11 +99,11 @@ def proof(request: HttpRequest) -> HttpResponse:
     if old > new:
         return _text(_("The old tree size must not be larger than the new one.") + "\n", status=400)
     try:
-        signed = checked_checkpoint(new)
+        signed = published(new)
     except CheckpointAltered:
         return _checkpoint_altered()
-    if signed is None:
-        return _text(_("The new tree size must be the size of a signed checkpoint.") + "\n", status=404)
+    if signed is None:  # none of that size, or one the public does not see: the same answer
+        return _text(_("The new tree size must be the size of a published checkpoint.") + "\n", status=404)
     # Proofs cached before they were checked against the signed root are not reused ("v2").
     key = f"audit-proof-v2:{old}:{new}:{bytes(signed.root_hash).hex()}"
     body = cache.get(key)

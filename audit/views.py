@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit import signing
 from audit.checkpoints import CheckpointAltered, checked_checkpoint, current_checkpoint, signed_time, stored_time
+from audit.publication import latest_published, publication_period
 from audit.db import is_undecodable_text
 from audit.exceptions import AuditError
 from audit.forms import EventFilterForm
@@ -85,6 +86,10 @@ def event_list(request: HttpRequest) -> HttpResponse:
         row_time, signed_at = stored_time(checkpoint), signed_time(checkpoint)
         time_altered = row_time is None or (signed_at is not None and abs(row_time - signed_at) > TIME_TOLERANCE)
         signed_at = signed_at or row_time
+    try:
+        shown = None if altered else latest_published()
+    except CheckpointAltered:
+        shown = None  # an older row was edited; the banner above already names the table
     context = {
         "form": form,
         "page": page,
@@ -92,6 +97,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "checkpoint": checkpoint,
         "signed_at": signed_at,
         "checkpoint_altered": altered,
+        "published": shown,
+        "published_at": signed_time(shown) if shown is not None else None,
+        "publication_minutes": (publication_period() or 0) // 60,
         "altered": altered or bool(time_altered) or any(event.altered for event in page),
         "verifier_key": signing.verifier_key().encode(),
     }

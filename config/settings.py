@@ -449,6 +449,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Sign a new audit checkpoint every 10 minutes, only when the log has grown since the last one.
     "audit-checkpoint": {"task": "audit.tasks.checkpoint_if_grown", "schedule": timedelta(minutes=10)},
+    # The checkpoint the public sees (/audit/checkpoint) is signed in the first minutes of each reporter time
+    # window (audit/publication.py); asked every minute, it signs at most once a window.
+    "audit-publish-checkpoint": {"task": "audit.tasks.publish_if_due", "schedule": crontab(minute="*")},
     # Expired reporter follow-up sessions and blobs of failed uploads.
     "vault-housekeeping": {"task": "vault.tasks.housekeeping", "schedule": timedelta(hours=1)},
     # Files held for reporters across a form error live for an hour; purge them soon after.

@@ -113,6 +113,16 @@ def _pdf_signing(settings: Any, test_ca_dir: Path) -> None:
 
 
 @pytest.fixture
+def every_checkpoint_published(settings: Any) -> None:
+    """Exact reporter times (a granularity of one second): every signed checkpoint is published.
+
+    For tests of the public log and the witness that sign checkpoints at any moment; the periods that apply
+    otherwise are tested in tests/audit/test_publication.py.
+    """
+    settings.PELUIT_REPORTER_TIME_GRANULARITY = 1
+
+
+@pytest.fixture
 def make_staff(db: None):
     """Return a function that creates a staff member with a confirmed TOTP device."""
 

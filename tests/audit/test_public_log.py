@@ -15,7 +15,7 @@ from tests.audit.helpers import assert_served_proof_verifies, run, skip_unless, 
 from tests.audit.test_checkpoints import independent_verify
 from vault.checkpoint_signer import Ed25519Signer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_checkpoint_published")]
 
 WITNESS_NAME = "inspektorat.example.go.id/witness"
 
@@ -155,15 +155,15 @@ def test_an_edited_checkpoint_row_is_a_clear_409_never_cached(client: Client, ch
 def test_an_unavailable_database_still_gives_the_503(monkeypatch: pytest.MonkeyPatch) -> None:
     """Only SQLite's error for unreadable text is an altered checkpoint; any other operational error keeps the 503."""
     from django.db import OperationalError
-    from django.db.models.query import QuerySet
+    from django.db.backends.utils import CursorWrapper
 
     write_events(2)
     create_checkpoint()
 
-    def stopped(self: QuerySet[Any]) -> None:
+    def stopped(self: CursorWrapper, *args: Any, **kwargs: Any) -> None:
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(QuerySet, "first", stopped)
+    monkeypatch.setattr(CursorWrapper, "execute", stopped)
     client = Client(raise_request_exception=False)
     for url in ("/audit/checkpoint", "/audit/proof?old=1&new=3"):
         response = client.get(url)
@@ -334,12 +334,12 @@ def test_errors_under_the_public_log_are_plain_text_in_the_clients_language(
 
 def test_a_database_outage_under_the_public_log_is_plain_text(monkeypatch: pytest.MonkeyPatch) -> None:
     from django.db import OperationalError
-    from django.db.models.query import QuerySet
+    from django.db.backends.utils import CursorWrapper
 
-    def stopped(self: QuerySet[Any]) -> None:
+    def stopped(self: CursorWrapper, *args: Any, **kwargs: Any) -> None:
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(QuerySet, "first", stopped)
+    monkeypatch.setattr(CursorWrapper, "execute", stopped)
     answer = Client(raise_request_exception=False).get("/audit/checkpoint", headers={"Accept-Language": "en"})
     assert answer.status_code == 503 and answer["Retry-After"]
     assert answer["Content-Type"] == "text/plain; charset=utf-8"

@@ -25,7 +25,11 @@ from audit.note import parse_checkpoint, parse_signed_note
 from audit.services import record
 from tests.audit.helpers import Outcome, run, write_events
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,
+    pytest.mark.usefixtures("every_checkpoint_published"),
+]
 
 WITNESS_NAME = "inspektorat.kota-lain.go.id/witness"
 

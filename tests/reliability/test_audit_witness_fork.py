@@ -35,7 +35,11 @@ from audit.checkpoints import create_checkpoint
 from tests.audit.helpers import write_events
 from tests.support.postgres import drop_database
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,
+    pytest.mark.usefixtures("every_checkpoint_published"),
+]
 
 ROOT = Path(settings.BASE_DIR)
 WITNESS_NAME = "inspektorat.kota-lain.go.id/witness"
@@ -198,6 +202,7 @@ def test_a_witness_on_another_machine_detects_a_rewritten_tail_of_a_copied_datab
             PELUIT_AUDIT_ORIGIN=signing.key_name(),
             PELUIT_AUDIT_WITNESSES=vkey.stdout.strip(),
             PELUIT_INSECURE_HTTP="1",
+            PELUIT_REPORTER_TIME_GRANULARITY="1",  # every checkpoint published, as in this process
         )
         with serve(server_env, free_port(), tmp_path / "gunicorn.log") as url:
             first = manage(
