@@ -4,7 +4,8 @@ One streaming pass over the events (raw cursor, no model instances) recomputes e
 columns (it must equal the stored one, from which proofs are served), the chained hash, and the tree root at
 every size a checkpoint covers. Stored checkpoints must carry a valid signature by this installation's key and a
 root equal to the recomputed one; two checkpoints whose roots both equal roots recomputed from the same sequence
-of leaves are consistent with each other by construction.
+of leaves are consistent with each other by construction. A checkpoint row's ``created_at``, which is not signed,
+must be within ``TIME_TOLERANCE`` of the time its note signed.
 A checkpoint held outside (``external``) is checked the same way and, in addition, with an RFC 9162 consistency
 proof from its size to today's log.
 """
@@ -19,7 +20,8 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from itertools import islice
 from operator import itemgetter
 from typing import cast
@@ -27,6 +29,7 @@ from typing import cast
 from django.db import NotSupportedError
 from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils.dateparse import parse_datetime
 
 from audit import merkle, signing
 from audit.actions import Action
@@ -37,6 +40,10 @@ from audit.note import CheckpointBody, NoteError, parse_checkpoint, parse_signed
 # A power of two, so each full batch is one perfect subtree of the Merkle tree.
 FETCH_SIZE = 1 << 12
 MAX_PROBLEMS = 50
+# A checkpoint row's ``created_at`` (not signed) and the time its signed note gives (whole seconds) differ by less
+# than this unless the row was edited: ``audit_verify`` names such a row, and the console's list flags it.
+TIME_TOLERANCE = timedelta(minutes=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -395,22 +402,35 @@ def _recorded_checkpoints(connection: BaseDatabaseWrapper) -> list[tuple[int, in
     return recorded
 
 
-def _stored_checkpoints(connection: BaseDatabaseWrapper) -> tuple[list[tuple[int, bytes, str]], list[Problem]]:
-    """Return the checkpoint rows (tree size, root hash, note) by size, and a problem for each unreadable row.
+# A stored checkpoint row: tree size, root hash, note, and ``created_at`` (None: it cannot be read as a time).
+StoredCheckpoint = tuple[int, bytes, str, datetime | None]
+
+
+def _stored_checkpoints(connection: BaseDatabaseWrapper) -> tuple[list[StoredCheckpoint], list[Problem]]:
+    """Return the checkpoint rows (tree size, root hash, note, created_at) by size, and a problem per unreadable row.
 
     A row is unreadable when a cell is NULL, or in SQLite holds another type (a size that is not a whole number,
-    a root hash that is not a BLOB) or text that is not UTF-8: the checkpoint table was altered.
+    a root hash that is not a BLOB) or text that is not UTF-8: the checkpoint table was altered. ``created_at``
+    is not signed, so a time that cannot be read leaves the row readable, with None for it (see ``_row_time``).
     """
     quote = connection.ops.quote_name
-    size, root, note = quote("tree_size"), quote("root_hash"), quote("note")
+    size, root, note, created = quote("tree_size"), quote("root_hash"), quote("note"), quote("created_at")
     if connection.vendor == "sqlite":
         size, root = _of_type(size, "integer"), _of_type(root, "blob")
         note = f"CAST({_of_type(note, 'text')} AS BLOB)"  # bytes: text that is not UTF-8 is named, not raised
+        created = f"CAST({_of_type(created, 'text')} AS BLOB)"  # Django keeps a time as ISO 8601 text
+    else:
+        # Seconds since 1970: a time Python cannot hold (after year 9999) would fail the whole read; 'infinity' is
+        # no time (NULL).
+        created = f"CASE WHEN isfinite({created}) THEN EXTRACT(EPOCH FROM {created}) END"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {size}, {root}, {note} FROM {quote(AuditCheckpoint._meta.db_table)}")  # noqa: S608
+        cursor.execute(
+            f"SELECT {size}, {root}, {note}, {created} "  # noqa: S608 - quoted identifiers
+            f"FROM {quote(AuditCheckpoint._meta.db_table)}"
+        )
         rows = cursor.fetchall()
     readable, problems = [], []
-    for tree_size, root_hash, value in rows:
+    for tree_size, root_hash, value, created_at in rows:
         text = _text(value)
         if tree_size is None or root_hash is None or text is None:
             which = "a checkpoint row" if tree_size is None else f"the checkpoint row of tree size {tree_size}"
@@ -422,9 +442,51 @@ def _stored_checkpoints(connection: BaseDatabaseWrapper) -> tuple[list[tuple[int
                 )
             )
             continue
-        readable.append((int(tree_size), bytes(root_hash), text))
+        readable.append((int(tree_size), bytes(root_hash), text, _row_time(created_at)))
     readable.sort(key=itemgetter(0))
     return readable, problems
+
+
+def _row_time(value: bytes | memoryview | Decimal | float | None) -> datetime | None:
+    """Return a checkpoint row's ``created_at`` as read by ``_stored_checkpoints`` (UTC), or None for no time.
+
+    SQLite gives the text's bytes (read as Django reads the column: ISO 8601, UTC unless it names an offset),
+    PostgreSQL the seconds since 1970. None for a NULL, text that is not UTF-8 or no time, and a time Python
+    cannot hold (outside years 1 to 9999).
+    """
+    try:
+        if isinstance(value, Decimal | float):
+            return _EPOCH + timedelta(seconds=float(value))
+        text = _text(value)
+        parsed = parse_datetime(text) if text is not None else None
+        if parsed is None:
+            return None
+        return parsed.astimezone(UTC) if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):  # a date that does not exist (month 13), or out of range
+        return None
+
+
+def _row_time_problem(size: int, created_at: datetime | None, signed_at: datetime | None) -> Problem | None:
+    """Return a problem when a verified checkpoint's row does not hold the time its note was signed.
+
+    ``created_at`` is not part of the signed note: only an edit makes it unreadable, or more than
+    ``TIME_TOLERANCE`` away from the note's ``time`` line. A note without a time line has nothing to compare.
+    """
+    signed = f"{signed_at:%Y-%m-%dT%H:%M:%SZ}" if signed_at is not None else None
+    if created_at is None:
+        when = f" and is not when its note was signed ({signed})" if signed is not None else ""
+        return Problem(
+            f"checkpoint of tree size {size}: its row's created_at cannot be read as a time{when}: "
+            "the checkpoint table was altered",
+            checkpoint_size=size,
+        )
+    if signed_at is not None and abs(created_at - signed_at) > TIME_TOLERANCE:
+        return Problem(
+            f"checkpoint of tree size {size}: its row's created_at ({created_at:%Y-%m-%dT%H:%M:%SZ}) "
+            f"is not when its note was signed ({signed}): the checkpoint table was altered",
+            checkpoint_size=size,
+        )
+    return None
 
 
 def verify_log(*, connection: BaseDatabaseWrapper | None = None) -> Report:
@@ -436,10 +498,10 @@ def verify_log(*, connection: BaseDatabaseWrapper | None = None) -> Report:
     verifier = signing.verifier_key()
     conn = connection or default_connection
     checkpoints, unreadable = _stored_checkpoints(conn)
-    report = scan_events(sizes=[size for size, _root, _note in checkpoints], connection=conn)
+    report = scan_events(sizes=[size for size, *_row in checkpoints], connection=conn)
     report.checkpoints = len(checkpoints) + len(unreadable)
     report.problems.extend(unreadable)
-    stored_sizes = {size for size, _root, _note in checkpoints}
+    stored_sizes = {size for size, *_row in checkpoints}
     stored_sizes |= {problem.checkpoint_size for problem in unreadable if problem.checkpoint_size is not None}
     for seq, size in _recorded_checkpoints(conn):
         if size not in stored_sizes:
@@ -452,7 +514,7 @@ def verify_log(*, connection: BaseDatabaseWrapper | None = None) -> Report:
             )
     good_size = 0
     dated: list[tuple[int, datetime]] = []
-    for size, stored_root, note in checkpoints:
+    for size, stored_root, note, created_at in checkpoints:
         try:
             body = _verified_body(note, verifier)
         except (NoteError, CheckpointInputError) as error:
@@ -460,6 +522,9 @@ def verify_log(*, connection: BaseDatabaseWrapper | None = None) -> Report:
             continue
         if body.signed_at is not None:
             dated.append((size, body.signed_at))
+        time_problem = _row_time_problem(size, created_at, body.signed_at)
+        if time_problem is not None:
+            report.problems.append(time_problem)
         if body.tree_size != size or body.root_hash != bytes(stored_root):
             report.problems.append(
                 Problem(f"checkpoint of tree size {size}: its row does not match its signed note", checkpoint_size=size)
@@ -636,7 +701,7 @@ def verify_witnessed_checkpoint(text: str, *, connection: BaseDatabaseWrapper | 
     size = external.body.tree_size
     if signed_at is not None and external.consistent:
         checkpoints, _unreadable = _stored_checkpoints(connection or default_connection)
-        for other_size, _root, other_note in checkpoints:
+        for other_size, _root, other_note, _created_at in checkpoints:
             try:
                 other_at = parse_checkpoint(parse_signed_note(other_note).text).signed_at
             except NoteError:

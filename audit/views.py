@@ -12,7 +12,6 @@ values its columns cannot hold is shown as not readable, under a banner that sen
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -27,16 +26,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit import signing
 from audit.checkpoints import CheckpointAltered, checked_checkpoint, current_checkpoint, signed_time, stored_time
-from audit.publication import latest_published, publication_period
 from audit.db import is_undecodable_text
 from audit.exceptions import AuditError
 from audit.forms import EventFilterForm
 from audit.models import READ_AUDIT_LOG, AuditEvent
+from audit.publication import latest_published, publication_period
 from audit.selectors import event_proof, event_with_hashes, events_filtered
+from audit.verify import TIME_TOLERANCE
 
 PAGE_SIZE = 50
-# A checkpoint row's time and its signed note's (whole seconds) differ by less than this unless the row was edited.
-TIME_TOLERANCE = timedelta(minutes=1)
 # Only staff who may read the audit log (auditors, supervisors) reach these views; 403 for anyone else.
 auditors_only = permission_required(READ_AUDIT_LOG, raise_exception=True)
 

@@ -369,7 +369,7 @@ def test_a_checkpoint_whose_signing_time_was_altered_is_listed_without_it(
 ) -> None:
     """``created_at`` is not signed: the list still shows the checkpoint (with its note's signed time, under the
     banner), the checkpoint is still served, and the next one is signed on top of it, dated no earlier than its
-    signed note."""
+    signed note. ``audit_verify`` names the edited row, and only it."""
     skip_unless(vendor)
     write_events(3)
     checkpoint = create_checkpoint()
@@ -386,7 +386,11 @@ def test_a_checkpoint_whose_signing_time_was_altered_is_listed_without_it(
     signed = auditor_client.post("/console/audit/checkpoint/new/", follow=True)
     assert "Titik periksa terbaru mencakup" in signed.content.decode()
     assert AuditCheckpoint.objects.count() == 2
-    assert run("audit_verify").status == 0  # the new checkpoint's time does not run backwards
+    verified = run("audit_verify")
+    assert verified.status == 1, verified
+    assert f"checkpoint of tree size {checkpoint.tree_size}: its row's created_at" in verified.err
+    assert "is not when its note was signed" in verified.err
+    assert verified.err.count("FAIL: ") == 1  # the new checkpoint's time does not run backwards
 
 
 @pytest.mark.parametrize(

@@ -172,6 +172,64 @@ def test_a_witnessed_check_over_edited_rows_exits_1_with_a_message(
     assert "the audit log is NOT intact; first problem:" in outcome.err and named in outcome.err, outcome.err
 
 
+CREATED_AT_EDITS = [
+    # (what a checkpoint row's created_at is set to, which database, how audit_verify names it)
+    ("'2020-01-01 00:00:00'", "any", "its row's created_at (2020-01-01T00:00:00Z) is not when its note was signed"),
+    ("'9999-12-31 23:59:59'", "any", "its row's created_at (9999-12-31T23:59:59Z) is not when its note was signed"),
+    ("'infinity'", "any", "its row's created_at cannot be read as a time and is not when its note was signed"),
+    ("CAST(x'ff' AS TEXT)", "sqlite", "its row's created_at cannot be read as a time"),  # text that is not UTF-8
+    ("'abc'", "sqlite", "its row's created_at cannot be read as a time"),
+    ("'2026-13-01 00:00:00'", "sqlite", "its row's created_at cannot be read as a time"),  # no such month
+    ("5", "sqlite", "its row's created_at cannot be read as a time"),
+    ("x'00'", "sqlite", "its row's created_at cannot be read as a time"),
+]
+
+
+@pytest.mark.parametrize(("value", "vendor", "named"), CREATED_AT_EDITS)
+def test_a_checkpoint_row_whose_created_at_was_altered_exits_1_naming_it(value: str, vendor: str, named: str) -> None:
+    """``created_at`` is not in the signed note, but it is the row's record of when the note was signed: edited
+    into another time or into no time at all, the row is named (exit 1), never a traceback."""
+    from audit.checkpoints import create_checkpoint
+    from tests.audit.helpers import tamper
+
+    skip_unless(vendor)
+    write_events(3)
+    checkpoint = create_checkpoint()
+    write_events(2)
+    create_checkpoint()
+    assert run("audit_verify").status == 0
+    tamper(f"UPDATE audit_auditcheckpoint SET created_at = {value} WHERE id = %s", [checkpoint.pk])  # noqa: S608
+    outcome = run("audit_verify")
+    assert outcome.status == 1, outcome
+    assert "Traceback" not in outcome.err
+    assert f"first problem: checkpoint of tree size {checkpoint.tree_size}: {named}" in outcome.err, outcome.err
+    assert outcome.err.count("FAIL: ") == 1, outcome.err  # only that row
+
+
+@pytest.mark.parametrize(("seconds", "status"), [(30, 0), (-30, 0), (90, 1), (-90, 1)])
+def test_a_checkpoint_row_may_differ_from_its_signed_time_by_less_than_a_minute(seconds: int, status: int) -> None:
+    """The note's time has whole seconds, the row's ``created_at`` does not: within ``TIME_TOLERANCE`` (a minute,
+    as the console's banner) is no edit."""
+    from datetime import UTC, timedelta
+
+    from audit.checkpoints import create_checkpoint
+    from audit.verify import TIME_TOLERANCE
+    from tests.audit.helpers import tamper
+
+    assert timedelta(seconds=30) < TIME_TOLERANCE < timedelta(seconds=90)
+    write_events(3)
+    checkpoint = create_checkpoint()
+    moved = (checkpoint.created_at + timedelta(seconds=seconds)).astimezone(UTC)
+    tamper(
+        "UPDATE audit_auditcheckpoint SET created_at = %s WHERE id = %s",
+        [moved.strftime("%Y-%m-%d %H:%M:%S.%f"), checkpoint.pk],
+    )
+    outcome = run("audit_verify")
+    assert outcome.status == status, outcome
+    if status:
+        assert f"checkpoint of tree size 4: its row's created_at ({moved:%Y-%m-%dT%H:%M:%SZ})" in outcome.err
+
+
 def test_manage_py_gives_a_message_not_a_traceback(tmp_path: Path) -> None:
     """The real command line, on its own fresh SQLite database: bad input exits 2 with one clear line."""
     env = {

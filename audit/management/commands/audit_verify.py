@@ -1,10 +1,11 @@
 """``manage.py audit_verify [--checkpoint FILE] [--witness FILE ...]``: check the audit log end to end.
 
 Exit status: 0 when the log is intact (and consistent with the given checkpoint and witnessed checkpoints); 1
-when it is not, naming the first bad event or checkpoint (a witnessed checkpoint the log no longer extends, or
-time going backwards, included); 2 when a given file cannot be used (unreadable, malformed, unknown key, bad
-signature, another log, no cosignature by a known witness); 3 when the database holds no readable audit log
-(not migrated, a table dropped, the database unreachable).
+when it is not, naming the first bad event or checkpoint (a witnessed checkpoint the log no longer extends, time
+going backwards, and a checkpoint row whose unsigned ``created_at`` is not when its note was signed, included); 2
+when a given file cannot be used (unreadable, malformed, unknown key, bad signature, another log, no cosignature
+by a known witness); 3 when the database holds no readable audit log (not migrated, a table dropped, the database
+unreachable).
 """
 
 from __future__ import annotations
