@@ -295,7 +295,8 @@ def _verified_cosignatures(note: str) -> tuple[str, list[_Verified]]:
     try:
         parsed = parse_signed_note(note)
     except NoteError as error:
-        message = _("The cosigned checkpoint is not a valid signed note: %(error)s") % {"error": error}
+        # The parser's detail in the client's language too (``_client_language``), not English in Indonesian.
+        message = _("The cosigned checkpoint is not a valid signed note: %(error)s") % {"error": error.translated(_)}
         raise CosignatureRejected(message) from None
     witnesses = signing.configured_witnesses()
     newest = int(time.time()) + COSIGNATURE_CLOCK_SKEW

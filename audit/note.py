@@ -1,5 +1,8 @@
 """C2SP signed notes and tlog-checkpoint bodies: formatting and strict parsing. Pure Python, no Django.
 
+Each ``NoteError`` message is marked for the translation catalogs (``gettext_noop``); its text is English, and
+``NoteError.translated`` gives it in the language of a request (a witness's, on ``/audit/cosignature``).
+
 A checkpoint as Peluit writes it::
 
     inspektorat.semarangkota.go.id/peluit/audit      <- origin
@@ -18,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,8 +32,27 @@ _SIZE = re.compile(r"^(0|[1-9][0-9]{0,18})$")
 _TIME = "%Y-%m-%dT%H:%M:%SZ"
 
 
+def gettext_noop(message: str) -> str:
+    """Return ``message`` as it is: marks it for the catalogs (``makemessages`` knows the name), without Django."""
+    return message
+
+
 class NoteError(ValueError):
-    """Text that is not a well-formed signed note or checkpoint; the message says what is wrong."""
+    """Text that is not a well-formed signed note or checkpoint; the message says what is wrong.
+
+    ``str(error)`` is English (commands, logs). ``message`` is the marked text and ``params`` the values to
+    put into its ``%(name)s`` placeholders; ``translated`` fills them into the translation.
+    """
+
+    def __init__(self, message: str, **params: str) -> None:
+        self.message = message
+        self.params = params
+        super().__init__(message % params if params else message)
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        """Return the message in the language ``gettext`` translates into (the active one, for Django's)."""
+        text = gettext(self.message)
+        return text % self.params if self.params else text
 
 
 @dataclass(frozen=True)
@@ -78,11 +101,11 @@ def format_time(moment: datetime) -> str:
 def checkpoint_text(body: CheckpointBody) -> str:
     """Return the note text of a checkpoint (ends with a newline)."""
     if not body.origin or "\n" in body.origin:
-        raise NoteError("the origin must be one non-empty line")
+        raise NoteError(gettext_noop("the origin must be one non-empty line"))
     if len(body.root_hash) != 32:
-        raise NoteError("the root hash must be 32 bytes")
+        raise NoteError(gettext_noop("the root hash must be 32 bytes"))
     if any(not line or "\n" in line for line in body.extensions):
-        raise NoteError("extension lines must be non-empty single lines")
+        raise NoteError(gettext_noop("extension lines must be non-empty single lines"))
     lines = [body.origin, str(body.tree_size), base64.b64encode(body.root_hash).decode(), *body.extensions]
     return "\n".join(lines) + "\n"
 
@@ -100,18 +123,18 @@ def signed_note(text: str, signatures: list[str]) -> str:
 def parse_signed_note(note: str) -> SignedNote:
     """Split a signed note into its text and signature lines; raise ``NoteError`` when it is malformed."""
     if len(note.encode()) > MAX_NOTE_BYTES:
-        raise NoteError("the note is too large")
+        raise NoteError(gettext_noop("the note is too large"))
     if "\r" in note:
         note = note.replace("\r\n", "\n")
     if any(ch != "\n" and (ord(ch) < 0x20 or ord(ch) == 0x7F) for ch in note):
-        raise NoteError("the note holds control characters")
+        raise NoteError(gettext_noop("the note holds control characters"))
     split = note.rfind("\n\n")
     if split < 0 or not note.endswith("\n"):
-        raise NoteError("no blank line between the text and the signatures, or no final newline")
+        raise NoteError(gettext_noop("no blank line between the text and the signatures, or no final newline"))
     text, block = note[: split + 1], note[split + 2 :]
     signatures = [parse_signature_line(line) for line in block.splitlines()]
     if not signatures:
-        raise NoteError("the note has no signature")
+        raise NoteError(gettext_noop("the note has no signature"))
     return SignedNote(text=text, signatures=tuple(signatures))
 
 
@@ -119,38 +142,38 @@ def parse_signature_line(line: str) -> NoteSignature:
     """Parse one signature line ``— name base64(key id || signature)`` (no newline); raise ``NoteError`` when it
     is malformed."""
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in line):
-        raise NoteError("the signature line holds control characters")
+        raise NoteError(gettext_noop("the signature line holds control characters"))
     parts = line.split(" ")
     if len(parts) != 3 or parts[0] != EM_DASH or not parts[1]:
-        raise NoteError(f"malformed signature line: {line[:80]!r}")
+        raise NoteError(gettext_noop("malformed signature line: %(line)s"), line=repr(line[:80]))
     try:
         raw = base64.b64decode(parts[2], validate=True)
     except (binascii.Error, ValueError):
-        raise NoteError("a signature is not valid base64") from None
+        raise NoteError(gettext_noop("a signature is not valid base64")) from None
     if len(raw) < 5:
-        raise NoteError("a signature is too short")
+        raise NoteError(gettext_noop("a signature is too short"))
     return NoteSignature(name=parts[1], key_id=raw[:4], signature=raw[4:])
 
 
 def parse_checkpoint(text: str) -> CheckpointBody:
     """Parse checkpoint note text (without signatures); raise ``NoteError`` when it is malformed."""
     if not text.endswith("\n"):
-        raise NoteError("the checkpoint text must end with a newline")
+        raise NoteError(gettext_noop("the checkpoint text must end with a newline"))
     lines = text[:-1].split("\n")
     if len(lines) < 3:
-        raise NoteError("a checkpoint has at least three lines: origin, tree size, root hash")
+        raise NoteError(gettext_noop("a checkpoint has at least three lines: origin, tree size, root hash"))
     origin, size, root = lines[:3]
     extensions = tuple(lines[3:])
     if not origin:
-        raise NoteError("the origin line is empty")
+        raise NoteError(gettext_noop("the origin line is empty"))
     if not _SIZE.match(size):
-        raise NoteError("the tree size is not a decimal number without leading zeroes")
+        raise NoteError(gettext_noop("the tree size is not a decimal number without leading zeroes"))
     try:
         root_hash = base64.b64decode(root, validate=True)
     except (binascii.Error, ValueError):
-        raise NoteError("the root hash is not valid base64") from None
+        raise NoteError(gettext_noop("the root hash is not valid base64")) from None
     if len(root_hash) != 32:
-        raise NoteError("the root hash is not 32 bytes")
+        raise NoteError(gettext_noop("the root hash is not 32 bytes"))
     if any(not line for line in extensions):
-        raise NoteError("an extension line is empty")
+        raise NoteError(gettext_noop("an extension line is empty"))
     return CheckpointBody(origin=origin, tree_size=int(size), root_hash=root_hash, extensions=extensions)

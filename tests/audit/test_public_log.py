@@ -232,6 +232,34 @@ def test_refusals_speak_indonesian_first_and_english_on_request(client: Client) 
     assert english.content.decode().startswith("Give the tree sizes")
 
 
+@pytest.mark.parametrize(
+    ("body", "indonesian", "english"),
+    [
+        (
+            "not a note",
+            "tidak ada baris kosong antara teks dan tanda tangan, atau tidak ada baris baru di akhir",
+            "no blank line between the text and the signatures, or no final newline",
+        ),
+        (
+            "text\n\nnot a signature\n",  # the detail names the line
+            "baris tanda tangan tidak berbentuk benar: 'not a signature'",
+            "malformed signature line: 'not a signature'",
+        ),
+    ],
+)
+def test_a_malformed_cosigned_note_is_refused_wholly_in_the_client_language(
+    client: Client, body: str, indonesian: str, english: str
+) -> None:
+    """The parser's detail follows the client's language too: it was English inside an Indonesian sentence."""
+    response = client.post("/audit/cosignature", body, content_type="text/plain")
+    assert response.status_code == 400
+    assert response.content.decode() == (
+        f"Titik periksa yang ditandatangani bersama bukan catatan bertanda tangan yang sah: {indonesian}\n"
+    )
+    answer = client.post("/audit/cosignature", body, content_type="text/plain", HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.content.decode() == f"The cosigned checkpoint is not a valid signed note: {english}\n"
+
+
 def test_a_malformed_witness_setting_refuses_cosignatures_cleanly(
     client: Client, witness_signer: Ed25519Signer, settings: Any
 ) -> None:
