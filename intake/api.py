@@ -31,6 +31,7 @@ from casework.cases.models import Channel
 from casework.survey.selectors import survey_elements
 from casework.survey.services import SurveyRefused
 from intake import services
+from intake.attachments import uncleanable_message
 from intake.form_schema import NOT_BLANK_PATTERN, multipart_body
 from intake.forms import (
     FILE_FIELDS,
@@ -241,6 +242,13 @@ def _invalid(form: forms.Form) -> Status[dict[str, Any]]:
     return Status(400, {"detail": detail, "errors": _form_errors(form)})
 
 
+def _rejected(exc: services.SubmissionRejected) -> Status[dict[str, Any]]:
+    """The 400 for a refused submission. Files that cannot be cleaned are refused pointing to the API's
+    ``send_uncleaned`` field, not to the forms' checkbox that the services' message names."""
+    message = uncleanable_message(exc.uncleanable, api=True) if exc.uncleanable else exc.message
+    return Status(400, {"detail": message, "errors": {exc.field: [message]}})
+
+
 def _parts_of_the_wrong_kind(request: HttpRequest) -> Status[dict[str, Any]] | None:
     """Refuse file fields sent as text parts and text fields sent as file parts (a part with a file name).
 
@@ -271,7 +279,7 @@ def _submit(request: HttpRequest, form_class: type[ReportForm], submit: Any) -> 
     try:
         submission = submit(data=data, attachments=attachments, voice_recordings=voice_recordings, channel=Channel.API)
     except services.SubmissionRejected as exc:
-        return Status(400, {"detail": exc.message, "errors": {exc.field: [exc.message]}})
+        return _rejected(exc)
     except services.AlreadySubmitted as exc:
         return Status(409, {"detail": exc.message, "errors": {}})
     return Status(
@@ -437,7 +445,7 @@ def add_followup_attachments(request: HttpRequest) -> Status[dict[str, Any]]:
             send_uncleaned=form.cleaned_data["send_uncleaned"],
         )
     except services.SubmissionRejected as exc:
-        return Status(400, {"detail": exc.message, "errors": {exc.field: [exc.message]}})
+        return _rejected(exc)
     return Status(201, _followup_out(access))
 
 

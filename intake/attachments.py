@@ -329,11 +329,24 @@ def _spool(upload: UploadedFile[bytes], limit: int) -> BinaryIO:
 
 # The label of the reporter's choice, on the forms and in the refusal message that points to it.
 SEND_UNCLEANED_LABEL = gettext_lazy("Send files that cannot be cleaned as they are")
+# The same choice in the JSON API: a field, which the API's refusal names instead of the forms' checkbox.
+SEND_UNCLEANED_FIELD = "send_uncleaned"
 
 
-def uncleanable_message(names: list[str]) -> str:
-    """Return the refusal of the files ``names`` that could not be cleaned, pointing to the reporter's choice."""
+def uncleanable_message(names: list[str], *, api: bool = False) -> str:
+    """Return the refusal of the files ``names`` that could not be cleaned, pointing to the reporter's choice: the
+    forms' checkbox, or with ``api`` the JSON API's ``send_uncleaned`` field."""
     quoted = ", ".join(f"“{name}”" for name in names)
+    if api:
+        return ngettext(
+            "%(names)s cannot be cleaned: it may still show where, when or with which device it was made, or who "
+            "made it, so it was not accepted. Remove it, or send it anyway with %(field)s=true. Nothing has been "
+            "saved.",
+            "%(names)s cannot be cleaned: they may still show where, when or with which device they were made, or "
+            "who made them, so they were not accepted. Remove them, or send them anyway with %(field)s=true. "
+            "Nothing has been saved.",
+            len(names),
+        ) % {"names": quoted, "field": SEND_UNCLEANED_FIELD}
     return ngettext(
         "%(names)s cannot be cleaned: it may still show where, when or with which device it was made, or who "
         "made it, so it was not accepted. Remove it, or tick “%(choice)s” to send it anyway. Nothing has been "

@@ -69,11 +69,16 @@ TOKEN_MEMORY = timedelta(days=2)
 
 
 class SubmissionRejected(Exception):
-    """The submission cannot be accepted (e.g. an attachment was refused); nothing was stored."""
+    """The submission cannot be accepted (e.g. an attachment was refused); nothing was stored.
 
-    def __init__(self, message: str, *, field: str = "attachments") -> None:
+    ``uncleanable`` names the files refused because they cannot be cleaned: ``message`` then points to the forms'
+    checkbox, and the JSON API words its own (``uncleanable_message(..., api=True)``).
+    """
+
+    def __init__(self, message: str, *, field: str = "attachments", uncleanable: Sequence[str] = ()) -> None:
         self.message = message
         self.field = field
+        self.uncleanable = list(uncleanable)
         super().__init__(message)
 
 
@@ -226,10 +231,11 @@ def _inspect_all(
 ) -> list[CleanAttachment]:
     """Check and clean every upload before anything is written; refuse them all if one is refused.
 
-    Files that cannot be cleaned are refused together, in one message naming each, unless ``send_uncleaned``
-    (files held from an earlier try that were kept uncleaned count too). ``voice_recordings`` are the
-    reporter's own voice: they are disguised (``intake/voice.py``) instead of cleaned, within one duration
-    budget for the whole submission. ``held`` files count against the limit.
+    Files that cannot be cleaned are refused together, in one message naming each (and in
+    ``SubmissionRejected.uncleanable``), unless ``send_uncleaned`` (files held from an earlier try that were kept
+    uncleaned count too). ``voice_recordings`` are the reporter's own voice: they are disguised
+    (``intake/voice.py``) instead of cleaned, within one duration budget for the whole submission. ``held`` files
+    count against the limit.
     """
     cleaned: list[CleanAttachment] = []
     uncleanable: list[str] = []
@@ -245,7 +251,7 @@ def _inspect_all(
         if not send_uncleaned:
             uncleanable += [item.original_name for item in held if not item.metadata_removed]
         if uncleanable:
-            raise RejectedAttachment(uncleanable_message(uncleanable), code="uncleanable")
+            raise SubmissionRejected(uncleanable_message(uncleanable), uncleanable=uncleanable)
         budget = VoiceBudget()
         for upload in voice_recordings:
             try:

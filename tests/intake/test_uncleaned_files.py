@@ -91,7 +91,9 @@ def test_a_damaged_photo_is_refused_by_name_and_nothing_is_stored(client: Client
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert "“rusak.jpg” cannot be cleaned" in html and "Send files that cannot be cleaned as they are" in html
+    assert "“rusak.jpg” cannot be cleaned" in html
+    assert "tick “Send files that cannot be cleaned as they are” to send it anyway" in html  # the form's checkbox
+    assert "send_uncleaned=true" not in html, "the API's field is for the API"
     assert "surat.pdf" not in html, "only the file that cannot be cleaned is named"
     assert_nothing_stored()
     indonesian = client.post("/report/wbs/", {**wbs_post(), "attachments": [upload("rusak.jpg", damaged_photo())]})
@@ -182,7 +184,14 @@ def test_the_api_refuses_unless_send_uncleaned_is_true(intake_staff: IntakeStaff
 
     for refused in (send(), send(send_uncleaned="false"), send(send_uncleaned="0"), send(send_uncleaned="no")):
         assert refused.status_code == 400
-        assert "“rusak.jpg” cannot be cleaned" in refused.json()["errors"]["attachments"][0]
+        message = refused.json()["errors"]["attachments"][0]
+        assert "“rusak.jpg” cannot be cleaned" in message and refused.json()["detail"] == message
+        # The API's field, not the web form's checkbox (which an API client has not got).
+        assert "Remove it, or send it anyway with send_uncleaned=true." in message
+        assert "Send files that cannot be cleaned as they are" not in message and "tick" not in message
+    indonesian = api.post("/api/v1/reports/wbs", {**wbs_post(), "attachments": [upload("rusak.jpg", damaged_photo())]})
+    assert "Hapus berkas tersebut, atau tetap kirimkan dengan send_uncleaned=true." in indonesian.json()["detail"]
+    assert "centang" not in indonesian.json()["detail"]
     assert_nothing_stored()
 
     accepted = send(send_uncleaned="true")
@@ -192,8 +201,11 @@ def test_the_api_refuses_unless_send_uncleaned_is_true(intake_staff: IntakeStaff
     assert [a["metadata_removed"] for a in api.get("/api/v1/followup", headers=headers).json()["attachments"]] == [
         False
     ]
-    more = {"attachments": [upload("lagi.jpg", damaged_photo())]}
-    assert api.post("/api/v1/followup/attachments", more, headers=headers).status_code == 400
+    more = {"attachments": [upload("lagi.jpg", damaged_photo()), upload("juga.jpg", damaged_photo())]}
+    refused = api.post("/api/v1/followup/attachments", more, headers=headers)
+    assert refused.status_code == 400
+    assert "“lagi.jpg”, “juga.jpg” cannot be cleaned" in refused.json()["detail"]
+    assert "Remove them, or send them anyway with send_uncleaned=true." in refused.json()["detail"]
     more = {"attachments": [upload("lagi.jpg", damaged_photo())], "send_uncleaned": "true"}
     added = api.post("/api/v1/followup/attachments", more, headers=headers)
     assert added.status_code == 201 and [a["metadata_removed"] for a in added.json()["attachments"]] == [False, False]
