@@ -91,3 +91,5 @@ class Action(models.TextChoices):
     FORWARDING_EXPORTED = "reports.forwarding_exported", _("Forwarding package exported")
     # Audit itself
     CHECKPOINT_CREATED = "audit.checkpoint_created", _("Audit checkpoint created")
+    # A checkpoint the public sees (/audit/checkpoint): one per reporter time window (audit/publication.py)
+    CHECKPOINT_PUBLISHED = "audit.checkpoint_published", _("Audit checkpoint published")

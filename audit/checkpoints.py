@@ -16,6 +16,7 @@ that is not signed, ``created_at``.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -164,20 +165,23 @@ def signed_time(checkpoint: AuditCheckpoint) -> datetime | None:
     """
     try:
         at = _signed_time(checkpoint)
-    except NoteError:
+        return None if at is None else timezone.localtime(at)
+    except (NoteError, OverflowError, ValueError):  # an edited time line the local zone takes past year 1 or 9999
         return None
-    return None if at is None else timezone.localtime(at)
 
 
 @transaction.atomic
-def create_checkpoint() -> AuditCheckpoint:
+def create_checkpoint(*, publish: bool = False) -> AuditCheckpoint:
     """Record ``audit.checkpoint_created``, verify the log, and sign a checkpoint over all of it.
 
-    Raises ``AuditError`` (and signs nothing) when the log does not verify or the latest checkpoint's row was
-    altered. Reporters of exports call this to embed a fresh checkpoint in each PDF.
+    With ``publish`` the event is ``audit.checkpoint_published`` instead: the checkpoint the public sees
+    (only ``audit.publication.publish_if_due`` asks for it). Raises ``AuditError`` (and signs nothing) when the
+    log does not verify or the latest checkpoint's row was altered. Reporters of exports call this to embed a
+    fresh checkpoint in each PDF.
     """
     lock_writers(transaction.get_connection())
-    event = record(action=Action.CHECKPOINT_CREATED, actor="system", details={"tree_size": log_size() + 1})
+    action = Action.CHECKPOINT_PUBLISHED if publish else Action.CHECKPOINT_CREATED
+    event = record(action=action, actor="system", details={"tree_size": log_size() + 1})
     previous = latest_to_extend()
     report = scan_events(sizes=[previous.tree_size] if previous else [])
     if not report.intact:
@@ -282,10 +286,11 @@ class _Verified:
     line: str
 
 
-def _checkpoint_for(text: str) -> AuditCheckpoint:
-    """Return our stored checkpoint whose note text is exactly ``text``; ``CheckpointAltered`` if its row was edited."""
+def _checkpoint_for(text: str, lookup: Callable[[int], AuditCheckpoint | None]) -> AuditCheckpoint:
+    """Return our checkpoint (found by ``lookup`` from its size) whose note text is exactly ``text``;
+    ``CheckpointAltered`` if its row was edited."""
     body = parse_checkpoint(text)
-    checkpoint = checked_checkpoint(body.tree_size)
+    checkpoint = lookup(body.tree_size)
     if checkpoint is None or parse_signed_note(checkpoint.note).text != text:
         raise CosignatureRejected(_("This is not a checkpoint of this log."))
     return checkpoint
@@ -313,10 +318,13 @@ def _verified_cosignatures(note: str) -> tuple[str, list[_Verified]]:
 
 
 @transaction.atomic
-def add_cosignatures(*, note: str) -> list[AuditCosignature]:
+def add_cosignatures(
+    *, note: str, lookup: Callable[[int], AuditCheckpoint | None] = checked_checkpoint
+) -> list[AuditCosignature]:
     """Store the valid cosignatures by known witnesses (``PELUIT_AUDIT_WITNESSES``) found on one of our checkpoints.
 
-    ``note`` is the checkpoint as a witness returns it: our signed note with its cosignature lines appended.
+    ``note`` is the checkpoint as a witness returns it: our signed note with its cosignature lines appended;
+    ``lookup`` finds our checkpoint of a size (``/audit/cosignature`` accepts only published ones).
     Lines by unknown keys are ignored; a witness that already cosigned the checkpoint keeps its first
     cosignature (the table is append-only). Returns the cosignatures stored now. Raises ``CosignatureRejected``
     when the note is malformed, is not one of our checkpoints, or carries no valid cosignature by a known witness;
@@ -327,7 +335,7 @@ def add_cosignatures(*, note: str) -> list[AuditCosignature]:
     """
     text, verified = _verified_cosignatures(note)
     try:
-        checkpoint = _checkpoint_for(text)
+        checkpoint = _checkpoint_for(text, lookup)
     except NoteError:
         raise CosignatureRejected(_("This is not a checkpoint of this log.")) from None
     stored = []

@@ -68,6 +68,8 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
         # READ_AUDIT_LOG; granted to roles by the staff side (casework), checked with ``user.has_perm``.
         permissions = [("read_audit_log", _("Can read the audit log"))]
+        # The latest event of an action without sorting them all (the latest published checkpoint).
+        indexes = [models.Index(fields=["action", "seq"], name="audit_event_action_seq")]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"

@@ -33,7 +33,7 @@ from audit.publication import latest_published, published
 
 TEXT = "text/plain; charset=utf-8"
 MAX_COSIGNED_NOTE_BYTES = 64 * 1024
-_SIZE = re.compile(r"^(0|[1-9][0-9]{0,17})$")
+_SIZE = re.compile(r"0|[1-9][0-9]{0,17}")
 PROOF_CACHE_SECONDS = 24 * 3600
 PROOF_WAIT_SECONDS = 30
 # One proof computation at a time per process (each reads up to the whole log); others wait their turn.
@@ -64,6 +64,7 @@ def _client_language(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[H
     return wrapper
 
 
+@csrf_exempt  # no cookie is read: any other method gets require_GET's plain 405, not the CSRF page
 @_client_language
 @require_GET
 def checkpoint(request: HttpRequest) -> HttpResponse:
@@ -81,9 +82,10 @@ def checkpoint(request: HttpRequest) -> HttpResponse:
 
 def _size(request: HttpRequest, name: str) -> int | None:
     value = request.GET.get(name, "")
-    return int(value) if _SIZE.match(value) else None
+    return int(value) if _SIZE.fullmatch(value) else None
 
 
+@csrf_exempt
 @_client_language
 @require_GET
 def proof(request: HttpRequest) -> HttpResponse:
@@ -157,7 +159,7 @@ def cosignature(request: HttpRequest) -> HttpResponse:
     except UnicodeDecodeError:
         return _text(_("The cosigned checkpoint must be UTF-8 text.") + "\n", status=400)
     try:
-        stored = add_cosignatures(note=note)
+        stored = add_cosignatures(note=note, lookup=published)  # only checkpoints the public was shown
     except CosignatureRejected as error:
         return _text(error.message + "\n", status=400)
     except CheckpointAltered:

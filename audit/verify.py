@@ -374,7 +374,7 @@ def _text(value: str | bytes | memoryview | None) -> str | None:
 
 
 def _recorded_checkpoints(connection: BaseDatabaseWrapper) -> list[tuple[int, int]]:
-    """Return (event seq, tree size) for every ``audit.checkpoint_created`` event in the log.
+    """Return (event seq, tree size) for every ``audit.checkpoint_created`` (or ``_published``) event in the log.
 
     Each such event is the last leaf of the checkpoint it announces (they are written in one transaction),
     so a checkpoint row deleted later is still named by the log itself. An event altered so that it cannot be
@@ -388,8 +388,8 @@ def _recorded_checkpoints(connection: BaseDatabaseWrapper) -> list[tuple[int, in
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {seq}, {details} FROM {quote(AuditEvent._meta.db_table)} "  # noqa: S608 - quoted identifiers
-            f"WHERE {quote('action')} = %s ORDER BY {quote('seq')}",
-            [Action.CHECKPOINT_CREATED.value],
+            f"WHERE {quote('action')} IN (%s, %s) ORDER BY {quote('seq')}",
+            [Action.CHECKPOINT_CREATED.value, Action.CHECKPOINT_PUBLISHED.value],
         )
         rows = cursor.fetchall()
     for number, value in rows:

@@ -12,10 +12,12 @@ import io
 from dataclasses import dataclass
 
 import pikepdf
+from django.utils.translation import gettext as _
 
-from audit import checkpoints
+from audit import checkpoints, publication
 from audit.models import AuditCheckpoint
 from reports.audit_log import reading_the_log
+from reports.exceptions import NoPublishedCheckpoint
 
 ATTACHMENT_NAME = "audit-checkpoint.txt"
 # A checkpoint note is a few hundred bytes; cosignatures add a line each. Anything larger is not ours.
@@ -41,14 +43,24 @@ def cosignatures_for(checkpoint: AuditCheckpoint) -> list[str]:
     return checkpoints.checkpoint_cosignatures(checkpoint)
 
 
-def embed_current_checkpoint() -> EmbeddedCheckpoint:
+def embed_current_checkpoint(*, published_only: bool = False) -> EmbeddedCheckpoint:
     """Return the latest checkpoint (signing a new one if the log has grown) ready to embed.
 
-    Raises ``AuditLogAltered`` when no checkpoint can be signed: the log does not verify, or the latest
-    checkpoint's row was altered.
+    With ``published_only`` (documents anyone may download): the latest published checkpoint instead, signing
+    nothing, so a stranger cannot make the log sign a checkpoint at a moment of their choosing
+    (``audit/publication.py``); ``NoPublishedCheckpoint`` before the first one. Raises ``AuditLogAltered`` when
+    no checkpoint can be signed: the log does not verify, or the latest checkpoint's row was altered.
     """
     with reading_the_log():
-        checkpoint = checkpoints.current_checkpoint()
+        if published_only:
+            found = publication.latest_published()
+            if found is None:
+                raise NoPublishedCheckpoint(
+                    _("The audit log publishes its first checkpoint at the start of the next hour; try again then.")
+                )
+            checkpoint = found
+        else:
+            checkpoint = checkpoints.current_checkpoint()
         cosigned = cosignatures_for(checkpoint)  # a cosignature row SQLite cannot read: an altered log
     note = checkpoint.note
     if cosigned:

@@ -27,3 +27,7 @@ class SigningUnavailable(ReportError):
 
 class AuditLogAltered(ReportError):
     """The audit log does not verify or cannot be read (edited behind its back): no export is signed over it."""
+
+
+class NoPublishedCheckpoint(ReportError):
+    """A public document needs the audit log's published checkpoint, and none is published yet."""

@@ -16,6 +16,7 @@ from django.utils import timezone
 from lxml import html as lxml_html
 
 from audit.actions import Action
+from audit.checkpoints import create_checkpoint
 from audit.models import AuditEvent
 from casework.models import CaseKind, DeadlineRule, ViolationType
 from casework.staff.roles import Role
@@ -73,7 +74,17 @@ def test_the_pledge_is_a_setting(settings: Any) -> None:
     assert "Kami siap melayani dengan jujur." in Client().get("/standar-layanan/").content.decode()
 
 
+def test_before_the_first_published_checkpoint_the_pdf_is_a_clear_503() -> None:
+    """The public PDF embeds the audit log's published checkpoint (it signs none itself: audit/publication.py)."""
+    response = Client().get("/en/standar-layanan/pdf/")
+    assert response.status_code == 503
+    assert "publishes its first checkpoint at the start of the next hour" in response.content.decode()
+    assert not AuditEvent.objects.exists()  # nothing signed, nothing recorded
+
+
+@pytest.mark.usefixtures("every_checkpoint_published")
 def test_the_signed_pdf_is_made_once_per_version(tmp_path: Path) -> None:
+    create_checkpoint()  # the published checkpoint the public PDF embeds
     client = Client()
     first = client.get("/en/standar-layanan/pdf/")
     assert first.status_code == 200 and first["Content-Type"] == "application/pdf"
