@@ -219,6 +219,46 @@ def test_oversized_and_wrong_method_requests_are_refused(client: Client) -> None
     assert client.post("/audit/checkpoint").status_code == 405
 
 
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize("url", ["/audit/checkpoint", "/audit/proof?old=0&new=1"])
+def test_other_methods_get_the_plain_405_not_the_csrf_page(method: str, url: str) -> None:
+    """A browser-like client (CSRF checks on): the read-only public views answer the plain 405 (was a 403 page)."""
+    answer = getattr(Client(enforce_csrf_checks=True), method)(url)
+    assert answer.status_code == 405 and answer["Content-Type"] == "text/plain; charset=utf-8", answer.content
+    assert "GET" in answer["Allow"]
+
+
+@pytest.mark.parametrize("size", ["3%0A", "3%0D", "3 ", "%203", "03"])
+def test_a_size_is_whole_digits_only(client: Client, size: str) -> None:
+    write_events(2)
+    create_checkpoint()  # tree size 3
+    assert client.get(f"/audit/proof?old=0&new={size}").status_code == 400
+    assert client.get("/audit/proof?old=0&new=3").status_code == 200
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"])
+def test_a_time_line_edited_to_the_ends_of_the_calendar_is_no_server_error(client: Client, moment: str) -> None:
+    """Someone with the database edits the latest checkpoint's note so that its time, in the local zone, falls
+    outside the years Python knows (was a 500 on the public log and the console)."""
+    from django.utils import timezone as django_timezone
+
+    from audit.checkpoints import signed_time
+
+    write_events(2)
+    checkpoint = create_checkpoint()
+    signed = parse_signed_note(checkpoint.note)
+    old_line = next(line for line in signed.text.splitlines() if line.startswith("time "))
+    tamper(
+        "UPDATE audit_auditcheckpoint SET note = %s WHERE id = %s",
+        [checkpoint.note.replace(old_line, f"time {moment}"), checkpoint.pk],
+    )
+    edited = AuditCheckpoint.objects.get(pk=checkpoint.pk)
+    assert signed_time(edited) is None or signed_time(edited).tzinfo is not None
+    with django_timezone.override("Asia/Jakarta"):
+        assert client.get("/audit/checkpoint").status_code in (200, 409)
+        assert client.get(f"/audit/proof?old=1&new={checkpoint.tree_size}").status_code in (200, 409)
+
+
 def test_the_audit_paths_are_reporter_paths() -> None:
     """Request hygiene applies: no address or user agent reaches the views, and the throttle counts them."""
     from intake.middleware import is_reporter_path
