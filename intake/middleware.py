@@ -26,6 +26,8 @@ _LANG_PREFIX = "|".join(re.escape(code) for code, _name in settings.LANGUAGES)
 # Staff paths keep the headers (staff are identified anyway); every other path is a reporter path.
 STAFF_PATH = re.compile(rf"^/(?:(?:{_LANG_PREFIX})/)?(?:console|auth)(?:/|$)")
 API_PATH = re.compile(r"^/api(?:/|$)")
+# The audit log's public URLs: programs (witnesses) read them, and every answer there is one line of plain text.
+PUBLIC_LOG_PATH = re.compile(r"^/audit/")
 
 # Headers that can identify a reporter's device or network. META keys as Django spells them.
 IDENTIFYING_META_KEYS = (
@@ -101,18 +103,23 @@ def _is_exempt(path: str) -> bool:
 def reporter_language(request: HttpRequest) -> str:
     """Return the language a reporter path answers in, before LocaleMiddleware has run.
 
-    Pages: ``/en/...`` is English, unprefixed paths are Indonesian. The API follows Accept-Language.
+    Pages: ``/en/...`` is English, unprefixed paths are Indonesian. The API and ``/audit/`` follow Accept-Language.
     """
-    if API_PATH.match(request.path_info):
+    if API_PATH.match(request.path_info) or PUBLIC_LOG_PATH.match(request.path_info):
         return translation.get_language_from_request(request)
     return translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
 
 
 def throttled_response(request: HttpRequest, exc: throttle.Throttled) -> HttpResponse:
-    """Return the HTTP 429 answer for ``exc``: JSON under ``/api/``, otherwise a page, in the reporter's language."""
+    """Return the HTTP 429 answer for ``exc``: JSON under ``/api/``, plain text under ``/audit/``, otherwise a page,
+    in the reporter's language."""
     language = reporter_language(request)
     if API_PATH.match(request.path_info):
         response: HttpResponse = JsonResponse({"detail": exc.message}, status=429)
+    elif PUBLIC_LOG_PATH.match(request.path_info):
+        with translation.override(language):
+            message = str(exc.message)
+        response = HttpResponse(f"{message}\n", content_type="text/plain; charset=utf-8", status=429)
     else:
         with translation.override(language):
             title = _("Please wait a moment")

@@ -126,6 +126,21 @@ def test_too_many_requests_get_a_429_page_in_indonesian_by_default(client: Clien
     assert response["Content-Language"] == "id"
 
 
+def test_too_many_requests_under_the_public_log_get_one_line_of_plain_text(client: Client, settings, clock) -> None:
+    """Witnesses (programs) read /audit/: a 429 there is plain text in Accept-Language's language, not a page."""
+    settings.PELUIT_THROTTLE_PER_ADDRESS = (1, 60)
+    get(client, "/audit/checkpoint")
+    english = get(client, "/audit/checkpoint", HTTP_ACCEPT_LANGUAGE="en")
+    indonesian = get(client, "/audit/proof?old=0&new=1")
+    for response in (english, indonesian):
+        assert response.status_code == 429 and response["Retry-After"] == "60"
+        assert response["Content-Type"] == "text/plain; charset=utf-8"
+        body = response.content.decode()
+        assert body.endswith("\n") and body.count("\n") == 1 and "<" not in body
+    assert english.content.decode().startswith("Too many requests") and english["Content-Language"] == "en"
+    assert "Terlalu banyak permintaan" in indonesian.content.decode() and indonesian["Content-Language"] == "id"
+
+
 def test_too_many_requests_get_a_429_page_in_english_under_en(client: Client, settings, clock) -> None:
     settings.PELUIT_THROTTLE_PER_ADDRESS = (1, 300)
     assert get(client, "/en/page").status_code == 200
