@@ -5,7 +5,7 @@ export's), anyone fetching it every few minutes on a quiet log would see the tre
 one submission writes, and place a report to within minutes: finer than the hour its stored times keep
 (``audit.clock``). So the public sees only **published** checkpoints:
 
-- Beat asks ``publish_if_due`` every minute. In a period's first ``publication_slack()`` seconds it signs one
+- Beat asks ``publish_if_due`` every minute. In a period's first minute (``PUBLICATION_SLACK``) it signs one
   checkpoint, recorded with the event ``audit.checkpoint_published`` (the checkpoint's own last leaf), when the
   log grew **before the period began** since the last published checkpoint. Growth after the boundary waits for
   the next period: otherwise a report in a period's first minutes after a quiet period would be published at
@@ -25,21 +25,27 @@ granularity of one second (exact reporter times, nothing to hide) every checkpoi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
-from audit import clock
+from audit import clock, merkle, signing
 from audit.actions import Action
 from audit.checkpoints import CheckpointAltered, checked_checkpoint, create_checkpoint
 from audit.db import lock_writers, undecodable_text_raises
+from audit.exceptions import AuditError
 from audit.models import AuditCheckpoint, AuditEvent
+from audit.note import CheckpointBody
+from audit.verify import scan_events, verified_body
 
 # Published checkpoints are never closer together than this (Celery beat's cadence for checkpoints).
 SHORTEST_PERIOD = 600
-# At most this many seconds after a period's boundary may its checkpoint be signed; beat asks every minute.
-LONGEST_SLACK = 300
+# At most this many seconds after a period's boundary may its checkpoint be signed. Beat asks at every minute's
+# start, so one tick falls in it: a second tick would publish growth made after the first one looked (a submission
+# that was being written at the boundary), placing it to the minute (outside probe, stop 28).
+PUBLICATION_SLACK = 60
 
 
 def publication_period() -> int | None:
@@ -58,16 +64,17 @@ def publication_period() -> int | None:
     return period
 
 
-def publication_slack(period: int) -> int:
-    """Return how many seconds after a period's boundary its checkpoint may still be signed (at most a tenth)."""
-    return min(LONGEST_SLACK, period // 10)
-
-
 def _published_seqs() -> list[int]:
-    """Return the sequence number of the latest ``audit.checkpoint_published`` event (a list of at most one)."""
+    """Return the sequence number of the latest ``audit.checkpoint_published`` event (a list of at most one).
+
+    Raises ``CheckpointAltered`` when SQLite holds an edited value there (text where the number belongs).
+    """
     events = AuditEvent.objects.filter(action=Action.CHECKPOINT_PUBLISHED).order_by("-seq")
     with undecodable_text_raises(CheckpointAltered()):
-        return list(events.values_list("seq", flat=True)[:1])
+        seqs = list(events.values_list("seq", flat=True)[:1])
+    if not all(isinstance(seq, int) for seq in seqs):
+        raise CheckpointAltered
+    return seqs
 
 
 def latest_published() -> AuditCheckpoint | None:
@@ -109,7 +116,7 @@ def _row_of(tree_size: int) -> AuditCheckpoint:
 def publish_if_due() -> AuditCheckpoint | None:
     """Sign and publish the checkpoint of the current period when it is due; return it, or None.
 
-    Due in a period's first ``publication_slack`` seconds, when no checkpoint was published since the period
+    Due in a period's first ``PUBLICATION_SLACK`` seconds, when no checkpoint was published since the period
     began and the first event after the last published checkpoint was written before the period began. Run
     every minute by Celery beat. Raises ``AuditError`` as ``create_checkpoint`` does.
     """
@@ -118,12 +125,17 @@ def publish_if_due() -> AuditCheckpoint | None:
         return None
     now = timezone.now()
     start = clock.coarse(now, seconds=period)
-    if now - start >= timedelta(seconds=publication_slack(period)):
+    if now - start >= timedelta(seconds=PUBLICATION_SLACK):
         return None
     boundary = clock.to_us(start)
     with transaction.atomic():
         lock_writers(transaction.get_connection())
-        seqs = _published_seqs()
+        try:
+            seqs = _published_seqs()
+        except CheckpointAltered:
+            message = "the audit log's published checkpoint was altered; nothing published (run audit_verify)"
+            raise AuditError(message) from None
+
         last = seqs[0] if seqs else 0
         times = dict(AuditEvent.objects.filter(seq__in=[last, last + 1]).values_list("seq", "at_us"))
         if last and times.get(last, 0) >= boundary:
@@ -132,3 +144,44 @@ def publish_if_due() -> AuditCheckpoint | None:
         if first_new is None or first_new >= boundary:
             return None  # nothing written before the boundary since the last one: nothing to publish yet
         return create_checkpoint(publish=True)
+
+
+@dataclass(frozen=True)
+class PublishedCheck:
+    """A checkpoint held outside (a PDF's) against the latest published checkpoint.
+
+    ``consistent`` is None when it cannot be told yet: nothing is published, or the held checkpoint is newer
+    than the published one (it can be checked after the next publication).
+    """
+
+    body: CheckpointBody
+    published: AuditCheckpoint | None
+    consistent: bool | None
+    proof_hashes: int = 0
+
+
+def check_against_published(note: str) -> PublishedCheck:
+    """Check ``note`` (one of our signed checkpoints, e.g. from a PDF) against the latest published checkpoint.
+
+    For the public ``/verify/`` page: the log is read only up to the published size, never to today's, so neither
+    the answer nor its time says anything about what was written since the last publication (a first version
+    printed today's size, which placed every report to the minute: outside probe, stop 28). Consistent means the
+    events up to the published size, each recomputed from its content, give the published checkpoint's signed root
+    and, at the held checkpoint's size, the held root (so the one tree is a prefix of the other). Raises
+    ``CheckpointInputError`` or ``NoteError`` for text that cannot be used,
+    ``CheckpointAltered`` when the published checkpoint's row was altered.
+    """
+    body = verified_body(note, signing.verifier_key())
+    shown = latest_published()
+    if shown is None or body.tree_size > shown.tree_size:
+        return PublishedCheck(body, shown, None)
+    # Every event up to the published size, recomputed from its content (an edited event is caught even when its
+    # stored hash was left alone), and the tree's roots at both sizes.
+    report = scan_events(sizes=[body.tree_size], upto=shown.tree_size, keep_leaves=True)
+    consistent = (
+        report.events == shown.tree_size
+        and report.root_hash == bytes(shown.root_hash)
+        and report.roots.get(body.tree_size) == body.root_hash
+    )
+    proof = merkle.consistency_proof(body.tree_size, report.leaves or []) if consistent else []
+    return PublishedCheck(body, shown, consistent, len(proof))

@@ -346,8 +346,11 @@ def scan_events(
     return report
 
 
-def _verified_body(note: str, verifier: signing.VerifierKey) -> CheckpointBody:
-    """Return the checkpoint in ``note`` after checking its signature by ``verifier`` and its origin."""
+def verified_body(note: str, verifier: signing.VerifierKey) -> CheckpointBody:
+    """Return the checkpoint in ``note`` after checking its signature by ``verifier`` and its origin.
+
+    Raises ``CheckpointInputError`` (unknown key, bad signature, another log) or ``NoteError`` (malformed).
+    """
     parsed = parse_signed_note(note)
     ours = [s for s in parsed.signatures if verifier.matches(s)]
     if not ours:
@@ -516,7 +519,7 @@ def verify_log(*, connection: BaseDatabaseWrapper | None = None) -> Report:
     dated: list[tuple[int, datetime]] = []
     for size, stored_root, note, created_at in checkpoints:
         try:
-            body = _verified_body(note, verifier)
+            body = verified_body(note, verifier)
         except (NoteError, CheckpointInputError) as error:
             report.problems.append(Problem(f"checkpoint of tree size {size}: {error}", checkpoint_size=size))
             continue
@@ -606,7 +609,7 @@ def verify_external_checkpoint(note: str, *, connection: BaseDatabaseWrapper | N
     prefix, proven with an RFC 9162 consistency proof from the checkpoint's size to today's size.
     """
     verifier = signing.verifier_key()
-    body = _verified_body(note, verifier)
+    body = verified_body(note, verifier)
     report = scan_events(sizes=[body.tree_size], keep_leaves=True, connection=connection)
     if body.tree_size > report.events:
         return ExternalResult(

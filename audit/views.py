@@ -82,12 +82,14 @@ def event_list(request: HttpRequest) -> HttpResponse:
         # Shown: the time the note signed. The row's own ``created_at`` is not signed; unreadable, or more than a
         # minute away from the signed time, it was edited (the banner), and the checkpoint is still shown.
         row_time, signed_at = stored_time(checkpoint), signed_time(checkpoint)
-        time_altered = row_time is None or (signed_at is not None and abs(row_time - signed_at) > TIME_TOLERANCE)
+        # A note whose time cannot be shown (edited past year 1 or 9999 in the local zone) was altered too.
+        time_altered = row_time is None or signed_at is None or abs(row_time - signed_at) > TIME_TOLERANCE
         signed_at = signed_at or row_time
+    published_altered = False
     try:
         shown = None if altered else latest_published()
     except CheckpointAltered:
-        shown = None  # an older row was edited; the banner above already names the table
+        shown, published_altered = None, True  # the published checkpoint's row was edited or deleted
     context = {
         "form": form,
         "page": page,
@@ -96,9 +98,10 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "signed_at": signed_at,
         "checkpoint_altered": altered,
         "published": shown,
+        "published_altered": published_altered,
         "published_at": signed_time(shown) if shown is not None else None,
         "publication_minutes": (publication_period() or 0) // 60,
-        "altered": altered or bool(time_altered) or any(event.altered for event in page),
+        "altered": altered or bool(time_altered) or published_altered or any(event.altered for event in page),
         "verifier_key": signing.verifier_key().encode(),
     }
     return render(request, "audit/event_list.html", context)

@@ -1,5 +1,6 @@
 """Checking a signed export: is the signature valid, by whom, when, was the file changed after signing, and is
-its embedded audit checkpoint consistent with today's audit log (an RFC 9162 consistency proof).
+its embedded audit checkpoint consistent with the audit log's latest published checkpoint (an RFC 9162
+consistency proof; never today's log, whose size would date reports: ``audit/publication.py``).
 
 Works on bytes in memory only (the /verify/ page never stores an upload). The input is hostile: its size is
 bounded by the caller, anything pyHanko or pikepdf cannot parse is "not a readable PDF", never an error page.
@@ -19,8 +20,10 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel, TimestampSignatureStatus
 
+from audit.checkpoints import CheckpointAltered
 from audit.note import NoteError
-from audit.verify import CheckpointInputError, verify_external_checkpoint
+from audit.publication import check_against_published
+from audit.verify import CheckpointInputError
 from reports.checkpoint import extract_checkpoint
 from reports.exceptions import SigningUnavailable
 from reports.signers import extra_trust_roots, get_signing_strategy
@@ -55,8 +58,9 @@ class CheckpointCheck:
 
     found: bool
     consistent: bool = False
+    pending: bool = False  # newer than the published checkpoint (or none published yet): checked later
     tree_size: int | None = None
-    log_size: int | None = None
+    published_size: int | None = None
     message: str = ""
 
 
@@ -136,27 +140,56 @@ def _check_signature(embedded: object, reader: PdfFileReader, ours: x509.Certifi
 
 
 def _check_checkpoint(data: bytes) -> CheckpointCheck:
+    """Check the PDF's embedded checkpoint against the audit log's latest published checkpoint.
+
+    Never against today's log: this page is public, and today's size would date every report to the minute
+    (``audit.publication.check_against_published``).
+    """
     note = extract_checkpoint(data)
     if note is None:
         return CheckpointCheck(found=False, message=_("The document carries no audit checkpoint."))
     try:
-        result = verify_external_checkpoint(note)
+        result = check_against_published(note)
     except (CheckpointInputError, NoteError) as exc:
         return CheckpointCheck(
             found=True, message=_("The embedded checkpoint cannot be used: %(error)s") % {"error": exc}
         )
+    except CheckpointAltered:
+        return CheckpointCheck(
+            found=True,
+            message=_("The audit log's published checkpoint cannot be read: its operator must run audit_verify."),
+        )
+    size = result.body.tree_size
+    if result.published is None:
+        message = _(
+            "The audit log has not published a checkpoint yet. This document's checkpoint (%(size)s events) can be "
+            "checked after the first publication, at the start of a coming hour."
+        ) % {"size": size}
+        return CheckpointCheck(found=True, pending=True, tree_size=size, message=str(message))
+    published = result.published.tree_size
+    if result.consistent is None:
+        message = _(
+            "This document's checkpoint (%(size)s events) is newer than the audit log's latest published "
+            "checkpoint (%(published)s events). It can be checked after the next publication, at the start of a "
+            "coming hour."
+        ) % {"size": size, "published": published}
+        return CheckpointCheck(found=True, pending=True, tree_size=size, published_size=published, message=message)
     if result.consistent:
         message = _(
-            "Consistent: today's audit log of %(log)s events still contains the %(size)s events the document's "
-            "checkpoint signed (consistency proof of %(proof)s hashes)."
-        ) % {"log": result.log_size, "size": result.body.tree_size, "proof": len(result.proof)}
+            "Consistent: the audit log's latest published checkpoint (%(published)s events) still contains the "
+            "%(size)s events the document's checkpoint signed (consistency proof of %(proof)s hashes)."
+        ) % {"published": published, "size": size, "proof": result.proof_hashes}
     else:
-        message = _("Not consistent: %(reason)s") % {"reason": result.message}
+        message = _(
+            "Not consistent: the audit log's latest published checkpoint (%(published)s events) does not contain "
+            "the events the document's checkpoint signed: an event at or before #%(size)s was changed, inserted, "
+            "removed or reordered since the document was made."
+        ) % {"published": published, "size": size}
     return CheckpointCheck(
         found=True,
-        consistent=result.consistent,
-        tree_size=result.body.tree_size,
-        log_size=result.log_size,
+        consistent=bool(result.consistent),
+        tree_size=size,
+        published_size=published,
         message=str(message),
     )
 
@@ -170,7 +203,7 @@ def own_certificate() -> x509.Certificate | None:
 
 
 def verify_pdf(data: bytes) -> Verification:
-    """Check the PDF in ``data``: every signature, and its embedded audit checkpoint against today's log."""
+    """Check the PDF in ``data``: every signature, and its embedded audit checkpoint against the published one."""
     head = data[:1024]
     if PDF_MAGIC not in head:
         return Verification(is_pdf=False, problem=_("This is not a PDF file."))

@@ -35,6 +35,7 @@ def _as(monkeypatch: pytest.MonkeyPatch, user: Any, *, password: str = PASSWORD,
     monkeypatch.setenv("PELUIT_TOTP", totp_code(device, offset_steps=offset))
 
 
+@pytest.mark.usefixtures("every_checkpoint_published")  # /verify/ checks against the published checkpoint
 def test_recap_and_audit_trail_from_the_command_line(staff: IntakeStaff, tmp_path: Path) -> None:
     submit_wbs()
     recap = tmp_path / "recap.pdf"

@@ -53,6 +53,7 @@ def _save(tmp_path: Path, data: bytes, name: str = "console.pdf") -> Path:
     return path
 
 
+@pytest.mark.usefixtures("every_checkpoint_published")  # /verify/ checks against the published checkpoint
 def test_an_auditor_exports_a_recap_in_the_background_and_downloads_it(
     auditor: Any, tmp_path: Path, run_on_commit: Any
 ) -> None:

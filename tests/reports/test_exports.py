@@ -49,6 +49,7 @@ def _request(kind: ExportKind, case_number: str) -> ExportRequest:
     return ExportRequest(kind=kind, period=period)
 
 
+@pytest.mark.usefixtures("every_checkpoint_published")  # /verify/ checks against the published checkpoint
 @pytest.mark.parametrize("kind", list(ExportKind), ids=lambda k: k.value)
 def test_every_kind_is_signed_renders_and_embeds_the_checkpoint(
     kind: ExportKind, staff: IntakeStaff, tmp_path: Path

@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from lxml import html as lxml_html
 
 from audit.models import AuditEvent
 from reports.kinds import ExportKind
@@ -19,6 +20,10 @@ from tests.intake.conftest import IntakeStaff
 from tests.reports.conftest import pdfsig
 
 pytestmark = pytest.mark.django_db
+
+# The PDF's checkpoint is checked against the published checkpoint (audit/publication.py); with exact reporter
+# times every checkpoint is published, so the tests that are not about publication see the PDF's own.
+every_checkpoint_published = pytest.mark.usefixtures("every_checkpoint_published")
 
 
 @pytest.fixture
@@ -45,6 +50,7 @@ def test_the_page_works_without_javascript_and_keeps_reporter_privacy() -> None:
     assert Client().get("/en/verify/").status_code == 200
 
 
+@every_checkpoint_published
 def test_an_intact_export_is_valid_and_consistent(recap_pdf: bytes) -> None:
     before = _temp_files()
     events = AuditEvent.objects.count()
@@ -68,6 +74,7 @@ def test_a_flipped_byte_is_reported_as_changed_as_pdfsig_says(recap_pdf: bytes, 
     assert "Tidak sah" in body and "Sah: ditandatangani" not in body
 
 
+@every_checkpoint_published
 def test_a_rewritten_audit_log_makes_the_checkpoint_inconsistent(recap_pdf: bytes) -> None:
     from django.db import connection
 
@@ -108,3 +115,55 @@ def test_a_huge_file_is_refused_without_being_kept(settings: Any) -> None:
     )
     assert huge.status_code == 413
     assert _temp_files() == before
+
+
+def _checkpoint_result(body: str) -> str:
+    return lxml_html.fromstring(body).get_element_by_id("checkpoint-result").text_content().strip()
+
+
+def test_the_page_says_nothing_of_what_was_written_since_the_last_publication(staff: IntakeStaff) -> None:
+    """The page is public: it checks against the published checkpoint and never shows (or takes longer for)
+    today's log. A first version printed today's size: uploading any PDF once a minute placed every report to
+    the minute (outside probe, stop 28)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from audit.clock import reporter_time
+    from audit.publication import publish_if_due
+    from tests.audit.helpers import write_events
+
+    hour = datetime(2026, 12, 7, 10, 0, 5, tzinfo=ZoneInfo("Asia/Jakarta"))
+    with time_machine.travel(hour.replace(hour=9), tick=False) as clock:
+        write_events(3)
+        clock.move_to(hour)
+        published = publish_if_due()
+        assert published is not None
+        clock.move_to(hour.replace(minute=10))
+        write_events(1)  # staff at work: the recap signs a checkpoint newer than the published one
+        request = ExportRequest(kind=ExportKind.RECAP, period=make_period("2026-01-01", "2026-12-31"))
+        pdf = make_export(request=request, actor=staff.supervisor).signed.data  # newer than the published one
+        old_pdf = _published_pdf()
+        client = Client()
+        before = _checkpoint_result(_upload(client, old_pdf).content.decode())
+        newer = _upload(client, pdf).content.decode()
+        with reporter_time():
+            write_events(4)  # a report comes in
+        after = _checkpoint_result(_upload(client, old_pdf).content.decode())
+    assert before == after  # the report changed nothing the page shows
+    assert f"({published.tree_size} kejadian)" in before and "Konsisten" in before
+    assert str(AuditEvent.objects.count()) not in before
+    pending = _checkpoint_result(newer)
+    assert "lebih baru daripada titik periksa terbit terakhir" in pending, pending
+    assert 'class="muted"' in newer
+
+
+def _published_pdf() -> bytes:
+    """A PDF that embeds the published checkpoint: the public service standard's."""
+    return make_export(request=ExportRequest(kind=ExportKind.SERVICE_STANDARD), actor="system", public=True).signed.data
+
+
+def test_before_anything_is_published_the_check_waits_for_the_first_publication(recap_pdf: bytes) -> None:
+    body = _upload(Client(), recap_pdf).content.decode()
+    assert "belum menerbitkan titik periksa" in _checkpoint_result(body)
