@@ -27,6 +27,7 @@ def _tasks_in_process(settings: Any) -> Any:
     app.conf.task_always_eager = False
 
 
+@pytest.mark.usefixtures("every_checkpoint_published")  # /verify/ checks against the published checkpoint
 def test_auditor_exports_a_recap_and_the_verification_page_checks_it(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     auditor = services.staff_create(username="pemeriksa", role=Role.AUDITOR, password=PASSWORD).user
     page.goto("/console/reports/")
