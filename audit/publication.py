@@ -20,7 +20,8 @@ one submission writes, and place a report to within minutes: finer than the hour
   primary key either way). ``/audit/cosignature`` accepts only published checkpoints.
 
 The published mark is an event in the hash-chained log, so it cannot be edited away unnoticed. With a
-granularity of one second (exact reporter times, nothing to hide) every checkpoint is published.
+granularity of one second (exact reporter times, nothing to hide) every checkpoint is published. The public
+``/verify/`` page checks a PDF's checkpoint against the published one too (``check_against_published``).
 """
 
 from __future__ import annotations
