@@ -52,7 +52,8 @@ def embed_current_checkpoint(*, published_only: bool = False) -> EmbeddedCheckpo
     no checkpoint can be signed: the log does not verify, or the latest checkpoint's row was altered.
     """
     with reading_the_log():
-        if published_only:
+        # With exact reporter times every checkpoint is published: a public document may then sign its own.
+        if published_only and publication.publication_period() is not None:
             found = publication.latest_published()
             if found is None:
                 raise NoPublishedCheckpoint(

@@ -21,6 +21,9 @@ class ExportKind(models.TextChoices):
 # Kinds whose PDF holds sealed report content: rendered in the officer's own request with their keyring, never
 # through the broker, and never stored.
 CONTENT_KINDS = frozenset({ExportKind.DOSSIER, ExportKind.KPK_FORWARDING, ExportKind.FORWARDING})
+# Kinds meant for the public: they embed the audit log's latest published checkpoint and sign none, so neither
+# their checkpoint nor the moment one was signed says when reports came in (audit/publication.py).
+PUBLIC_KINDS = frozenset({ExportKind.ANNUAL, ExportKind.SERVICE_STANDARD})
 # Kinds made by a Celery task on the ``reports`` queue and kept for their requester to download.
 BACKGROUND_KINDS = frozenset({ExportKind.RECAP, ExportKind.AUDIT_TRAIL, ExportKind.ANNUAL})
 # Kinds about one case (``--case``); the others cover a period.

@@ -42,9 +42,7 @@ def service_standard_pdf(*, language: str) -> bytes:
     path = folder / f"service-standard-{_version(language)}.pdf"
     if path.is_file():
         return path.read_bytes()
-    result = make_export(
-        request=ExportRequest(kind=ExportKind.SERVICE_STANDARD), actor="system", language=language, public=True
-    )
+    result = make_export(request=ExportRequest(kind=ExportKind.SERVICE_STANDARD), actor="system", language=language)
     folder.mkdir(parents=True, exist_ok=True)
     write_whole(path, result.signed.data, private=False)
     return result.signed.data

@@ -94,7 +94,7 @@ def data_resource(request: HttpRequest, year: str, name: str, fmt: str) -> HttpR
         return JsonResponse({"detail": message, "errors": {"table": message}}, status=404)
     if fmt == "csv":
         response = HttpResponse(transparency.as_csv(res), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'inline; filename="peluit-{name}-{year}.csv"'
+        response["Content-Disposition"] = f'inline; filename="peluit-{name}-{period.start.year}.csv"'
         return response
     body = {"period": year, "name": name, "title": res.title, "data": transparency.as_json(res)}
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False})

@@ -33,7 +33,7 @@ from casework.outbox import relay as outbox
 from reports import audit_trail, case_documents, recap, service_standard, transparency
 from reports.checkpoint import ATTACHMENT_NAME, EmbeddedCheckpoint, embed_current_checkpoint
 from reports.exceptions import ExportRefused, ReportError, ReportInputError
-from reports.kinds import BACKGROUND_KINDS, CASE_KINDS, CONTENT_KINDS, Authority, ExportKind
+from reports.kinds import BACKGROUND_KINDS, CASE_KINDS, CONTENT_KINDS, PUBLIC_KINDS, Authority, ExportKind
 from reports.models import ReportExport
 from reports.periods import Period
 from reports.permissions import can_export
@@ -279,14 +279,13 @@ def make_export(
     language: str | None = None,
     progress: Progress | None = None,
     on_recorded: Callable[[SignedPdf, AuditEvent], None] | None = None,
-    public: bool = False,
 ) -> ExportResult:
     """Make, sign and audit one export; return the signed PDF.
 
     ``actor`` is the staff member (or ``"system"`` for the command line without ``--as``, non-content kinds
     only); content kinds need the actor's own ``keyring``. ``on_recorded`` runs inside the transaction that
-    records the audit event (the background task stores the PDF there). ``public``: a document anyone may
-    download, which embeds the published checkpoint and signs none (``NoPublishedCheckpoint`` before the first).
+    records the audit event (the background task stores the PDF there). Kinds meant for the public
+    (``PUBLIC_KINDS``) embed the published checkpoint and sign none (``NoPublishedCheckpoint`` before the first).
     Raises ``ReportInputError``, ``ExportRefused``, ``AuditLogAltered`` (the audit log does not verify or cannot
     be read) or ``SigningUnavailable`` with a message for the user; nothing is recorded then.
     """
@@ -296,7 +295,7 @@ def make_export(
     if kind in CASE_KINDS and not request.case_ref:
         raise ReportInputError(_("Choose a case (its number, e.g. WBS-2026-000001)."))
     report(5, "checkpoint")
-    checkpoint = embed_current_checkpoint(published_only=public)
+    checkpoint = embed_current_checkpoint(published_only=kind in PUBLIC_KINDS)
     # The whole document (titles, labels, the recap's tables) in one language: the caller's, else the default.
     with translation.override(language or settings.LANGUAGE_CODE):
         prepared = _PREPARE[kind](request, progress=report, keyring=keyring, checkpoint=checkpoint)

@@ -73,7 +73,8 @@ def public_period(year: int | str, *, today: date | None = None) -> Period:
         number = int(str(year))
     except ValueError:
         raise UnknownPeriod() from None
-    if str(number) != str(year).strip() or number not in published_years(today=today):
+    # Exactly the digits: int() also takes " 2026" and "2026\n", which would then reach headers and documents.
+    if str(number) != str(year) or number not in published_years(today=today):
         raise UnknownPeriod()
     return Period(date(number, 1, 1), min(date(number, 12, 31), _last_ended_day(today)))
 

@@ -198,6 +198,30 @@ def test_the_public_service_standard_signs_no_checkpoint(client: Client) -> None
     assert extract_checkpoint(response.content) == published.note
 
 
+def test_the_annual_transparency_report_embeds_the_published_checkpoint(make_staff: Any) -> None:
+    """Made by staff but meant for the public: an unpublished checkpoint in it would date the log to the second
+    (outside probe, stop 28)."""
+    from casework.staff.roles import Role
+    from reports.checkpoint import extract_checkpoint
+    from reports.kinds import ExportKind
+    from reports.periods import make_period
+    from reports.services import ExportRequest, make_export
+
+    supervisor = make_staff(Role.SUPERVISOR)
+    with time_machine.travel(at(9, 0, 5), tick=False) as clock:
+        write_events(1)
+        clock.move_to(at(10, 0, 5))
+        published = publish_if_due()
+        clock.move_to(at(10, 20))
+        report()
+        before = AuditCheckpoint.objects.count()
+        period = make_period("2026-01-01", "2026-11-30")
+        result = make_export(request=ExportRequest(kind=ExportKind.ANNUAL, period=period), actor=supervisor)
+    assert published is not None
+    assert extract_checkpoint(result.signed.data) == published.note
+    assert AuditCheckpoint.objects.count() == before
+
+
 def test_exact_reporter_times_publish_every_checkpoint(client: Client, settings: Any) -> None:
     settings.PELUIT_REPORTER_TIME_GRANULARITY = 1
     with time_machine.travel(at(10, 33), tick=False):

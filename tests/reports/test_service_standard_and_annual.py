@@ -16,7 +16,6 @@ from django.utils import timezone
 from lxml import html as lxml_html
 
 from audit.actions import Action
-from audit.checkpoints import create_checkpoint
 from audit.models import AuditEvent
 from casework.models import CaseKind, DeadlineRule, ViolationType
 from casework.staff.roles import Role
@@ -84,7 +83,6 @@ def test_before_the_first_published_checkpoint_the_pdf_is_a_clear_503() -> None:
 
 @pytest.mark.usefixtures("every_checkpoint_published")
 def test_the_signed_pdf_is_made_once_per_version(tmp_path: Path) -> None:
-    create_checkpoint()  # the published checkpoint the public PDF embeds
     client = Client()
     first = client.get("/en/standar-layanan/pdf/")
     assert first.status_code == 200 and first["Content-Type"] == "application/pdf"
@@ -119,6 +117,7 @@ def _year_of_cases() -> int:
     return year
 
 
+@pytest.mark.usefixtures("every_checkpoint_published")  # a public kind: the published checkpoint
 def test_the_annual_report_from_the_command_line(tmp_path: Path) -> None:
     year = _year_of_cases()
     out = tmp_path / "annual.pdf"
@@ -140,6 +139,7 @@ def test_the_annual_report_from_the_command_line(tmp_path: Path) -> None:
     assert not (tmp_path / "x.pdf").exists() and not (tmp_path / "y.pdf").exists()
 
 
+@pytest.mark.usefixtures("every_checkpoint_published")  # a public kind: the published checkpoint
 def test_the_console_button_makes_the_annual_report(
     make_staff: Any, django_capture_on_commit_callbacks: Any, tmp_path: Path
 ) -> None:

@@ -161,7 +161,7 @@ def test_the_page_says_nothing_of_what_was_written_since_the_last_publication(st
 
 def _published_pdf() -> bytes:
     """A PDF that embeds the published checkpoint: the public service standard's."""
-    return make_export(request=ExportRequest(kind=ExportKind.SERVICE_STANDARD), actor="system", public=True).signed.data
+    return make_export(request=ExportRequest(kind=ExportKind.SERVICE_STANDARD), actor="system").signed.data
 
 
 def test_before_anything_is_published_the_check_waits_for_the_first_publication(recap_pdf: bytes) -> None:
