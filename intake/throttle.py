@@ -154,7 +154,7 @@ class Throttle:
         """Count the hits (all or none); raise Throttled when one is full. None: the store is down."""
         outcome = self._ask(hits, count=True)
         if isinstance(outcome, Refused):
-            _refuse(outcome, message)
+            _refuse(outcome, hits, message)
         return outcome
 
     def _hits(self, *windows: tuple[tuple[str, tuple[int, int]], bytes]) -> list[Hit]:
@@ -174,9 +174,10 @@ class Throttle:
 
     def check_receipt_attempts(self, request: HttpRequest) -> None:
         """Raise Throttled when this client, or everyone together, has tried too many wrong receipts lately."""
-        refused = self._ask(self._receipt_hits(request), count=False)
+        hits = self._receipt_hits(request)
+        refused = self._ask(hits, count=False)
         if isinstance(refused, Refused):
-            _refuse(refused, _too_many_receipt_attempts)
+            _refuse(refused, hits, _too_many_receipt_attempts)
 
     def count_wrong_receipt(self, request: HttpRequest) -> None:
         """Count a receipt that opened nothing, against this client and everyone, also past a full window.
@@ -205,9 +206,14 @@ class Throttle:
 _PROCESS_FALLBACK_KEY = secrets.token_bytes(32)
 
 
-def _refuse(refused: Refused, message: Callable[[int], str]) -> NoReturn:
-    """Raise Throttled for a full window: its message and the whole seconds until it has room again."""
-    wait = max(1, math.ceil(refused.wait))
+def _refuse(refused: Refused, hits: list[Hit], message: Callable[[int], str]) -> NoReturn:
+    """Raise Throttled for a full window: its message, and the window's whole length as the wait.
+
+    Not the seconds until the window has room again: that moment is when its oldest request leaves it, and
+    the window is shared (everyone's POSTs, everyone's wrong receipts, everyone behind one address such as a
+    Tor exit), so it would tell a client to the second when someone else sent a report (outside probe, stop 28).
+    """
+    wait = max(1, math.ceil(hits[refused.index].period))
     raise Throttled(message(wait), wait)
 
 

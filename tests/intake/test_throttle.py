@@ -149,7 +149,9 @@ def test_too_many_requests_get_a_429_page_in_english_under_en(client: Client, se
     response = get(client, "/en/page")
 
     assert response.status_code == 429
-    assert response["Retry-After"] == "270"
+    # The window's whole length, not when its oldest request leaves it (270 s here): in a shared window that
+    # moment is when someone else sent something (outside probe, stop 28).
+    assert response["Retry-After"] == "300"
     text = response.content.decode()
     assert "Too many requests have come in. Please wait 5 minutes and try again." in text
     assert '<html lang="en">' in text
@@ -563,3 +565,19 @@ def test_a_tally_out_of_step_with_its_events_is_mended_by_the_sweep(tmp_path: Pa
     store.sweep(now + 2)
     assert hasattr(store.count(hits, now + 3), "entry"), "counted again from its one event"
     assert store._connect().execute("SELECT n FROM tally").fetchone() == (2,)
+
+
+def test_retry_after_does_not_date_another_clients_post(client: Client, settings, clock) -> None:
+    """The global POST window is everyone's: the wait it gives must be the same whenever the others posted."""
+    settings.PELUIT_THROTTLE_PER_ADDRESS = (100, 60)
+    settings.PELUIT_THROTTLE_GLOBAL_POSTS = (2, 60)
+    waits = []
+    for victim_seconds_ago in (5, 40):
+        reset_for_tests(clock=clock, store=MemoryStore())
+        assert client.post("/page", REMOTE_ADDR="198.51.100.1").status_code == 200  # someone's report
+        clock.now += victim_seconds_ago
+        assert client.post("/page", REMOTE_ADDR="203.0.113.9").status_code == 200
+        refused = client.post("/page", REMOTE_ADDR="203.0.113.9")
+        assert refused.status_code == 429
+        waits.append(refused["Retry-After"])
+    assert waits == ["60", "60"]
