@@ -118,10 +118,14 @@ def test_a_broken_log_is_never_signed() -> None:
     assert not AuditCheckpoint.objects.exists()
 
 
-def test_beat_runs_the_checkpoint_task_every_ten_minutes() -> None:
+def test_beat_runs_the_checkpoint_task_every_ten_minutes_on_the_clock() -> None:
+    from audit.tasks import periodic_checkpoint_task
+
     entry = settings.CELERY_BEAT_SCHEDULE["audit-checkpoint"]
-    assert entry["task"] == checkpoint_if_grown_task.name == "audit.tasks.checkpoint_if_grown"
-    assert entry["schedule"].total_seconds() == 600
+    assert entry["task"] == periodic_checkpoint_task.name == "audit.tasks.periodic_checkpoint"
+    assert entry["schedule"].minute == {5, 15, 25, 35, 45, 55}  # never at the hour, with the published one
+    assert entry["schedule"].hour == set(range(24))
+    assert checkpoint_if_grown_task.name == "audit.tasks.checkpoint_if_grown"  # still runs when sent by name
 
 
 @pytest.mark.parametrize(

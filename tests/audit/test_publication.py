@@ -19,10 +19,16 @@ import time_machine
 from django.test import Client
 
 from audit.actions import Action
-from audit.checkpoints import checkpoint_if_grown, create_checkpoint
+from audit.checkpoints import create_checkpoint
 from audit.clock import reporter_time
 from audit.models import AuditCheckpoint, AuditEvent
-from audit.publication import PUBLICATION_SLACK, latest_published, publication_period, publish_if_due
+from audit.publication import (
+    PUBLICATION_SLACK,
+    latest_published,
+    periodic_checkpoint,
+    publication_period,
+    publish_if_due,
+)
 from tests.audit.helpers import run, write_events
 
 pytestmark = pytest.mark.django_db
@@ -76,8 +82,7 @@ def test_the_period_is_made_of_reporter_time_windows_at_least_ten_minutes_long(
 def test_the_public_log_changes_once_an_hour_at_its_start_whatever_reporters_do(client: Client) -> None:
     """Beat as it runs (the ten-minute checkpoints; the publication asked at every minute's start), exports at
     odd moments, and someone polling /audit/checkpoint every minute from 09:00 to 12:05: the served tree changes
-    at the start of an hour only. A report at 10:02:30, after a quiet hour, shows at 11:00, not at the next
-    minute (the probe's case: it was published at 10:03)."""
+    at the start of an hour only, and a report at 10:02 shows at 11:00, not at the next minute."""
     served: dict[datetime, int | None] = {}
     with time_machine.travel(at(8, 55), tick=False) as clock:
         write_events(3)
@@ -92,14 +97,15 @@ def test_the_public_log_changes_once_an_hour_at_its_start_whatever_reporters_do(
                 report()
             if now in (at(10, 51), at(12, 0), at(12, 3)):
                 create_checkpoint()  # exports, one in the first minutes of a period
-            if minute % 10 == 3:
-                checkpoint_if_grown()  # beat's ten-minute checkpoints
+            if minute % 10 == 5:
+                periodic_checkpoint()  # beat's ten-minute checkpoints, on the clock
             served[now] = served_size(client)
     changes = [moment for previous, moment in pairwise(served) if served[moment] != served[previous]]
     assert served[at(9, 0)] is not None, served
-    assert changes == [at(11, 0), at(12, 0)], changes  # 09:00-10:00 was quiet: nothing new at 10:00
+    # Every hour (the ten-minute checkpoints are signed on the clock, so no hour is quiet), at its start only.
+    assert changes == [at(10, 0), at(11, 0), at(12, 0)], changes
     # Each published checkpoint covers what was written before its hour began, and nothing after its tick.
-    for hour in (9, 11, 12):
+    for hour in (9, 10, 11, 12):
         checkpoint = AuditCheckpoint.objects.get(tree_size=served[at(hour, 0)])
         event = AuditEvent.objects.get(seq=checkpoint.tree_size)
         assert event.action == Action.CHECKPOINT_PUBLISHED
@@ -327,3 +333,29 @@ def test_a_published_mark_edited_into_text_stops_publication_with_a_clear_error(
         clock.move_to(at(11, 0, 5))
         with pytest.raises(AuditError, match="published checkpoint was altered"):
             publish_if_due()
+
+
+def test_the_ten_minute_checkpoints_do_not_tell_in_which_ten_minutes_a_report_came(client: Client) -> None:
+    """An outsider writes events of their own (wrong receipts) into every ten-minute slot of the hour but one.
+    When the ten-minute checkpoints were signed only after growth, their number told whether a report fell in
+    the empty slot (growth 15 against 14: outside probe, stop 28). Signed on the clock, the growth of an hour
+    with the report in the empty slot equals that of an hour with it in a filled one."""
+    growth = []
+    with time_machine.travel(at(7, 59), tick=False) as clock:
+        write_events(1)
+        for hour, report_minute in ((8, None), (9, 27), (10, 17)):  # 08: the outsider alone, a warm-up
+            for minute in range(60):
+                clock.move_to(at(hour, minute))
+                publish_if_due()
+                clock.move_to(at(hour, minute, 30))
+                if minute in (7, 17, 37, 47, 57):
+                    write_events(1)  # the outsider's wrong receipts: the 25-35 slot stays empty
+                if minute == report_minute:
+                    report()
+                if minute % 10 == 5:
+                    periodic_checkpoint()
+            clock.move_to(at(hour + 1, 0, 1))
+            publish_if_due()
+            growth.append(served_size(client))
+    sizes = [size or 0 for size in growth]  # published at 09:00, 10:00 and 11:00
+    assert sizes[1] - sizes[0] == sizes[2] - sizes[1], sizes  # the 09:00-10:00 hour, the 10:00-11:00 hour
