@@ -186,27 +186,12 @@ def test_a_witness_cannot_cosign_an_unpublished_checkpoint(client: Client, setti
     assert cosign(published).status_code == 201
 
 
-def test_the_public_service_standard_signs_no_checkpoint(client: Client) -> None:
-    """A public download must not sign checkpoints at a moment a stranger chooses: it embeds the published one."""
-    with time_machine.travel(at(9, 0, 5), tick=False) as clock:
-        write_events(1)
-        clock.move_to(at(10, 0, 5))
-        published = publish_if_due()
-        clock.move_to(at(10, 20))
-        report()
-        before = AuditCheckpoint.objects.count()
-        response = client.get("/standar-layanan/pdf/")
-    assert published is not None
-    assert response.status_code == 200 and response.content.startswith(b"%PDF")
-    assert AuditCheckpoint.objects.count() == before
-    from reports.checkpoint import extract_checkpoint
-
-    assert extract_checkpoint(response.content) == published.note
-
-
-def test_the_annual_transparency_report_embeds_the_published_checkpoint(make_staff: Any) -> None:
-    """Made by staff but meant for the public: an unpublished checkpoint in it would date the log to the second
-    (outside probe, stop 28)."""
+@pytest.mark.parametrize("document", ["service standard, public download", "annual report, made by staff"])
+def test_documents_for_the_public_embed_the_published_checkpoint_and_sign_none(
+    client: Client, make_staff: Any, document: str
+) -> None:
+    """A public download must not sign checkpoints at a moment a stranger chooses, and a PDF meant for the public
+    must not carry an unpublished checkpoint (the log's size at a known second: outside probe, stop 28)."""
     from casework.staff.roles import Role
     from reports.checkpoint import extract_checkpoint
     from reports.kinds import ExportKind
@@ -221,10 +206,15 @@ def test_the_annual_transparency_report_embeds_the_published_checkpoint(make_sta
         clock.move_to(at(10, 20))
         report()
         before = AuditCheckpoint.objects.count()
-        period = make_period("2026-01-01", "2026-11-30")
-        result = make_export(request=ExportRequest(kind=ExportKind.ANNUAL, period=period), actor=supervisor)
-    assert published is not None
-    assert extract_checkpoint(result.signed.data) == published.note
+        if document.startswith("service standard"):
+            response = client.get("/standar-layanan/pdf/")
+            assert response.status_code == 200
+            pdf = response.content
+        else:
+            request = ExportRequest(kind=ExportKind.ANNUAL, period=make_period("2026-01-01", "2026-11-30"))
+            pdf = make_export(request=request, actor=supervisor).signed.data
+    assert published is not None and pdf.startswith(b"%PDF")
+    assert extract_checkpoint(pdf) == published.note
     assert AuditCheckpoint.objects.count() == before
 
 
