@@ -86,14 +86,6 @@ def checked_checkpoint(tree_size: int | None = None) -> AuditCheckpoint | None:
         if tree_size is not None and _sizes_altered():
             raise CheckpointAltered  # the row of that size may be the one whose size no longer reads as one
         return None
-    return checked_row(checkpoint)
-
-
-def checked_row(checkpoint: AuditCheckpoint) -> AuditCheckpoint:
-    """Return ``checkpoint`` (a row read with ``created_at`` deferred) if it holds its own signed note whole.
-
-    Raises ``CheckpointAltered`` otherwise, as ``checked_checkpoint`` does.
-    """
     if not (
         isinstance(checkpoint.tree_size, int)
         and isinstance(checkpoint.root_hash, bytes | memoryview)
@@ -139,7 +131,7 @@ def stored_time(checkpoint: AuditCheckpoint) -> datetime | None:
         return None
 
 
-def latest_to_extend() -> AuditCheckpoint | None:
+def _latest_to_extend() -> AuditCheckpoint | None:
     """Return the latest checkpoint, read as ``checked_checkpoint`` reads it, to sign the next one on top of.
 
     Raises ``AuditError`` when its row was altered (a cell of another type, text SQLite cannot read, a note
@@ -182,7 +174,7 @@ def create_checkpoint(*, publish: bool = False) -> AuditCheckpoint:
     lock_writers(transaction.get_connection())
     action = Action.CHECKPOINT_PUBLISHED if publish else Action.CHECKPOINT_CREATED
     event = record(action=action, actor="system", details={"tree_size": log_size() + 1})
-    previous = latest_to_extend()
+    previous = _latest_to_extend()
     report = scan_events(sizes=[previous.tree_size] if previous else [])
     if not report.intact:
         raise AuditError(f"the audit log does not verify; no checkpoint signed: {report.problems[0].message}")
@@ -215,7 +207,7 @@ def checkpoint_if_grown() -> AuditCheckpoint | None:
     """
     with transaction.atomic():
         lock_writers(transaction.get_connection())
-        latest, size = latest_to_extend(), log_size()
+        latest, size = _latest_to_extend(), log_size()
         if size == 0 or (latest is not None and latest.tree_size >= size):
             return None
         return create_checkpoint()
@@ -226,7 +218,7 @@ def current_checkpoint() -> AuditCheckpoint:
 
     Raises ``AuditError`` when the log does not verify or the latest checkpoint's row was altered.
     """
-    return checkpoint_if_grown() or latest_to_extend() or create_checkpoint()
+    return checkpoint_if_grown() or _latest_to_extend() or create_checkpoint()
 
 
 # --- Witness cosignatures --------------------------------------------------------------------------------

@@ -65,17 +65,17 @@ def publication_period() -> int | None:
     return period
 
 
-def _published_seqs() -> list[int]:
-    """Return the sequence number of the latest ``audit.checkpoint_published`` event (a list of at most one).
+def _latest_published_seq() -> int | None:
+    """Return the sequence number of the latest ``audit.checkpoint_published`` event, None when there is none.
 
     Raises ``CheckpointAltered`` when SQLite holds an edited value there (text where the number belongs).
     """
     events = AuditEvent.objects.filter(action=Action.CHECKPOINT_PUBLISHED).order_by("-seq")
     with undecodable_text_raises(CheckpointAltered()):
-        seqs = list(events.values_list("seq", flat=True)[:1])
-    if not all(isinstance(seq, int) for seq in seqs):
+        seq = events.values_list("seq", flat=True).first()
+    if seq is not None and not isinstance(seq, int):
         raise CheckpointAltered
-    return seqs
+    return seq
 
 
 def latest_published() -> AuditCheckpoint | None:
@@ -85,10 +85,8 @@ def latest_published() -> AuditCheckpoint | None:
     """
     if publication_period() is None:
         return checked_checkpoint()
-    seqs = _published_seqs()
-    if not seqs:
-        return None
-    return _row_of(seqs[0])
+    seq = _latest_published_seq()
+    return None if seq is None else _row_of(seq)
 
 
 def published(tree_size: int) -> AuditCheckpoint | None:
@@ -106,8 +104,6 @@ def published(tree_size: int) -> AuditCheckpoint | None:
 
 def _row_of(tree_size: int) -> AuditCheckpoint:
     """The stored checkpoint the log marks as published at ``tree_size``; ``CheckpointAltered`` if it is not whole."""
-    if not isinstance(tree_size, int):  # SQLite: an edited seq
-        raise CheckpointAltered
     checkpoint = checked_checkpoint(tree_size)
     if checkpoint is None:
         raise CheckpointAltered  # the event says it was published and signed, and its row is gone
@@ -148,12 +144,10 @@ def publish_if_due() -> AuditCheckpoint | None:
     with transaction.atomic():
         lock_writers(transaction.get_connection())
         try:
-            seqs = _published_seqs()
+            last = _latest_published_seq() or 0
         except CheckpointAltered:
             message = "the audit log's published checkpoint was altered; nothing published (run audit_verify)"
             raise AuditError(message) from None
-
-        last = seqs[0] if seqs else 0
         times = dict(AuditEvent.objects.filter(seq__in=[last, last + 1]).values_list("seq", "at_us"))
         if last and times.get(last, 0) >= boundary:
             return None  # this period's checkpoint is out already
@@ -194,11 +188,12 @@ def check_against_published(note: str) -> PublishedCheck:
         return PublishedCheck(body, shown, None)
     # Every event up to the published size, recomputed from its content (an edited event is caught even when its
     # stored hash was left alone), and the tree's roots at both sizes.
-    report = scan_events(sizes=[body.tree_size], upto=shown.tree_size, keep_leaves=True)
+    report = scan_events(sizes=[body.tree_size], upto=shown.tree_size)
     consistent = (
         report.events == shown.tree_size
         and report.root_hash == bytes(shown.root_hash)
         and report.roots.get(body.tree_size) == body.root_hash
     )
-    proof = merkle.consistency_proof(body.tree_size, report.leaves or []) if consistent else []
-    return PublishedCheck(body, shown, consistent, len(proof))
+    # Equal roots at both sizes are the proof; the page names how many hashes the RFC 9162 proof has.
+    hashes = len(merkle.consistency_subtrees(body.tree_size, shown.tree_size)) if consistent else 0
+    return PublishedCheck(body, shown, consistent, hashes)
