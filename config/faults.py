@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.exceptions import AuditTailAltered
+from intake.middleware import PUBLIC_LOG_PATH
 
 StrOrPromise = str | Promise
 
@@ -38,7 +39,6 @@ logger = logging.getLogger(__name__)
 # Seconds a client is asked to wait before trying again after a 503.
 RETRY_AFTER_SECONDS = 30
 _API_PREFIX = "/api/"
-_PUBLIC_LOG_PREFIX = "/audit/"
 
 
 def is_database_unavailable(exc: BaseException | None) -> bool:
@@ -68,7 +68,7 @@ def is_storage_full(exc: BaseException | None) -> bool:
 
 def is_public_log(request: HttpRequest) -> bool:
     """Return True for the audit log's public URLs (/audit/…): programs read them, and they answer plain text."""
-    return request.path_info.startswith(_PUBLIC_LOG_PREFIX)
+    return PUBLIC_LOG_PATH.match(request.path_info) is not None
 
 
 def plain_text(status: int, message: StrOrPromise) -> HttpResponse:
