@@ -16,6 +16,7 @@ from vault.attachments import (
     sweep_orphaned_blobs,
     write_attachment,
 )
+from vault.case_numbers import permuted as permuted_case_number
 from vault.console import console_session_intact, escrow_keyring, lock_console, officer_keyring, unlock_console
 from vault.envelopes import envelope_readers, open_envelope, seal_envelope
 from vault.escrow import (
@@ -134,6 +135,7 @@ __all__ = [
     "open_envelope",
     "open_held_file",
     "open_identity",
+    "permuted_case_number",
     "prepare_new_key",
     "prepare_receipt",
     "prepare_report",

@@ -228,11 +228,18 @@ class GiverRelationship(models.TextChoices):
 
 
 class CaseNumberSequence(models.Model):
-    """The last case number handed out per kind and year; its row is locked while a number is allocated."""
+    """How many case numbers were handed out per kind and year; its row is locked while a number is allocated.
+
+    The number a case gets is this count passed through a keyed permutation (``vault/case_numbers.py``), so
+    numbers do not tell how many reports came in between two of them.
+    """
 
     kind = models.CharField(max_length=16, choices=CaseKind.choices)
     year = models.PositiveSmallIntegerField()
     last_value = models.PositiveIntegerField(default=0)
+    # Numbers up to this one were handed out as the sequence itself, before numbers were permuted
+    # (vault/case_numbers.py); the permutation covers the numbers after it, so it never repeats one of them.
+    sequential_upto = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "year"], name="case_number_sequence_kind_year")]

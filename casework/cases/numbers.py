@@ -1,14 +1,26 @@
-"""Race-free allocation of human-readable case numbers (WBS-2026-000123, GRT-2026-000045)."""
+"""Race-free allocation of human-readable case numbers (WBS-2026-483920, GRT-2026-071145) that do not count.
+
+A locked sequence row per kind and year counts the numbers handed out; the number itself is that count through
+the vault's keyed permutation (``vault/case_numbers.py``), so a reporter who files reports of their own learns
+nothing from their numbers about the reports between them. Six digits hold 999,999 numbers a year; past them the
+number grows to seven digits, permuted among those.
+"""
 
 from __future__ import annotations
 
 from django.db import connection, transaction
 
 from casework.cases.models import CASE_NUMBER_PREFIX, CaseKind, CaseNumberSequence
+from vault import services as vault
 
 # The table name is the model's, never input.
 _TABLE = CaseNumberSequence._meta.db_table
-_NEXT = f"UPDATE {_TABLE} SET last_value = last_value + 1 WHERE kind = %s AND year = %s RETURNING last_value"  # noqa: S608
+_NEXT = (
+    f"UPDATE {_TABLE} SET last_value = last_value + 1 WHERE kind = %s AND year = %s"  # noqa: S608
+    " RETURNING last_value, sequential_upto"
+)
+# The numbers of each width: six digits first, then seven.
+_WIDTHS = ((1, 999_999), (1_000_000, 9_999_999))
 
 
 # No savepoint inside the caller's transaction: nothing here can fail half-way that the caller could go on from.
@@ -28,6 +40,24 @@ def allocate_case_number(*, kind: CaseKind | str, year: int) -> str:
             cursor.execute(_NEXT, [kind.value, year])
             row = cursor.fetchone()
         if row is not None:
-            return f"{CASE_NUMBER_PREFIX[kind]}-{year:04d}-{int(row[0]):06d}"
+            return case_number(kind, year, int(row[0]), sequential_upto=int(row[1]))
         CaseNumberSequence.objects.bulk_create([CaseNumberSequence(kind=kind, year=year)], ignore_conflicts=True)
     raise RuntimeError("the case number sequence row could not be created")  # pragma: no cover
+
+
+def case_number(kind: CaseKind | str, year: int, value: int, *, sequential_upto: int = 0) -> str:
+    """Return the number the ``value``-th case of ``kind`` in ``year`` gets.
+
+    ``value`` goes through the vault's permutation of its width's range, above the numbers the sequence handed
+    out as itself (``sequential_upto``, before numbers were permuted), so it never repeats one of those.
+    """
+    kind = CaseKind(kind)
+    if value <= sequential_upto:
+        raise ValueError("a sequence value among the numbers it handed out as itself")
+    number = value  # beyond ten million numbers in a year: the count itself
+    for first, last in _WIDTHS:
+        first = max(first, sequential_upto + 1)
+        if first <= value <= last:
+            number = vault.permuted_case_number(value, first=first, last=last, tweak=f"{kind.value}-{year}")
+            break
+    return f"{CASE_NUMBER_PREFIX[kind]}-{year:04d}-{number:06d}"

@@ -16,6 +16,7 @@ from PIL import Image
 
 from audit.models import AuditEvent
 from casework.cases import sealed
+from casework.cases.numbers import case_number
 from casework.models import Case, CaseAttachment, CaseKind, CaseMessage, CaseNumberSequence, CaseStatus
 from casework.staff.roles import Role
 from intake import services
@@ -61,7 +62,7 @@ def test_wbs_submission_seals_everything_and_acknowledges(intake_staff: IntakeSt
     submission = services.submit_wbs_report(data=data, attachments=files)
 
     case = Case.objects.get()
-    assert re.fullmatch(r"WBS-\d{4}-000001", case.number)
+    assert case.number == case_number("wbs", case.received_at.year, 1)
     assert case.kind == CaseKind.WBS and case.status == CaseStatus.DITERIMA
     assert case.violation_type == "pungli" and case.organisation is not None
     assert case.identity_given is True
@@ -137,7 +138,7 @@ def test_gratification_submission_warns_when_exempt(intake_staff: IntakeStaff) -
     with translation.override("en"):
         submission = services.submit_gratification_report(data=valid(GratificationReportForm, post), attachments=[])
     case = submission.case
-    assert re.fullmatch(r"GRT-\d{4}-000001", case.number)
+    assert case.number == case_number("gratification", case.received_at.year, 1)
     assert case.status == CaseStatus.DITERIMA_UPG and case.gift_type == "parsel" and not case.is_refusal
     assert submission.warnings and "may be exempt" in submission.warnings[0]
     access = vault.reporter_access(receipt=submission.receipt)
@@ -154,11 +155,13 @@ def test_refusal_is_flagged(intake_staff: IntakeStaff) -> None:
 
 
 def test_numbers_follow_each_other_per_kind(intake_staff: IntakeStaff) -> None:
-    for _i in range(3):
-        services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=[])
-    services.submit_gratification_report(data=valid(GratificationReportForm, gratification_post()), attachments=[])
-    numbers = sorted(Case.objects.values_list("number", flat=True))
-    assert [n[-6:] for n in numbers] == ["000001", "000001", "000002", "000003"]
+    """Each kind counts its own cases; the numbers are those counts through the keyed permutation."""
+    wbs = [services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=[]) for _i in range(3)]
+    grt_data = valid(GratificationReportForm, gratification_post())
+    grt = services.submit_gratification_report(data=grt_data, attachments=[])
+    year = wbs[0].case.received_at.year
+    assert [s.case.number for s in wbs] == [case_number("wbs", year, value) for value in (1, 2, 3)]
+    assert grt.case.number == case_number("gratification", year, 1)
     assert CaseNumberSequence.objects.get(kind="wbs").last_value == 3
 
 

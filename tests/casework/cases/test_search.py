@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test import Client
 from django.utils import translation
 
@@ -179,6 +181,9 @@ def test_a_case_that_does_not_open_is_counted_and_the_rest_are_searched(staff: I
 
 def test_results_are_capped_newest_first(staff: IntakeStaff, settings: Any) -> None:
     numbers = [submit(what=f"Laporan ke-{n} tentang {QUERY} di dinas.").case.number for n in range(3)]
+    # Reports of the same hour have no order (their numbers do not count); these came in an hour apart.
+    for hours, number in enumerate(numbers):
+        Case.objects.filter(number=number).update(received_at=F("received_at") + timedelta(hours=hours))
     import casework.cases.search as search_module
 
     original = search_module.MAX_RESULTS
