@@ -24,6 +24,7 @@ class EventFilterForm(forms.Form):
         required=False,
         max_length=64,
         regex=r"^[A-Za-z0-9._:/-]*$",
+        strip=True,
         error_messages={"invalid": _("Enter a case number such as WBS-2026-000123.")},
     )
 

@@ -16,7 +16,7 @@ from reports.periods import Period, make_period
 from reports.redaction import MAX_PASSAGE_LENGTH, MAX_PASSAGES, MIN_PASSAGE_LENGTH, RedactionError, parse_passages
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-CASE_NUMBER = RegexValidator(r"^[A-Z]{2,4}-\d{4}-\d{6,7}$", _("Write a case number such as WBS-2026-000001."))
+CASE_NUMBER = RegexValidator(r"^[A-Z]{2,4}-[0-9]{4}-[0-9]{6,7}$", _("Write a case number such as WBS-2026-000001."))
 
 
 class PeriodForm(forms.Form):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-from casework.cases.models import CASE_NUMBER_PREFIX, CaseKind, CaseNumberSequence
+from casework.cases.models import CASE_NUMBER_PREFIX, Case, CaseKind, CaseNumberSequence
 from vault import services as vault
 
 # The table name is the model's, never input.
@@ -40,9 +40,26 @@ def allocate_case_number(*, kind: CaseKind | str, year: int) -> str:
             cursor.execute(_NEXT, [kind.value, year])
             row = cursor.fetchone()
         if row is not None:
-            return case_number(kind, year, int(row[0]), sequential_upto=int(row[1]))
+            return _free_number(kind, year, int(row[0]), sequential_upto=int(row[1]))
         CaseNumberSequence.objects.bulk_create([CaseNumberSequence(kind=kind, year=year)], ignore_conflicts=True)
     raise RuntimeError("the case number sequence row could not be created")  # pragma: no cover
+
+
+def _free_number(kind: CaseKind, year: int, value: int, *, sequential_upto: int) -> str:
+    """Return the number of ``value``, or of the next value whose number no case has yet (counting up to it).
+
+    A number inside the permuted range can be taken already: an app server still running the code from before
+    the permutation hands out the plain count, with the same locked row (an outside probe did this during an
+    upgrade). Without this check the insert would fail on the unique number, give the value back, and every
+    later report of the kind would fail the same way. The row is locked here, so nobody allocates meanwhile.
+    """
+    number = case_number(kind, year, value, sequential_upto=sequential_upto)
+    while Case.objects.filter(number=number).exists():
+        with connection.cursor() as cursor:
+            cursor.execute(_NEXT, [kind.value, year])
+            value = int(cursor.fetchone()[0])
+        number = case_number(kind, year, value, sequential_upto=sequential_upto)
+    return number
 
 
 def case_number(kind: CaseKind | str, year: int, value: int, *, sequential_upto: int = 0) -> str:

@@ -74,7 +74,7 @@ class LinkForm(forms.Form):
 
     other = forms.RegexField(
         label=_("Related case number"),
-        regex=r"^[A-Za-z]{2,5}-\d{4}-\d{1,9}$",
+        regex=r"^[A-Za-z]{2,5}-[0-9]{4}-[0-9]{1,9}$",
         max_length=20,
         error_messages={"invalid": _("Enter a case number like WBS-2026-000123.")},
     )

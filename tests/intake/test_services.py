@@ -165,6 +165,17 @@ def test_numbers_follow_each_other_per_kind(intake_staff: IntakeStaff) -> None:
     assert CaseNumberSequence.objects.get(kind="wbs").last_value == 3
 
 
+def test_a_number_already_taken_is_skipped(intake_staff: IntakeStaff) -> None:
+    """A number another writer already gave a case (an app server still running the code from before the
+    permutation counts plainly) is never handed out again: the next free value's is, and intake goes on."""
+    first = services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=[]).case
+    year = first.received_at.year
+    Case.objects.filter(pk=first.pk).update(number=case_number("wbs", year, 2))
+    second = services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=[]).case
+    assert second.number == case_number("wbs", year, 3)
+    assert CaseNumberSequence.objects.get(kind="wbs", year=year).last_value == 3
+
+
 def test_refused_attachment_stores_nothing(intake_staff: IntakeStaff) -> None:
     exe = b"MZ\x90\x00" + b"\x00" * 200  # a Windows executable renamed .pdf
     files = [upload("foto.jpg", jpeg_with_gps()), upload("laporan.pdf", exe)]

@@ -238,10 +238,24 @@ def test_the_kpk_list_comes_from_the_console_with_the_reports_the_officer_holds(
 
 @pytest.mark.parametrize(
     ("number", "valid"),
-    [("WBS-2026-483920", True), ("GRT-2026-1000000", True), ("WBS-2026-48392", False), ("WBS-2026-48392000", False)],
+    [
+        ("WBS-2026-483920", True),
+        ("GRT-2026-1000000", True),
+        ("WBS-2026-48392", False),
+        ("WBS-2026-48392000", False),
+        ("WBS-2026-\u0663\u0663\u0663\u0663\u0663\u0663", False),
+    ],
 )
 def test_case_forms_take_six_and_seven_digit_numbers(number: str, valid: bool) -> None:
     """Past a million cases in a year a number has seven digits (casework/cases/numbers.py); exports take it."""
     from reports.forms import CaseForm
 
     assert CaseForm(data={"case": number}).is_valid() is valid
+
+
+def test_the_audit_filter_takes_a_case_number_with_spaces_around() -> None:
+    from audit.forms import EventFilterForm
+
+    form = EventFilterForm(data={"case_ref": " WBS-2026-483920 "})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["case_ref"] == "WBS-2026-483920"
