@@ -214,7 +214,7 @@ class CaseSearchForm(forms.Form):
         help_text=_(
             'Every word must occur in the case (report, messages or file names); put a phrase in "quotes". '
             "The cases are decrypted for this search only: nothing is indexed or kept, and the words you "
-            "search for are not recorded."
+            "search for are not recorded. A case number (WBS-2026-483920) opens that case."
         ),
     )
 

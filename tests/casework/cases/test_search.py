@@ -179,6 +179,19 @@ def test_a_case_that_does_not_open_is_counted_and_the_rest_are_searched(staff: I
     assert result.searched == 1 and result.unreadable == 1
 
 
+def test_a_case_number_opens_that_case_for_whoever_may_list_it(staff: IntakeStaff) -> None:
+    """Numbers do not follow arrival, so the search box finds a case by its number (outside probe, stop 29)."""
+    held = submit(what="Laporan tentang pungutan di loket.").case
+    hidden = submit(what="Laporan tentang staf inspektorat.", exclude_recipients=[str(staff.officer.pk)]).case
+    officer = logged_in(staff.officer)
+    response = search(officer, f"  {held.number.lower()} ")
+    assert response.status_code == 302 and response["Location"] == f"/console/cases/{held.number}/"
+    # A case the officer may not list is searched for as words: nothing found, nothing told.
+    response = search(officer, hidden.number)
+    assert response.status_code == 200 and f"/console/cases/{hidden.number}/" not in response.content.decode()
+    assert search(logged_in(staff.supervisor), hidden.number).status_code == 302
+
+
 def test_results_are_capped_newest_first(staff: IntakeStaff, settings: Any) -> None:
     numbers = [submit(what=f"Laporan ke-{n} tentang {QUERY} di dinas.").case.number for n in range(3)]
     # Reports of the same hour have no order (their numbers do not count); these came in an hour apart.
