@@ -163,7 +163,9 @@ def case_link_view(request: HttpRequest, number: str) -> HttpResponse:
         _form_errors(request, form)
         return _back(case, "links")
     other = Case.objects.filter(number=form.cleaned_data["other"]).first()
-    if other is None:
+    # A case the officer may not see answers as one that does not exist: a typed number must not tell an officer
+    # that a case kept from them exists (outside probe, stop 29).
+    if other is None or not notes.may_see(console_user(request), other):
         messages.error(request, _("There is no case with this number."))
         return _back(case, "links")
 

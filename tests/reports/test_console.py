@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -125,9 +126,17 @@ def test_an_officer_holding_a_case_gets_its_dossier_and_a_non_holder_does_not(
     assert "Pengadaan alat tulis digelembungkan" in pdf_text(path)
     assert not ReportExport.objects.exists()  # content kinds are never stored
     newcomer = make_staff(Role.OFFICER, username="pendatang")
-    refused = _client(newcomer).post("/console/reports/dossier/", {"case": case.number})
-    assert refused.status_code == 403
-    assert b"tidak memegang" in refused.content
+    # A case the officer may not even list answers as a number nobody has (outside probe, stop 29).
+    newcomer_client = _client(newcomer)
+    refused = newcomer_client.post("/console/reports/dossier/", {"case": case.number})
+    absent = newcomer_client.post("/console/reports/dossier/", {"case": "WBS-2026-999999"})
+    assert refused.status_code == absent.status_code == 400
+    assert f"Tidak ada laporan bernomor {case.number}.".encode() in refused.content
+
+    def masked(content: bytes, number: str) -> bytes:  # the number asked for, and the per-response CSRF mask
+        return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", content.replace(number.encode(), b"N"))
+
+    assert masked(refused.content, case.number) == masked(absent.content, "WBS-2026-999999")
 
 
 def test_bad_input_gets_a_clear_message_and_changes_nothing(auditor: Any, staff: IntakeStaff) -> None:

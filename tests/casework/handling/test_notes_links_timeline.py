@@ -161,6 +161,13 @@ def test_an_officer_cannot_link_to_a_case_they_cannot_see(staff: Staff) -> None:
     hidden = file_report().case  # held by the supervisors only
     with translation.override("en"), pytest.raises(CaseActionRefused, match="only cases you can see"):
         notes.case_link(case=mine, other=hidden, reason="other", linked_by=staff.officer)
+    # Through the form, a case the officer may not see answers as a number nobody has (outside probe, stop 29).
+    client = logged_in(staff.officer)
+    answers = []
+    for number in (hidden.number, "WBS-2026-999999"):
+        page = client.post(case_url(mine, "links/"), {"link-other": number, "link-reason": "other"}, follow=True)
+        answers.append(page.content.decode().split('class="error"')[1].split("<")[0])
+    assert answers[0] == answers[1] and "Tidak ada kasus dengan nomor ini" in answers[0]
     # A supervisor sees every case's metadata and may link them.
     notes.case_link(case=hidden, other=mine, reason="same_organisation", linked_by=staff.supervisor)
     assert CaseLink.objects.count() == 1
