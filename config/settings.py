@@ -127,6 +127,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the messages, so a refused console session can say why on the login page.
     "casework.staff.middleware.ConsoleRequiresVerifiedStaffMiddleware",
+    # Inside the guard, so the 403 it gives a case number nobody has is audited like a case not held.
+    "casework.cases.middleware.UnknownCaseAsNotHeldMiddleware",
     "config.middleware.MethodNotAllowedPageMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",

@@ -43,6 +43,16 @@ def case_denied(request: HttpRequest, case: Case) -> HttpResponse:
     return render(request, "casework/case_denied.html", context, status=403)
 
 
+def unknown_case_denied(request: HttpRequest, number: str) -> HttpResponse:
+    """A case page of a number no case has, answered as ``case_denied`` answers a case not held (no re-grant).
+
+    Case numbers no longer count (``casework/cases/numbers.py``), so "no such case" against "not yours" would
+    tell an officer that a case kept from them exists, a report about them say (outside probe, stop 29).
+    """
+    denials.mark_denial(request, denials.CASE_NOT_HELD)
+    return render(request, "casework/case_denied.html", {"case": {"number": number}}, status=403)
+
+
 def corrupt_case(request: HttpRequest, exc: CorruptCiphertext) -> HttpResponse:
     """Something sealed in the case was changed: the vault's message, HTTP 422."""
     return render(request, "error.html", {"title": _("The case cannot be read"), "message": exc.message}, status=422)

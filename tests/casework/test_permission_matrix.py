@@ -73,6 +73,9 @@ ESCROW_ACT = cells(officer_holding=(M, D), officer_other=(M, D), supervisor=(M, 
 ADMINS_ONLY = cells(officer_holding=(D, D), officer_other=(D, D), supervisor=(D, D), auditor=(D, D), admin=(A, A))
 KEY_HOLDERS_ACT = cells(officer_holding=(M, A), officer_other=(M, A), supervisor=(M, A), auditor=(D, D), admin=(D, D))
 HOLDERS_FORM = cells(officer_holding=(A, A), officer_other=(D, D), supervisor=(A, A), auditor=(D, D), admin=(D, D))
+# The forwarding page of a case one may not list answers as a case nobody has (404, shown as A): numbers do not
+# count, so "not yours" must not differ from "no such case" (casework/cases/numbers.py, stop 29).
+FORWARDING_FORM = {**HOLDERS_FORM, "officer_other": (A, A)}
 SUPERVISORS_READ = cells(officer_holding=(D, D), officer_other=(D, D), supervisor=(A, M), auditor=(D, D), admin=(D, D))
 AUDIT_READ = cells(officer_holding=(D, D), officer_other=(D, D), supervisor=(A, M), auditor=(A, M), admin=(D, D))
 KEY_HOLDERS_FORM = cells(officer_holding=(A, A), officer_other=(A, A), supervisor=(A, A), auditor=(D, D), admin=(D, D))
@@ -155,7 +158,7 @@ MATRIX: dict[str, dict[str, tuple[str, str]]] = {
     "console:reports:dossier": KEY_HOLDERS_ACT,
     "console:reports:kpk_forwarding": KEY_HOLDERS_ACT,
     "console:reports:forwarding_start": READERS_ONLY,
-    "console:reports:forwarding": HOLDERS_FORM,
+    "console:reports:forwarding": FORWARDING_FORM,
     "console:reports:statistics": AUDIT_READ,
     "console:reports:statistics_csv": AUDIT_READ,
 }

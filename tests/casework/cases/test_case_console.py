@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -242,11 +243,28 @@ def test_case_not_held_is_403_with_a_clear_message_and_nothing_unsealed(staff: I
     assert "Anda tidak memiliki akses ke kasus ini." in client.get(url(case)).content.decode()
 
 
-def test_unknown_case_or_file_is_404(staff: IntakeStaff) -> None:
+def test_an_unknown_case_answers_as_one_not_held_and_an_unknown_file_is_404(
+    staff: IntakeStaff, make_staff: Any
+) -> None:
+    """Numbers do not count, so "no such case" must not differ from "not yours" (outside probe, stop 29)."""
     case = submit(files=False).case
     client = logged_in(staff.officer)
-    assert client.get("/console/cases/WBS-2026-999999/").status_code == 404
     assert client.get(url(case, "files/00000000-0000-0000-0000-000000000000/")).status_code == 404
+    outsider = make_staff(Role.OFFICER, username="orang_luar")  # holds nothing
+    other = logged_in(outsider)
+    hidden = other.get(f"/console/cases/{case.number}/")
+    unknown = other.get("/console/cases/WBS-2026-999999/")
+    assert hidden.status_code == unknown.status_code == 403
+
+    def masked(response: Any, number: str) -> bytes:
+        content = response.content.replace(number.encode(), b"N")
+        return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", content)
+
+    assert masked(hidden, case.number) == masked(unknown, "WBS-2026-999999")
+    denied = AuditEvent.objects.filter(action=Action.CONSOLE_ACCESS_DENIED, actor_username=outsider.username)
+    assert set(denied.values_list("case_ref", flat=True)) == {case.number, "WBS-2026-999999"}
+    # Whoever may list every case gets the plain 404: every number is theirs to see.
+    assert logged_in(staff.supervisor).get("/console/cases/WBS-2026-999999/").status_code == 404
 
 
 def test_missing_vault_cookie_counts_as_logged_out(staff: IntakeStaff) -> None:
