@@ -530,6 +530,9 @@ class GratificationReportForm(ReportForm):
         handed_on, received_on = cleaned.get("handed_on"), cleaned.get("received_on")
         if handed_on and received_on and handed_on < received_on:
             self.add_error("handed_on", _("The hand-over cannot be before the gift was received."))
+        birth_date = cleaned.get("birth_date")
+        if birth_date and received_on and received_on < birth_date:
+            self.add_error("received_on", _("The gift cannot have been received before your date of birth."))
         return cleaned
 
 

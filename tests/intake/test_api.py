@@ -367,3 +367,12 @@ def test_a_token_over_64_characters_is_refused_with_its_reason(api_client: Clien
     indonesian = submit(api_client, "wbs", {**wbs_post(), "submission_token": "t" * 65}, **{"Accept-Language": "id"})
     assert "paling banyak 64 karakter" in indonesian.json()["errors"]["submission_token"][0]
     assert Case.objects.count() == 0
+
+
+def test_a_gift_received_before_the_recipients_birth_is_refused(api_client: Client, intake_staff: IntakeStaff) -> None:
+    """A clear message on the field, nothing stored (second outside probe, stop 29)."""
+    body = gratification_post(received_on="1970-01-01", birth_date="1980-01-01")
+    response = submit(api_client, "gratification", body)
+    assert response.status_code == 400
+    assert "tanggal lahir" in response.json()["errors"]["received_on"][0]
+    assert not Case.objects.exists()
