@@ -6,20 +6,19 @@ case kept from an officer would confirm that the case exists: a report about the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
 from casework.cases.models import Case
+from casework.cases.numbers import NUMBER_SHAPE
 from casework.cases.responses import unknown_case_denied
 from casework.staff.models import StaffUser
 from casework.staff.roles import SUPERVISE_CASES
 from vault import services as vault
 
-# The case routes (``console/cases/<number>/...``) and the shape of a number (others stay a plain 404).
+# The case routes (``console/cases/<number>/...``); a number of another shape stays a plain 404.
 _CASE_ROUTE = "cases/<str:number>/"
-_CASE_NUMBER = re.compile(r"[A-Z]{2,5}-[0-9]{4}-[0-9]{1,9}")
 
 
 class UnknownCaseAsNotHeldMiddleware:
@@ -42,7 +41,7 @@ class UnknownCaseAsNotHeldMiddleware:
         if match is None or _CASE_ROUTE not in str(match.route) or not isinstance(user, StaffUser):
             return response
         number = str(match.kwargs.get("number", ""))
-        if not _CASE_NUMBER.fullmatch(number) or user.has_perm(SUPERVISE_CASES) or vault.is_escrow_holder(user):
+        if not NUMBER_SHAPE.fullmatch(number) or user.has_perm(SUPERVISE_CASES) or vault.is_escrow_holder(user):
             return response
         if Case.objects.filter(number=number).exists():
             return response

@@ -8,6 +8,8 @@ number grows to seven digits, permuted among those.
 
 from __future__ import annotations
 
+import re
+
 from django.db import connection, transaction
 
 from casework.cases.models import CASE_NUMBER_PREFIX, Case, CaseKind, CaseNumberSequence
@@ -19,6 +21,8 @@ _NEXT = (
     f"UPDATE {_TABLE} SET last_value = last_value + 1 WHERE kind = %s AND year = %s"  # noqa: S608
     " RETURNING last_value, sequential_upto"
 )
+# What a case number looks like wherever one is typed or put in a URL (prefix, year, digits; ASCII only).
+NUMBER_SHAPE = re.compile(r"[A-Z]{2,5}-[0-9]{4}-[0-9]{1,9}")
 # The numbers of each width: six digits first, then seven.
 _WIDTHS = ((1, 999_999), (1_000_000, 9_999_999))
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from casework.cases.forms import CaseSearchForm
+from casework.cases.numbers import NUMBER_SHAPE
 from casework.cases.responses import console_user as _user
 from casework.cases.responses import vault_locked as _locked
 from casework.cases.search import BadQuery, search_held_cases
@@ -17,8 +16,6 @@ from casework.cases.selectors import visible_cases
 from casework.cases.views import case_readers_only
 from vault import services as vault
 from vault.exceptions import VaultLocked
-
-_CASE_NUMBER = re.compile(r"[A-Z]{2,5}-[0-9]{4}-[0-9]{1,9}")
 
 
 @case_readers_only
@@ -34,7 +31,7 @@ def case_search(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         # Numbers do not follow arrival (casework/cases/numbers.py), so a case is found by its number here.
         number = form.cleaned_data["q"].strip().upper()
-        if _CASE_NUMBER.fullmatch(number) and visible_cases(_user(request)).filter(number=number).exists():
+        if NUMBER_SHAPE.fullmatch(number) and visible_cases(_user(request)).filter(number=number).exists():
             return redirect("console:case_detail", number=number)
         try:
             result = search_held_cases(keyring=vault.officer_keyring(request), query=form.cleaned_data["q"])
