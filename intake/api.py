@@ -485,7 +485,18 @@ def _on_database_fault(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 @api.exception_handler(NinjaValidationError)
 def _on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    return _error_response(request, 400, _("The request could not be understood. Check the fields and try again."))
+    """400 naming each field the schema refused (missing, or of the wrong type), in the client's language."""
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        # ("body", "payload", "body"): where it came from, the operation's parameter, then the field's path.
+        path = [str(part) for part in error.get("loc", ())[2:]]
+        if path:
+            missing = error.get("type") == "missing"
+            errors.setdefault(".".join(path)[:100], []).append(
+                str(_("This field is required.") if missing else _("Enter a valid value."))
+            )
+    detail = _("The request could not be understood. Check the fields and try again.")
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=400)
 
 
 @api.exception_handler(HttpError)

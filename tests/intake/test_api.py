@@ -376,3 +376,15 @@ def test_a_gift_received_before_the_recipients_birth_is_refused(api_client: Clie
     assert response.status_code == 400
     assert "tanggal lahir" in response.json()["errors"]["received_on"][0]
     assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"), [({}, "Bidang ini tidak boleh kosong."), ({"body": 5}, "Masukkan nilai yang valid.")]
+)
+def test_a_message_the_schema_refuses_names_its_field(api_client: Client, body: dict[str, Any], message: str) -> None:
+    """Not only "the request could not be understood": which field, and why (second outside probe, stop 29)."""
+    response = api_client.post(
+        "/api/v1/followup/messages", body, content_type="application/json", headers={"X-Peluit-Receipt": "1" * 16}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"body": [message]}
