@@ -1,4 +1,4 @@
-"""Console case pages: a number no case has is answered as a case not held.
+"""Console case pages: a number no case has, or a case one may not list, is answered as a case not held.
 
 Case numbers no longer count (``casework/cases/numbers.py``), so a 404 for an unknown number beside the 403 of a
 case kept from an officer would confirm that the case exists: a report about them, say (outside probe, stop 29).
@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from casework.cases.models import Case
 from casework.cases.numbers import NUMBER_SHAPE
 from casework.cases.responses import unknown_case_denied
+from casework.cases.selectors import visible_cases
 from casework.staff.models import StaffUser
 from casework.staff.roles import SUPERVISE_CASES
 from vault import services as vault
@@ -22,11 +22,13 @@ _CASE_ROUTE = "cases/<str:number>/"
 
 
 class UnknownCaseAsNotHeldMiddleware:
-    """Turn the 404 of a case page whose number no case has into the 403 of a case not held.
+    """Turn a 404 on the page of a case one may not list (or that does not exist) into the 403 of a case not held.
 
-    Placed inside the console guard, which audits the 403 with the number as it audits any case not held. Staff
-    who may list every case (supervisors, the escrow holder) keep the 404: every number is theirs to see. A 404
-    for something else on a case's page (a file, a status) stays, as does a number of another shape.
+    Placed inside the console guard, which audits the 403 with the number as it audits any case not held. Both
+    kinds of number must answer alike: a 404 for a missing file or status of a hidden case, beside the 403 of a
+    number nobody has, would tell that the hidden case exists. Staff who may list every case (supervisors, the
+    escrow holder) keep the 404: every number is theirs to see. On a case one may list, a 404 (a file, a status)
+    stays, as does a number of another shape.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -43,6 +45,6 @@ class UnknownCaseAsNotHeldMiddleware:
         number = str(match.kwargs.get("number", ""))
         if not NUMBER_SHAPE.fullmatch(number) or user.has_perm(SUPERVISE_CASES) or vault.is_escrow_holder(user):
             return response
-        if Case.objects.filter(number=number).exists():
+        if visible_cases(user).filter(number=number).exists():
             return response
         return unknown_case_denied(request, number)

@@ -266,6 +266,12 @@ def test_an_unknown_case_answers_as_one_not_held_and_an_unknown_file_is_404(
         return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", content)
 
     assert masked(hidden, case.number) == masked(unknown, "WBS-2026-999999")
+    # The same below a case's page: a file that does not exist, of a hidden case and of no case.
+    bogus = "files/00000000-0000-0000-0000-000000000000/"
+    hidden_file = other.get(f"/console/cases/{case.number}/{bogus}")
+    unknown_file = other.get(f"/console/cases/WBS-2026-999999/{bogus}")
+    assert hidden_file.status_code == unknown_file.status_code == 403
+    assert masked(hidden_file, case.number) == masked(unknown_file, "WBS-2026-999999")
     denied = AuditEvent.objects.filter(action=Action.CONSOLE_ACCESS_DENIED, actor_username=outsider.username)
     assert set(denied.values_list("case_ref", flat=True)) == {case.number, "WBS-2026-999999"}
     # Whoever may list every case gets the plain 404: every number is theirs to see.
