@@ -56,14 +56,20 @@ def _free_number(kind: CaseKind, year: int, value: int, *, sequential_upto: int)
     the permutation hands out the plain count, with the same locked row (an outside probe did this during an
     upgrade). Without this check the insert would fail on the unique number, give the value back, and every
     later report of the kind would fail the same way. The row is locked here, so nobody allocates meanwhile.
+    A plain count is at most the sequence's value, so only a number not above ``value`` is looked up: nearly
+    always none is, and a submission keeps its statements.
     """
     number = case_number(kind, year, value, sequential_upto=sequential_upto)
-    while Case.objects.filter(number=number).exists():
+    while _digits(number) <= value and Case.objects.filter(number=number).exists():
         with connection.cursor() as cursor:
             cursor.execute(_NEXT, [kind.value, year])
             value = int(cursor.fetchone()[0])
         number = case_number(kind, year, value, sequential_upto=sequential_upto)
     return number
+
+
+def _digits(number: str) -> int:
+    return int(number.rsplit("-", 1)[1])
 
 
 def case_number(kind: CaseKind | str, year: int, value: int, *, sequential_upto: int = 0) -> str:

@@ -166,14 +166,17 @@ def test_numbers_follow_each_other_per_kind(intake_staff: IntakeStaff) -> None:
 
 
 def test_a_number_already_taken_is_skipped(intake_staff: IntakeStaff) -> None:
-    """A number another writer already gave a case (an app server still running the code from before the
-    permutation counts plainly) is never handed out again: the next free value's is, and intake goes on."""
+    """A number an app server from before the permutation handed out (the plain count, so at most the sequence's
+    value) is never handed out again: the next free value's is, and intake goes on."""
     first = services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=[]).case
     year = first.received_at.year
-    Case.objects.filter(pk=first.pk).update(number=case_number("wbs", year, 2))
+    # A value whose permuted number is a count already reached, so an old server may have handed it out plainly.
+    value = next(v for v in range(999_000, 1_000_000) if int(case_number("wbs", year, v)[-6:]) <= v)
+    CaseNumberSequence.objects.filter(kind="wbs", year=year).update(last_value=value - 1)
+    Case.objects.filter(pk=first.pk).update(number=case_number("wbs", year, value))
     second = services.submit_wbs_report(data=valid(WbsReportForm, wbs_post()), attachments=[]).case
-    assert second.number == case_number("wbs", year, 3)
-    assert CaseNumberSequence.objects.get(kind="wbs", year=year).last_value == 3
+    assert second.number == case_number("wbs", year, value + 1)
+    assert CaseNumberSequence.objects.get(kind="wbs", year=year).last_value == value + 1
 
 
 def test_refused_attachment_stores_nothing(intake_staff: IntakeStaff) -> None:
