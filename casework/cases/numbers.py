@@ -59,17 +59,14 @@ def _free_number(kind: CaseKind, year: int, value: int, *, sequential_upto: int)
     A plain count is at most the sequence's value, so only a number not above ``value`` is looked up: nearly
     always none is, and a submission keeps its statements.
     """
-    number = case_number(kind, year, value, sequential_upto=sequential_upto)
-    while _digits(number) <= value and Case.objects.filter(number=number).exists():
+    while True:
+        digits = _permuted(kind, year, value, sequential_upto=sequential_upto)
+        number = _formatted(kind, year, digits)
+        if digits > value or not Case.objects.filter(number=number).exists():
+            return number
         with connection.cursor() as cursor:
             cursor.execute(_NEXT, [kind.value, year])
             value = int(cursor.fetchone()[0])
-        number = case_number(kind, year, value, sequential_upto=sequential_upto)
-    return number
-
-
-def _digits(number: str) -> int:
-    return int(number.rsplit("-", 1)[1])
 
 
 def case_number(kind: CaseKind | str, year: int, value: int, *, sequential_upto: int = 0) -> str:
@@ -79,12 +76,19 @@ def case_number(kind: CaseKind | str, year: int, value: int, *, sequential_upto:
     out as itself (``sequential_upto``, before numbers were permuted), so it never repeats one of those.
     """
     kind = CaseKind(kind)
+    return _formatted(kind, year, _permuted(kind, year, value, sequential_upto=sequential_upto))
+
+
+def _permuted(kind: CaseKind, year: int, value: int, *, sequential_upto: int) -> int:
+    """Return the digits of the ``value``-th number (``case_number`` formats them)."""
     if value <= sequential_upto:
         raise ValueError("a sequence value among the numbers it handed out as itself")
-    number = value  # beyond ten million numbers in a year: the count itself
     for first, last in _WIDTHS:
         first = max(first, sequential_upto + 1)
         if first <= value <= last:
-            number = vault.permuted_case_number(value, first=first, last=last, tweak=f"{kind.value}-{year}")
-            break
-    return f"{CASE_NUMBER_PREFIX[kind]}-{year:04d}-{number:06d}"
+            return vault.permuted_case_number(value, first=first, last=last, tweak=f"{kind.value}-{year}")
+    return value  # beyond ten million numbers in a year: the count itself
+
+
+def _formatted(kind: CaseKind, year: int, digits: int) -> str:
+    return f"{CASE_NUMBER_PREFIX[kind]}-{year:04d}-{digits:06d}"
