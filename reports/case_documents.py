@@ -102,7 +102,7 @@ def require_holder(keyring: Keyring, case: Case) -> None:
     """
     if not vault.holds_report(user=keyring.user, report_id=case.id):
         owner = keyring.user
-        if not isinstance(owner, StaffUser) or not case_selectors.visible_cases(owner).filter(pk=case.pk).exists():
+        if not isinstance(owner, StaffUser) or not case_selectors.may_list(owner, case.number):
             raise ReportInputError(_("There is no case %(number)s.") % {"number": case.number})
         raise ExportRefused(
             _("You do not hold case %(number)s: only officers granted the case can export its content.")

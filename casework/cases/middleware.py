@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 
 from casework.cases.numbers import NUMBER_SHAPE
 from casework.cases.responses import unknown_case_denied
-from casework.cases.selectors import visible_cases
+from casework.cases.selectors import may_list
 from casework.staff.models import StaffUser
 from casework.staff.roles import SUPERVISE_CASES
 from vault import services as vault
@@ -45,6 +45,6 @@ class UnknownCaseAsNotHeldMiddleware:
         number = str(match.kwargs.get("number", ""))
         if not NUMBER_SHAPE.fullmatch(number) or user.has_perm(SUPERVISE_CASES) or vault.is_escrow_holder(user):
             return response
-        if visible_cases(user).filter(number=number).exists():
+        if may_list(user, number):
             return response
         return unknown_case_denied(request, number)

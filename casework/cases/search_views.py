@@ -12,7 +12,7 @@ from casework.cases.numbers import NUMBER_SHAPE
 from casework.cases.responses import console_user as _user
 from casework.cases.responses import vault_locked as _locked
 from casework.cases.search import BadQuery, search_held_cases
-from casework.cases.selectors import visible_cases
+from casework.cases.selectors import may_list
 from casework.cases.views import case_readers_only
 from vault import services as vault
 from vault.exceptions import VaultLocked
@@ -31,7 +31,7 @@ def case_search(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         # Numbers do not follow arrival (casework/cases/numbers.py), so a case is found by its number here.
         number = form.cleaned_data["q"].strip().upper()
-        if NUMBER_SHAPE.fullmatch(number) and visible_cases(_user(request)).filter(number=number).exists():
+        if NUMBER_SHAPE.fullmatch(number) and may_list(_user(request), number):
             return redirect("console:case_detail", number=number)
         try:
             result = search_held_cases(keyring=vault.officer_keyring(request), query=form.cleaned_data["q"])

@@ -116,6 +116,15 @@ def visible_cases(user: StaffUser, *, kind: str = "", status: str = "") -> Query
     return cases.order_by("-received_at", "-number")
 
 
+def may_list(user: StaffUser, number: str) -> bool:
+    """Return True when ``user`` may list the case numbered ``number`` (``visible_cases``).
+
+    A case one may not list answers wherever a number is typed as one that does not exist: numbers no longer
+    count, so "not yours" beside "no such case" would tell that a case kept from someone exists.
+    """
+    return visible_cases(user).filter(number=number).exists()
+
+
 def unread_counts(case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
     """Return, for the given cases only, how many reporter messages no staff member has read (one query)."""
     ids = list(case_ids)
