@@ -493,7 +493,7 @@ def _on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Htt
         if path:
             missing = error.get("type") == "missing"
             errors.setdefault(".".join(path)[:100], []).append(
-                str(_("This field is required.") if missing else _("Enter a valid value."))
+                _("This field is required.") if missing else _("Enter a valid value.")
             )
     detail = _("The request could not be understood. Check the fields and try again.")
     return api.create_response(request, {"detail": detail, "errors": errors}, status=400)
